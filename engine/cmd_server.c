@@ -1,0 +1,72 @@
+/* cmd_server.c -- server commands that need only the engine: TIME,
+ * LASTSAVE, DEBUG, SLOWLOG. (INFO, CONFIG, COMMAND and SHUTDOWN need the
+ * process and live in server/.)
+ */
+#include "eng_commands.h"
+#include "keyspace.h"
+#include "slowlog.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void cmd_time(eng_ctx *x) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    resp_add_array_len(x->out, 2);
+    resp_add_bulk_ll(x->out, (long long)ts.tv_sec);
+    resp_add_bulk_ll(x->out, (long long)(ts.tv_nsec / 1000));
+}
+
+void cmd_lastsave(eng_ctx *x) {
+    eng_reply_int(x, eng_start_time_ms(x->eng) / 1000);
+}
+
+void cmd_slowlog(eng_ctx *x) { eng_cmd_slowlog(x); }
+
+void cmd_debug(eng_ctx *x) {
+    const eng_arg *sub = &x->argv[1];
+    if (eng_arg_is(sub, "sleep") && x->argc == 3) {
+        double secs;
+        if (eng_arg_double(x, &x->argv[2], &secs)) return;
+        if (secs > 0) {
+            struct timespec ts = {(time_t)secs,
+                                  (long)((secs - floor(secs)) * 1e9)};
+            while (nanosleep(&ts, &ts) != 0) {}
+        }
+        eng_reply_ok(x);
+    } else if (eng_arg_is(sub, "set-active-expire") && x->argc == 3) {
+        long long v;
+        if (eng_arg_ll(x, &x->argv[2], &v)) return;
+        eng_limits *l = (eng_limits *)eng_get_limits(x->eng);
+        if (l) l->active_expire = v != 0;
+        eng_reply_ok(x);
+    } else if (eng_arg_is(sub, "object") && x->argc == 3) {
+        kv_entry *e = eng_lookup(x, x->c->db, &x->argv[2]);
+        if (!e) { eng_reply_error(x, "ERR no such key"); return; }
+        eng_val *v = e->val;
+        char buf[256];
+        snprintf(buf, sizeof(buf),
+                 "Value at:%p refcount:1 encoding:%s serializedlength:%u lru:%u lru_seconds_idle:%lld",
+                 (void *)v, eng_val_encoding(v), v->len, e->lru,
+                 (long long)(x->now_ms / 1000 - e->lru));
+        resp_add_status(x->out, buf);
+    } else if (eng_arg_is(sub, "help")) {
+        static const char *help[] = {
+            "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "OBJECT <key>", "    Show low level info about the key and associated value.",
+            "SET-ACTIVE-EXPIRE <0|1>",
+            "    Setting it to 0 disables expiring keys in background when they are not",
+            "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+            "    default.",
+            "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+            "HELP", "    Print this help."};
+        size_t n = sizeof(help) / sizeof(help[0]);
+        resp_add_array_len(x->out, (long long)n);
+        for (size_t i = 0; i < n; i++) resp_add_status(x->out, help[i]);
+    } else {
+        eng_reply_error(x, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try DEBUG HELP.",
+                        (int)sub->n, sub->p);
+    }
+}

@@ -1,0 +1,563 @@
+/* cmd_string.c -- string commands (Redis 7 semantics and error texts).
+ *
+ * Change records: every write is logged in a form that replays to the same
+ * state without the clock or the old value: relative expiries become
+ * PXAT, counters and INCRBYFLOAT log the resulting value (SET ... KEEPTTL),
+ * APPEND and SETRANGE log themselves (deterministic given the prior state,
+ * and far smaller than the resulting value).
+ */
+#include "eng_commands.h"
+#include "keyspace.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ERR_WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"
+
+static int check_string(eng_ctx *x, const kv_entry *e) {
+    if (e && ((eng_val *)e->val)->type != ENG_TYPE_STRING) {
+        eng_reply_error(x, ERR_WRONGTYPE);
+        return -1;
+    }
+    return 0;
+}
+
+/* Store value v under key (creating or replacing), with an expiry:
+ * exp > 0 absolute ms, exp == KV_NO_EXPIRE clears, keepttl keeps. */
+static kv_entry *store(eng_ctx *x, const eng_arg *key, eng_val *v,
+                       int64_t exp, int keepttl) {
+    kv_table *t = eng_ks_db(eng_keyspace_of(x->eng), x->c->db);
+    kv_entry *e = kv_find(t, key->p, key->n);
+    if (e) {
+        kv_set_val(t, e, v);
+        if (!keepttl) kv_set_expire(t, e, exp);
+    } else {
+        e = kv_insert(t, key->p, key->n, v);
+        if (exp != KV_NO_EXPIRE) kv_set_expire(t, e, exp);
+    }
+    e->lru = (uint32_t)(x->now_ms / 1000);
+    return e;
+}
+
+/* Log "SET key value [PXAT ms]" from the entry's current state. */
+static void emit_set_state(eng_ctx *x, const kv_entry *e) {
+    eng_val *v = e->val;
+    eng_arg key = {e->key, e->klen}, val = {v->data, v->len};
+    if (e->expire_ms != KV_NO_EXPIRE)
+        eng_emitv(x, x->c->db, "saasl", "SET", &key, &val, "PXAT",
+                  (long long)e->expire_ms);
+    else
+        eng_emitv(x, x->c->db, "saa", "SET", &key, &val);
+}
+
+/* Converts a relative or absolute expire argument to absolute ms.
+ * unit_ms is 1000 for seconds, 1; absolute says *AT. Replies with Redis's
+ * error and returns -1 on a bad value. */
+static int expire_arg(eng_ctx *x, const eng_arg *a, long long unit_ms,
+                      int absolute, const char *cmdname, int64_t *out) {
+    long long v;
+    if (eng_arg_ll(x, a, &v) != 0) return -1;
+    if (v <= 0 || (unit_ms == 1000 && (v > LLONG_MAX / 1000))) goto bad;
+    v *= unit_ms;
+    if (!absolute) {
+        if (v > LLONG_MAX - x->now_ms) goto bad;
+        v += x->now_ms;
+    }
+    *out = v;
+    return 0;
+bad:
+    eng_reply_error(x, "ERR invalid expire time in '%s' command", cmdname);
+    return -1;
+}
+
+void cmd_get(eng_ctx *x) {
+    kv_entry *e = eng_lookup_read(x, &x->argv[1]);
+    if (!e) { eng_reply_null(x); return; }
+    if (check_string(x, e)) return;
+    eng_val *v = e->val;
+    eng_reply_bulk(x, v->data, v->len);
+}
+
+/* The generic SET: flags from SET's options. */
+#define SET_NX 1
+#define SET_XX 2
+#define SET_GET 4
+#define SET_KEEPTTL 8
+
+static void set_generic(eng_ctx *x, const eng_arg *key, const eng_arg *val,
+                        int flags, int64_t exp, int ok_reply) {
+    if (eng_check_value_len(x, val->n)) return;
+    kv_entry *old = eng_lookup_write(x, key);
+    if ((flags & SET_GET) && check_string(x, old)) return;
+    if (((flags & SET_NX) && old) || ((flags & SET_XX) && !old)) {
+        if (flags & SET_GET) {
+            if (old) eng_reply_bulk(x, ((eng_val *)old->val)->data,
+                                    ((eng_val *)old->val)->len);
+            else eng_reply_null(x);
+        } else if (ok_reply) {
+            eng_reply_null(x);
+        } else {
+            eng_reply_int(x, 0);
+        }
+        return;
+    }
+    if (flags & SET_GET) {
+        if (old) eng_reply_bulk(x, ((eng_val *)old->val)->data,
+                                ((eng_val *)old->val)->len);
+        else eng_reply_null(x);
+    } else if (ok_reply) {
+        eng_reply_ok(x);
+    } else {
+        eng_reply_int(x, 1);
+    }
+    if (exp != KV_NO_EXPIRE && exp <= x->now_ms) {
+        /* already expired: the key simply goes away */
+        if (old) {
+            eng_emitv(x, x->c->db, "sa", "DEL", key);
+            eng_db_delete(x, x->c->db, key);
+        }
+        return;
+    }
+    kv_entry *e = store(x, key, eng_val_new(val->p, val->n), exp,
+                        (flags & SET_KEEPTTL) != 0);
+    emit_set_state(x, e);
+}
+
+void cmd_set(eng_ctx *x) {
+    int flags = 0;
+    int64_t exp = KV_NO_EXPIRE;
+    int have_exp = 0;
+    for (int i = 3; i < x->argc; i++) {
+        const eng_arg *a = &x->argv[i];
+        int more = i + 1 < x->argc;
+        if (eng_arg_is(a, "nx") && !(flags & SET_XX)) flags |= SET_NX;
+        else if (eng_arg_is(a, "xx") && !(flags & SET_NX)) flags |= SET_XX;
+        else if (eng_arg_is(a, "get")) flags |= SET_GET;
+        else if (eng_arg_is(a, "keepttl") && !have_exp) flags |= SET_KEEPTTL;
+        else if (more && !have_exp && !(flags & SET_KEEPTTL) &&
+                 (eng_arg_is(a, "ex") || eng_arg_is(a, "px") ||
+                  eng_arg_is(a, "exat") || eng_arg_is(a, "pxat"))) {
+            int secs = eng_arg_is(a, "ex") || eng_arg_is(a, "exat");
+            int abs = eng_arg_is(a, "exat") || eng_arg_is(a, "pxat");
+            if (expire_arg(x, &x->argv[++i], secs ? 1000 : 1, abs, "set", &exp))
+                return;
+            have_exp = 1;
+        } else {
+            eng_reply_syntax(x);
+            return;
+        }
+    }
+    set_generic(x, &x->argv[1], &x->argv[2], flags, exp, 1);
+}
+
+void cmd_setnx(eng_ctx *x) {
+    set_generic(x, &x->argv[1], &x->argv[2], SET_NX, KV_NO_EXPIRE, 0);
+}
+
+static void setex_generic(eng_ctx *x, long long unit, const char *name) {
+    int64_t exp;
+    if (expire_arg(x, &x->argv[2], unit, 0, name, &exp)) return;
+    set_generic(x, &x->argv[1], &x->argv[3], 0, exp, 1);
+}
+
+void cmd_setex(eng_ctx *x) { setex_generic(x, 1000, "setex"); }
+void cmd_psetex(eng_ctx *x) { setex_generic(x, 1, "psetex"); }
+
+void cmd_getset(eng_ctx *x) {
+    set_generic(x, &x->argv[1], &x->argv[2], SET_GET, KV_NO_EXPIRE, 1);
+}
+
+void cmd_getdel(eng_ctx *x) {
+    kv_entry *e = eng_lookup_read(x, &x->argv[1]);
+    if (!e) { eng_reply_null(x); return; }
+    if (check_string(x, e)) return;
+    eng_val *v = e->val;
+    eng_reply_bulk(x, v->data, v->len);
+    eng_emitv(x, x->c->db, "sa", "DEL", &x->argv[1]);
+    eng_db_delete(x, x->c->db, &x->argv[1]);
+}
+
+void cmd_getex(eng_ctx *x) {
+    int64_t exp = KV_NO_EXPIRE;
+    int persist = 0, have = 0;
+    for (int i = 2; i < x->argc; i++) {
+        const eng_arg *a = &x->argv[i];
+        if (eng_arg_is(a, "persist") && !have) {
+            persist = have = 1;
+        } else if (i + 1 < x->argc && !have &&
+                   (eng_arg_is(a, "ex") || eng_arg_is(a, "px") ||
+                    eng_arg_is(a, "exat") || eng_arg_is(a, "pxat"))) {
+            int secs = eng_arg_is(a, "ex") || eng_arg_is(a, "exat");
+            int abs = eng_arg_is(a, "exat") || eng_arg_is(a, "pxat");
+            if (expire_arg(x, &x->argv[++i], secs ? 1000 : 1, abs, "getex", &exp))
+                return;
+            have = 1;
+        } else {
+            eng_reply_syntax(x);
+            return;
+        }
+    }
+    kv_entry *e = eng_lookup_read(x, &x->argv[1]);
+    if (!e) { eng_reply_null(x); return; }
+    if (check_string(x, e)) return;
+    eng_val *v = e->val;
+    eng_reply_bulk(x, v->data, v->len);
+    kv_table *t = eng_ks_db(eng_keyspace_of(x->eng), x->c->db);
+    if (exp != KV_NO_EXPIRE) {
+        if (exp <= x->now_ms) {
+            eng_emitv(x, x->c->db, "sa", "DEL", &x->argv[1]);
+            kv_delete(t, e->key, e->klen);
+        } else {
+            kv_set_expire(t, e, exp);
+            eng_emitv(x, x->c->db, "sal", "PEXPIREAT", &x->argv[1], (long long)exp);
+        }
+    } else if (persist && e->expire_ms != KV_NO_EXPIRE) {
+        kv_set_expire(t, e, KV_NO_EXPIRE);
+        eng_emitv(x, x->c->db, "sa", "PERSIST", &x->argv[1]);
+    }
+}
+
+void cmd_mget(eng_ctx *x) {
+    resp_add_array_len(x->out, x->argc - 1);
+    for (int i = 1; i < x->argc; i++) {
+        kv_entry *e = eng_lookup_read(x, &x->argv[i]);
+        eng_val *v = e ? e->val : NULL;
+        if (!v || v->type != ENG_TYPE_STRING) eng_reply_null(x);
+        else eng_reply_bulk(x, v->data, v->len);
+    }
+}
+
+static void mset_generic(eng_ctx *x, int nx) {
+    if (x->argc % 2 == 0) { eng_reply_wrong_args(x); return; }
+    for (int i = 2; i < x->argc; i += 2)
+        if (eng_check_value_len(x, x->argv[i].n)) return;
+    if (nx) {
+        for (int i = 1; i < x->argc; i += 2)
+            if (eng_lookup_write(x, &x->argv[i])) {
+                eng_reply_int(x, 0);
+                return;
+            }
+    }
+    for (int i = 1; i < x->argc; i += 2) {
+        kv_entry *e = store(x, &x->argv[i],
+                            eng_val_new(x->argv[i + 1].p, x->argv[i + 1].n),
+                            KV_NO_EXPIRE, 0);
+        emit_set_state(x, e);
+    }
+    if (nx) eng_reply_int(x, 1);
+    else eng_reply_ok(x);
+}
+
+void cmd_mset(eng_ctx *x) { mset_generic(x, 0); }
+void cmd_msetnx(eng_ctx *x) { mset_generic(x, 1); }
+
+/* Store a new string value into an existing entry or a new key, keeping
+ * the TTL, and log it as SET ... KEEPTTL. */
+static void store_keepttl(eng_ctx *x, const eng_arg *key, const char *p,
+                          size_t n) {
+    kv_entry *e = store(x, key, eng_val_new(p, n), KV_NO_EXPIRE, 1);
+    eng_arg val = {p, n};
+    eng_emitv(x, x->c->db, "saas", "SET", key, &val, "KEEPTTL");
+    (void)e;
+}
+
+static void incr_generic(eng_ctx *x, long long by) {
+    kv_entry *e = eng_lookup_write(x, &x->argv[1]);
+    if (check_string(x, e)) return;
+    long long cur = 0;
+    if (e) {
+        eng_val *v = e->val;
+        if (eng_parse_ll(v->data, v->len, &cur) != 0) {
+            eng_reply_error(x, "ERR value is not an integer or out of range");
+            return;
+        }
+    }
+    if ((by < 0 && cur < 0 && by < LLONG_MIN - cur) ||
+        (by > 0 && cur > 0 && by > LLONG_MAX - cur)) {
+        eng_reply_error(x, "ERR increment or decrement would overflow");
+        return;
+    }
+    cur += by;
+    char buf[24];
+    int n = snprintf(buf, sizeof(buf), "%lld", cur);
+    store_keepttl(x, &x->argv[1], buf, (size_t)n);
+    eng_reply_int(x, cur);
+}
+
+void cmd_incr(eng_ctx *x) { incr_generic(x, 1); }
+void cmd_decr(eng_ctx *x) { incr_generic(x, -1); }
+
+void cmd_incrby(eng_ctx *x) {
+    long long by;
+    if (eng_arg_ll(x, &x->argv[2], &by)) return;
+    incr_generic(x, by);
+}
+
+void cmd_decrby(eng_ctx *x) {
+    long long by;
+    if (eng_arg_ll(x, &x->argv[2], &by)) return;
+    if (by == LLONG_MIN) {
+        eng_reply_error(x, "ERR decrement would overflow");
+        return;
+    }
+    incr_generic(x, -by);
+}
+
+/* Format a long double the way Redis's INCRBYFLOAT does (%.17Lg, then trim
+ * trailing zeroes after the point). */
+static int fmt_incrbyfloat(char *buf, size_t cap, long double v) {
+    int n = snprintf(buf, cap, "%.17Lf", v);
+    if (n <= 0 || (size_t)n >= cap) return -1;
+    if (strchr(buf, '.')) {
+        while (n > 0 && buf[n - 1] == '0') n--;
+        if (n > 0 && buf[n - 1] == '.') n--;
+        buf[n] = '\0';
+    }
+    if (n == 2 && memcmp(buf, "-0", 2) == 0) { buf[0] = '0'; buf[1] = 0; n = 1; }
+    return n;
+}
+
+void cmd_incrbyfloat(eng_ctx *x) {
+    double by;
+    if (eng_parse_double(x->argv[2].p, x->argv[2].n, &by) != 0 || isinf(by)) {
+        eng_reply_error(x, "ERR value is not a valid float");
+        return;
+    }
+    kv_entry *e = eng_lookup_write(x, &x->argv[1]);
+    if (check_string(x, e)) return;
+    long double cur = 0;
+    if (e) {
+        eng_val *v = e->val;
+        char *end;
+        if (v->len == 0 || v->len > 5000 || (cur = strtold(v->data, &end),
+            end != v->data + v->len) || isnan(cur) || isinf(cur) ||
+            v->data[0] == ' ') {
+            eng_reply_error(x, "ERR value is not a valid float");
+            return;
+        }
+    }
+    cur += by;
+    if (isnan(cur) || isinf(cur)) {
+        eng_reply_error(x, "ERR increment would produce NaN or Infinity");
+        return;
+    }
+    char buf[5200];
+    int n = fmt_incrbyfloat(buf, sizeof(buf), cur);
+    if (n < 0) {
+        eng_reply_error(x, "ERR value is not a valid float");
+        return;
+    }
+    if (eng_check_value_len(x, (size_t)n)) return;
+    store_keepttl(x, &x->argv[1], buf, (size_t)n);
+    eng_reply_bulk(x, buf, (size_t)n);
+}
+
+static long long proto_max_bulk(eng_ctx *x) {
+    const eng_limits *l = eng_get_limits(x->eng);
+    return l && l->proto_max_bulk_len > 0 ? l->proto_max_bulk_len
+                                          : 512LL * 1024 * 1024;
+}
+
+/* Redis's checkStringLength plus our max-value-length. */
+static int check_len(eng_ctx *x, size_t total) {
+    if ((long long)total > proto_max_bulk(x) || total >= UINT32_MAX) {
+        eng_reply_error(x, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+        return -1;
+    }
+    return eng_check_value_len(x, total);
+}
+
+void cmd_append(eng_ctx *x) {
+    const eng_arg *key = &x->argv[1], *add = &x->argv[2];
+    kv_entry *e = eng_lookup_write(x, key);
+    if (check_string(x, e)) return;
+    size_t len;
+    if (!e) {
+        if (check_len(x, add->n)) return;
+        kv_entry *ne = store(x, key, eng_val_new(add->p, add->n), KV_NO_EXPIRE, 0);
+        len = add->n;
+        (void)ne;
+    } else {
+        eng_val *v = e->val;
+        if (check_len(x, (size_t)v->len + add->n)) return;
+        v = eng_val_grow(v, (size_t)v->len + add->n);
+        memcpy(v->data + v->len, add->p, add->n);
+        v->len += (uint32_t)add->n;
+        v->data[v->len] = '\0';
+        e->val = v; /* grown in place or moved: the entry keeps it */
+        len = v->len;
+    }
+    eng_emitv(x, x->c->db, "saa", "APPEND", key, add);
+    eng_reply_int(x, (long long)len);
+}
+
+void cmd_strlen(eng_ctx *x) {
+    kv_entry *e = eng_lookup_read(x, &x->argv[1]);
+    if (check_string(x, e)) return;
+    eng_reply_int(x, e ? ((eng_val *)e->val)->len : 0);
+}
+
+void cmd_getrange(eng_ctx *x) {
+    long long start, end;
+    if (eng_arg_ll(x, &x->argv[2], &start) || eng_arg_ll(x, &x->argv[3], &end))
+        return;
+    kv_entry *e = eng_lookup_read(x, &x->argv[1]);
+    if (check_string(x, e)) return;
+    if (!e) { eng_reply_bulk(x, "", 0); return; }
+    eng_val *v = e->val;
+    long long len = v->len;
+    if (start < 0 && end < 0 && start > end) { eng_reply_bulk(x, "", 0); return; }
+    if (start < 0) start += len;
+    if (end < 0) end += len;
+    if (start < 0) start = 0;
+    if (end < 0) end = 0;
+    if (end >= len) end = len - 1;
+    if (len == 0 || start > end) { eng_reply_bulk(x, "", 0); return; }
+    eng_reply_bulk(x, v->data + start, (size_t)(end - start + 1));
+}
+
+void cmd_setrange(eng_ctx *x) {
+    const eng_arg *key = &x->argv[1], *val = &x->argv[3];
+    long long off;
+    if (eng_arg_ll(x, &x->argv[2], &off)) return;
+    if (off < 0) { eng_reply_error(x, "ERR offset is out of range"); return; }
+    kv_entry *e = eng_lookup_write(x, key);
+    if (check_string(x, e)) return;
+    eng_val *v = e ? e->val : NULL;
+    if (val->n == 0) { /* nothing to write: reply the length, no change */
+        eng_reply_int(x, v ? v->len : 0);
+        return;
+    }
+    if ((unsigned long long)off > SIZE_MAX / 2 || check_len(x, (size_t)off + val->n))
+        return;
+    size_t need = (size_t)off + val->n;
+    if (!v) {
+        v = eng_val_new_cap(need, need);
+        memset(v->data, 0, need);
+        e = store(x, key, v, KV_NO_EXPIRE, 0);
+    } else if (need > v->len) {
+        v = eng_val_grow(v, need);
+        memset(v->data + v->len, 0, need - v->len);
+        v->len = (uint32_t)need;
+        v->data[need] = '\0';
+        e->val = v;
+    }
+    memcpy(v->data + off, val->p, val->n);
+    eng_emitv(x, x->c->db, "saaa", "SETRANGE", key, &x->argv[2], val);
+    eng_reply_int(x, v->len);
+}
+
+/* LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN] */
+void cmd_lcs(eng_ctx *x) {
+    int getlen = 0, getidx = 0, withmatchlen = 0;
+    long long minmatch = 0;
+    for (int i = 3; i < x->argc; i++) {
+        const eng_arg *a = &x->argv[i];
+        if (eng_arg_is(a, "len")) getlen = 1;
+        else if (eng_arg_is(a, "idx")) getidx = 1;
+        else if (eng_arg_is(a, "withmatchlen")) withmatchlen = 1;
+        else if (eng_arg_is(a, "minmatchlen") && i + 1 < x->argc) {
+            if (eng_arg_ll(x, &x->argv[++i], &minmatch)) return;
+            if (minmatch < 0) minmatch = 0;
+        } else { eng_reply_syntax(x); return; }
+    }
+    if (getlen && getidx) {
+        eng_reply_error(x, "ERR If you want both the length and indexes, please just use IDX.");
+        return;
+    }
+    kv_entry *ea = eng_lookup_read(x, &x->argv[1]);
+    kv_entry *eb = eng_lookup_read(x, &x->argv[2]);
+    if (check_string(x, ea) || check_string(x, eb)) return;
+    const char *a = ea ? ((eng_val *)ea->val)->data : "";
+    const char *b = eb ? ((eng_val *)eb->val)->data : "";
+    size_t alen = ea ? ((eng_val *)ea->val)->len : 0;
+    size_t blen = eb ? ((eng_val *)eb->val)->len : 0;
+    if (alen >= UINT32_MAX - 1 || blen >= UINT32_MAX - 1 ||
+        (alen + 1) * (blen + 1) > SIZE_MAX / sizeof(uint32_t) / 2 ||
+        (alen + 1) * (blen + 1) > 256ULL * 1024 * 1024) {
+        eng_reply_error(x, "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+        return;
+    }
+    uint32_t *dp = malloc((alen + 1) * (blen + 1) * sizeof(uint32_t));
+    if (!dp) { eng_reply_error(x, "ERR Insufficient memory"); return; }
+#define LCS(i, j) dp[(j) + ((i) * (blen + 1))]
+    for (size_t i = 0; i <= alen; i++)
+        for (size_t j = 0; j <= blen; j++) {
+            if (i == 0 || j == 0) LCS(i, j) = 0;
+            else if (a[i - 1] == b[j - 1]) LCS(i, j) = LCS(i - 1, j - 1) + 1;
+            else LCS(i, j) = LCS(i - 1, j) > LCS(i, j - 1) ? LCS(i - 1, j) : LCS(i, j - 1);
+        }
+    uint32_t idx = LCS(alen, blen);
+    char *res = malloc((size_t)idx + 1);
+    if (!res) abort();
+    res[idx] = 0;
+    /* walk back, collecting matches for IDX */
+    size_t i = alen, j = blen, k = idx;
+    long long arange_start = (long long)alen, arange_end = 0, brange_start = 0, brange_end = 0;
+    size_t nmatch = 0;
+    resp_buf tmp;
+    resp_buf_init(&tmp);
+    while (k > 0 && i > 0 && j > 0) {
+        int emit_range = 0;
+        if (a[i - 1] == b[j - 1]) {
+            res[--k] = a[i - 1];
+            if (arange_start == (long long)alen) {
+                arange_start = (long long)i - 1; arange_end = (long long)i - 1;
+                brange_start = (long long)j - 1; brange_end = (long long)j - 1;
+            } else if (arange_start == (long long)i && brange_start == (long long)j) {
+                arange_start--; brange_start--;
+            } else {
+                emit_range = 1;
+            }
+            if (arange_start == 0 || brange_start == 0) emit_range = 1;
+            i--; j--;
+        } else {
+            if (LCS(i - 1, j) > LCS(i, j - 1)) i--; else j--;
+            if (arange_start != (long long)alen) emit_range = 1;
+        }
+        if (emit_range) {
+            long long mlen = arange_end - arange_start + 1;
+            if (getidx && mlen >= minmatch) {
+                resp_add_array_len(&tmp, withmatchlen ? 3 : 2);
+                resp_add_array_len(&tmp, 2);
+                resp_add_int(&tmp, arange_start); resp_add_int(&tmp, arange_end);
+                resp_add_array_len(&tmp, 2);
+                resp_add_int(&tmp, brange_start); resp_add_int(&tmp, brange_end);
+                if (withmatchlen) resp_add_int(&tmp, mlen);
+                nmatch++;
+            }
+            arange_start = (long long)alen;
+        }
+    }
+    if (arange_start != (long long)alen) {
+        long long mlen = arange_end - arange_start + 1;
+        if (getidx && mlen >= minmatch) {
+            resp_add_array_len(&tmp, withmatchlen ? 3 : 2);
+            resp_add_array_len(&tmp, 2);
+            resp_add_int(&tmp, arange_start); resp_add_int(&tmp, arange_end);
+            resp_add_array_len(&tmp, 2);
+            resp_add_int(&tmp, brange_start); resp_add_int(&tmp, brange_end);
+            if (withmatchlen) resp_add_int(&tmp, mlen);
+            nmatch++;
+        }
+    }
+    if (getidx) {
+        resp_add_map_len(x->out, x->proto, 2);
+        resp_add_bulk_cstr(x->out, "matches");
+        resp_add_array_len(x->out, (long long)nmatch);
+        resp_buf_append(x->out, tmp.data, tmp.len);
+        resp_add_bulk_cstr(x->out, "len");
+        resp_add_int(x->out, idx);
+    } else if (getlen) {
+        eng_reply_int(x, idx);
+    } else {
+        eng_reply_bulk(x, res, idx);
+    }
+#undef LCS
+    resp_buf_free(&tmp);
+    free(res);
+    free(dp);
+}

@@ -1,0 +1,622 @@
+/* engine.c -- the engine thread: inbox, dispatch, replies, change records.
+ *
+ * Why a separate thread: the keyspace has exactly one writer, so commands
+ * need no locks and a command (later: a Lua function) runs alone. The I/O
+ * thread parses and hands over whole batches; the engine answers a batch
+ * with one eng_outbatch, so the cost of crossing threads (one mutex, one
+ * eventfd wake-up each way) is paid per batch, not per command.
+ *
+ * Why the outbatch carries need_seq: under appendfsync always a reply may
+ * not leave before every change executed before it is durable (DESIGN.md,
+ * durability rules 1 and 2). The engine only records the sequence number;
+ * whoever receives the batch (the WAL writer, later) decides when to let it
+ * go.
+ */
+#include "engine.h"
+#include "keyspace.h"
+#include "slowlog.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <uv.h>
+
+struct eng_engine {
+    eng_options o;
+    eng_keyspace *ks;
+
+    uv_thread_t thread;
+    uv_loop_t loop;
+    uv_async_t wake;
+    uv_timer_t cron;
+    uv_mutex_t mu;          /* protects in_head/in_tail/stopping */
+    eng_inbatch *in_head, *in_tail;
+    int stopping;
+
+    eng_client *clients;
+    size_t nclients;
+    eng_stats stats;
+    uint64_t seq, dirty;
+    eng_change_hook *hook;
+    void *hook_ud;
+
+    eng_arg *argv;          /* scratch argv for the current command */
+    size_t argv_cap;
+    eng_outbatch *out;      /* replies of the current wake-up */
+    eng_slowlog *slowlog;
+    int64_t start_ms;
+};
+
+/* ------------------------------------------------------------ batches */
+
+typedef struct msg_hdr {
+    eng_client *c;
+    uint32_t kind, argc;
+    size_t total;           /* bytes of this message including header */
+} msg_hdr;
+
+#define ALIGN8(n) (((n) + 7) & ~(size_t)7)
+
+eng_inbatch *eng_inbatch_new(void) {
+    eng_inbatch *b = calloc(1, sizeof(*b));
+    if (!b) abort();
+    resp_buf_init(&b->buf);
+    return b;
+}
+
+void eng_inbatch_free(eng_inbatch *b) {
+    if (!b) return;
+    resp_buf_free(&b->buf);
+    free(b);
+}
+
+void eng_inbatch_add(eng_inbatch *b, eng_client *c, int kind, int argc,
+                     char **argv, const size_t *argvlen) {
+    size_t total = sizeof(msg_hdr) + sizeof(size_t) * (size_t)argc;
+    for (int i = 0; i < argc; i++) total += argvlen[i] + 1;
+    total = ALIGN8(total);
+    resp_buf_reserve(&b->buf, total);
+    char *p = b->buf.data + b->buf.len;
+    msg_hdr h = {c, (uint32_t)kind, (uint32_t)argc, total};
+    memcpy(p, &h, sizeof(h));
+    size_t *lens = (size_t *)(p + sizeof(h));
+    char *d = (char *)(lens + argc);
+    for (int i = 0; i < argc; i++) {
+        lens[i] = argvlen[i];
+        memcpy(d, argv[i], argvlen[i]);
+        d[argvlen[i]] = '\0';
+        d += argvlen[i] + 1;
+    }
+    b->buf.len += total;
+    b->count++;
+}
+
+void eng_outbatch_free(eng_outbatch *b) {
+    if (!b) return;
+    resp_buf_free(&b->data);
+    free(b->spans);
+    free(b);
+}
+
+static eng_outbatch *outbatch_new(void) {
+    eng_outbatch *b = calloc(1, sizeof(*b));
+    if (!b) abort();
+    resp_buf_init(&b->data);
+    return b;
+}
+
+/* Append a span for the bytes [off, end of data) of client c, merging it
+ * into the previous span when that is the same client with no flags. */
+static void out_span(eng_outbatch *b, eng_client *c, size_t off,
+                     uint32_t ncmds, uint32_t flags) {
+    size_t len = b->data.len - off;
+    if (b->nspans) {
+        eng_span *l = &b->spans[b->nspans - 1];
+        if (l->c == c && l->flags == 0 && l->off + l->len == off) {
+            l->len += len;
+            l->ncmds += ncmds;
+            l->flags = flags;
+            return;
+        }
+    }
+    if (b->nspans == b->spans_cap) {
+        b->spans_cap = b->spans_cap ? b->spans_cap * 2 : 64;
+        b->spans = realloc(b->spans, b->spans_cap * sizeof(eng_span));
+        if (!b->spans) abort();
+    }
+    b->spans[b->nspans++] = (eng_span){c, off, len, ncmds, flags};
+}
+
+/* ------------------------------------------------------------ replies */
+
+void eng_reply_ok(eng_ctx *x) { resp_add_simple(x->out, "OK", 2); }
+void eng_reply_null(eng_ctx *x) { resp_add_null(x->out, x->proto); }
+void eng_reply_int(eng_ctx *x, long long v) { resp_add_int(x->out, v); }
+void eng_reply_bulk(eng_ctx *x, const void *p, size_t n) {
+    resp_add_bulk(x->out, p, n);
+}
+
+void eng_reply_error(eng_ctx *x, const char *fmt, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0) n = 0;
+    if ((size_t)n >= sizeof(buf)) n = sizeof(buf) - 1;
+    resp_add_error(x->out, buf, (size_t)n);
+}
+
+void eng_reply_wrong_args(eng_ctx *x) {
+    char name[96];
+    if (x->cmd && x->cmd->subcmds == NULL && x->argc > 0 &&
+        strchr(x->cmd->name, '|'))
+        snprintf(name, sizeof(name), "%s", x->cmd->name);
+    else
+        snprintf(name, sizeof(name), "%s", x->cmd ? x->cmd->name : "?");
+    eng_reply_error(x, "ERR wrong number of arguments for '%s' command", name);
+}
+
+void eng_reply_syntax(eng_ctx *x) { eng_reply_error(x, "ERR syntax error"); }
+
+/* ---------------------------------------------------- argument parsing */
+
+int eng_arg_is(const eng_arg *a, const char *lit) {
+    return strcasecmp(a->p, lit) == 0 && strlen(lit) == a->n;
+}
+
+/* Strict integer parse like Redis's string2ll: no spaces, no leading '+',
+ * no leading zeros, fits in long long. */
+static int parse_ll(const char *s, size_t n, long long *out) {
+    if (n == 0 || n > 20) return -1;
+    const char *p = s, *end = s + n;
+    int neg = 0;
+    if (*p == '-') {
+        neg = 1;
+        if (++p == end) return -1;
+    }
+    if (*p == '0' && (end - p > 1 || neg)) return -1;
+    unsigned long long v = 0;
+    for (; p < end; p++) {
+        if (*p < '0' || *p > '9') return -1;
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (ULLONG_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    if (neg) {
+        if (v > (unsigned long long)LLONG_MAX + 1) return -1;
+        *out = v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)v;
+    } else {
+        if (v > (unsigned long long)LLONG_MAX) return -1;
+        *out = (long long)v;
+    }
+    return 0;
+}
+
+int eng_parse_ll(const char *s, size_t n, long long *out) {
+    return parse_ll(s, n, out);
+}
+
+int eng_arg_ll(eng_ctx *x, const eng_arg *a, long long *v) {
+    if (parse_ll(a->p, a->n, v) == 0) return 0;
+    eng_reply_error(x, "ERR value is not an integer or out of range");
+    return -1;
+}
+
+int eng_parse_double(const char *s, size_t n, double *out) {
+    if (n == 0 || n > 5000 || isspace((unsigned char)s[0])) return -1;
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if ((size_t)(end - s) != n || isnan(d)) return -1;
+    if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL || d == 0))
+        return -1;
+    *out = d;
+    return 0;
+}
+
+int eng_arg_double(eng_ctx *x, const eng_arg *a, double *v) {
+    if (eng_parse_double(a->p, a->n, v) == 0) return 0;
+    eng_reply_error(x, "ERR value is not a valid float");
+    return -1;
+}
+
+/* ------------------------------------------------------ change records */
+
+void eng_emit(eng_ctx *x, int db, int argc, const eng_arg *argv) {
+    eng_engine *e = x->eng;
+    e->seq++;
+    e->dirty++;
+    if (e->hook) e->hook(e->hook_ud, e->seq, db, argc, argv);
+}
+
+/* fmt letters: s = C string, a = eng_arg*, l = long long, d = int */
+void eng_emitv(eng_ctx *x, int db, const char *fmt, ...) {
+    eng_arg argv[16];
+    char nums[16][24];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    for (const char *f = fmt; *f && argc < 16; f++, argc++) {
+        switch (*f) {
+        case 's': {
+            const char *s = va_arg(ap, const char *);
+            argv[argc] = (eng_arg){s, strlen(s)};
+            break;
+        }
+        case 'a':
+            argv[argc] = *va_arg(ap, const eng_arg *);
+            break;
+        case 'l': {
+            int n = snprintf(nums[argc], 24, "%lld", va_arg(ap, long long));
+            argv[argc] = (eng_arg){nums[argc], (size_t)n};
+            break;
+        }
+        default: abort();
+        }
+    }
+    va_end(ap);
+    eng_emit(x, db, argc, argv);
+}
+
+void eng_set_change_hook(eng_engine *e, eng_change_hook *fn, void *ud) {
+    e->hook = fn;
+    e->hook_ud = ud;
+}
+
+int eng_databases(const eng_engine *e) { return e->o.databases; }
+uint64_t eng_dirty(const eng_engine *e) { return e->dirty; }
+uint64_t eng_change_seq(const eng_engine *e) { return e->seq; }
+eng_keyspace *eng_keyspace_of(eng_engine *e) { return e->ks; }
+const eng_limits *eng_get_limits(const eng_engine *e) { return e->o.limits; }
+const eng_stats *eng_get_stats(const eng_engine *e) { return &e->stats; }
+eng_slowlog *eng_get_slowlog(eng_engine *e) { return e->slowlog; }
+void eng_reset_stats(eng_engine *e) { memset(&e->stats, 0, sizeof(e->stats)); }
+void eng_count_auth_failure(eng_engine *e) { e->stats.auth_failures++; }
+const char *eng_requirepass(eng_engine *e) {
+    return e->o.requirepass ? e->o.requirepass(e->o.requirepass_ud) : NULL;
+}
+int64_t eng_start_time_ms(const eng_engine *e) { return e->start_ms; }
+
+/* ----------------------------------------------------- client registry */
+
+eng_client *eng_clients(eng_engine *e) { return e->clients; }
+size_t eng_client_count(eng_engine *e) { return e->nclients; }
+
+static void client_register(eng_engine *e, eng_client *c) {
+    c->db = 0;
+    c->proto = RESP2;
+    c->prev = NULL;
+    c->next = e->clients;
+    if (e->clients) e->clients->prev = c;
+    e->clients = c;
+    e->nclients++;
+    e->stats.connections_received++;
+}
+
+static void client_unregister(eng_engine *e, eng_client *c) {
+    if (c->prev) c->prev->next = c->next;
+    else e->clients = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    e->nclients--;
+    free(c->name);
+    free(c->lib_name);
+    free(c->lib_ver);
+    c->name = c->lib_name = c->lib_ver = NULL;
+}
+
+void eng_kill_client(eng_ctx *x, eng_client *c) {
+    if (c->flags & ENG_CLIENT_KILLED) return;
+    c->flags |= ENG_CLIENT_KILLED;
+    if (c == x->c) {
+        x->out_flags |= ENG_OUT_CLOSE;
+    } else {
+        /* an empty span that tells the I/O thread to close it */
+        out_span(x->eng->out, c, x->eng->out->data.len, 0, ENG_OUT_CLOSE);
+    }
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Quote an argument for the "unknown command" message like Redis: at most
+ * 128 bytes, single-quoted. */
+static void append_quoted_args(char *dst, size_t cap, eng_ctx *x, int from) {
+    size_t len = strlen(dst);
+    for (int i = from; i < x->argc && len + 4 < cap; i++) {
+        int n = snprintf(dst + len, cap - len, "'%.*s' ",
+                         (int)(x->argv[i].n > 128 ? 128 : x->argv[i].n),
+                         x->argv[i].p);
+        if (n < 0) break;
+        len += (size_t)n;
+        if (len >= cap) { dst[cap - 1] = '\0'; break; }
+    }
+}
+
+static int arity_ok(const eng_cmd *c, int argc) {
+    return c->arity > 0 ? argc == c->arity : argc >= -c->arity;
+}
+
+/* Resolve the command (and subcommand), check arity, auth and limits. */
+static const eng_cmd *resolve(eng_ctx *x) {
+    eng_engine *e = x->eng;
+    const eng_cmd *cmd = e->o.lookup(x->argv[0].p, x->argv[0].n);
+    if (!cmd) {
+        char msg[600];
+        snprintf(msg, sizeof(msg),
+                 "ERR unknown command '%.*s', with args beginning with: ",
+                 (int)(x->argv[0].n > 128 ? 128 : x->argv[0].n), x->argv[0].p);
+        append_quoted_args(msg, sizeof(msg), x, 1);
+        resp_add_error(x->out, msg, strlen(msg));
+        return NULL;
+    }
+    if (cmd->subcmds && x->argc >= 2) {
+        const eng_cmd *sc = NULL;
+        for (const eng_cmd *s = cmd->subcmds; s->name; s++) {
+            const char *bar = strchr(s->name, '|');
+            const char *sn = bar ? bar + 1 : s->name;
+            if (strlen(sn) == x->argv[1].n && strcasecmp(sn, x->argv[1].p) == 0) {
+                sc = s;
+                break;
+            }
+        }
+        if (!sc) {
+            char up[64];
+            size_t i;
+            for (i = 0; cmd->name[i] && i < sizeof(up) - 1; i++)
+                up[i] = (char)(cmd->name[i] >= 'a' && cmd->name[i] <= 'z'
+                                   ? cmd->name[i] - 32 : cmd->name[i]);
+            up[i] = '\0';
+            eng_reply_error(x, "ERR unknown subcommand '%.*s'. Try %s HELP.",
+                            (int)(x->argv[1].n > 128 ? 128 : x->argv[1].n),
+                            x->argv[1].p, up);
+            return NULL;
+        }
+        cmd = sc;
+    }
+    x->cmd = cmd;
+    if (!arity_ok(cmd, x->argc)) {
+        eng_reply_error(x, "ERR wrong number of arguments for '%s' command",
+                        cmd->name);
+        return NULL;
+    }
+    if (!x->c->authenticated && !(cmd->flags & CMD_NOAUTH)) {
+        const char *pw = e->o.requirepass ? e->o.requirepass(e->o.requirepass_ud) : NULL;
+        if (pw && *pw) {
+            resp_add_error(x->out, "NOAUTH Authentication required.", 31);
+            return NULL;
+        }
+    }
+    /* key limits, from the legacy key positions */
+    if (cmd->first_key > 0) {
+        const eng_limits *lim = e->o.limits;
+        long long maxlen = lim ? lim->max_key_length : 0;
+        long long maxkeys = lim ? lim->max_keys_per_request : 0;
+        int last = cmd->last_key < 0 ? x->argc + cmd->last_key : cmd->last_key;
+        if (last >= x->argc) last = x->argc - 1;
+        int step = cmd->key_step > 0 ? cmd->key_step : 1;
+        long long nkeys = 0;
+        for (int i = cmd->first_key; i <= last; i += step) {
+            nkeys++;
+            if (maxlen > 0 && (long long)x->argv[i].n > maxlen) {
+                eng_reply_error(x, "ERR key is too long: %zu bytes exceeds max-key-length (%lld)",
+                                x->argv[i].n, maxlen);
+                return NULL;
+            }
+        }
+        if (maxkeys > 0 && nkeys > maxkeys) {
+            eng_reply_error(x, "ERR too many keys in one request: %lld exceeds max-keys-per-request (%lld)",
+                            nkeys, maxkeys);
+            return NULL;
+        }
+    }
+    return cmd;
+}
+
+int eng_check_value_len(eng_ctx *x, size_t n) {
+    long long max = x->eng->o.limits ? x->eng->o.limits->max_value_length : 0;
+    if (max > 0 && (long long)n > max) {
+        eng_reply_error(x, "ERR value is too long: %zu bytes exceeds max-value-length (%lld)",
+                        n, max);
+        return -1;
+    }
+    return 0;
+}
+
+static void exec_command(eng_engine *e, eng_client *c, int argc) {
+    eng_ctx x = {0};
+    x.eng = e;
+    x.c = c;
+    x.argc = argc;
+    x.argv = e->argv;
+    x.out = &e->out->data;
+    x.proto = c->proto;
+    size_t off = e->out->data.len;
+
+    if (c->flags & ENG_CLIENT_KILLED) return;
+    x.now_ms = now_ms();
+    const eng_cmd *cmd = resolve(&x);
+    c->last_ms = x.now_ms;
+    if (cmd) {
+        snprintf(c->last_cmd, sizeof(c->last_cmd), "%s", cmd->name);
+        int64_t t0 = mono_us();
+        cmd->fn(&x);
+        int64_t dur = mono_us() - t0;
+        e->stats.commands++;
+        if (e->o.limits && e->o.limits->slowlog_slower_than >= 0 &&
+            dur >= e->o.limits->slowlog_slower_than &&
+            !(cmd->flags & CMD_SKIP_SLOWLOG))
+            eng_slowlog_add(e->slowlog, &x, dur,
+                            (size_t)(e->o.limits->slowlog_max_len));
+    }
+    if (e->out->data.len > off && e->out->data.data[off] == '-')
+        e->stats.error_replies++;
+    out_span(e->out, c, off, 1, x.out_flags);
+}
+
+static void process_batch(eng_engine *e, eng_inbatch *b) {
+    char *p = b->buf.data, *end = b->buf.data + b->buf.len;
+    while (p < end) {
+        msg_hdr h;
+        memcpy(&h, p, sizeof(h));
+        size_t *lens = (size_t *)(p + sizeof(h));
+        char *d = (char *)(lens + h.argc);
+        if (h.argc > e->argv_cap) {
+            e->argv_cap = h.argc + 16;
+            e->argv = realloc(e->argv, e->argv_cap * sizeof(eng_arg));
+            if (!e->argv) abort();
+        }
+        for (uint32_t i = 0; i < h.argc; i++) {
+            e->argv[i] = (eng_arg){d, lens[i]};
+            d += lens[i] + 1;
+        }
+        switch (h.kind) {
+        case ENG_MSG_OPEN:
+            client_register(e, h.c);
+            break;
+        case ENG_MSG_CMD:
+            exec_command(e, h.c, (int)h.argc);
+            break;
+        case ENG_MSG_PROTOERR: {
+            size_t off = e->out->data.len;
+            resp_add_error(&e->out->data, e->argv[0].p, e->argv[0].n);
+            h.c->flags |= ENG_CLIENT_KILLED;
+            out_span(e->out, h.c, off, 0, ENG_OUT_CLOSE);
+            break;
+        }
+        case ENG_MSG_CLOSE:
+            client_unregister(e, h.c);
+            out_span(e->out, h.c, e->out->data.len, 0, ENG_OUT_RELEASE);
+            break;
+        }
+        p += h.total;
+    }
+}
+
+static void flush_out(eng_engine *e) {
+    if (e->out->nspans == 0) return;
+    e->out->need_seq = e->seq;
+    eng_outbatch *b = e->out;
+    e->out = outbatch_new();
+    e->o.release(e->o.release_ud, b);
+}
+
+static void on_wake(uv_async_t *h) {
+    eng_engine *e = h->data;
+    for (;;) {
+        uv_mutex_lock(&e->mu);
+        eng_inbatch *list = e->in_head;
+        e->in_head = e->in_tail = NULL;
+        int stopping = e->stopping;
+        uv_mutex_unlock(&e->mu);
+        if (!list) {
+            if (stopping) {
+                uv_close((uv_handle_t *)&e->wake, NULL);
+                uv_close((uv_handle_t *)&e->cron, NULL);
+            }
+            break;
+        }
+        while (list) {
+            eng_inbatch *next = list->next;
+            process_batch(e, list);
+            e->stats.batches++;
+            eng_inbatch_free(list);
+            list = next;
+        }
+        flush_out(e);
+    }
+}
+
+static void on_cron(uv_timer_t *t) {
+    eng_engine *e = t->data;
+    eng_ctx x = {0};
+    x.eng = e;
+    x.out = &e->out->data;
+    x.now_ms = now_ms();
+    if (!e->o.limits || e->o.limits->active_expire)
+        eng_active_expire(&x, 1000);
+    for (int i = 0; i < e->o.databases; i++)
+        kv_rehash_step(eng_ks_db(e->ks, i), 100);
+    flush_out(e);
+}
+
+static void engine_main(void *arg) {
+    eng_engine *e = arg;
+    uv_run(&e->loop, UV_RUN_DEFAULT);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+eng_engine *eng_create(const eng_options *opts) {
+    eng_engine *e = calloc(1, sizeof(*e));
+    if (!e) return NULL;
+    e->o = *opts;
+    if (e->o.databases < 1) e->o.databases = 16;
+    e->ks = eng_ks_create(e->o.databases);
+    e->slowlog = eng_slowlog_create();
+    e->out = outbatch_new();
+    e->start_ms = now_ms();
+    e->argv_cap = 64;
+    e->argv = malloc(e->argv_cap * sizeof(eng_arg));
+    if (!e->ks || !e->slowlog || !e->argv) abort();
+    uv_loop_init(&e->loop);
+    uv_mutex_init(&e->mu);
+    uv_async_init(&e->loop, &e->wake, on_wake);
+    e->wake.data = e;
+    uv_timer_init(&e->loop, &e->cron);
+    e->cron.data = e;
+    return e;
+}
+
+int eng_start(eng_engine *e) {
+    uv_timer_start(&e->cron, on_cron, 100, 100);
+    return uv_thread_create(&e->thread, engine_main, e);
+}
+
+void eng_submit(eng_engine *e, eng_inbatch *b) {
+    b->next = NULL;
+    uv_mutex_lock(&e->mu);
+    if (e->in_tail) e->in_tail->next = b;
+    else e->in_head = b;
+    e->in_tail = b;
+    uv_mutex_unlock(&e->mu);
+    uv_async_send(&e->wake);
+}
+
+void eng_stop(eng_engine *e) {
+    uv_mutex_lock(&e->mu);
+    e->stopping = 1;
+    uv_mutex_unlock(&e->mu);
+    uv_async_send(&e->wake);
+    uv_thread_join(&e->thread);
+}
+
+void eng_destroy(eng_engine *e) {
+    if (!e) return;
+    uv_loop_close(&e->loop);
+    uv_mutex_destroy(&e->mu);
+    eng_ks_destroy(e->ks);
+    eng_slowlog_destroy(e->slowlog);
+    eng_outbatch_free(e->out);
+    free(e->argv);
+    free(e);
+}

@@ -1,0 +1,254 @@
+/* engine.h -- the single-writer engine: the thread that owns the keyspace.
+ *
+ * Owns: the databases (kv tables), the engine-side state of every client
+ * (selected db, protocol, name), the engine thread and its event loop, the
+ * inbox of command batches and the change-record path.
+ *
+ * Threads:
+ *  - eng_create / eng_start / eng_stop / eng_destroy: the main thread.
+ *  - eng_submit, eng_batch_*: any thread (the I/O thread in practice); the
+ *    inbox is a mutex-protected list, one wake-up per submitted batch.
+ *  - Everything reached from a command handler (eng_ctx and the eng_db_*
+ *    functions of keyspace.h) runs ONLY on the engine thread.
+ *
+ * Promises:
+ *  - Commands are executed in submission order, so each connection's order
+ *    is preserved; one batch from the I/O thread is one wake-up.
+ *  - Every change to the keyspace goes through eng_emit(), in deterministic
+ *    form (absolute expiry times, resulting values). That is the one hook
+ *    the write-ahead log consumes.
+ *  - Replies are produced into an eng_outbatch tagged with the change
+ *    sequence number it depends on (need_seq). The batch is handed to the
+ *    release function given at creation, which may hold it until that
+ *    sequence is durable; batches are released in order.
+ */
+#ifndef ENGINE_H
+#define ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "resp.h"
+
+/* The Redis version we answer as (INFO redis_version, HELLO version): the
+ * one whose command semantics we follow. */
+#define ENG_REDIS_COMPAT_VERSION "7.0.15"
+
+typedef struct eng_engine eng_engine;
+
+/* ------------------------------------------------------------- clients */
+
+#define ENG_CLIENT_KILLED   (1u << 0) /* CLIENT KILL / QUIT: ignore the rest */
+#define ENG_CLIENT_NO_EVICT (1u << 1)
+#define ENG_CLIENT_NO_TOUCH (1u << 2)
+
+/* Engine-side state of one connection. The I/O layer embeds it in its own
+ * connection object; the id and addresses are set before the OPEN message
+ * and never change. All other fields belong to the engine thread. */
+typedef struct eng_client {
+    uint64_t id;
+    char addr[64];   /* "ip:port" of the peer */
+    char laddr[64];  /* "ip:port" of our side */
+    int fd;
+    int64_t ctime_ms;
+
+    /* engine thread only */
+    int db;
+    int proto;                   /* RESP2 or RESP3 */
+    unsigned flags;
+    int authenticated;
+    char *name, *lib_name, *lib_ver;
+    int64_t last_ms;             /* last command time */
+    char last_cmd[32];
+    struct eng_client *prev, *next; /* engine registry */
+} eng_client;
+
+/* ---------------------------------------------------- batches (in/out) */
+
+enum eng_msg_kind {
+    ENG_MSG_OPEN = 1,   /* connection accepted: register the client */
+    ENG_MSG_CMD = 2,    /* a command: argc args follow */
+    ENG_MSG_PROTOERR = 3, /* protocol error: one arg, the text; reply+close */
+    ENG_MSG_CLOSE = 4   /* connection gone: unregister, then release it */
+};
+
+/* A batch of messages from the I/O thread, serialized in one buffer so a
+ * batch of thousands of pipelined commands is one allocation. */
+typedef struct eng_inbatch {
+    struct eng_inbatch *next;
+    resp_buf buf;
+    size_t count;
+} eng_inbatch;
+
+eng_inbatch *eng_inbatch_new(void);
+void eng_inbatch_free(eng_inbatch *b);
+void eng_inbatch_add(eng_inbatch *b, eng_client *c, int kind, int argc,
+                     char **argv, const size_t *argvlen);
+
+/* Span flags of the output. */
+#define ENG_OUT_CLOSE   (1u << 0) /* close the connection after these bytes */
+#define ENG_OUT_RELEASE (1u << 1) /* engine is done with the client: free it */
+
+typedef struct eng_span {
+    eng_client *c;
+    size_t off, len;   /* bytes in the batch's data */
+    uint32_t ncmds;    /* commands answered by these bytes */
+    uint32_t flags;
+} eng_span;
+
+/* Replies produced by one engine wake-up. */
+typedef struct eng_outbatch {
+    struct eng_outbatch *next;
+    resp_buf data;
+    eng_span *spans;
+    size_t nspans, spans_cap;
+    uint64_t need_seq; /* change sequence that must be durable first */
+} eng_outbatch;
+
+void eng_outbatch_free(eng_outbatch *b);
+
+/* ------------------------------------------------------------ commands */
+
+typedef struct eng_arg {
+    const char *p; /* NUL-terminated */
+    size_t n;
+} eng_arg;
+
+typedef struct eng_ctx {
+    eng_engine *eng;
+    eng_client *c;
+    int argc;
+    eng_arg *argv;
+    resp_buf *out;
+    int proto;
+    const struct eng_cmd *cmd;
+    int64_t now_ms;   /* command time: fixed for the whole command */
+    uint32_t out_flags; /* ENG_OUT_* to put on this reply's span */
+} eng_ctx;
+
+typedef void eng_cmd_fn(eng_ctx *x);
+
+/* Command flags (names as in Redis's COMMAND reply). */
+#define CMD_WRITE      (1u << 0)
+#define CMD_READONLY   (1u << 1)
+#define CMD_DENYOOM    (1u << 2)
+#define CMD_ADMIN      (1u << 3)
+#define CMD_PUBSUB     (1u << 4)
+#define CMD_NOSCRIPT   (1u << 5)
+#define CMD_LOADING    (1u << 6)
+#define CMD_STALE      (1u << 7)
+#define CMD_FAST       (1u << 8)
+#define CMD_NOAUTH     (1u << 9)
+#define CMD_NO_MULTI   (1u << 10)
+#define CMD_SKIP_SLOWLOG (1u << 11)
+#define CMD_MAY_REPLICATE (1u << 12)
+#define CMD_ALLOW_BUSY (1u << 13)
+
+typedef struct eng_subcmd eng_subcmd;
+
+typedef struct eng_cmd {
+    const char *name;     /* lower case */
+    eng_cmd_fn *fn;
+    int arity;            /* Redis convention: -N means >= N */
+    uint32_t flags;
+    int first_key, last_key, key_step; /* Redis's legacy key positions */
+    const char *group;    /* "string", "generic", "connection", "server" */
+    const char *summary;
+    const char *since;
+    const struct eng_cmd *subcmds; /* NULL-terminated array, or NULL */
+} eng_cmd;
+
+/* Tunables read by the engine at each command. The server's config module
+ * owns the storage and updates it (CONFIG SET runs on the engine thread;
+ * atomics because the I/O thread may read neighbouring values). */
+typedef struct eng_limits {
+    _Atomic long long max_key_length;       /* 0 = no limit */
+    _Atomic long long max_value_length;     /* 0 = no limit */
+    _Atomic long long max_keys_per_request; /* 0 = no limit */
+    _Atomic long long slowlog_slower_than;  /* us; <0 disables */
+    _Atomic long long slowlog_max_len;
+    _Atomic long long active_expire;        /* DEBUG SET-ACTIVE-EXPIRE */
+    _Atomic long long proto_max_bulk_len;   /* largest string value */
+} eng_limits;
+
+/* Options given by the server at creation. */
+typedef struct eng_options {
+    int databases;
+    /* command table lookup (case-insensitive); parent NULL for top level */
+    const eng_cmd *(*lookup)(const char *name, size_t n);
+    /* hand a batch of replies to the I/O layer (called on the engine
+     * thread, in order); the receiver frees it */
+    void (*release)(void *ud, eng_outbatch *b);
+    void *release_ud;
+    /* limits, read at each command; CONFIG SET changes them at run time */
+    const eng_limits *limits;
+    /* requirepass: returns the password or NULL/"" (engine thread) */
+    const char *(*requirepass)(void *ud);
+    void *requirepass_ud;
+} eng_options;
+
+eng_engine *eng_create(const eng_options *opts);
+int eng_start(eng_engine *e);          /* spawns the engine thread */
+void eng_submit(eng_engine *e, eng_inbatch *b);
+void eng_stop(eng_engine *e);          /* finishes queued work, joins */
+void eng_destroy(eng_engine *e);
+
+/* ---- the change-record path (engine thread) ---- */
+
+/* Record one change to database db as a command vector in deterministic
+ * form. Every write of every command goes through here exactly once per
+ * change; a command that changes nothing does not call it. */
+void eng_emit(eng_ctx *x, int db, int argc, const eng_arg *argv);
+/* Convenience: eng_emit with C strings / eng_arg mixes. */
+void eng_emitv(eng_ctx *x, int db, const char *fmt, ...);
+
+typedef void eng_change_hook(void *ud, uint64_t seq, int db, int argc,
+                             const eng_arg *argv);
+void eng_set_change_hook(eng_engine *e, eng_change_hook *fn, void *ud);
+
+/* ---- engine-thread services for command handlers ---- */
+
+int eng_databases(const eng_engine *e);
+uint64_t eng_dirty(const eng_engine *e);      /* changes since last save */
+uint64_t eng_change_seq(const eng_engine *e); /* last change sequence */
+
+/* Reply helpers that use the client's protocol. */
+void eng_reply_ok(eng_ctx *x);
+void eng_reply_error(eng_ctx *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void eng_reply_wrong_args(eng_ctx *x);   /* ERR wrong number of arguments */
+void eng_reply_syntax(eng_ctx *x);       /* ERR syntax error */
+void eng_reply_null(eng_ctx *x);
+void eng_reply_int(eng_ctx *x, long long v);
+void eng_reply_bulk(eng_ctx *x, const void *p, size_t n);
+
+/* Argument parsing helpers (reply with Redis's error and return -1). */
+int eng_arg_ll(eng_ctx *x, const eng_arg *a, long long *v);  /* "value is not an integer or out of range" */
+int eng_arg_double(eng_ctx *x, const eng_arg *a, double *v); /* "value is not a valid float" */
+int eng_arg_is(const eng_arg *a, const char *lit);           /* case-insensitive */
+/* Strict parsers without replies (Redis's string2ll / strtold rules). */
+int eng_parse_ll(const char *s, size_t n, long long *out);
+int eng_parse_double(const char *s, size_t n, double *out);
+/* max-value-length check: replies with the error and returns -1. */
+int eng_check_value_len(eng_ctx *x, size_t n);
+const eng_limits *eng_get_limits(const eng_engine *e);
+
+/* Client registry (engine thread). */
+eng_client *eng_clients(eng_engine *e);  /* list head, via ->next */
+size_t eng_client_count(eng_engine *e);
+void eng_kill_client(eng_ctx *x, eng_client *c); /* close after pending replies */
+
+/* Stats for INFO (engine thread). */
+typedef struct eng_stats {
+    uint64_t commands, expired_keys, keyspace_hits, keyspace_misses;
+    uint64_t connections_received;
+    uint64_t batches;
+    uint64_t auth_failures;   /* wrong AUTH/HELLO passwords */
+    uint64_t error_replies;
+} eng_stats;
+void eng_count_auth_failure(eng_engine *e);
+const char *eng_requirepass(eng_engine *e);  /* NULL or "" when none */
+int64_t eng_start_time_ms(const eng_engine *e);
+const eng_stats *eng_get_stats(const eng_engine *e);
+void eng_reset_stats(eng_engine *e);
+
+#endif

@@ -1,0 +1,186 @@
+/* keyspace.c -- values, databases, lazy and active expiry.
+ *
+ * Values are one allocation (header + bytes) so a string costs one malloc
+ * besides its entry. Expiry is policy, kept here and out of kv.c: a
+ * look-up that finds an expired key deletes it and logs a DEL through
+ * eng_emit, exactly like an explicit DEL, so replaying the log never
+ * depends on the clock of the replaying machine.
+ */
+#include "keyspace.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* -------------------------------------------------------------- values */
+
+eng_val *eng_val_new_cap(size_t n, size_t cap) {
+    if (cap < n) cap = n;
+    eng_val *v = malloc(sizeof(eng_val) + cap + 1);
+    if (!v) abort();
+    v->len = (uint32_t)n;
+    v->cap = (uint32_t)cap;
+    v->type = ENG_TYPE_STRING;
+    v->data[n] = '\0';
+    return v;
+}
+
+eng_val *eng_val_new(const char *p, size_t n) {
+    eng_val *v = eng_val_new_cap(n, n);
+    if (n) memcpy(v->data, p, n);
+    return v;
+}
+
+eng_val *eng_val_dup(const eng_val *v) {
+    eng_val *d = eng_val_new(v->data, v->len);
+    d->type = v->type;
+    return d;
+}
+
+void eng_val_free(void *v) { free(v); }
+
+eng_val *eng_val_grow(eng_val *v, size_t n) {
+    if (n <= v->cap) return v;
+    size_t cap = n < 1024 * 1024 ? n * 2 : n + 1024 * 1024;
+    if (cap > UINT32_MAX - 1) cap = n;
+    eng_val *nv = realloc(v, sizeof(eng_val) + cap + 1);
+    if (!nv) abort();
+    nv->cap = (uint32_t)cap;
+    return nv;
+}
+
+const char *eng_val_encoding(const eng_val *v) {
+    long long ll;
+    if (v->len <= 20 && eng_parse_ll(v->data, v->len, &ll) == 0) return "int";
+    return v->len <= 44 ? "embstr" : "raw";
+}
+
+const char *eng_type_name(int type) {
+    switch (type) {
+    case ENG_TYPE_STRING: return "string";
+    default: return "none";
+    }
+}
+
+/* ----------------------------------------------------------- databases */
+
+struct eng_keyspace {
+    int n;
+    kv_table **db;
+};
+
+eng_keyspace *eng_ks_create(int databases) {
+    eng_keyspace *ks = calloc(1, sizeof(*ks));
+    if (!ks) return NULL;
+    uint8_t seed[16];
+    kv_seed_random(seed);
+    ks->n = databases;
+    ks->db = calloc((size_t)databases, sizeof(kv_table *));
+    if (!ks->db) abort();
+    for (int i = 0; i < databases; i++) {
+        ks->db[i] = kv_create(seed, eng_val_free);
+        if (!ks->db[i]) abort();
+    }
+    return ks;
+}
+
+void eng_ks_destroy(eng_keyspace *ks) {
+    if (!ks) return;
+    for (int i = 0; i < ks->n; i++) kv_destroy(ks->db[i]);
+    free(ks->db);
+    free(ks);
+}
+
+kv_table *eng_ks_db(eng_keyspace *ks, int db) { return ks->db[db]; }
+int eng_ks_count(const eng_keyspace *ks) { return ks->n; }
+
+void eng_ks_swap(eng_keyspace *ks, int a, int b) {
+    kv_table *t = ks->db[a];
+    ks->db[a] = ks->db[b];
+    ks->db[b] = t;
+}
+
+/* -------------------------------------------------------------- expiry */
+
+int eng_expired(const eng_ctx *x, const kv_entry *e) {
+    return e->expire_ms != KV_NO_EXPIRE && e->expire_ms <= x->now_ms;
+}
+
+/* Delete an expired entry and log it as a DEL. */
+static void expire_now(eng_ctx *x, int db, kv_table *t, kv_entry *e) {
+    eng_arg key = {e->key, e->klen};
+    eng_arg argv[2] = {{"DEL", 3}, key};
+    /* emit before freeing: the record references the key bytes */
+    eng_emit(x, db, 2, argv);
+    kv_delete(t, e->key, e->klen);
+    eng_stats *st = (eng_stats *)eng_get_stats(x->eng);
+    st->expired_keys++;
+}
+
+kv_entry *eng_lookup(eng_ctx *x, int db, const eng_arg *key) {
+    kv_table *t = eng_ks_db(eng_keyspace_of(x->eng), db);
+    kv_entry *e = kv_find(t, key->p, key->n);
+    if (e && eng_expired(x, e)) {
+        expire_now(x, db, t, e);
+        return NULL;
+    }
+    return e;
+}
+
+kv_entry *eng_lookup_read(eng_ctx *x, const eng_arg *key) {
+    kv_entry *e = eng_lookup(x, x->c->db, key);
+    eng_stats *st = (eng_stats *)eng_get_stats(x->eng);
+    if (e) {
+        st->keyspace_hits++;
+        if (!(x->c->flags & ENG_CLIENT_NO_TOUCH))
+            e->lru = (uint32_t)(x->now_ms / 1000);
+    } else {
+        st->keyspace_misses++;
+    }
+    return e;
+}
+
+kv_entry *eng_lookup_write(eng_ctx *x, const eng_arg *key) {
+    kv_entry *e = eng_lookup(x, x->c->db, key);
+    if (e) e->lru = (uint32_t)(x->now_ms / 1000);
+    return e;
+}
+
+int eng_db_delete(eng_ctx *x, int db, const eng_arg *key) {
+    kv_table *t = eng_ks_db(eng_keyspace_of(x->eng), db);
+    return kv_delete(t, key->p, key->n);
+}
+
+static int64_t mono_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Like Redis's activeExpireCycle: per db, sample 20 keys with an expiry;
+ * go on while more than a quarter of a sample was expired and time is
+ * left. */
+size_t eng_active_expire(eng_ctx *x, long budget_us) {
+    eng_keyspace *ks = eng_keyspace_of(x->eng);
+    int64_t deadline = mono_us() + budget_us;
+    size_t total = 0;
+    for (int db = 0; db < ks->n; db++) {
+        kv_table *t = ks->db[db];
+        for (;;) {
+            size_t n = kv_expires_size(t);
+            if (n == 0) break;
+            int sample = n < 20 ? (int)n : 20, expired = 0;
+            for (int i = 0; i < sample; i++) {
+                kv_entry *e = kv_random_expiring(t);
+                if (e && eng_expired(x, e)) {
+                    expire_now(x, db, t, e);
+                    expired++;
+                }
+            }
+            total += (size_t)expired;
+            if (expired * 4 <= sample || mono_us() > deadline) break;
+        }
+        if (mono_us() > deadline) break;
+    }
+    return total;
+}

@@ -1,0 +1,69 @@
+/* keyspace.h -- databases, values and expiry policy on top of kv tables.
+ *
+ * Owns: the value representation (eng_val), the array of databases, lazy
+ * expiry on access and the bounded active-expiry cycle.
+ *
+ * Threads: engine thread only.
+ *
+ * Promises:
+ *  - A key whose expiry time has passed is never returned by a look-up: it
+ *    is deleted on access and the deletion goes through eng_emit as a DEL,
+ *    so the log sees expiries as ordinary, deterministic deletes.
+ *  - The active cycle samples keys with an expiry and stops after a time
+ *    budget, so it never stalls the engine.
+ */
+#ifndef KEYSPACE_H
+#define KEYSPACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "engine.h"
+#include "kv.h"
+
+#define ENG_TYPE_STRING 0
+
+/* A value. Strings are binary safe and NUL-terminated for convenience. */
+typedef struct eng_val {
+    uint32_t len, cap; /* cap excludes the NUL */
+    uint8_t type;
+    char data[];
+} eng_val;
+
+eng_val *eng_val_new(const char *p, size_t n);
+eng_val *eng_val_new_cap(size_t n, size_t cap);    /* data uninitialised */
+eng_val *eng_val_dup(const eng_val *v);
+void eng_val_free(void *v);
+/* Grow to hold at least n bytes (amortised); may move the value. */
+eng_val *eng_val_grow(eng_val *v, size_t n);
+const char *eng_val_encoding(const eng_val *v);   /* "int", "embstr", "raw" */
+const char *eng_type_name(int type);
+
+/* The databases. */
+typedef struct eng_keyspace eng_keyspace;
+eng_keyspace *eng_ks_create(int databases);
+void eng_ks_destroy(eng_keyspace *ks);
+kv_table *eng_ks_db(eng_keyspace *ks, int db);
+void eng_ks_swap(eng_keyspace *ks, int a, int b);
+int eng_ks_count(const eng_keyspace *ks);
+
+/* The keyspace of the engine running the command. */
+eng_keyspace *eng_keyspace_of(eng_engine *e);
+
+/* Look up a key of the client's current db (or `db`), deleting it first if
+ * it has expired. Updates hit/miss stats when `stats` is set. */
+kv_entry *eng_lookup(eng_ctx *x, int db, const eng_arg *key);
+kv_entry *eng_lookup_read(eng_ctx *x, const eng_arg *key);   /* counts hits */
+kv_entry *eng_lookup_write(eng_ctx *x, const eng_arg *key);
+
+/* Is the entry expired at x->now_ms? */
+int eng_expired(const eng_ctx *x, const kv_entry *e);
+
+/* Delete a key (no emit: the caller emits). Returns 1 if it existed. */
+int eng_db_delete(eng_ctx *x, int db, const eng_arg *key);
+
+/* Active expiry: sample keys with an expiry in every db, deleting (and
+ * emitting DEL for) the expired ones, until `budget_us` is spent. Returns
+ * the number of keys expired. */
+size_t eng_active_expire(eng_ctx *x, long budget_us);
+
+#endif

@@ -1,0 +1,559 @@
+/* kv.c -- the keyspace hash table of one database (see kv.h).
+ *
+ * Design, modelled on Redis's dict.c:
+ *
+ *  - Two chained hash tables ht[0] and ht[1], each with a power-of-two number
+ *    of buckets (index = hash & mask). Normally only ht[0] is in use.
+ *
+ *  - Resizing is INCREMENTAL. A resize allocates ht[1] with the new size and
+ *    sets rehashidx = 0; from then on every kv_find/kv_insert/kv_delete/
+ *    kv_detach/kv_random moves one bucket of ht[0] into ht[1] (rehash_step,
+ *    like _dictRehashStep), and kv_rehash_step(t, n) moves n buckets for the
+ *    engine's cron. Buckets of ht[0] below rehashidx are empty. While
+ *    rehashing, look-ups probe both tables and inserts go to ht[1]. When ht[0]
+ *    is empty, ht[1] becomes ht[0]. Entries are relinked, never reallocated,
+ *    so kv_entry pointers stay valid across rehashing.
+ *
+ *  - Resize policy: grow (to the next power of two > size, i.e. double) when
+ *    size >= buckets, checked on insert and in kv_rehash_step; shrink (to the
+ *    next power of two >= size, at least KV_MIN_BUCKETS) when size < 10% of
+ *    buckets, checked on delete and in kv_rehash_step. No new resize starts
+ *    while one is in progress; when one finishes inside kv_rehash_step the
+ *    next one (if due) is started at once, so a cron loop ends with a table
+ *    of the right size. A shrink needs no re-hashing of keys: the new index
+ *    is the old index masked down.
+ *
+ *  - Hash: SipHash-1-3 (64-bit output) keyed with the process-wide 16-byte
+ *    seed, so clients cannot craft colliding keys.
+ *
+ *  - Entries are one allocation each: header + key bytes + NUL.
+ *
+ *  - Expires index: a dense array of the entries with an expiry; each such
+ *    entry knows its slot (exp_idx). Removal moves the last element into the
+ *    hole. This makes kv_random_expiring O(1) and uniform.
+ *
+ *  - kv_scan is dictScan: the cursor is a bucket index whose masked bits are
+ *    incremented from the most significant one downwards ("reverse binary
+ *    increment"). Bucket i of a 2^n table splits into buckets i and i + 2^n
+ *    of a 2^(n+1) table (and they merge back on shrinking); in reverse order
+ *    the cursors already returned cover, at any size, exactly the buckets
+ *    holding what was already visited, so a resize between calls can cause
+ *    duplicates but never misses. While rehashing, a cursor visits its bucket
+ *    in the smaller table and then every bucket of the larger table that it
+ *    expands to. kv_scan itself never rehashes.
+ *
+ *  - kv_random and kv_random_expiring use a private xorshift64* generator
+ *    seeded from the hash seed and the table address.
+ */
+#include "kv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#define KV_USABLE(p, n) malloc_usable_size(p)
+#else
+#define KV_USABLE(p, n) (n)
+#endif
+
+#define KV_MIN_BUCKETS 4         /* smallest table (and the initial one) */
+#define KV_EMPTY_VISITS 10       /* empty buckets skipped per bucket move */
+#define KV_NOT_REHASHING SIZE_MAX
+
+typedef struct kv_ht {
+    kv_entry **table;
+    size_t size; /* number of buckets, a power of two (0 only for ht[1]) */
+    size_t mask; /* size - 1 */
+    size_t used; /* entries linked into this table */
+} kv_ht;
+
+struct kv_table {
+    kv_ht ht[2];
+    size_t rehashidx;      /* next ht[0] bucket to move, or KV_NOT_REHASHING */
+    uint64_t k0, k1;       /* SipHash key */
+    void (*free_val)(void *);
+    kv_entry **exp;        /* expires index */
+    size_t exp_len, exp_cap;
+    size_t entry_bytes;    /* heap bytes of all entries */
+    uint64_t rng;          /* xorshift64* state, never 0 */
+};
+
+/* ------------------------------------------------------------- helpers */
+
+static void kv_oom(size_t n) {
+    fprintf(stderr, "kv: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+static inline int rehashing(const kv_table *t) {
+    return t->rehashidx != KV_NOT_REHASHING;
+}
+
+static uint64_t load64le(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    return v;
+}
+
+static uint64_t splitmix64(uint64_t *x) {
+    uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+/* xorshift64*: fast, good enough for sampling; never returns to state 0. */
+static uint64_t rng_next(kv_table *t) {
+    uint64_t x = t->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    t->rng = x;
+    return x * UINT64_C(0x2545f4914f6cdd1d);
+}
+
+/* Random number in [0, n), n > 0. The modulo bias is negligible for 64 bits. */
+static size_t rng_below(kv_table *t, size_t n) {
+    return (size_t)(rng_next(t) % n);
+}
+
+/* Bit-reverse a 64-bit word (for the SCAN cursor). */
+static uint64_t rev64(uint64_t v) {
+    v = ((v >> 1) & UINT64_C(0x5555555555555555)) | ((v & UINT64_C(0x5555555555555555)) << 1);
+    v = ((v >> 2) & UINT64_C(0x3333333333333333)) | ((v & UINT64_C(0x3333333333333333)) << 2);
+    v = ((v >> 4) & UINT64_C(0x0f0f0f0f0f0f0f0f)) | ((v & UINT64_C(0x0f0f0f0f0f0f0f0f)) << 4);
+    v = ((v >> 8) & UINT64_C(0x00ff00ff00ff00ff)) | ((v & UINT64_C(0x00ff00ff00ff00ff)) << 8);
+    v = ((v >> 16) & UINT64_C(0x0000ffff0000ffff)) | ((v & UINT64_C(0x0000ffff0000ffff)) << 16);
+    return (v >> 32) | (v << 32);
+}
+
+/* Smallest power of two >= n, at least KV_MIN_BUCKETS; 0 on overflow. */
+static size_t next_pow2(size_t n) {
+    size_t s = KV_MIN_BUCKETS;
+    while (s < n) {
+        if (s > SIZE_MAX / 2) return 0;
+        s <<= 1;
+    }
+    return s;
+}
+
+static int ht_init(kv_ht *h, size_t size) {
+    kv_entry **tab = calloc(size, sizeof(*tab));
+    if (!tab) return -1;
+    h->table = tab;
+    h->size = size;
+    h->mask = size - 1;
+    h->used = 0;
+    return 0;
+}
+
+static inline int key_eq(const kv_entry *e, const char *key, size_t klen) {
+    return e->klen == klen && (klen == 0 || memcmp(e->key, key, klen) == 0);
+}
+
+/* --------------------------------------------------------- SipHash-1-3 */
+
+#define ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND do { \
+    v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32); \
+    v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2; \
+    v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0; \
+    v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32); \
+} while (0)
+
+static uint64_t siphash13(uint64_t k0, uint64_t k1, const uint8_t *in, size_t len) {
+    uint64_t v0 = UINT64_C(0x736f6d6570736575) ^ k0;
+    uint64_t v1 = UINT64_C(0x646f72616e646f6d) ^ k1;
+    uint64_t v2 = UINT64_C(0x6c7967656e657261) ^ k0;
+    uint64_t v3 = UINT64_C(0x7465646279746573) ^ k1;
+    size_t blocks = len & ~(size_t)7, i;
+    uint64_t b = (uint64_t)len << 56; /* length in the top byte */
+
+    for (i = 0; i < blocks; i += 8) { /* one compression round per block */
+        uint64_t m = load64le(in + i);
+        v3 ^= m;
+        SIPROUND;
+        v0 ^= m;
+    }
+    for (; i < len; i++) /* tail bytes, little-endian */
+        b |= (uint64_t)in[i] << (8 * (i - blocks));
+    v3 ^= b;
+    SIPROUND;
+    v0 ^= b;
+    v2 ^= 0xff; /* three finalization rounds */
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t kv_hash(const kv_table *t, const char *key, size_t klen) {
+    return siphash13(t->k0, t->k1, (const uint8_t *)key, klen);
+}
+
+void kv_seed_random(uint8_t seed[16]) {
+    FILE *f = fopen("/dev/urandom", "rb");
+    size_t got = 0;
+    if (f) {
+        got = fread(seed, 1, 16, f);
+        fclose(f);
+    }
+    if (got == 16) return;
+    /* Fallback: mix the clock, the pid and an address (ASLR). */
+    struct timespec ts = {0, 0};
+    timespec_get(&ts, TIME_UTC);
+    uint64_t x = (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+    x ^= (uint64_t)getpid() << 32;
+    x ^= (uint64_t)(uintptr_t)&ts;
+    x ^= (uint64_t)clock();
+    for (int i = 0; i < 16; i += 8) {
+        uint64_t r = splitmix64(&x);
+        for (int j = 0; j < 8; j++) seed[i + j] = (uint8_t)(r >> (8 * j));
+    }
+}
+
+/* ------------------------------------------------------ create/destroy */
+
+kv_table *kv_create(const uint8_t seed[16], void (*free_val)(void *)) {
+    kv_table *t = calloc(1, sizeof(*t));
+    if (!t) kv_oom(sizeof(*t));
+    if (ht_init(&t->ht[0], KV_MIN_BUCKETS) != 0) kv_oom(KV_MIN_BUCKETS * sizeof(void *));
+    t->rehashidx = KV_NOT_REHASHING;
+    t->k0 = load64le(seed);
+    t->k1 = load64le(seed + 8);
+    t->free_val = free_val;
+    uint64_t s = t->k0 ^ ROTL64(t->k1, 17) ^ (uint64_t)(uintptr_t)t;
+    t->rng = splitmix64(&s);
+    if (t->rng == 0) t->rng = UINT64_C(0x9e3779b97f4a7c15);
+    return t;
+}
+
+/* Free every entry and value and both bucket arrays and the index. */
+static void free_all(kv_table *t) {
+    for (int i = 0; i < 2; i++) {
+        kv_ht *h = &t->ht[i];
+        for (size_t b = 0; b < h->size && h->used > 0; b++) {
+            kv_entry *e = h->table[b];
+            while (e) {
+                kv_entry *next = e->next;
+                if (t->free_val) t->free_val(e->val);
+                free(e);
+                h->used--;
+                e = next;
+            }
+        }
+        free(h->table);
+        memset(h, 0, sizeof(*h));
+    }
+    free(t->exp);
+    t->exp = NULL;
+    t->exp_len = t->exp_cap = 0;
+    t->entry_bytes = 0;
+    t->rehashidx = KV_NOT_REHASHING;
+}
+
+void kv_clear(kv_table *t) {
+    free_all(t);
+    if (ht_init(&t->ht[0], KV_MIN_BUCKETS) != 0) kv_oom(KV_MIN_BUCKETS * sizeof(void *));
+}
+
+void kv_destroy(kv_table *t) {
+    if (!t) return;
+    free_all(t);
+    free(t);
+}
+
+/* --------------------------------------------------------------- stats */
+
+size_t kv_size(const kv_table *t) { return t->ht[0].used + t->ht[1].used; }
+size_t kv_expires_size(const kv_table *t) { return t->exp_len; }
+size_t kv_buckets(const kv_table *t) { return t->ht[0].size + t->ht[1].size; }
+int kv_is_rehashing(const kv_table *t) { return rehashing(t); }
+
+size_t kv_overhead(const kv_table *t) {
+    return sizeof(*t) + kv_buckets(t) * sizeof(kv_entry *) +
+           t->exp_cap * sizeof(kv_entry *) + t->entry_bytes;
+}
+
+/* ------------------------------------------------------------ rehashing */
+
+/* Start resizing ht[0] to `size` buckets. An empty table is swapped at once;
+ * otherwise ht[1] is allocated and incremental rehashing begins. If the
+ * allocation fails the table simply keeps its current size. */
+static void start_resize(kv_table *t, size_t size) {
+    kv_ht n;
+    if (size == 0 || size == t->ht[0].size || rehashing(t)) return;
+    if (ht_init(&n, size) != 0) return;
+    if (t->ht[0].used == 0) {
+        free(t->ht[0].table);
+        t->ht[0] = n;
+        return;
+    }
+    t->ht[1] = n;
+    t->rehashidx = 0;
+}
+
+/* Grow at load factor 1, shrink below 10% fill. */
+static void resize_if_needed(kv_table *t) {
+    const kv_ht *h = &t->ht[0];
+    if (rehashing(t)) return;
+    if (h->used >= h->size)
+        start_resize(t, h->used < SIZE_MAX ? next_pow2(h->used + 1) : 0);
+    else if (h->size > KV_MIN_BUCKETS && h->used * 10 < h->size) /* < 10% */
+        start_resize(t, next_pow2(h->used));
+}
+
+/* Move up to n non-empty buckets from ht[0] to ht[1], visiting at most
+ * n*KV_EMPTY_VISITS empty ones. Returns 1 while rehashing continues. */
+static int rehash(kv_table *t, int n) {
+    kv_ht *from = &t->ht[0], *to = &t->ht[1];
+    size_t empty_visits = (size_t)(n > 0 ? n : 0) * KV_EMPTY_VISITS;
+    int shrinking;
+
+    if (!rehashing(t)) return 0;
+    shrinking = to->size < from->size;
+    while (n-- > 0 && from->used != 0) {
+        /* from->used != 0 guarantees a non-empty bucket at >= rehashidx. */
+        while (from->table[t->rehashidx] == NULL) {
+            t->rehashidx++;
+            if (--empty_visits == 0) return 1;
+        }
+        kv_entry *e = from->table[t->rehashidx];
+        while (e) {
+            kv_entry *next = e->next;
+            size_t idx = shrinking ? (t->rehashidx & to->mask)
+                                   : (kv_hash(t, e->key, e->klen) & to->mask);
+            e->next = to->table[idx];
+            to->table[idx] = e;
+            from->used--;
+            to->used++;
+            e = next;
+        }
+        from->table[t->rehashidx] = NULL;
+        t->rehashidx++;
+    }
+    if (from->used == 0) { /* done: ht[1] becomes ht[0] */
+        free(from->table);
+        *from = *to;
+        memset(to, 0, sizeof(*to));
+        t->rehashidx = KV_NOT_REHASHING;
+        return 0;
+    }
+    return 1;
+}
+
+int kv_rehash_step(kv_table *t, int n) {
+    resize_if_needed(t);
+    if (rehash(t, n)) return 1;
+    /* Finished (or idle): a completed rehash may leave the table needing
+     * another resize (e.g. a long shrink), so report that one too. */
+    resize_if_needed(t);
+    return rehashing(t);
+}
+
+/* -------------------------------------------------------- expires index */
+
+static void exp_add(kv_table *t, kv_entry *e) {
+    if (t->exp_len == t->exp_cap) {
+        size_t cap = t->exp_cap ? t->exp_cap * 2 : 16;
+        if (cap > (size_t)UINT32_MAX + 1) cap = (size_t)UINT32_MAX + 1;
+        if (cap <= t->exp_len) kv_oom(SIZE_MAX); /* exp_idx would overflow */
+        kv_entry **a = realloc(t->exp, cap * sizeof(*a));
+        if (!a) kv_oom(cap * sizeof(*a));
+        t->exp = a;
+        t->exp_cap = cap;
+    }
+    e->exp_idx = (uint32_t)t->exp_len;
+    t->exp[t->exp_len++] = e;
+}
+
+static void exp_remove(kv_table *t, kv_entry *e) {
+    size_t i = e->exp_idx;
+    kv_entry *last = t->exp[--t->exp_len];
+    t->exp[i] = last; /* move the last slot into the hole */
+    last->exp_idx = (uint32_t)i;
+    e->exp_idx = 0;
+    /* Give memory back when the index is mostly empty. */
+    if (t->exp_cap > 16 && t->exp_len < t->exp_cap / 4) {
+        kv_entry **a = realloc(t->exp, (t->exp_cap / 2) * sizeof(*a));
+        if (a) {
+            t->exp = a;
+            t->exp_cap /= 2;
+        }
+    }
+}
+
+void kv_set_expire(kv_table *t, kv_entry *e, int64_t expire_ms) {
+    int had = e->expire_ms != KV_NO_EXPIRE, has = expire_ms != KV_NO_EXPIRE;
+    if (had && !has) exp_remove(t, e);
+    else if (!had && has) exp_add(t, e);
+    e->expire_ms = expire_ms;
+}
+
+kv_entry *kv_random_expiring(kv_table *t) {
+    if (t->exp_len == 0) return NULL;
+    return t->exp[rng_below(t, t->exp_len)];
+}
+
+/* -------------------------------------------------- find/insert/delete */
+
+/* Returns the link that points at the entry for key (so it can be unlinked)
+ * and the table it lives in, or NULL. */
+static kv_entry **find_link(kv_table *t, const char *key, size_t klen, int *which) {
+    uint64_t h = kv_hash(t, key, klen);
+    for (int i = 0; i < 2; i++) {
+        kv_ht *ht = &t->ht[i];
+        if (ht->used == 0) continue;
+        kv_entry **link = &ht->table[h & ht->mask];
+        for (; *link; link = &(*link)->next) {
+            if (key_eq(*link, key, klen)) {
+                if (which) *which = i;
+                return link;
+            }
+        }
+    }
+    return NULL;
+}
+
+kv_entry *kv_find(kv_table *t, const char *key, size_t klen) {
+    rehash(t, 1);
+    kv_entry **link = find_link(t, key, klen, NULL);
+    return link ? *link : NULL;
+}
+
+kv_entry *kv_insert(kv_table *t, const char *key, size_t klen, void *val) {
+    rehash(t, 1);
+    resize_if_needed(t);
+    if (klen > UINT32_MAX) kv_oom(klen); /* keys are limited to 4 GiB */
+
+    size_t sz = sizeof(kv_entry) + klen + 1;
+    kv_entry *e = malloc(sz);
+    if (!e) kv_oom(sz);
+    if (klen) memcpy(e->key, key, klen);
+    e->key[klen] = '\0';
+    e->klen = (uint32_t)klen;
+    e->val = val;
+    e->expire_ms = KV_NO_EXPIRE;
+    e->exp_idx = 0;
+    e->lru = 0;
+    t->entry_bytes += KV_USABLE(e, sz);
+
+    /* While rehashing new entries go to ht[1], so ht[0] only drains. */
+    kv_ht *ht = &t->ht[rehashing(t) ? 1 : 0];
+    size_t idx = kv_hash(t, key, klen) & ht->mask;
+    e->next = ht->table[idx];
+    ht->table[idx] = e;
+    ht->used++;
+    return e;
+}
+
+void kv_set_val(kv_table *t, kv_entry *e, void *val) {
+    void *old = e->val;
+    e->val = val;
+    if (old != val && t->free_val) t->free_val(old);
+}
+
+/* Unlink the entry for key from its chain and from the expires index; the
+ * caller frees it. */
+static kv_entry *unlink_key(kv_table *t, const char *key, size_t klen) {
+    int which = 0;
+    rehash(t, 1);
+    kv_entry **link = find_link(t, key, klen, &which);
+    if (!link) return NULL;
+    kv_entry *e = *link;
+    *link = e->next;
+    t->ht[which].used--;
+    if (e->expire_ms != KV_NO_EXPIRE) exp_remove(t, e);
+    t->entry_bytes -= KV_USABLE(e, sizeof(kv_entry) + e->klen + 1);
+    resize_if_needed(t);
+    return e;
+}
+
+int kv_delete(kv_table *t, const char *key, size_t klen) {
+    kv_entry *e = unlink_key(t, key, klen);
+    if (!e) return 0;
+    if (t->free_val) t->free_val(e->val);
+    free(e);
+    return 1;
+}
+
+int kv_detach(kv_table *t, const char *key, size_t klen, void **val,
+              int64_t *expire_ms) {
+    kv_entry *e = unlink_key(t, key, klen);
+    if (!e) return 0;
+    if (val) *val = e->val;
+    if (expire_ms) *expire_ms = e->expire_ms;
+    free(e);
+    return 1;
+}
+
+/* ------------------------------------------------------- random, scan */
+
+kv_entry *kv_random(kv_table *t) {
+    kv_entry *head = NULL, *e;
+    size_t len = 0;
+
+    if (kv_size(t) == 0) return NULL;
+    rehash(t, 1);
+    /* Pick random non-empty buckets (as dictGetRandomKey). While rehashing,
+     * ht[0] buckets below rehashidx are known empty, so skip them. */
+    if (rehashing(t)) {
+        size_t lo = t->rehashidx, span = t->ht[0].size + t->ht[1].size - lo;
+        do {
+            size_t h = lo + rng_below(t, span);
+            head = h >= t->ht[0].size ? t->ht[1].table[h - t->ht[0].size]
+                                      : t->ht[0].table[h];
+        } while (!head);
+    } else {
+        do {
+            head = t->ht[0].table[rng_next(t) & t->ht[0].mask];
+        } while (!head);
+    }
+    /* Then a random element of that chain. */
+    for (e = head; e; e = e->next) len++;
+    for (len = rng_below(t, len), e = head; len--; e = e->next) {}
+    return e;
+}
+
+static void scan_bucket(kv_entry *e, kv_scan_fn *fn, void *ud) {
+    while (e) {
+        kv_entry *next = e->next; /* fn may not delete, but be defensive */
+        fn(ud, e);
+        e = next;
+    }
+}
+
+uint64_t kv_scan(kv_table *t, uint64_t v, kv_scan_fn *fn, void *ud) {
+    if (kv_size(t) == 0) return 0;
+    if (!rehashing(t)) {
+        uint64_t m0 = t->ht[0].mask;
+        scan_bucket(t->ht[0].table[v & m0], fn, ud);
+        /* Set the unmasked high bits so that incrementing the reversed
+         * cursor carries into the masked bits only. */
+        v |= ~m0;
+        v = rev64(v);
+        v++;
+        v = rev64(v);
+        return v;
+    }
+    const kv_ht *small = &t->ht[0], *large = &t->ht[1];
+    if (small->size > large->size) {
+        small = &t->ht[1];
+        large = &t->ht[0];
+    }
+    uint64_t m0 = small->mask, m1 = large->mask;
+    scan_bucket(small->table[v & m0], fn, ud);
+    /* Visit every bucket of the larger table that bucket v&m0 of the smaller
+     * table expands to: those whose low bits equal v&m0. */
+    do {
+        scan_bucket(large->table[v & m1], fn, ud);
+        v |= ~m1;
+        v = rev64(v);
+        v++;
+        v = rev64(v);
+    } while (v & (m0 ^ m1)); /* until the bits beyond m0 wrap around */
+    return v;
+}

@@ -1,0 +1,102 @@
+/* kv.h -- the keyspace hash table of one database.
+ *
+ * Owns: the entries of one database (key bytes embedded in the entry, a
+ * value pointer owned through a free callback, an absolute expiry time) and
+ * the index of entries that have an expiry.
+ *
+ * Threads: engine thread only. No locking.
+ *
+ * Promises:
+ *  - Chained hash table with power-of-two sizes, grown and shrunk by
+ *    INCREMENTAL rehashing (a few buckets per operation and per
+ *    kv_rehash_step call), so no single call stalls on a big table.
+ *  - Keyed hash (SipHash-1-3 with a per-process random key) so clients cannot
+ *    force collisions.
+ *  - kv_scan has Redis's SCAN guarantees: reverse-binary cursor; every entry
+ *    present during the whole scan is returned at least once, even if the
+ *    table grows, shrinks or is rehashing between calls; cursor 0 ends it.
+ *  - Entries never move in memory while they exist (pointers stay valid
+ *    until the entry is deleted), so callers may hold a kv_entry* across
+ *    other operations on OTHER keys: rehashing relinks entries between
+ *    tables but never reallocates or frees them.
+ *  - Every entry with expire_ms != KV_NO_EXPIRE is in the expires index;
+ *    kv_random_expiring samples it in O(1).
+ *  - The table never looks at the clock: expiry policy lives in the engine.
+ */
+#ifndef KV_H
+#define KV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KV_NO_EXPIRE INT64_C(-1)
+
+typedef struct kv_entry {
+    struct kv_entry *next; /* bucket chain, private */
+    void *val;             /* owned by the table via free_val */
+    int64_t expire_ms;     /* absolute unix time in ms, or KV_NO_EXPIRE */
+    uint32_t exp_idx;      /* private: slot in the expires index */
+    uint32_t lru;          /* free for the engine (access clock, seconds) */
+    uint32_t klen;
+    char key[];            /* klen bytes followed by a NUL */
+} kv_entry;
+
+typedef struct kv_table kv_table;
+
+/* free_val may be NULL. seed must be 16 bytes shared by all tables of the
+ * process (so SWAPDB/MOVE keep working); kv_seed_random() makes one. */
+void kv_seed_random(uint8_t seed[16]);
+kv_table *kv_create(const uint8_t seed[16], void (*free_val)(void *));
+void kv_destroy(kv_table *t);
+
+uint64_t kv_hash(const kv_table *t, const char *key, size_t klen);
+
+size_t kv_size(const kv_table *t);
+size_t kv_expires_size(const kv_table *t);
+size_t kv_buckets(const kv_table *t);     /* total slots of both tables */
+int kv_is_rehashing(const kv_table *t);
+
+/* Look-up only; no expiry logic. NULL when absent. */
+kv_entry *kv_find(kv_table *t, const char *key, size_t klen);
+
+/* Insert a key that must not exist. Takes ownership of val.
+ * Returns the new entry (expire_ms = KV_NO_EXPIRE). */
+kv_entry *kv_insert(kv_table *t, const char *key, size_t klen, void *val);
+
+/* Replace the value of an entry, freeing the old one (unless it is the
+ * same pointer as val). */
+void kv_set_val(kv_table *t, kv_entry *e, void *val);
+
+/* Remove a key, free its value. Returns 1 if it existed, else 0. */
+int kv_delete(kv_table *t, const char *key, size_t klen);
+
+/* Remove a key but hand its value to the caller (*val) instead of freeing
+ * it (RENAME, MOVE). Returns 1 if it existed. *expire_ms gets its expiry. */
+int kv_detach(kv_table *t, const char *key, size_t klen, void **val,
+              int64_t *expire_ms);
+
+/* Set or clear (KV_NO_EXPIRE) the expiry of an entry; maintains the index. */
+void kv_set_expire(kv_table *t, kv_entry *e, int64_t expire_ms);
+
+/* A uniformly-ish random entry (NULL if empty): RANDOMKEY. */
+kv_entry *kv_random(kv_table *t);
+/* A uniformly random entry with an expiry (NULL if none). */
+kv_entry *kv_random_expiring(kv_table *t);
+
+/* Visit the entries of the bucket(s) at `cursor` and return the next cursor
+ * (0 when the scan is complete). fn must not insert or delete. */
+typedef void kv_scan_fn(void *ud, kv_entry *e);
+uint64_t kv_scan(kv_table *t, uint64_t cursor, kv_scan_fn *fn, void *ud);
+
+/* Remove everything (FLUSHDB). */
+void kv_clear(kv_table *t);
+
+/* Do up to n bucket moves of an ongoing rehash and start a resize if the
+ * load factor asks for one. Returns 1 if rehashing is still in progress. */
+int kv_rehash_step(kv_table *t, int n);
+
+/* Approximate heap bytes used by the table itself (buckets + entries, not
+ * values), for INFO memory. */
+size_t kv_overhead(const kv_table *t);
+
+#endif

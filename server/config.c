@@ -1,0 +1,462 @@
+/* config.c -- the option table and its parsers.
+ *
+ * One table row per option: name, kind, where it is stored, limits and
+ * whether it can change at run time. Loading a file, --name overrides and
+ * CONFIG GET/SET all go through the same rows, so an option behaves the
+ * same everywhere.
+ */
+#include "config.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int eng_glob_match(const char *pat, size_t plen, const char *s, size_t slen,
+                   int nocase);
+
+enum cfg_kind { K_INT, K_SIZE, K_BOOL, K_STR, K_ENUM, K_OBUF };
+#define F_IMMUTABLE 1
+#define F_SECRET 2
+
+typedef struct cfg_row {
+    const char *name;
+    const char *alias;
+    int kind;
+    int flags;
+    size_t off;            /* offset of the field in sb_config */
+    long long min, max;
+    const char *const *enums;
+    const char *def;
+} cfg_row;
+
+static const char *const loglevels[] = {"debug", "verbose", "notice", "warning", NULL};
+static const char *const fsyncs[] = {"always", "everysec", "no", NULL};
+
+#define OFF(f) offsetof(sb_config, f)
+#define GB (1024LL * 1024 * 1024)
+
+static const cfg_row rows[] = {
+    {"port", NULL, K_INT, F_IMMUTABLE, OFF(port), 0, 65535, NULL, "6379"},
+    {"bind", NULL, K_STR, F_IMMUTABLE, OFF(bind), 0, 0, NULL, "127.0.0.1"},
+    {"dir", NULL, K_STR, F_IMMUTABLE, OFF(dir), 0, 0, NULL, "./data"},
+    {"databases", NULL, K_INT, F_IMMUTABLE, OFF(databases), 1, 1 << 20, NULL, "16"},
+    {"maxclients", NULL, K_INT, 0, OFF(maxclients), 1, 1 << 20, NULL, "10000"},
+    {"timeout", NULL, K_INT, 0, OFF(timeout), 0, INT_MAX, NULL, "0"},
+    {"tcp-backlog", NULL, K_INT, F_IMMUTABLE, OFF(tcp_backlog), 0, INT_MAX, NULL, "511"},
+    {"tcp-keepalive", NULL, K_INT, 0, OFF(tcp_keepalive), 0, INT_MAX, NULL, "300"},
+    {"logfile", NULL, K_STR, F_IMMUTABLE, OFF(logfile), 0, 0, NULL, ""},
+    {"loglevel", NULL, K_ENUM, 0, OFF(loglevel), 0, 0, loglevels, "notice"},
+    {"proto-max-bulk-len", NULL, K_SIZE, 0, OFF(limits.proto_max_bulk_len), 1024 * 1024, 4 * GB - 2, NULL, "512mb"},
+    {"client-query-buffer-limit", NULL, K_SIZE, 0, OFF(client_query_buffer_limit), 1024 * 1024, LLONG_MAX, NULL, "1gb"},
+    {"client-output-buffer-limit", NULL, K_OBUF, 0, OFF(obuf_hard), 0, 0, NULL,
+     "normal 0 0 0 replica 256mb 64mb 60 pubsub 32mb 8mb 60"},
+    {"max-key-length", NULL, K_SIZE, 0, OFF(limits.max_key_length), 0, LLONG_MAX, NULL, "0"},
+    {"max-value-length", NULL, K_SIZE, 0, OFF(limits.max_value_length), 0, LLONG_MAX, NULL, "0"},
+    {"max-keys-per-request", NULL, K_INT, 0, OFF(limits.max_keys_per_request), 0, LLONG_MAX, NULL, "0"},
+    {"slowlog-log-slower-than", NULL, K_INT, 0, OFF(limits.slowlog_slower_than), -1, LLONG_MAX, NULL, "10000"},
+    {"slowlog-max-len", NULL, K_INT, 0, OFF(limits.slowlog_max_len), 0, LONG_MAX, NULL, "128"},
+    {"requirepass", NULL, K_STR, F_SECRET, OFF(requirepass), 0, 0, NULL, ""},
+    {"save", NULL, K_STR, 0, OFF(save), 0, 0, NULL, "3600 1 300 100 60 10000"},
+    {"dbfilename", NULL, K_STR, F_IMMUTABLE, OFF(dbfilename), 0, 0, NULL, "dump.rdb"},
+    {"appenddirname", NULL, K_STR, F_IMMUTABLE, OFF(appenddirname), 0, 0, NULL, "appendonlydir"},
+    {"appendonly", NULL, K_BOOL, 0, OFF(appendonly), 0, 0, NULL, "yes"},
+    {"appendfsync", NULL, K_ENUM, 0, OFF(appendfsync), 0, 0, fsyncs, "always"},
+    {"hz", NULL, K_INT, 0, OFF(hz), 1, 500, NULL, "10"},
+    {"maxmemory", NULL, K_SIZE, 0, OFF(maxmemory), 0, LLONG_MAX, NULL, "0"},
+    {"protected-mode", NULL, K_BOOL, 0, OFF(protected_mode), 0, 0, NULL, "yes"},
+    {"io-threads", NULL, K_INT, F_IMMUTABLE, OFF(io_threads), 1, 128, NULL, "1"},
+};
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+static _Atomic long long *num_at(sb_config *c, const cfg_row *r) {
+    return (_Atomic long long *)((char *)c + r->off);
+}
+static char **str_at(sb_config *c, const cfg_row *r) {
+    return (char **)((char *)c + r->off);
+}
+
+int sb_config_parse_size(const char *s, long long *out) {
+    char *end;
+    errno = 0;
+    if (!*s || isspace((unsigned char)*s)) return -1;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s) return -1;
+    long long mul = 1;
+    if (!strcasecmp(end, "")) mul = 1;
+    else if (!strcasecmp(end, "b")) mul = 1;
+    else if (!strcasecmp(end, "k")) mul = 1000;
+    else if (!strcasecmp(end, "kb")) mul = 1024;
+    else if (!strcasecmp(end, "m")) mul = 1000 * 1000;
+    else if (!strcasecmp(end, "mb")) mul = 1024 * 1024;
+    else if (!strcasecmp(end, "g")) mul = 1000LL * 1000 * 1000;
+    else if (!strcasecmp(end, "gb")) mul = GB;
+    else return -1;
+    if (v > 0 && v > LLONG_MAX / mul) return -1;
+    if (v < 0 && v < LLONG_MIN / mul) return -1;
+    *out = v * mul;
+    return 0;
+}
+
+static const cfg_row *find_row(const char *name) {
+    for (size_t i = 0; i < NROWS; i++)
+        if (!strcasecmp(rows[i].name, name) ||
+            (rows[i].alias && !strcasecmp(rows[i].alias, name)))
+            return &rows[i];
+    return NULL;
+}
+
+/* client-output-buffer-limit <class> <hard> <soft> <seconds> [...] */
+static int set_obuf(sb_config *c, int argc, const char **argv, char *err, size_t errlen) {
+    if (argc == 1) { /* CONFIG SET passes one string: split it */
+        char *copy = strdup(argv[0]);
+        const char *words[64];
+        int n = 0;
+        for (char *tok = strtok(copy, " "); tok && n < 64; tok = strtok(NULL, " "))
+            words[n++] = tok;
+        int r = n == 1 ? -1 : set_obuf(c, n, words, err, errlen);
+        if (n == 1) snprintf(err, errlen, "Wrong number of arguments in buffer limit configuration.");
+        free(copy);
+        return r;
+    }
+    if (argc == 0 || argc % 4 != 0) {
+        snprintf(err, errlen, "Wrong number of arguments in buffer limit configuration.");
+        return -1;
+    }
+    long long vals[16][3];
+    int cls[16];
+    for (int i = 0; i < argc / 4 && i < 16; i++) {
+        const char *k = argv[i * 4];
+        if (!strcasecmp(k, "normal")) cls[i] = 0;
+        else if (!strcasecmp(k, "replica") || !strcasecmp(k, "slave")) cls[i] = 1;
+        else if (!strcasecmp(k, "pubsub")) cls[i] = 2;
+        else {
+            snprintf(err, errlen, "Invalid client class specified in buffer limit configuration.");
+            return -1;
+        }
+        for (int j = 0; j < 3; j++) {
+            if (sb_config_parse_size(argv[i * 4 + 1 + j], &vals[i][j]) || vals[i][j] < 0) {
+                snprintf(err, errlen, "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+                return -1;
+            }
+        }
+    }
+    for (int i = 0; i < argc / 4 && i < 16; i++) {
+        _Atomic long long *dst = cls[i] == 0 ? &c->obuf_hard
+                                 : cls[i] == 1 ? &c->obuf_replica[0] : &c->obuf_pubsub[0];
+        if (cls[i] == 0) {
+            c->obuf_hard = vals[i][0];
+            c->obuf_soft = vals[i][1];
+            c->obuf_soft_seconds = vals[i][2];
+        } else {
+            for (int j = 0; j < 3; j++) dst[j] = vals[i][j];
+        }
+    }
+    return 0;
+}
+
+static int set_row(sb_config *c, const cfg_row *r, int argc, const char **argv,
+                   char *err, size_t errlen) {
+    if (r->kind == K_OBUF) return set_obuf(c, argc, argv, err, errlen);
+    if (r->kind == K_STR && !strcmp(r->name, "save")) {
+        /* save takes any number of words; keep them joined */
+        size_t len = 1;
+        for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
+        char *s = calloc(1, len);
+        for (int i = 0; i < argc; i++) {
+            if (i) strcat(s, " ");
+            strcat(s, argv[i]);
+        }
+        free(*str_at(c, r));
+        *str_at(c, r) = s;
+        return 0;
+    }
+    if (argc != 1) {
+        snprintf(err, errlen, "wrong number of arguments");
+        return -1;
+    }
+    const char *v = argv[0];
+    long long n;
+    switch (r->kind) {
+    case K_INT: {
+        char *end;
+        errno = 0;
+        n = strtoll(v, &end, 10);
+        if (errno || end == v || *end) {
+            snprintf(err, errlen, "argument couldn't be parsed into an integer");
+            return -1;
+        }
+        goto range;
+    }
+    case K_SIZE:
+        if (sb_config_parse_size(v, &n)) {
+            snprintf(err, errlen, "argument must be a memory value");
+            return -1;
+        }
+    range:
+        if (n < r->min || n > r->max) {
+            snprintf(err, errlen, "argument must be between %lld and %lld inclusive",
+                     r->min, r->max);
+            return -1;
+        }
+        *num_at(c, r) = n;
+        return 0;
+    case K_BOOL:
+        if (!strcasecmp(v, "yes")) n = 1;
+        else if (!strcasecmp(v, "no")) n = 0;
+        else {
+            snprintf(err, errlen, "argument must be 'yes' or 'no'");
+            return -1;
+        }
+        *num_at(c, r) = n;
+        return 0;
+    case K_ENUM:
+        for (int i = 0; r->enums[i]; i++)
+            if (!strcasecmp(v, r->enums[i])) {
+                *num_at(c, r) = i;
+                if (!strcmp(r->name, "loglevel")) sb_log_set_level(i);
+                return 0;
+            }
+        snprintf(err, errlen, "argument(s) must be one of the following: ");
+        for (int i = 0; r->enums[i]; i++) {
+            strncat(err, r->enums[i], errlen - strlen(err) - 1);
+            if (r->enums[i + 1]) strncat(err, ", ", errlen - strlen(err) - 1);
+        }
+        return -1;
+    case K_STR:
+        free(*str_at(c, r));
+        *str_at(c, r) = strdup(v);
+        return 0;
+    }
+    return -1;
+}
+
+/* Format a row's value the way CONFIG GET shows it. */
+static void format_row(sb_config *c, const cfg_row *r, char *buf, size_t cap) {
+    switch (r->kind) {
+    case K_INT:
+    case K_SIZE:
+        snprintf(buf, cap, "%lld", (long long)*num_at(c, r));
+        break;
+    case K_BOOL:
+        snprintf(buf, cap, "%s", *num_at(c, r) ? "yes" : "no");
+        break;
+    case K_ENUM:
+        snprintf(buf, cap, "%s", r->enums[*num_at(c, r)]);
+        break;
+    case K_STR:
+        snprintf(buf, cap, "%s", *str_at(c, r) ? *str_at(c, r) : "");
+        break;
+    case K_OBUF:
+        snprintf(buf, cap, "normal %lld %lld %lld slave %lld %lld %lld pubsub %lld %lld %lld",
+                 (long long)c->obuf_hard, (long long)c->obuf_soft,
+                 (long long)c->obuf_soft_seconds, (long long)c->obuf_replica[0],
+                 (long long)c->obuf_replica[1], (long long)c->obuf_replica[2],
+                 (long long)c->obuf_pubsub[0], (long long)c->obuf_pubsub[1],
+                 (long long)c->obuf_pubsub[2]);
+        break;
+    }
+}
+
+void sb_config_init(sb_config *c) {
+    memset(c, 0, sizeof(*c));
+    char err[256];
+    for (size_t i = 0; i < NROWS; i++) {
+        const char *v = rows[i].def;
+        if (rows[i].kind == K_OBUF || !strcmp(rows[i].name, "save")) {
+            const char *w[16];
+            char *copy = strdup(v);
+            int n = 0;
+            for (char *t = strtok(copy, " "); t && n < 16; t = strtok(NULL, " ")) w[n++] = t;
+            set_row(c, &rows[i], n, w, err, sizeof(err));
+            free(copy);
+        } else if (set_row(c, &rows[i], 1, &v, err, sizeof(err))) {
+            fprintf(stderr, "bad default for %s: %s\n", rows[i].name, err);
+            abort();
+        }
+    }
+    c->limits.active_expire = 1;
+}
+
+void sb_config_free(sb_config *c) {
+    for (size_t i = 0; i < NROWS; i++)
+        if (rows[i].kind == K_STR) {
+            free(*str_at(c, &rows[i]));
+            *str_at(c, &rows[i]) = NULL;
+        }
+    free(c->config_file);
+    c->config_file = NULL;
+}
+
+int sb_config_apply(sb_config *c, const char *name, int argc, const char **argv,
+                    int startup, char *err, size_t errlen) {
+    const cfg_row *r = find_row(name);
+    if (!r) {
+        snprintf(err, errlen, "Bad directive or wrong number of arguments");
+        return -1;
+    }
+    if (!startup && (r->flags & F_IMMUTABLE)) {
+        snprintf(err, errlen, "can't set immutable config");
+        return -1;
+    }
+    return set_row(c, r, argc, argv, err, errlen);
+}
+
+/* ------------------------------------------------------- config files */
+
+typedef struct words {
+    char *v[64];
+    int n;
+} words;
+
+static void add_word(void *ud, const char *arg, size_t n) {
+    words *w = ud;
+    if (w->n < 64) {
+        w->v[w->n] = malloc(n + 1);
+        memcpy(w->v[w->n], arg, n);
+        w->v[w->n][n] = '\0';
+        w->n++;
+    }
+}
+
+int sb_config_load_file(sb_config *c, const char *path, char *err, size_t errlen) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "Fatal error, can't open config file '%s': %s",
+                 path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int lineno = 0, rc = 0;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        char *p = line;
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p == '#' || *p == '\0') continue;
+        words w = {0};
+        char why[256] = "";
+        if (resp_split_inline(p, strlen(p), add_word, &w) != 0) {
+            snprintf(why, sizeof(why), "Unbalanced quotes in configuration line");
+        } else if (w.n > 0) {
+            if (!strcasecmp(w.v[0], "include")) {
+                if (w.n != 2 || sb_config_load_file(c, w.v[1], why, sizeof(why)))
+                    if (!why[0]) snprintf(why, sizeof(why), "include takes one file name");
+            } else {
+                const cfg_row *r = find_row(w.v[0]);
+                if (!r && w.n >= 2 && !strcasecmp(w.v[0], "rename-command")) {
+                    /* accepted for compatibility, ignored */
+                } else if (sb_config_apply(c, w.v[0], w.n - 1,
+                                           (const char **)w.v + 1, 1, why, sizeof(why)) != 0) {
+                }
+            }
+        }
+        for (int i = 0; i < w.n; i++) free(w.v[i]);
+        if (why[0]) {
+            snprintf(err, errlen,
+                     "\n*** FATAL CONFIG FILE ERROR (strongbox %s) ***\n"
+                     "Reading the configuration file %s, at line %d\n>>> '%s'\n%s",
+                     SB_VERSION, path, lineno, p, why);
+            rc = -1;
+            break;
+        }
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* ------------------------------------------------------ CONFIG command */
+
+static sb_config *cmd_cfg; /* the config CONFIG works on (set once at start) */
+
+void sb_config_bind_command(sb_config *c) { cmd_cfg = c; }
+
+static void config_get(eng_ctx *x) {
+    /* collect distinct matching rows */
+    int match[NROWS] = {0};
+    long long n = 0;
+    for (int a = 2; a < x->argc; a++)
+        for (size_t i = 0; i < NROWS; i++)
+            if (!match[i] && eng_glob_match(x->argv[a].p, x->argv[a].n, rows[i].name,
+                                            strlen(rows[i].name), 1)) {
+                match[i] = 1;
+                n++;
+            }
+    resp_add_map_len(x->out, x->proto, n);
+    for (size_t i = 0; i < NROWS; i++) {
+        if (!match[i]) continue;
+        char buf[512];
+        format_row(cmd_cfg, &rows[i], buf, sizeof(buf));
+        resp_add_bulk_cstr(x->out, rows[i].name);
+        resp_add_bulk_cstr(x->out, buf);
+    }
+}
+
+static void config_set(eng_ctx *x) {
+    if (x->argc < 4 || x->argc % 2 != 0) {
+        eng_reply_wrong_args(x);
+        return;
+    }
+    /* validate all names first, then apply; on a failed value stop */
+    for (int a = 2; a < x->argc; a += 2) {
+        const cfg_row *r = find_row(x->argv[a].p);
+        if (!r) {
+            eng_reply_error(x, "ERR Unknown option or number of arguments for CONFIG SET - '%s'",
+                            x->argv[a].p);
+            return;
+        }
+        if (r->flags & F_IMMUTABLE) {
+            eng_reply_error(x, "ERR CONFIG SET failed (possibly related to argument '%s') - can't set immutable config",
+                            x->argv[a].p);
+            return;
+        }
+    }
+    for (int a = 2; a < x->argc; a += 2) {
+        char err[256];
+        const char *v = x->argv[a + 1].p;
+        if (sb_config_apply(cmd_cfg, x->argv[a].p, 1, &v, 0, err, sizeof(err))) {
+            eng_reply_error(x, "ERR CONFIG SET failed (possibly related to argument '%s') - %s",
+                            x->argv[a].p, err);
+            return;
+        }
+    }
+    eng_reply_ok(x);
+}
+
+void cmd_config(eng_ctx *x) {
+    const char *sub = x->cmd->name + sizeof("config|") - 1;
+    if (!strcmp(sub, "get")) {
+        config_get(x);
+    } else if (!strcmp(sub, "set")) {
+        config_set(x);
+    } else if (!strcmp(sub, "resetstat")) {
+        eng_reset_stats(x->eng);
+        eng_reply_ok(x);
+    } else if (!strcmp(sub, "rewrite")) {
+        if (!cmd_cfg->config_file)
+            eng_reply_error(x, "ERR The server is running without a config file");
+        else
+            eng_reply_error(x, "ERR CONFIG REWRITE is not supported yet: edit %s",
+                            cmd_cfg->config_file);
+    } else {
+        static const char *help[] = {
+            "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+            "RESETSTAT", "    Reset statistics reported by the INFO command.",
+            "REWRITE", "    Rewrite the configuration file.",
+            "HELP", "    Print this help."};
+        size_t n = sizeof(help) / sizeof(help[0]);
+        resp_add_array_len(x->out, (long long)n);
+        for (size_t i = 0; i < n; i++) resp_add_status(x->out, help[i]);
+    }
+}

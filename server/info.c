@@ -1,0 +1,215 @@
+/* info.c -- INFO and SHUTDOWN: the commands that report on, or stop, the
+ * whole process. They run on the engine thread; what they read from the
+ * I/O side (connection counters) is atomic.
+ */
+#include "commands.h"
+#include "config.h"
+#include "info.h"
+#include "keyspace.h"
+#include "net.h"
+
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+static sb_process *proc; /* bound once at start-up */
+
+void sb_info_bind(sb_process *p) { proc = p; }
+
+static void addf(resp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void addf(resp_buf *b, const char *fmt, ...) {
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n > 0) resp_buf_append(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+static void human(char *out, size_t cap, double v) {
+    const char *u = "B";
+    if (v >= 1024.0 * 1024 * 1024) { v /= 1024.0 * 1024 * 1024; u = "G"; }
+    else if (v >= 1024.0 * 1024) { v /= 1024.0 * 1024; u = "M"; }
+    else if (v >= 1024.0) { v /= 1024.0; u = "K"; }
+    snprintf(out, cap, "%.2f%s", v, u);
+}
+
+static long long rss_bytes(void) {
+    long long pages = 0, rss = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%lld %lld", &pages, &rss) != 2) rss = 0;
+        fclose(f);
+    }
+    return rss * sysconf(_SC_PAGESIZE);
+}
+
+static int want(int argc, eng_arg *argv, const char *sec, int dflt) {
+    if (argc <= 1) return dflt;
+    for (int i = 1; i < argc; i++) {
+        if (eng_arg_is(&argv[i], sec) || eng_arg_is(&argv[i], "all") ||
+            eng_arg_is(&argv[i], "everything"))
+            return 1;
+        if (eng_arg_is(&argv[i], "default") && dflt) return 1;
+    }
+    return 0;
+}
+
+static void section(resp_buf *b, const char *title) {
+    if (b->len) resp_buf_append(b, "\r\n", 2);
+    addf(b, "# %s\r\n", title);
+}
+
+void cmd_info(eng_ctx *x) {
+    resp_buf b;
+    resp_buf_init(&b);
+    eng_engine *e = x->eng;
+    sb_config *cfg = proc->cfg;
+    const eng_stats *st = eng_get_stats(e);
+    const sb_net_stats *ns = sb_net_stats_of(proc->net);
+    int64_t now = x->now_ms;
+    long long uptime = (now - eng_start_time_ms(e)) / 1000;
+
+    if (want(x->argc, x->argv, "server", 1)) {
+        struct utsname u;
+        uname(&u);
+        section(&b, "Server");
+        addf(&b, "redis_version:%s\r\n", ENG_REDIS_COMPAT_VERSION);
+        addf(&b, "strongbox_version:%s\r\n", SB_VERSION);
+        addf(&b, "redis_git_sha1:00000000\r\nredis_git_dirty:0\r\n");
+        addf(&b, "redis_build_id:strongbox\r\nredis_mode:standalone\r\n");
+        addf(&b, "os:%s %s %s\r\n", u.sysname, u.release, u.machine);
+        addf(&b, "arch_bits:%d\r\n", (int)(sizeof(void *) * 8));
+        addf(&b, "monotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:epoll\r\n");
+#ifdef __VERSION__
+        addf(&b, "gcc_version:%s\r\n", __VERSION__);
+#endif
+        addf(&b, "process_id:%d\r\nprocess_supervised:no\r\n", (int)getpid());
+        addf(&b, "run_id:%s\r\n", proc->run_id);
+        addf(&b, "tcp_port:%d\r\n", sb_net_port(proc->net));
+        addf(&b, "server_time_usec:%lld\r\n", (long long)now * 1000);
+        addf(&b, "uptime_in_seconds:%lld\r\nuptime_in_days:%lld\r\n", uptime, uptime / 86400);
+        addf(&b, "hz:%lld\r\nconfigured_hz:%lld\r\n", (long long)cfg->hz, (long long)cfg->hz);
+        addf(&b, "lru_clock:%lld\r\n", (long long)((now / 1000) & 0xFFFFFF));
+        addf(&b, "executable:%s\r\n", proc->executable);
+        addf(&b, "config_file:%s\r\n", cfg->config_file ? cfg->config_file : "");
+        addf(&b, "io_threads_active:0\r\n");
+    }
+    if (want(x->argc, x->argv, "clients", 1)) {
+        section(&b, "Clients");
+        addf(&b, "connected_clients:%zu\r\ncluster_connections:0\r\n", eng_client_count(e));
+        addf(&b, "maxclients:%lld\r\n", (long long)cfg->maxclients);
+        addf(&b, "client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\n");
+        addf(&b, "blocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n");
+    }
+    if (want(x->argc, x->argv, "memory", 1)) {
+        struct mallinfo2 mi = mallinfo2();
+        long long used = (long long)(mi.uordblks + mi.hblkhd);
+        long long rss = rss_bytes();
+        char h1[32], h2[32], h3[32];
+        human(h1, sizeof(h1), (double)used);
+        human(h2, sizeof(h2), (double)rss);
+        human(h3, sizeof(h3), (double)cfg->maxmemory);
+        section(&b, "Memory");
+        addf(&b, "used_memory:%lld\r\nused_memory_human:%s\r\n", used, h1);
+        addf(&b, "used_memory_rss:%lld\r\nused_memory_rss_human:%s\r\n", rss, h2);
+        addf(&b, "used_memory_peak:%lld\r\n", used);
+        addf(&b, "maxmemory:%lld\r\nmaxmemory_human:%s\r\n", (long long)cfg->maxmemory, h3);
+        addf(&b, "maxmemory_policy:noeviction\r\n");
+        addf(&b, "mem_fragmentation_ratio:%.2f\r\n", used ? (double)rss / (double)used : 0.0);
+        addf(&b, "mem_allocator:libc\r\n");
+    }
+    if (want(x->argc, x->argv, "persistence", 1)) {
+        section(&b, "Persistence");
+        addf(&b, "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n");
+        addf(&b, "rdb_changes_since_last_save:%llu\r\n", (unsigned long long)eng_dirty(e));
+        addf(&b, "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%lld\r\n",
+             (long long)(eng_start_time_ms(e) / 1000));
+        addf(&b, "rdb_last_bgsave_status:ok\r\n");
+        addf(&b, "aof_enabled:%d\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n",
+             (int)cfg->appendonly);
+        addf(&b, "aof_last_write_status:ok\r\naof_last_bgrewrite_status:ok\r\n");
+    }
+    if (want(x->argc, x->argv, "stats", 1)) {
+        double dt = (double)(now - proc->ops_sample_ms) / 1000.0;
+        long long ops = dt > 0 ? (long long)((double)(st->commands - proc->ops_sample_cmds) / dt) : 0;
+        proc->ops_sample_ms = now;
+        proc->ops_sample_cmds = st->commands;
+        section(&b, "Stats");
+        addf(&b, "total_connections_received:%llu\r\n", (unsigned long long)st->connections_received);
+        addf(&b, "total_commands_processed:%llu\r\n", (unsigned long long)st->commands);
+        addf(&b, "instantaneous_ops_per_sec:%lld\r\n", ops);
+        addf(&b, "total_net_input_bytes:%llu\r\n", (unsigned long long)ns->net_input_bytes);
+        addf(&b, "total_net_output_bytes:%llu\r\n", (unsigned long long)ns->net_output_bytes);
+        addf(&b, "rejected_connections:%llu\r\n", (unsigned long long)ns->rejected);
+        addf(&b, "expired_keys:%llu\r\nevicted_keys:0\r\n", (unsigned long long)st->expired_keys);
+        addf(&b, "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n",
+             (unsigned long long)st->keyspace_hits, (unsigned long long)st->keyspace_misses);
+        addf(&b, "client_output_buffer_limit_disconnections:%llu\r\n",
+             (unsigned long long)ns->obuf_disconnects);
+        addf(&b, "client_query_buffer_limit_disconnections:%llu\r\n",
+             (unsigned long long)ns->qbuf_disconnects);
+        addf(&b, "total_error_replies:%llu\r\n", (unsigned long long)st->error_replies);
+        addf(&b, "acl_access_denied_auth:%llu\r\n", (unsigned long long)st->auth_failures);
+        addf(&b, "engine_batches:%llu\r\n", (unsigned long long)st->batches);
+    }
+    if (want(x->argc, x->argv, "replication", 1)) {
+        section(&b, "Replication");
+        addf(&b, "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n");
+        addf(&b, "master_replid:%s\r\n", proc->run_id);
+        addf(&b, "master_replid2:0000000000000000000000000000000000000000\r\n");
+        addf(&b, "master_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\n");
+        addf(&b, "repl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n");
+    }
+    if (want(x->argc, x->argv, "cpu", 1)) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        section(&b, "CPU");
+        addf(&b, "used_cpu_sys:%ld.%06ld\r\nused_cpu_user:%ld.%06ld\r\n",
+             (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec,
+             (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec);
+        addf(&b, "used_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\n");
+    }
+    if (want(x->argc, x->argv, "keyspace", 1)) {
+        section(&b, "Keyspace");
+        eng_keyspace *ks = eng_keyspace_of(e);
+        for (int i = 0; i < eng_ks_count(ks); i++) {
+            kv_table *t = eng_ks_db(ks, i);
+            if (!kv_size(t)) continue;
+            long long avg = 0, n = 0;
+            for (int s = 0; s < 16 && kv_expires_size(t); s++) {
+                kv_entry *en = kv_random_expiring(t);
+                if (en && en->expire_ms > now) { avg += en->expire_ms - now; n++; }
+            }
+            addf(&b, "db%d:keys=%zu,expires=%zu,avg_ttl=%lld\r\n", i, kv_size(t),
+                 kv_expires_size(t), n ? avg / n : 0);
+        }
+    }
+    resp_add_verbatim(x->out, x->proto, "txt", b.data ? b.data : "", b.len);
+    resp_buf_free(&b);
+}
+
+void cmd_shutdown(eng_ctx *x) {
+    for (int i = 1; i < x->argc; i++) {
+        const eng_arg *a = &x->argv[i];
+        if (!eng_arg_is(a, "nosave") && !eng_arg_is(a, "save") &&
+            !eng_arg_is(a, "now") && !eng_arg_is(a, "force") && !eng_arg_is(a, "abort")) {
+            eng_reply_syntax(x);
+            return;
+        }
+        if (eng_arg_is(a, "abort")) {
+            eng_reply_error(x, "ERR No shutdown in progress.");
+            return;
+        }
+    }
+    /* Redis sends no reply on success: the connection just closes. */
+    x->out_flags |= ENG_OUT_CLOSE;
+    proc->request_shutdown(proc);
+}

@@ -1,0 +1,526 @@
+/* net.c -- connections on a libuv loop, batched hand-over to the engine.
+ *
+ * Why batches: with 50 clients each sending one command per round trip,
+ * handing every command to the engine separately would cost a cross-thread
+ * wake-up per command in each direction. Instead every read callback of a
+ * loop iteration appends to one eng_inbatch, and a uv_check handle (which
+ * runs after all I/O callbacks of the iteration) submits it once. Replies
+ * come back as one eng_outbatch per engine wake-up; each connection's
+ * spans are gathered into an iovec and written with one vectored write.
+ *
+ * Connection lifetime: the engine holds a pointer to the embedded
+ * eng_client until it processes our CLOSE message and answers with a
+ * RELEASE span. A connection is freed when both the libuv handle is closed
+ * and the engine has released it.
+ */
+#include "net.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define READ_BUF_SIZE (64 * 1024)
+#define INFLIGHT_HIGH 16384   /* stop reading a client with this many unanswered */
+#define INFLIGHT_LOW 4096
+#define BATCH_FLUSH_BYTES (4u * 1024 * 1024)
+
+typedef struct sb_conn {
+    eng_client ec; /* first: the engine sees &conn->ec */
+    uv_tcp_t tcp;
+    sb_net *net;
+    resp_parser parser;
+    unsigned closing : 1, handle_closed : 1, released : 1, registered : 1,
+        close_after_write : 1, reading : 1, proto_err : 1, writing : 1,
+        touched : 1;
+    size_t inflight;
+    resp_buf obuf;   /* output waiting for the next uv_write */
+    resp_buf wbuf;   /* output of the uv_write in flight */
+    uv_write_t wreq;
+    int64_t last_ms;
+    int64_t soft_since;
+    struct sb_conn *prev, *next;
+    uv_buf_t *iov;   /* gathered replies of the batch being delivered */
+    unsigned niov, iov_cap;
+    struct sb_conn *touched_next;
+} sb_conn;
+
+struct sb_net {
+    uv_loop_t *loop;
+    sb_config *cfg;
+    eng_engine *eng;
+    uv_tcp_t listener;
+    uv_check_t check;
+    uv_async_t out_async;
+    uv_timer_t timer;
+    uv_mutex_t out_mu;
+    eng_outbatch *out_head, *out_tail;
+    eng_inbatch *batch;
+    sb_conn *conns;
+    uint64_t next_id;
+    int port;
+    int shutting_down;
+    sb_net_stats stats;
+    char readbuf[READ_BUF_SIZE];
+};
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const sb_net_stats *sb_net_stats_of(const sb_net *n) { return &n->stats; }
+int sb_net_port(const sb_net *n) { return n->port; }
+
+/* ------------------------------------------------------------ batches */
+
+static void flush_batch(sb_net *n) {
+    if (n->batch->count == 0 || !n->eng) return;
+    eng_submit(n->eng, n->batch);
+    n->batch = eng_inbatch_new();
+}
+
+static void on_check(uv_check_t *h) { flush_batch(h->data); }
+
+/* ------------------------------------------------------- conn lifetime */
+
+static void conn_free(sb_conn *c) {
+    resp_parser_free(&c->parser);
+    resp_buf_free(&c->obuf);
+    resp_buf_free(&c->wbuf);
+    free(c->iov);
+    free(c);
+}
+
+static void maybe_free(sb_conn *c) {
+    if (c->handle_closed && c->released) conn_free(c);
+}
+
+static void on_closed(uv_handle_t *h) {
+    sb_conn *c = h->data;
+    c->handle_closed = 1;
+    maybe_free(c);
+}
+
+static void conn_close(sb_conn *c) {
+    if (c->closing) return;
+    sb_net *n = c->net;
+    c->closing = 1;
+    if (c->registered) {
+        if (c->prev) c->prev->next = c->next;
+        else n->conns = c->next;
+        if (c->next) c->next->prev = c->prev;
+        n->stats.connected--;
+        if (n->shutting_down) c->released = 1;
+        else eng_inbatch_add(n->batch, &c->ec, ENG_MSG_CLOSE, 0, NULL, NULL);
+    } else {
+        c->released = 1;
+    }
+    uv_close((uv_handle_t *)&c->tcp, on_closed);
+}
+
+/* ------------------------------------------------------------- output */
+
+static void on_write(uv_write_t *req, int status);
+
+static void start_write(sb_conn *c) {
+    if (c->writing || c->obuf.len == 0 || c->closing) return;
+    resp_buf t = c->wbuf;
+    c->wbuf = c->obuf;
+    c->obuf = t;
+    c->obuf.len = 0;
+    uv_buf_t b = uv_buf_init(c->wbuf.data, (unsigned)c->wbuf.len);
+    c->wreq.data = c;
+    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write) == 0)
+        c->writing = 1;
+    else
+        conn_close(c);
+}
+
+static void on_write(uv_write_t *req, int status) {
+    sb_conn *c = req->data;
+    c->writing = 0;
+    if (status < 0 || c->closing) {
+        conn_close(c);
+        return;
+    }
+    c->net->stats.net_output_bytes += c->wbuf.len;
+    c->wbuf.len = 0;
+    /* keep a big buffer from a one-off huge reply from pinning memory */
+    if (c->wbuf.cap > 1024 * 1024) resp_buf_free(&c->wbuf);
+    if (c->obuf.len) start_write(c);
+    else if (c->close_after_write) conn_close(c);
+}
+
+/* Output buffer limits for normal clients: hard closes at once, soft after
+ * staying above it for soft-seconds. Returns -1 when it closed c. */
+static int check_obuf_limit(sb_conn *c, int64_t now) {
+    sb_config *cfg = c->net->cfg;
+    size_t pending = c->obuf.len + c->wbuf.len;
+    long long hard = cfg->obuf_hard, soft = cfg->obuf_soft;
+    int over = 0;
+    if (hard > 0 && (long long)pending > hard) over = 1;
+    if (soft > 0 && (long long)pending > soft) {
+        if (c->soft_since == 0) c->soft_since = now;
+        else if (now - c->soft_since > cfg->obuf_soft_seconds * 1000) over = 1;
+    } else {
+        c->soft_since = 0;
+    }
+    if (over) {
+        sb_log(LOG_WARNING, "Client id=%llu addr=%s closed for overcoming of output buffer limits.",
+               (unsigned long long)c->ec.id, c->ec.addr);
+        c->net->stats.obuf_disconnects++;
+        conn_close(c);
+        return -1;
+    }
+    return 0;
+}
+
+static void conn_flush(sb_conn *c) {
+    size_t skip = 0;
+    if (!c->writing && c->obuf.len == 0 && c->niov) {
+        int r = uv_try_write((uv_stream_t *)&c->tcp, c->iov, c->niov);
+        if (r >= 0) {
+            skip = (size_t)r;
+            c->net->stats.net_output_bytes += (uint64_t)r;
+        } else if (r != UV_EAGAIN) {
+            conn_close(c);
+            return;
+        }
+    }
+    for (unsigned i = 0; i < c->niov; i++) {
+        size_t len = c->iov[i].len;
+        if (skip >= len) {
+            skip -= len;
+            continue;
+        }
+        resp_buf_append(&c->obuf, c->iov[i].base + skip, len - skip);
+        skip = 0;
+    }
+    c->niov = 0;
+    if (c->obuf.len) {
+        if (check_obuf_limit(c, now_ms())) return;
+        start_write(c);
+    } else if (c->close_after_write && !c->writing) {
+        conn_close(c);
+    }
+}
+
+static void gather(sb_conn *c, char *p, size_t len) {
+    if (c->niov == c->iov_cap) {
+        c->iov_cap = c->iov_cap ? c->iov_cap * 2 : 8;
+        c->iov = realloc(c->iov, c->iov_cap * sizeof(uv_buf_t));
+        if (!c->iov) abort();
+    }
+    c->iov[c->niov++] = uv_buf_init(p, (unsigned)len);
+}
+
+static void resume_reading(sb_conn *c);
+
+static void deliver(eng_outbatch *b) {
+    sb_conn *touched = NULL;
+    for (size_t i = 0; i < b->nspans; i++) {
+        eng_span *s = &b->spans[i];
+        sb_conn *c = (sb_conn *)s->c;
+        if (s->ncmds) {
+            c->inflight -= s->ncmds;
+            if (!c->reading && c->inflight < INFLIGHT_LOW) resume_reading(c);
+        }
+        if (!c->closing && (s->len || (s->flags & ENG_OUT_CLOSE))) {
+            if (s->len) gather(c, b->data.data + s->off, s->len);
+            if (s->flags & ENG_OUT_CLOSE) c->close_after_write = 1;
+            if (!c->touched) {
+                c->touched = 1;
+                c->touched_next = touched;
+                touched = c;
+            }
+        }
+        if (s->flags & ENG_OUT_RELEASE) {
+            c->released = 1;
+            maybe_free(c);
+        }
+    }
+    while (touched) {
+        sb_conn *c = touched;
+        touched = c->touched_next;
+        c->touched = 0;
+        conn_flush(c);
+    }
+    eng_outbatch_free(b);
+}
+
+static void drain_out(sb_net *n) {
+    uv_mutex_lock(&n->out_mu);
+    eng_outbatch *b = n->out_head;
+    n->out_head = n->out_tail = NULL;
+    uv_mutex_unlock(&n->out_mu);
+    while (b) {
+        eng_outbatch *next = b->next;
+        deliver(b);
+        b = next;
+    }
+}
+
+static void on_out(uv_async_t *h) { drain_out(h->data); }
+
+void sb_net_release(void *ud, eng_outbatch *b) {
+    sb_net *n = ud;
+    b->next = NULL;
+    uv_mutex_lock(&n->out_mu);
+    if (n->out_tail) n->out_tail->next = b;
+    else n->out_head = b;
+    n->out_tail = b;
+    uv_mutex_unlock(&n->out_mu);
+    uv_async_send(&n->out_async);
+}
+
+/* -------------------------------------------------------------- input */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+    (void)suggested;
+    sb_conn *c = h->data;
+    buf->base = c->net->readbuf;
+    buf->len = READ_BUF_SIZE;
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
+    sb_conn *c = st->data;
+    sb_net *n = c->net;
+    if (nread < 0) {
+        conn_close(c);
+        return;
+    }
+    if (nread == 0 || c->closing || c->proto_err) return;
+    n->stats.net_input_bytes += (uint64_t)nread;
+    c->last_ms = now_ms();
+    const char *p = buf->base;
+    size_t left = (size_t)nread;
+    while (left) {
+        resp_status rs;
+        size_t used = resp_parse(&c->parser, p, left, &rs);
+        p += used;
+        left -= used;
+        if (rs == RESP_COMMAND) {
+            eng_inbatch_add(n->batch, &c->ec, ENG_MSG_CMD, c->parser.argc,
+                            c->parser.argv, c->parser.argvlen);
+            c->inflight++;
+        } else if (rs == RESP_ERROR) {
+            char *msg = (char *)c->parser.error;
+            size_t len = strlen(msg);
+            sb_log(LOG_VERBOSE, "Protocol error (%s) from client: id=%llu addr=%s",
+                   msg, (unsigned long long)c->ec.id, c->ec.addr);
+            eng_inbatch_add(n->batch, &c->ec, ENG_MSG_PROTOERR, 1, &msg, &len);
+            c->proto_err = 1;
+            uv_read_stop(st);
+            c->reading = 0;
+            return;
+        } else {
+            break;
+        }
+    }
+    if ((long long)resp_parser_pending(&c->parser) > n->cfg->client_query_buffer_limit) {
+        sb_log(LOG_WARNING, "Closing client that reached max query buffer length: id=%llu addr=%s (qbuf initial bytes: %zu)",
+               (unsigned long long)c->ec.id, c->ec.addr, resp_parser_pending(&c->parser));
+        n->stats.qbuf_disconnects++;
+        conn_close(c);
+        return;
+    }
+    if (c->inflight >= INFLIGHT_HIGH) {
+        uv_read_stop(st);
+        c->reading = 0;
+    }
+    if (n->batch->buf.len >= BATCH_FLUSH_BYTES) flush_batch(n);
+}
+
+static void resume_reading(sb_conn *c) {
+    if (c->reading || c->closing || c->proto_err) return;
+    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+        c->reading = 1;
+}
+
+/* ---------------------------------------------------------- accepting */
+
+static void fmt_addr(const struct sockaddr_storage *ss, char *out, size_t cap) {
+    char ip[64] = "?";
+    int port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const void *)ss;
+        uv_ip4_name(a, ip, sizeof(ip));
+        port = ntohs(a->sin_port);
+        snprintf(out, cap, "%s:%d", ip, port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const void *)ss;
+        uv_ip6_name(a, ip, sizeof(ip));
+        port = ntohs(a->sin6_port);
+        snprintf(out, cap, "[%s]:%d", ip, port);
+    } else {
+        snprintf(out, cap, "?:0");
+    }
+}
+
+static void on_connection(uv_stream_t *server, int status) {
+    sb_net *n = server->data;
+    if (status < 0) return;
+    sb_conn *c = calloc(1, sizeof(*c));
+    if (!c) return;
+    c->net = n;
+    uv_tcp_init(n->loop, &c->tcp);
+    c->tcp.data = c;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+        c->released = 1;
+        c->closing = 1;
+        uv_close((uv_handle_t *)&c->tcp, on_closed);
+        return;
+    }
+    if ((long long)n->stats.connected >= n->cfg->maxclients || n->shutting_down) {
+        static const char msg[] = "-ERR max number of clients reached\r\n";
+        uv_buf_t b = uv_buf_init((char *)msg, sizeof(msg) - 1);
+        uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+        n->stats.rejected++;
+        c->released = 1;
+        c->closing = 1;
+        uv_close((uv_handle_t *)&c->tcp, on_closed);
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    if (n->cfg->tcp_keepalive > 0)
+        uv_tcp_keepalive(&c->tcp, 1, (unsigned)n->cfg->tcp_keepalive);
+
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    memset(&ss, 0, sizeof(ss));
+    uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len);
+    fmt_addr(&ss, c->ec.addr, sizeof(c->ec.addr));
+    len = sizeof(ss);
+    memset(&ss, 0, sizeof(ss));
+    uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &len);
+    fmt_addr(&ss, c->ec.laddr, sizeof(c->ec.laddr));
+    uv_os_fd_t fd = -1;
+    uv_fileno((uv_handle_t *)&c->tcp, &fd);
+    c->ec.fd = fd;
+    c->ec.id = ++n->next_id;
+    c->ec.ctime_ms = c->last_ms = now_ms();
+
+    resp_limits lim;
+    resp_limits_default(&lim);
+    lim.max_bulk_len = (size_t)n->cfg->limits.proto_max_bulk_len;
+    resp_parser_init(&c->parser, &lim);
+
+    c->registered = 1;
+    c->next = n->conns;
+    if (n->conns) n->conns->prev = c;
+    n->conns = c;
+    n->stats.connected++;
+    eng_inbatch_add(n->batch, &c->ec, ENG_MSG_OPEN, 0, NULL, NULL);
+    resume_reading(c);
+}
+
+/* Once a second: idle timeout and soft output limits. */
+static void on_timer(uv_timer_t *t) {
+    sb_net *n = t->data;
+    int64_t now = now_ms();
+    long long timeout = n->cfg->timeout;
+    sb_conn *next;
+    for (sb_conn *c = n->conns; c; c = next) {
+        next = c->next;
+        if (timeout > 0 && c->inflight == 0 && !c->writing &&
+            now - c->last_ms > timeout * 1000) {
+            sb_log(LOG_VERBOSE, "Closing idle client id=%llu addr=%s",
+                   (unsigned long long)c->ec.id, c->ec.addr);
+            conn_close(c);
+            continue;
+        }
+        if (c->obuf.len + c->wbuf.len) check_obuf_limit(c, now);
+    }
+}
+
+/* ---------------------------------------------------------- lifecycle */
+
+sb_net *sb_net_create(uv_loop_t *loop, sb_config *cfg, char *err, size_t errlen) {
+    sb_net *n = calloc(1, sizeof(*n));
+    if (!n) abort();
+    n->loop = loop;
+    n->cfg = cfg;
+    n->batch = eng_inbatch_new();
+    uv_mutex_init(&n->out_mu);
+
+    struct sockaddr_storage addr;
+    int r;
+    if (strchr(cfg->bind, ':'))
+        r = uv_ip6_addr(cfg->bind, (int)cfg->port, (struct sockaddr_in6 *)&addr);
+    else
+        r = uv_ip4_addr(cfg->bind, (int)cfg->port, (struct sockaddr_in *)&addr);
+    if (r == 0) {
+        uv_tcp_init(loop, &n->listener);
+        n->listener.data = n;
+        r = uv_tcp_bind(&n->listener, (struct sockaddr *)&addr, 0);
+        if (r == 0)
+            r = uv_listen((uv_stream_t *)&n->listener, (int)cfg->tcp_backlog, on_connection);
+        if (r != 0) {
+            snprintf(err, errlen, "Could not create server TCP listening socket %s:%lld: %s",
+                     cfg->bind, (long long)cfg->port, uv_strerror(r));
+            uv_close((uv_handle_t *)&n->listener, NULL);
+            uv_run(loop, UV_RUN_NOWAIT);
+            eng_inbatch_free(n->batch);
+            uv_mutex_destroy(&n->out_mu);
+            free(n);
+            return NULL;
+        }
+    } else {
+        snprintf(err, errlen, "Invalid bind address '%s': %s", cfg->bind, uv_strerror(r));
+        eng_inbatch_free(n->batch);
+        uv_mutex_destroy(&n->out_mu);
+        free(n);
+        return NULL;
+    }
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    uv_tcp_getsockname(&n->listener, (struct sockaddr *)&ss, &len);
+    n->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                            : ((struct sockaddr_in *)&ss)->sin_port);
+    uv_check_init(loop, &n->check);
+    n->check.data = n;
+    uv_check_start(&n->check, on_check);
+    uv_async_init(loop, &n->out_async, on_out);
+    n->out_async.data = n;
+    uv_timer_init(loop, &n->timer);
+    n->timer.data = n;
+    uv_timer_start(&n->timer, on_timer, 1000, 1000);
+    return n;
+}
+
+void sb_net_set_engine(sb_net *n, eng_engine *e) { n->eng = e; }
+
+/* Called after the engine has stopped: write what it produced (best
+ * effort), then close everything. */
+void sb_net_shutdown(sb_net *n) {
+    n->shutting_down = 1;
+    drain_out(n);
+    sb_conn *next;
+    for (sb_conn *c = n->conns; c; c = next) {
+        next = c->next;
+        c->released = 1;
+        conn_close(c);
+    }
+    if (!uv_is_closing((uv_handle_t *)&n->listener))
+        uv_close((uv_handle_t *)&n->listener, NULL);
+    uv_close((uv_handle_t *)&n->check, NULL);
+    uv_close((uv_handle_t *)&n->out_async, NULL);
+    uv_close((uv_handle_t *)&n->timer, NULL);
+}
+
+/* Stop accepting new connections (first step of a shutdown). */
+void sb_net_stop_listening(sb_net *n) {
+    if (!uv_is_closing((uv_handle_t *)&n->listener))
+        uv_close((uv_handle_t *)&n->listener, NULL);
+    flush_batch(n);
+}
+
+void sb_net_destroy(sb_net *n) {
+    if (!n) return;
+    eng_inbatch_free(n->batch);
+    uv_mutex_destroy(&n->out_mu);
+    free(n);
+}
