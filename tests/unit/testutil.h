@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int tu_failures;
+static int tu_failures __attribute__((unused));
 
 #define CHECK(cond) do { if (!(cond)) { \
     fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \

@@ -1,0 +1,254 @@
+/* harness.c -- see harness.h. */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SB_SERVER_PATH
+#error "SB_SERVER_PATH must name the strongbox-server binary"
+#endif
+
+#define MAX_SERVERS 16
+static sb_server *servers[MAX_SERVERS];
+static int nservers;
+
+static void kill_all(void) {
+    for (int i = 0; i < nservers; i++)
+        if (servers[i] && servers[i]->pid > 0) {
+            kill(servers[i]->pid, SIGKILL);
+            waitpid(servers[i]->pid, NULL, 0);
+            servers[i]->pid = 0;
+        }
+}
+
+static int free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0) { close(fd); return -1; }
+    socklen_t len = sizeof(a);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+sb_server *srv_startv(const char **args) {
+    static int atexit_done;
+    if (!atexit_done) { atexit(kill_all); atexit_done = 1; }
+    signal(SIGPIPE, SIG_IGN);
+    sb_server *s = calloc(1, sizeof(*s));
+    snprintf(s->dir, sizeof(s->dir), "/tmp/sbtest.XXXXXX");
+    if (!mkdtemp(s->dir)) { perror("mkdtemp"); exit(2); }
+    snprintf(s->log, sizeof(s->log), "%s/server.log", s->dir);
+    for (int attempt = 0; attempt < 5; attempt++) {
+        s->port = free_port();
+        char port[16];
+        snprintf(port, sizeof(port), "%d", s->port);
+        const char *argv[128];
+        int n = 0;
+        argv[n++] = SB_SERVER_PATH;
+        argv[n++] = "--port"; argv[n++] = port;
+        argv[n++] = "--bind"; argv[n++] = "127.0.0.1";
+        argv[n++] = "--dir"; argv[n++] = s->dir;
+        for (int i = 0; args && args[i] && n < 126; i++) argv[n++] = args[i];
+        argv[n] = NULL;
+        pid_t pid = fork();
+        if (pid == 0) {
+            int fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+            if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
+            execv(argv[0], (char **)argv);
+            _exit(127);
+        }
+        s->pid = pid;
+        double deadline = now_s() + 10;
+        while (now_s() < deadline) {
+            int st;
+            if (waitpid(pid, &st, WNOHANG) == pid) { s->pid = 0; break; }
+            redisContext *c = redisConnect("127.0.0.1", s->port);
+            if (c && !c->err) {
+                redisReply *r = redisCommand(c, "PING");
+                int ok = r != NULL;
+                if (r) freeReplyObject(r);
+                redisFree(c);
+                if (ok) {
+                    if (nservers < MAX_SERVERS) servers[nservers++] = s;
+                    return s;
+                }
+            } else if (c) {
+                redisFree(c);
+            }
+            usleep(20000);
+        }
+        if (s->pid > 0) { kill(s->pid, SIGKILL); waitpid(s->pid, NULL, 0); s->pid = 0; }
+    }
+    fprintf(stderr, "could not start %s (log in %s)\n", SB_SERVER_PATH, s->log);
+    char cmdl[400];
+    snprintf(cmdl, sizeof(cmdl), "cat %s >&2", s->log);
+    if (system(cmdl)) {}
+    exit(2);
+}
+
+sb_server *srv_start(const char *arg, ...) {
+    const char *args[64];
+    int n = 0;
+    va_list ap;
+    va_start(ap, arg);
+    for (const char *a = arg; a && n < 63; a = va_arg(ap, const char *)) args[n++] = a;
+    va_end(ap);
+    args[n] = NULL;
+    return srv_startv(args);
+}
+
+static void srv_wait(sb_server *s, int sig) {
+    if (s->pid <= 0) return;
+    kill(s->pid, sig);
+    double deadline = now_s() + 20;
+    int st;
+    while (waitpid(s->pid, &st, WNOHANG) == 0) {
+        if (now_s() > deadline) { kill(s->pid, SIGKILL); waitpid(s->pid, &st, 0); break; }
+        usleep(10000);
+    }
+    s->pid = 0;
+}
+
+void srv_stop(sb_server *s) { srv_wait(s, SIGTERM); }
+void srv_kill(sb_server *s) { srv_wait(s, SIGKILL); }
+
+int srv_alive(sb_server *s) {
+    if (s->pid <= 0) return 0;
+    int st;
+    if (waitpid(s->pid, &st, WNOHANG) == s->pid) { s->pid = 0; return 0; }
+    return 1;
+}
+
+long srv_rss_kb(sb_server *s) {
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)s->pid);
+    FILE *f = fopen(path, "r");
+    long kb = -1;
+    if (!f) return -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1) break;
+    fclose(f);
+    return kb;
+}
+
+redisContext *srv_connect(sb_server *s) {
+    redisContext *c = redisConnect("127.0.0.1", s->port);
+    if (!c || c->err) {
+        fprintf(stderr, "connect to %d failed: %s\n", s->port, c ? c->errstr : "oom");
+        exit(2);
+    }
+    struct timeval tv = {30, 0};
+    redisSetTimeout(c, tv);
+    return c;
+}
+
+redisReply *cmd(redisContext *c, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+static void describe(const redisReply *r, char *buf, size_t cap) {
+    if (!r) { snprintf(buf, cap, "(no reply: connection error)"); return; }
+    switch (r->type) {
+    case REDIS_REPLY_STATUS: snprintf(buf, cap, "+%s", r->str); break;
+    case REDIS_REPLY_ERROR: snprintf(buf, cap, "-%s", r->str); break;
+    case REDIS_REPLY_INTEGER: snprintf(buf, cap, ":%lld", r->integer); break;
+    case REDIS_REPLY_NIL: snprintf(buf, cap, "(nil)"); break;
+    case REDIS_REPLY_STRING: snprintf(buf, cap, "$%.*s", (int)(r->len > 200 ? 200 : r->len), r->str); break;
+    case REDIS_REPLY_ARRAY: {
+        size_t n = (size_t)snprintf(buf, cap, "[");
+        for (size_t i = 0; i < r->elements && n + 8 < cap; i++) {
+            describe(r->element[i], buf + n, cap - n);
+            n = strlen(buf);
+            if (n + 2 < cap) { buf[n++] = i + 1 < r->elements ? ',' : ']'; buf[n] = 0; }
+        }
+        if (r->elements == 0 && n + 2 < cap) { buf[n++] = ']'; buf[n] = 0; }
+        break;
+    }
+    default: snprintf(buf, cap, "(type %d)", r->type);
+    }
+}
+
+const char *reply_str(const redisReply *r) {
+    static char buf[4096];
+    describe(r, buf, sizeof(buf));
+    return buf;
+}
+
+int raw_connect(sb_server *s) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((uint16_t)s->port);
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        perror("connect");
+        close(fd);
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    return fd;
+}
+
+void raw_send(int fd, const void *p, size_t n) {
+    const char *c = p;
+    while (n) {
+        ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+        if (w < 0) { if (errno == EINTR) continue; return; }
+        c += w;
+        n -= (size_t)w;
+    }
+}
+
+size_t raw_read(int fd, char *buf, size_t cap, size_t want, int timeout_ms,
+                int *closed) {
+    size_t got = 0;
+    *closed = 0;
+    while (got < cap - 1 && got < want) {
+        struct pollfd p = {fd, POLLIN, 0};
+        int r = poll(&p, 1, timeout_ms);
+        if (r <= 0) break;
+        ssize_t n = recv(fd, buf + got, cap - 1 - got, 0);
+        if (n <= 0) { *closed = 1; break; }
+        got += (size_t)n;
+    }
+    buf[got] = 0;
+    return got;
+}
+
+int run_capture(const char *cmdline, char *out, size_t cap) {
+    FILE *f = popen(cmdline, "r");
+    if (!f) return -1;
+    size_t n = fread(out, 1, cap - 1, f);
+    out[n] = 0;
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
