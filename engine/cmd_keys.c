@@ -7,6 +7,8 @@
 #include "eng_commands.h"
 #include "keyspace.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,8 @@ static kv_table *cur_table(eng_ctx *x) {
 
 /* ------------------------------------------------------ glob matching */
 
+/* Characters are compared as plain (signed on x86) chars, like Redis's
+ * stringmatchlen does, so ranges with bytes >= 0x80 behave the same. */
 static int lower(int c, int nocase) {
     return nocase && c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
@@ -28,6 +32,9 @@ int eng_glob_match(const char *p, size_t plen, const char *s, size_t slen,
                    int nocase) {
     const char *pe = p + plen, *se = s + slen;
     const char *star_p = NULL, *star_s = NULL;
+    /* Redis: an empty string matches only the empty pattern (even "*"
+     * does not match it; KEYS and SCAN special-case a lone "*"). */
+    if (slen == 0) return plen == 0;
     while (s < se) {
         if (p < pe && *p == '*') {
             while (p < pe && *p == '*') p++;
@@ -51,10 +58,11 @@ int eng_glob_match(const char *p, size_t plen, const char *s, size_t slen,
                         q++;
                         if (lower(*q, nocase) == lower(*s, nocase)) match = 1;
                         q++;
-                    } else if (q + 2 < pe && q[1] == '-' && q[2] != ']') {
-                        int a = lower((unsigned char)q[0], nocase);
-                        int b = lower((unsigned char)q[2], nocase);
-                        int c = lower((unsigned char)*s, nocase);
+                    } else if (q + 2 < pe && q[1] == '-') {
+                        /* like Redis, "a-]" is a range up to ']' */
+                        int a = lower(q[0], nocase);
+                        int b = lower(q[2], nocase);
+                        int c = lower(*s, nocase);
                         if (a > b) { int t = a; a = b; b = t; }
                         if (c >= a && c <= b) match = 1;
                         q += 3;
@@ -69,7 +77,7 @@ int eng_glob_match(const char *p, size_t plen, const char *s, size_t slen,
             } else {
                 const char *c = p;
                 if (*c == '\\' && c + 1 < pe) c++;
-                ok = lower((unsigned char)*c, nocase) == lower((unsigned char)*s, nocase);
+                ok = lower(*c, nocase) == lower(*s, nocase);
                 np = c + 1;
             }
         }
@@ -193,16 +201,17 @@ void cmd_keys(eng_ctx *x) {
     free(c.v);
 }
 
+/* Redis's parseScanCursorOrReply: strtoul in base 10, no leading space,
+ * nothing after the digits, no overflow. So "-1" (wraps), "+5", "" (0) and
+ * "007" are valid cursors, like in Redis. */
 static int parse_cursor(const eng_arg *a, uint64_t *out) {
-    if (a->n == 0 || a->n > 20) return -1;
-    uint64_t v = 0;
-    for (size_t i = 0; i < a->n; i++) {
-        if (a->p[i] < '0' || a->p[i] > '9') return -1;
-        uint64_t d = (uint64_t)(a->p[i] - '0');
-        if (v > (UINT64_MAX - d) / 10) return -1;
-        v = v * 10 + d;
-    }
-    *out = v;
+    const char *p = a->p;
+    if (isspace((unsigned char)p[0])) return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(p, &end, 10);
+    if (end[0] != '\0' || errno == ERANGE) return -1;
+    *out = (uint64_t)v;
     return 0;
 }
 

@@ -530,6 +530,8 @@ static void on_wake(uv_async_t *h) {
         uv_mutex_unlock(&e->mu);
         if (!list) {
             if (stopping) {
+                /* the I/O layer frees the connections; drop our state */
+                while (e->clients) client_unregister(e, e->clients);
                 uv_close((uv_handle_t *)&e->wake, NULL);
                 uv_close((uv_handle_t *)&e->cron, NULL);
             }

@@ -26,6 +26,8 @@
 static sb_server *servers[MAX_SERVERS];
 static int nservers;
 
+static void check_log(sb_server *s);
+
 static void kill_all(void) {
     for (int i = 0; i < nservers; i++)
         if (servers[i] && servers[i]->pid > 0) {
@@ -33,6 +35,8 @@ static void kill_all(void) {
             waitpid(servers[i]->pid, NULL, 0);
             servers[i]->pid = 0;
         }
+    for (int i = 0; i < nservers; i++)
+        if (servers[i]) check_log(servers[i]);
 }
 
 static int free_port(void) {
@@ -133,7 +137,31 @@ static void srv_wait(sb_server *s, int sig) {
     s->pid = 0;
 }
 
-void srv_stop(sb_server *s) { srv_wait(s, SIGTERM); }
+/* A sanitizer report in the server's log fails the test: the ASan+UBSan
+ * build of the suite relies on this. */
+static void check_log(sb_server *s) {
+    FILE *f = fopen(s->log, "r");
+    if (!f) return;
+    char line[1024];
+    int bad = 0;
+    while (fgets(line, sizeof(line), f)) {
+        if (strstr(line, "ERROR: AddressSanitizer") || strstr(line, "ERROR: LeakSanitizer") ||
+            strstr(line, "runtime error:")) {
+            bad = 1;
+        }
+        if (bad) fputs(line, stderr);
+    }
+    fclose(f);
+    if (bad) {
+        fprintf(stderr, "sanitizer report in %s\n", s->log);
+        _exit(1);
+    }
+}
+
+void srv_stop(sb_server *s) {
+    srv_wait(s, SIGTERM);
+    check_log(s);
+}
 void srv_kill(sb_server *s) { srv_wait(s, SIGKILL); }
 
 int srv_alive(sb_server *s) {
