@@ -18,6 +18,16 @@ static kv_table *cur_table(eng_ctx *x) {
     return eng_ks_db(eng_keyspace_of(x->eng), x->c->db);
 }
 
+/* Redis's lookupKeyReadWithFlags(LOOKUP_NOTOUCH): counts a keyspace hit or
+ * miss but leaves the access time alone (EXISTS, TYPE, TTL..., OBJECT). */
+static kv_entry *lookup_read_notouch(eng_ctx *x, const eng_arg *key) {
+    kv_entry *e = eng_lookup(x, x->c->db, key);
+    eng_stats *st = (eng_stats *)eng_get_stats(x->eng);
+    if (e) st->keyspace_hits++;
+    else st->keyspace_misses++;
+    return e;
+}
+
 /* ------------------------------------------------------ glob matching */
 
 /* Characters are compared as plain (signed on x86) chars, like Redis's
@@ -112,7 +122,10 @@ static long long del_keys(eng_ctx *x) {
 void cmd_del(eng_ctx *x) { eng_reply_int(x, del_keys(x)); }
 void cmd_unlink(eng_ctx *x) { eng_reply_int(x, del_keys(x)); }
 
-/* coffer's strict delete: all keys or none. */
+/* strongbox's strict delete: all keys or none. Every key must exist (an
+ * expired key does not); otherwise the error names the first missing key
+ * and nothing is deleted. A key given twice exists, so it is no error: it
+ * is deleted once and counted once, as DEL counts it. */
 void cmd_delstrict(eng_ctx *x) {
     for (int i = 1; i < x->argc; i++) {
         if (!eng_lookup_write(x, &x->argv[i])) {
@@ -121,14 +134,6 @@ void cmd_delstrict(eng_ctx *x) {
                             x->argv[i].p);
             return;
         }
-        for (int j = 1; j < i; j++)
-            if (x->argv[j].n == x->argv[i].n &&
-                memcmp(x->argv[j].p, x->argv[i].p, x->argv[i].n) == 0) {
-                eng_reply_error(x, "ERR duplicate key '%.*s': DELSTRICT deleted nothing",
-                                (int)(x->argv[i].n > 128 ? 128 : x->argv[i].n),
-                                x->argv[i].p);
-                return;
-            }
     }
     eng_reply_int(x, del_keys(x));
 }
@@ -136,19 +141,26 @@ void cmd_delstrict(eng_ctx *x) {
 void cmd_exists(eng_ctx *x) {
     long long n = 0;
     for (int i = 1; i < x->argc; i++)
-        if (eng_lookup_read(x, &x->argv[i])) n++;
+        if (lookup_read_notouch(x, &x->argv[i])) n++;
     eng_reply_int(x, n);
 }
 
+/* A read look-up (hit/miss stats) that always updates the access time,
+ * even for a CLIENT NO-TOUCH client (as in Redis). */
 void cmd_touch(eng_ctx *x) {
     long long n = 0;
-    for (int i = 1; i < x->argc; i++)
-        if (eng_lookup_write(x, &x->argv[i])) n++;
+    for (int i = 1; i < x->argc; i++) {
+        kv_entry *e = lookup_read_notouch(x, &x->argv[i]);
+        if (e) {
+            e->lru = (uint32_t)(x->now_ms / 1000);
+            n++;
+        }
+    }
     eng_reply_int(x, n);
 }
 
 void cmd_type(eng_ctx *x) {
-    kv_entry *e = eng_lookup(x, x->c->db, &x->argv[1]);
+    kv_entry *e = lookup_read_notouch(x, &x->argv[1]);
     const char *t = e ? eng_type_name(((eng_val *)e->val)->type) : "none";
     resp_add_status(x->out, t);
 }
@@ -180,7 +192,9 @@ void cmd_keys(eng_ctx *x) {
     const eng_arg *pat = &x->argv[1];
     kv_table *t = cur_table(x);
     if (!has_glob(pat->p, pat->n)) {
-        kv_entry *e = eng_lookup(x, x->c->db, pat);
+        /* like Redis's KEYS: an expired key is skipped, not deleted */
+        kv_entry *e = kv_find(t, pat->p, pat->n);
+        if (e && eng_expired(x, e)) e = NULL;
         resp_add_array_len(x->out, e ? 1 : 0);
         if (e) resp_add_bulk(x->out, e->key, e->klen);
         return;
@@ -274,9 +288,13 @@ void cmd_scan(eng_ctx *x) {
     free(c.v);
 }
 
+/* Like Redis's dbRandomKey on a master: an expired pick is deleted and
+ * another one drawn, until a live key is found or the db is empty (every
+ * round deletes a key, so this ends). A fixed number of tries would answer
+ * nil while live keys exist among many expired ones. */
 void cmd_randomkey(eng_ctx *x) {
     kv_table *t = cur_table(x);
-    for (int tries = 0; tries < 100; tries++) {
+    for (;;) {
         kv_entry *e = kv_random(t);
         if (!e) break;
         if (!eng_expired(x, e)) {
@@ -322,9 +340,15 @@ static void rename_generic(eng_ctx *x, int nx) {
 void cmd_rename(eng_ctx *x) { rename_generic(x, 0); }
 void cmd_renamenx(eng_ctx *x) { rename_generic(x, 1); }
 
+/* Redis's getIntFromObjectOrReply followed by selectDb (MOVE, COPY DB). */
 static int parse_db(eng_ctx *x, const eng_arg *a, int *db) {
     long long v;
     if (eng_arg_ll(x, a, &v)) return -1;
+    if (v < INT_MIN || v > INT_MAX) {
+        eng_reply_error(x, "ERR value is out of range, value must between %d and %d",
+                        INT_MIN, INT_MAX);
+        return -1;
+    }
     if (v < 0 || v >= eng_databases(x->eng)) {
         eng_reply_error(x, "ERR DB index is out of range");
         return -1;
@@ -346,7 +370,7 @@ void cmd_copy(eng_ctx *x) {
         eng_reply_error(x, "ERR source and destination objects are the same");
         return;
     }
-    kv_entry *e = eng_lookup_write(x, src);
+    kv_entry *e = eng_lookup_read(x, src); /* Redis: lookupKeyRead */
     if (!e) { eng_reply_int(x, 0); return; }
     kv_entry *d = eng_lookup(x, dbid, dst);
     if (d && !replace) { eng_reply_int(x, 0); return; }
@@ -358,6 +382,7 @@ void cmd_copy(eng_ctx *x) {
     if (d) kv_delete(dt, dst->p, dst->n);
     kv_entry *ne = kv_insert(dt, dst->p, dst->n, v);
     if (exp != KV_NO_EXPIRE) kv_set_expire(dt, ne, exp);
+    ne->lru = (uint32_t)(x->now_ms / 1000); /* a new object */
     eng_reply_int(x, 1);
 }
 
@@ -374,20 +399,23 @@ void cmd_move(eng_ctx *x) {
     eng_emitv(x, x->c->db, "sal", "MOVE", key, (long long)dbid);
     void *val;
     int64_t exp;
+    uint32_t lru = e->lru; /* the same object moves: keep its access time */
     kv_detach(cur_table(x), key->p, key->n, &val, &exp);
     kv_table *dt = eng_ks_db(eng_keyspace_of(x->eng), dbid);
     kv_entry *ne = kv_insert(dt, key->p, key->n, val);
     if (exp != KV_NO_EXPIRE) kv_set_expire(dt, ne, exp);
+    ne->lru = lru;
     eng_reply_int(x, 1);
 }
 
 void cmd_swapdb(eng_ctx *x) {
     long long a, b;
-    if (eng_parse_ll(x->argv[1].p, x->argv[1].n, &a)) {
+    /* Redis's getIntFromObject: not an integer or not an int */
+    if (eng_parse_ll(x->argv[1].p, x->argv[1].n, &a) || a < INT_MIN || a > INT_MAX) {
         eng_reply_error(x, "ERR invalid first DB index");
         return;
     }
-    if (eng_parse_ll(x->argv[2].p, x->argv[2].n, &b)) {
+    if (eng_parse_ll(x->argv[2].p, x->argv[2].n, &b) || b < INT_MIN || b > INT_MAX) {
         eng_reply_error(x, "ERR invalid second DB index");
         return;
     }
@@ -446,8 +474,8 @@ void cmd_flushall(eng_ctx *x) {
 static void expire_generic(eng_ctx *x, long long unit, int absolute) {
     const eng_arg *key = &x->argv[1];
     long long when;
-    if (eng_arg_ll(x, &x->argv[2], &when)) return;
     int flags = 0;
+    /* like Redis: the options are checked before the time argument */
     for (int i = 3; i < x->argc; i++) {
         const eng_arg *a = &x->argv[i];
         if (eng_arg_is(a, "nx")) flags |= EXP_NX;
@@ -455,7 +483,7 @@ static void expire_generic(eng_ctx *x, long long unit, int absolute) {
         else if (eng_arg_is(a, "gt")) flags |= EXP_GT;
         else if (eng_arg_is(a, "lt")) flags |= EXP_LT;
         else {
-            eng_reply_error(x, "ERR Unsupported option %.*s", (int)a->n, a->p);
+            eng_reply_error(x, "ERR Unsupported option %s", a->p);
             return;
         }
     }
@@ -467,6 +495,7 @@ static void expire_generic(eng_ctx *x, long long unit, int absolute) {
         eng_reply_error(x, "ERR GT and LT options at the same time are not compatible");
         return;
     }
+    if (eng_arg_ll(x, &x->argv[2], &when)) return;
     /* to absolute ms, with Redis's overflow checks */
     if (unit == 1000 && (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000))
         goto bad;
@@ -508,7 +537,7 @@ void cmd_pexpireat(eng_ctx *x) { expire_generic(x, 1, 1); }
 
 /* mode: 0 TTL, 1 PTTL, 2 EXPIRETIME, 3 PEXPIRETIME */
 static void ttl_generic(eng_ctx *x, int mode) {
-    kv_entry *e = eng_lookup_read(x, &x->argv[1]);
+    kv_entry *e = lookup_read_notouch(x, &x->argv[1]);
     if (!e) { eng_reply_int(x, -2); return; }
     if (e->expire_ms == KV_NO_EXPIRE) { eng_reply_int(x, -1); return; }
     long long ttl = e->expire_ms - x->now_ms;
@@ -553,7 +582,7 @@ void cmd_object(eng_ctx *x) {
             "    Return the number of references of the value associated with the specified",
             "    <key>.",
             "HELP",
-            "    Print this help."};
+            "    Prints this help."};
         size_t n = sizeof(help) / sizeof(help[0]);
         resp_add_array_len(x->out, (long long)n);
         for (size_t i = 0; i < n; i++) resp_add_status(x->out, help[i]);
@@ -571,8 +600,8 @@ void cmd_object(eng_ctx *x) {
                         (int)sub->n, sub->p);
         return;
     }
-    /* OBJECT does not touch the key: plain look-up */
-    kv_entry *e = eng_lookup(x, x->c->db, &x->argv[2]);
+    /* OBJECT does not touch the key (but counts a hit or miss) */
+    kv_entry *e = lookup_read_notouch(x, &x->argv[2]);
     if (!e) { eng_reply_null(x); return; }
     eng_val *v = e->val;
     if (enc) {
@@ -582,7 +611,10 @@ void cmd_object(eng_ctx *x) {
         eng_reply_int(x, now_s > e->lru ? now_s - e->lru : 0);
     } else if (ref) {
         long long ll;
-        int shared = v->len <= 4 && eng_parse_ll(v->data, v->len, &ll) == 0 &&
+        /* Redis shares the objects of the integers 0..9999, but only for
+         * int-encoded values (an APPENDed "12" is a raw string of its own) */
+        int shared = v->len <= 4 && !strcmp(eng_val_encoding(v), "int") &&
+                     eng_parse_ll(v->data, v->len, &ll) == 0 &&
                      ll >= 0 && ll < 10000;
         eng_reply_int(x, shared ? INT_MAX : 1);
     } else {

@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -37,8 +38,8 @@ void cmd_debug(eng_ctx *x) {
         }
         eng_reply_ok(x);
     } else if (eng_arg_is(sub, "set-active-expire") && x->argc == 3) {
-        long long v;
-        if (eng_arg_ll(x, &x->argv[2], &v)) return;
+        /* Redis parses this with atoi: anything non-numeric is 0 */
+        long long v = atoll(x->argv[2].p);
         eng_limits *l = (eng_limits *)eng_get_limits(x->eng);
         if (l) l->active_expire = v != 0;
         eng_reply_ok(x);
@@ -61,7 +62,7 @@ void cmd_debug(eng_ctx *x) {
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
             "    default.",
             "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
-            "HELP", "    Print this help."};
+            "HELP", "    Prints this help."};
         size_t n = sizeof(help) / sizeof(help[0]);
         resp_add_array_len(x->out, (long long)n);
         for (size_t i = 0; i < n; i++) resp_add_status(x->out, help[i]);

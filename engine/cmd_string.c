@@ -12,8 +12,11 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <errno.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define ERR_WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"
 
@@ -86,11 +89,76 @@ void cmd_get(eng_ctx *x) {
 #define SET_XX 2
 #define SET_GET 4
 #define SET_KEEPTTL 8
+#define SET_EX 16
+#define SET_PX 32
+#define SET_EXAT 64
+#define SET_PXAT 128
+#define SET_PERSIST 256
+#define SET_ANY_EXP (SET_EX | SET_PX | SET_EXAT | SET_PXAT)
+
+/* Redis compares option names as C strings (argv is NUL-terminated), so
+ * "nx\0junk" is NX there too. */
+static int opt_is(const eng_arg *a, const char *lit) {
+    return strcasecmp(a->p, lit) == 0;
+}
+
+/* Redis's parseExtendedStringArgumentsOrReply for SET (getex = 0, options
+ * from argv[3]) and GETEX (getex = 1, from argv[2]). Only the syntax is
+ * checked here: the expire argument (the last one given wins) is returned
+ * unparsed in *expire, as Redis validates it later. */
+static int parse_string_opts(eng_ctx *x, int getex, int *flags,
+                             const eng_arg **expire) {
+    *flags = 0;
+    *expire = NULL;
+    for (int j = getex ? 2 : 3; j < x->argc; j++) {
+        const eng_arg *a = &x->argv[j];
+        const eng_arg *next = j == x->argc - 1 ? NULL : &x->argv[j + 1];
+        int f = *flags;
+        if (!getex && opt_is(a, "nx") && !(f & SET_XX)) {
+            *flags |= SET_NX;
+        } else if (!getex && opt_is(a, "xx") && !(f & SET_NX)) {
+            *flags |= SET_XX;
+        } else if (!getex && opt_is(a, "get")) {
+            *flags |= SET_GET;
+        } else if (!getex && opt_is(a, "keepttl") &&
+                   !(f & (SET_PERSIST | SET_ANY_EXP))) {
+            *flags |= SET_KEEPTTL;
+        } else if (getex && opt_is(a, "persist") &&
+                   !(f & (SET_KEEPTTL | SET_ANY_EXP))) {
+            *flags |= SET_PERSIST;
+        } else if (next && !(f & (SET_KEEPTTL | SET_PERSIST)) &&
+                   ((opt_is(a, "ex") && !(f & (SET_ANY_EXP & ~SET_EX))) ||
+                    (opt_is(a, "px") && !(f & (SET_ANY_EXP & ~SET_PX))) ||
+                    (opt_is(a, "exat") && !(f & (SET_ANY_EXP & ~SET_EXAT))) ||
+                    (opt_is(a, "pxat") && !(f & (SET_ANY_EXP & ~SET_PXAT))))) {
+            *flags |= opt_is(a, "ex") ? SET_EX : opt_is(a, "px") ? SET_PX
+                      : opt_is(a, "exat") ? SET_EXAT : SET_PXAT;
+            *expire = next;
+            j++;
+        } else {
+            eng_reply_syntax(x);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The expire argument of SET/GETEX to absolute ms (replies on error). */
+static int opts_expire(eng_ctx *x, int flags, const eng_arg *expire,
+                       const char *cmdname, int64_t *out) {
+    *out = KV_NO_EXPIRE;
+    if (!expire) return 0;
+    int secs = (flags & (SET_EX | SET_EXAT)) != 0;
+    int abs = (flags & (SET_EXAT | SET_PXAT)) != 0;
+    return expire_arg(x, expire, secs ? 1000 : 1, abs, cmdname, out);
+}
 
 static void set_generic(eng_ctx *x, const eng_arg *key, const eng_arg *val,
                         int flags, int64_t exp, int ok_reply) {
     if (eng_check_value_len(x, val->n)) return;
-    kv_entry *old = eng_lookup_write(x, key);
+    /* with GET, Redis reads the old value first (a keyspace hit/miss) */
+    kv_entry *old = (flags & SET_GET) ? eng_lookup_read(x, key)
+                                      : eng_lookup_write(x, key);
     if ((flags & SET_GET) && check_string(x, old)) return;
     if (((flags & SET_NX) && old) || ((flags & SET_XX) && !old)) {
         if (flags & SET_GET) {
@@ -127,29 +195,12 @@ static void set_generic(eng_ctx *x, const eng_arg *key, const eng_arg *val,
 }
 
 void cmd_set(eng_ctx *x) {
-    int flags = 0;
-    int64_t exp = KV_NO_EXPIRE;
-    int have_exp = 0;
-    for (int i = 3; i < x->argc; i++) {
-        const eng_arg *a = &x->argv[i];
-        int more = i + 1 < x->argc;
-        if (eng_arg_is(a, "nx") && !(flags & SET_XX)) flags |= SET_NX;
-        else if (eng_arg_is(a, "xx") && !(flags & SET_NX)) flags |= SET_XX;
-        else if (eng_arg_is(a, "get")) flags |= SET_GET;
-        else if (eng_arg_is(a, "keepttl") && !have_exp) flags |= SET_KEEPTTL;
-        else if (more && !have_exp && !(flags & SET_KEEPTTL) &&
-                 (eng_arg_is(a, "ex") || eng_arg_is(a, "px") ||
-                  eng_arg_is(a, "exat") || eng_arg_is(a, "pxat"))) {
-            int secs = eng_arg_is(a, "ex") || eng_arg_is(a, "exat");
-            int abs = eng_arg_is(a, "exat") || eng_arg_is(a, "pxat");
-            if (expire_arg(x, &x->argv[++i], secs ? 1000 : 1, abs, "set", &exp))
-                return;
-            have_exp = 1;
-        } else {
-            eng_reply_syntax(x);
-            return;
-        }
-    }
+    int flags;
+    const eng_arg *expire;
+    int64_t exp;
+    if (parse_string_opts(x, 0, &flags, &expire) ||
+        opts_expire(x, flags, expire, "set", &exp))
+        return;
     set_generic(x, &x->argv[1], &x->argv[2], flags, exp, 1);
 }
 
@@ -181,28 +232,15 @@ void cmd_getdel(eng_ctx *x) {
 }
 
 void cmd_getex(eng_ctx *x) {
-    int64_t exp = KV_NO_EXPIRE;
-    int persist = 0, have = 0;
-    for (int i = 2; i < x->argc; i++) {
-        const eng_arg *a = &x->argv[i];
-        if (eng_arg_is(a, "persist") && !have) {
-            persist = have = 1;
-        } else if (i + 1 < x->argc && !have &&
-                   (eng_arg_is(a, "ex") || eng_arg_is(a, "px") ||
-                    eng_arg_is(a, "exat") || eng_arg_is(a, "pxat"))) {
-            int secs = eng_arg_is(a, "ex") || eng_arg_is(a, "exat");
-            int abs = eng_arg_is(a, "exat") || eng_arg_is(a, "pxat");
-            if (expire_arg(x, &x->argv[++i], secs ? 1000 : 1, abs, "getex", &exp))
-                return;
-            have = 1;
-        } else {
-            eng_reply_syntax(x);
-            return;
-        }
-    }
+    int flags;
+    const eng_arg *expire;
+    if (parse_string_opts(x, 1, &flags, &expire)) return;
+    /* Redis looks the key up before it validates the expire time. */
     kv_entry *e = eng_lookup_read(x, &x->argv[1]);
     if (!e) { eng_reply_null(x); return; }
     if (check_string(x, e)) return;
+    int64_t exp;
+    if (opts_expire(x, flags, expire, "getex", &exp)) return;
     eng_val *v = e->val;
     eng_reply_bulk(x, v->data, v->len);
     kv_table *t = eng_ks_db(eng_keyspace_of(x->eng), x->c->db);
@@ -214,7 +252,7 @@ void cmd_getex(eng_ctx *x) {
             kv_set_expire(t, e, exp);
             eng_emitv(x, x->c->db, "sal", "PEXPIREAT", &x->argv[1], (long long)exp);
         }
-    } else if (persist && e->expire_ms != KV_NO_EXPIRE) {
+    } else if ((flags & SET_PERSIST) && e->expire_ms != KV_NO_EXPIRE) {
         kv_set_expire(t, e, KV_NO_EXPIRE);
         eng_emitv(x, x->c->db, "sa", "PERSIST", &x->argv[1]);
     }
@@ -283,6 +321,8 @@ static void incr_generic(eng_ctx *x, long long by) {
     cur += by;
     char buf[24];
     int n = snprintf(buf, sizeof(buf), "%lld", cur);
+    /* the result is a value like any other: max-value-length applies */
+    if (eng_check_value_len(x, (size_t)n)) return;
     store_keepttl(x, &x->argv[1], buf, (size_t)n);
     eng_reply_int(x, cur);
 }
@@ -306,8 +346,8 @@ void cmd_decrby(eng_ctx *x) {
     incr_generic(x, -by);
 }
 
-/* Format a long double the way Redis's INCRBYFLOAT does (%.17Lg, then trim
- * trailing zeroes after the point). */
+/* Format a long double the way Redis's INCRBYFLOAT does (ld2string with
+ * LD_STR_HUMAN: %.17Lf, then trim trailing zeroes after the point). */
 static int fmt_incrbyfloat(char *buf, size_t cap, long double v) {
     int n = snprintf(buf, cap, "%.17Lf", v);
     if (n <= 0 || (size_t)n >= cap) return -1;
@@ -320,31 +360,43 @@ static int fmt_incrbyfloat(char *buf, size_t cap, long double v) {
     return n;
 }
 
+/* Redis's string2ld: strtold over the whole (NUL-free) string, shorter
+ * than MAX_LONG_DOUBLE_CHARS, no leading space, no NaN, no overflow or
+ * underflow to zero. "inf" is accepted (Redis then refuses the result). */
+#define MAX_LONG_DOUBLE_CHARS (5 * 1024)
+static int string2ld(const char *s, size_t n, long double *out) {
+    char buf[MAX_LONG_DOUBLE_CHARS];
+    if (n == 0 || n >= sizeof(buf)) return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *end;
+    errno = 0;
+    long double v = strtold(buf, &end);
+    if (isspace((unsigned char)buf[0]) || *end != '\0' ||
+        (size_t)(end - buf) != n ||
+        (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) ||
+        errno == EINVAL || isnan(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
 void cmd_incrbyfloat(eng_ctx *x) {
-    double by;
-    if (eng_parse_double(x->argv[2].p, x->argv[2].n, &by) != 0 || isinf(by)) {
-        eng_reply_error(x, "ERR value is not a valid float");
-        return;
-    }
     kv_entry *e = eng_lookup_write(x, &x->argv[1]);
     if (check_string(x, e)) return;
-    long double cur = 0;
-    if (e) {
-        eng_val *v = e->val;
-        char *end;
-        if (v->len == 0 || v->len > 5000 || (cur = strtold(v->data, &end),
-            end != v->data + v->len) || isnan(cur) || isinf(cur) ||
-            v->data[0] == ' ') {
-            eng_reply_error(x, "ERR value is not a valid float");
-            return;
-        }
+    long double cur = 0, by;
+    if ((e && string2ld(((eng_val *)e->val)->data, ((eng_val *)e->val)->len,
+                        &cur) != 0) ||
+        string2ld(x->argv[2].p, x->argv[2].n, &by) != 0) {
+        eng_reply_error(x, "ERR value is not a valid float");
+        return;
     }
     cur += by;
     if (isnan(cur) || isinf(cur)) {
         eng_reply_error(x, "ERR increment would produce NaN or Infinity");
         return;
     }
-    char buf[5200];
+    char buf[MAX_LONG_DOUBLE_CHARS];
     int n = fmt_incrbyfloat(buf, sizeof(buf), cur);
     if (n < 0) {
         eng_reply_error(x, "ERR value is not a valid float");
@@ -444,6 +496,11 @@ void cmd_setrange(eng_ctx *x) {
         v->len = (uint32_t)need;
         v->data[need] = '\0';
         e->val = v;
+    } else if (v->cap == v->len && v->len <= 44) {
+        /* Redis unshares the value first: an int/embstr becomes raw even
+         * when written within its length (spare capacity marks raw) */
+        v = eng_val_grow(v, v->len);
+        e->val = v;
     }
     memcpy(v->data + off, val->p, val->n);
     eng_emitv(x, x->c->db, "saaa", "SETRANGE", key, &x->argv[2], val);
@@ -456,10 +513,10 @@ void cmd_lcs(eng_ctx *x) {
     long long minmatch = 0;
     for (int i = 3; i < x->argc; i++) {
         const eng_arg *a = &x->argv[i];
-        if (eng_arg_is(a, "len")) getlen = 1;
-        else if (eng_arg_is(a, "idx")) getidx = 1;
-        else if (eng_arg_is(a, "withmatchlen")) withmatchlen = 1;
-        else if (eng_arg_is(a, "minmatchlen") && i + 1 < x->argc) {
+        if (opt_is(a, "len")) getlen = 1;
+        else if (opt_is(a, "idx")) getidx = 1;
+        else if (opt_is(a, "withmatchlen")) withmatchlen = 1;
+        else if (opt_is(a, "minmatchlen") && i + 1 < x->argc) {
             if (eng_arg_ll(x, &x->argv[++i], &minmatch)) return;
             if (minmatch < 0) minmatch = 0;
         } else { eng_reply_syntax(x); return; }
@@ -475,14 +532,23 @@ void cmd_lcs(eng_ctx *x) {
     const char *b = eb ? ((eng_val *)eb->val)->data : "";
     size_t alen = ea ? ((eng_val *)ea->val)->len : 0;
     size_t blen = eb ? ((eng_val *)eb->val)->len : 0;
-    if (alen >= UINT32_MAX - 1 || blen >= UINT32_MAX - 1 ||
-        (alen + 1) * (blen + 1) > SIZE_MAX / sizeof(uint32_t) / 2 ||
-        (alen + 1) * (blen + 1) > 256ULL * 1024 * 1024) {
+    if (alen >= UINT32_MAX - 1 || blen >= UINT32_MAX - 1) {
+        eng_reply_error(x, "ERR String too long for LCS");
+        return;
+    }
+    /* Redis 7.0.15: the table may not exceed proto-max-bulk-len bytes */
+    unsigned long long cells = (unsigned long long)(alen + 1) * (blen + 1);
+    unsigned long long bytes = cells * sizeof(uint32_t);
+    if (bytes > SIZE_MAX || bytes / cells != sizeof(uint32_t) ||
+        bytes > (unsigned long long)proto_max_bulk(x)) {
         eng_reply_error(x, "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
         return;
     }
-    uint32_t *dp = malloc((alen + 1) * (blen + 1) * sizeof(uint32_t));
-    if (!dp) { eng_reply_error(x, "ERR Insufficient memory"); return; }
+    uint32_t *dp = malloc((size_t)bytes);
+    if (!dp) {
+        eng_reply_error(x, "ERR Insufficient memory, failed allocating transient memory for LCS");
+        return;
+    }
 #define LCS(i, j) dp[(j) + ((i) * (blen + 1))]
     for (size_t i = 0; i <= alen; i++)
         for (size_t j = 0; j <= blen; j++) {

@@ -14,7 +14,7 @@
 
 /* -------------------------------------------------------------- values */
 
-eng_val *eng_val_new_cap(size_t n, size_t cap) {
+static eng_val *val_alloc(size_t n, size_t cap) {
     if (cap < n) cap = n;
     eng_val *v = malloc(sizeof(eng_val) + cap + 1);
     if (!v) abort();
@@ -25,23 +25,38 @@ eng_val *eng_val_new_cap(size_t n, size_t cap) {
     return v;
 }
 
+/* A buffer the caller fills in place (SETRANGE creating a key): like a
+ * string Redis builds in place, it is "raw", so it always gets spare
+ * capacity (the raw marker, see eng_val_encoding). Use eng_val_new for a
+ * value Redis would store with its int/embstr/raw encoding by content. */
+eng_val *eng_val_new_cap(size_t n, size_t cap) {
+    return val_alloc(n, cap > n ? cap : n + 1);
+}
+
 eng_val *eng_val_new(const char *p, size_t n) {
-    eng_val *v = eng_val_new_cap(n, n);
+    eng_val *v = val_alloc(n, n);
     if (n) memcpy(v->data, p, n);
     return v;
 }
 
+/* The copy keeps the capacity: spare capacity is what marks a string
+ * modified in place as "raw" (see eng_val_encoding), and Redis's COPY keeps
+ * the encoding of the source. */
 eng_val *eng_val_dup(const eng_val *v) {
-    eng_val *d = eng_val_new(v->data, v->len);
+    eng_val *d = val_alloc(v->len, v->cap);
+    if (v->len) memcpy(d->data, v->data, v->len);
     d->type = v->type;
     return d;
 }
 
 void eng_val_free(void *v) { free(v); }
 
+/* Always leaves spare capacity (cap > n): that marks the value as modified
+ * in place, i.e. Redis's "raw" encoding (see eng_val_encoding). */
 eng_val *eng_val_grow(eng_val *v, size_t n) {
-    if (n <= v->cap) return v;
+    if (n < v->cap) return v;
     size_t cap = n < 1024 * 1024 ? n * 2 : n + 1024 * 1024;
+    if (cap <= n) cap = n + 1;
     if (cap > UINT32_MAX - 1) cap = n;
     eng_val *nv = realloc(v, sizeof(eng_val) + cap + 1);
     if (!nv) abort();
@@ -49,7 +64,15 @@ eng_val *eng_val_grow(eng_val *v, size_t n) {
     return nv;
 }
 
+/* Redis's string encodings: SET/INCR/... store "int" (an integer of at
+ * most 20 chars), "embstr" (at most 44 bytes) or "raw" by content, but a
+ * string modified in place (APPEND, SETRANGE growth) is always "raw". Only
+ * eng_val_grow leaves spare capacity, so cap > len marks those values.
+ * eng_val_new_cap (buffers built in place) also leaves spare capacity.
+ * (Not marked: SETRANGE within the current length, which writes in place
+ * without calling any of these.) */
 const char *eng_val_encoding(const eng_val *v) {
+    if (v->cap > v->len) return "raw";
     long long ll;
     if (v->len <= 20 && eng_parse_ll(v->data, v->len, &ll) == 0) return "int";
     return v->len <= 44 ? "embstr" : "raw";
