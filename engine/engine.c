@@ -33,10 +33,9 @@ struct eng_engine {
     eng_keyspace *ks;
 
     uv_thread_t thread;
-    uv_loop_t loop;
-    uv_async_t wake;
-    uv_timer_t cron;
-    uv_mutex_t mu;          /* protects in_head/in_tail/stopping */
+    uv_mutex_t mu;          /* protects in_head/in_tail/stopping/sleeping */
+    uv_cond_t cond;         /* signalled when a batch arrives for a sleeper */
+    int sleeping;
     eng_inbatch *in_head, *in_tail;
     int stopping;
 
@@ -520,36 +519,7 @@ static void flush_out(eng_engine *e) {
     e->o.release(e->o.release_ud, b);
 }
 
-static void on_wake(uv_async_t *h) {
-    eng_engine *e = h->data;
-    for (;;) {
-        uv_mutex_lock(&e->mu);
-        eng_inbatch *list = e->in_head;
-        e->in_head = e->in_tail = NULL;
-        int stopping = e->stopping;
-        uv_mutex_unlock(&e->mu);
-        if (!list) {
-            if (stopping) {
-                /* the I/O layer frees the connections; drop our state */
-                while (e->clients) client_unregister(e, e->clients);
-                uv_close((uv_handle_t *)&e->wake, NULL);
-                uv_close((uv_handle_t *)&e->cron, NULL);
-            }
-            break;
-        }
-        while (list) {
-            eng_inbatch *next = list->next;
-            process_batch(e, list);
-            e->stats.batches++;
-            eng_inbatch_free(list);
-            list = next;
-        }
-        flush_out(e);
-    }
-}
-
-static void on_cron(uv_timer_t *t) {
-    eng_engine *e = t->data;
+static void run_cron(eng_engine *e) {
     eng_ctx x = {0};
     x.eng = e;
     x.out = &e->out->data;
@@ -561,9 +531,49 @@ static void on_cron(uv_timer_t *t) {
     flush_out(e);
 }
 
+#define CRON_US 100000 /* the engine's cron runs every 100 ms (hz 10) */
+
+/* The engine thread: wait for batches (or the next cron tick), run them,
+ * hand back the replies. A condition variable rather than an event loop:
+ * the engine has no sockets, and a futex wake is the cheapest hand-over. */
 static void engine_main(void *arg) {
     eng_engine *e = arg;
-    uv_run(&e->loop, UV_RUN_DEFAULT);
+    int64_t next_cron = mono_us() + CRON_US;
+    for (;;) {
+        uv_mutex_lock(&e->mu);
+        while (!e->in_head && !e->stopping) {
+            int64_t wait = next_cron - mono_us();
+            if (wait <= 0) break;
+            e->sleeping = 1;
+            uv_cond_timedwait(&e->cond, &e->mu, (uint64_t)wait * 1000);
+            e->sleeping = 0;
+        }
+        eng_inbatch *list = e->in_head;
+        e->in_head = e->in_tail = NULL;
+        int stopping = e->stopping;
+        uv_mutex_unlock(&e->mu);
+
+        while (list) {
+            eng_inbatch *next = list->next;
+            process_batch(e, list);
+            e->stats.batches++;
+            eng_inbatch_free(list);
+            list = next;
+        }
+        flush_out(e);
+        if (mono_us() >= next_cron) {
+            run_cron(e);
+            next_cron = mono_us() + CRON_US;
+        }
+        if (stopping) {
+            uv_mutex_lock(&e->mu);
+            int more = e->in_head != NULL;
+            uv_mutex_unlock(&e->mu);
+            if (!more) break;
+        }
+    }
+    /* the I/O layer frees the connections; drop our state */
+    while (e->clients) client_unregister(e, e->clients);
 }
 
 /* ------------------------------------------------------------ lifecycle */
@@ -580,17 +590,12 @@ eng_engine *eng_create(const eng_options *opts) {
     e->argv_cap = 64;
     e->argv = malloc(e->argv_cap * sizeof(eng_arg));
     if (!e->ks || !e->slowlog || !e->argv) abort();
-    uv_loop_init(&e->loop);
     uv_mutex_init(&e->mu);
-    uv_async_init(&e->loop, &e->wake, on_wake);
-    e->wake.data = e;
-    uv_timer_init(&e->loop, &e->cron);
-    e->cron.data = e;
+    uv_cond_init(&e->cond);
     return e;
 }
 
 int eng_start(eng_engine *e) {
-    uv_timer_start(&e->cron, on_cron, 100, 100);
     return uv_thread_create(&e->thread, engine_main, e);
 }
 
@@ -600,21 +605,21 @@ void eng_submit(eng_engine *e, eng_inbatch *b) {
     if (e->in_tail) e->in_tail->next = b;
     else e->in_head = b;
     e->in_tail = b;
+    if (e->sleeping) uv_cond_signal(&e->cond);
     uv_mutex_unlock(&e->mu);
-    uv_async_send(&e->wake);
 }
 
 void eng_stop(eng_engine *e) {
     uv_mutex_lock(&e->mu);
     e->stopping = 1;
+    uv_cond_signal(&e->cond);
     uv_mutex_unlock(&e->mu);
-    uv_async_send(&e->wake);
     uv_thread_join(&e->thread);
 }
 
 void eng_destroy(eng_engine *e) {
     if (!e) return;
-    uv_loop_close(&e->loop);
+    uv_cond_destroy(&e->cond);
     uv_mutex_destroy(&e->mu);
     eng_ks_destroy(e->ks);
     eng_slowlog_destroy(e->slowlog);
