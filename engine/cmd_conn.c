@@ -143,7 +143,7 @@ void cmd_hello(eng_ctx *x) {
     }
     const char *pw = requirepass(x);
     if (!x->c->authenticated && pw && *pw) {
-        eng_reply_error(x, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        eng_reply_error(x, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         return;
     }
     if (name) {
@@ -174,16 +174,21 @@ void cmd_hello(eng_ctx *x) {
 /* ------------------------------------------------------------- CLIENT */
 
 static void client_line(eng_ctx *x, eng_client *c, resp_buf *b) {
-    char line[1024];
+    char line[1024], flags[8];
+    int nf = 0;
+    if (c->flags & ENG_CLIENT_NO_EVICT) flags[nf++] = 'e';
+    if (c->flags & ENG_CLIENT_NO_TOUCH) flags[nf++] = 'T';  /* (Redis 7.2) */
+    if (!nf) flags[nf++] = 'N';
+    flags[nf] = '\0';
     long long age = (x->now_ms - c->ctime_ms) / 1000;
     long long idle = (x->now_ms - (c->last_ms ? c->last_ms : c->ctime_ms)) / 1000;
     int n = snprintf(line, sizeof(line),
-        "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=N "
+        "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s "
         "db=%d sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 "
         "multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r "
         "cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
         (unsigned long long)c->id, c->addr, c->laddr, c->fd,
-        c->name ? c->name : "", age < 0 ? 0 : age, idle < 0 ? 0 : idle, c->db,
+        c->name ? c->name : "", age < 0 ? 0 : age, idle < 0 ? 0 : idle, flags, c->db,
         c->last_cmd[0] ? c->last_cmd : "NULL", c->proto,
         c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
     if (n > 0) resp_buf_append(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
@@ -247,7 +252,14 @@ static void client_kill(eng_ctx *x) {
             }
         } else if (eng_arg_is(o, "addr")) addr = v;
         else if (eng_arg_is(o, "laddr")) laddr = v;
-        else if (eng_arg_is(o, "user")) user = v;
+        else if (eng_arg_is(o, "user")) {
+            /* the only user is "default" */
+            if (!eng_arg_is(v, "default")) {
+                eng_reply_error(x, "ERR No such user '%.*s'", (int)v->n, v->p);
+                return;
+            }
+            user = v;
+        }
         else if (eng_arg_is(o, "type")) {
             if (!eng_arg_is(v, "normal") && !eng_arg_is(v, "master") &&
                 !eng_arg_is(v, "replica") && !eng_arg_is(v, "slave") &&

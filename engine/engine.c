@@ -292,6 +292,10 @@ size_t eng_client_count(eng_engine *e) { return e->nclients; }
 static void client_register(eng_engine *e, eng_client *c) {
     c->db = 0;
     c->proto = RESP2;
+    /* Like Redis: a connection made while no password is required is
+     * authenticated as the default user and stays so if one is set later. */
+    const char *pw = eng_requirepass(e);
+    c->authenticated = !(pw && *pw);
     c->prev = NULL;
     c->next = e->clients;
     if (e->clients) e->clients->prev = c;

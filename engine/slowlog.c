@@ -83,6 +83,28 @@ static char *dup_bytes(const char *p, size_t n) {
     return d;
 }
 
+/* Arguments Redis replaces with "(redacted)" in the slow log: passwords
+ * of AUTH and HELLO ... AUTH, and values of sensitive options in CONFIG
+ * SET (requirepass). */
+static int is_redacted(const eng_ctx *x, int i) {
+    const char *name = x->cmd ? x->cmd->name : "";
+    if (!strcmp(name, "auth")) return i >= 1;
+    if (!strcmp(name, "hello")) {
+        for (int j = 2; j + 2 < x->argc; j++) {
+            if (eng_arg_is(&x->argv[j], "auth")) {
+                if (i == j + 1 || i == j + 2) return 1;
+                j += 2;
+            } else if (eng_arg_is(&x->argv[j], "setname")) {
+                j++;
+            }
+        }
+        return 0;
+    }
+    if (!strcmp(name, "config|set"))
+        return i >= 3 && i % 2 == 1 && eng_arg_is(&x->argv[i - 1], "requirepass");
+    return 0;
+}
+
 void eng_slowlog_add(eng_slowlog *s, const eng_ctx *x, int64_t dur_us,
                      size_t max_len) {
     slowlog_resize(s, max_len);
@@ -106,6 +128,8 @@ void eng_slowlog_add(eng_slowlog *s, const eng_ctx *x, int64_t dur_us,
             int n = snprintf(buf, sizeof(buf), "... (%d more arguments)",
                              x->argc - SL_MAX_ARGS + 1);
             e->argv[i] = (eng_arg){dup_bytes(buf, (size_t)n), (size_t)n};
+        } else if (is_redacted(x, i)) {
+            e->argv[i] = (eng_arg){dup_bytes("(redacted)", 10), 10};
         } else if (a->n > SL_MAX_ARGLEN) {
             int n = snprintf(buf, sizeof(buf), "... (%zu more bytes)",
                              a->n - SL_MAX_ARGLEN);

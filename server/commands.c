@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -28,120 +29,120 @@
     {name, fn, ar, fl, f, l, s, grp, sum, since, NULL}
 
 static const eng_cmd object_subs[] = {
-    C("object|encoding", cmd_object, 3, R, 2, 2, 1, "generic", "Returns the internal encoding of a Redis object.", "2.2.3"),
-    C("object|freq", cmd_object, 3, R, 2, 2, 1, "generic", "Returns the logarithmic access frequency counter of a Redis object.", "4.0.0"),
-    C("object|idletime", cmd_object, 3, R, 2, 2, 1, "generic", "Returns the time since the last access to a Redis object.", "2.2.3"),
-    C("object|refcount", cmd_object, 3, R, 2, 2, 1, "generic", "Returns the reference count of a value of a key.", "2.2.3"),
-    C("object|help", cmd_object, 2, LD | ST, 0, 0, 0, "generic", "Returns helpful text about the different subcommands.", "6.2.0"),
+    C("object|encoding", cmd_object, 3, R, 2, 2, 1, "generic", "Inspect the internal encoding of a Redis object", "2.2.3"),
+    C("object|freq", cmd_object, 3, R, 2, 2, 1, "generic", "Get the logarithmic access frequency counter of a Redis object", "4.0.0"),
+    C("object|idletime", cmd_object, 3, R, 2, 2, 1, "generic", "Get the time since a Redis object was last accessed", "2.2.3"),
+    C("object|refcount", cmd_object, 3, R, 2, 2, 1, "generic", "Get the number of references to the value of the key", "2.2.3"),
+    C("object|help", cmd_object, 2, LD | ST, 0, 0, 0, "generic", "Show helpful text about the different subcommands", "6.2.0"),
     {0}};
 
 static const eng_cmd client_subs[] = {
-    C("client|id", cmd_client, 2, NS | LD | ST, 0, 0, 0, "connection", "Returns the unique client ID of the connection.", "5.0.0"),
-    C("client|setname", cmd_client, 3, NS | LD | ST, 0, 0, 0, "connection", "Sets the connection name.", "2.6.9"),
-    C("client|getname", cmd_client, 2, NS | LD | ST, 0, 0, 0, "connection", "Returns the name of the connection.", "2.6.9"),
+    C("client|id", cmd_client, 2, NS | LD | ST, 0, 0, 0, "connection", "Returns the client ID for the current connection", "5.0.0"),
+    C("client|setname", cmd_client, 3, NS | LD | ST, 0, 0, 0, "connection", "Set the current connection name", "2.6.9"),
+    C("client|getname", cmd_client, 2, NS | LD | ST, 0, 0, 0, "connection", "Get the current connection name", "2.6.9"),
     C("client|setinfo", cmd_client, 4, NS | LD | ST, 0, 0, 0, "connection", "Sets information specific to the client or connection.", "7.2.0"),
-    C("client|list", cmd_client, -2, A | NS | LD | ST, 0, 0, 0, "connection", "Lists open connections.", "2.4.0"),
-    C("client|info", cmd_client, 2, NS | LD | ST, 0, 0, 0, "connection", "Returns information about the connection.", "6.2.0"),
-    C("client|kill", cmd_client, -3, A | NS | LD | ST, 0, 0, 0, "connection", "Terminates open connections.", "2.4.0"),
-    C("client|no-evict", cmd_client, 3, A | NS | LD | ST, 0, 0, 0, "connection", "Sets the client eviction mode of the connection.", "7.0.0"),
+    C("client|list", cmd_client, -2, A | NS | LD | ST, 0, 0, 0, "connection", "Get the list of client connections", "2.4.0"),
+    C("client|info", cmd_client, 2, NS | LD | ST, 0, 0, 0, "connection", "Returns information about the current client connection.", "6.2.0"),
+    C("client|kill", cmd_client, -3, A | NS | LD | ST, 0, 0, 0, "connection", "Kill the connection of a client", "2.4.0"),
+    C("client|no-evict", cmd_client, 3, A | NS | LD | ST, 0, 0, 0, "connection", "Set client eviction mode for the current connection", "7.0.0"),
     C("client|no-touch", cmd_client, 3, NS | LD | ST, 0, 0, 0, "connection", "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", "7.2.0"),
-    C("client|help", cmd_client, 2, LD | ST, 0, 0, 0, "connection", "Returns helpful text about the different subcommands.", "5.0.0"),
+    C("client|help", cmd_client, 2, LD | ST, 0, 0, 0, "connection", "Show helpful text about the different subcommands", "5.0.0"),
     {0}};
 
 static const eng_cmd config_subs[] = {
-    C("config|get", cmd_config, -3, A | NS | LD | ST, 0, 0, 0, "server", "Returns the effective values of configuration parameters.", "2.0.0"),
-    C("config|set", cmd_config, -4, A | NS | LD | ST, 0, 0, 0, "server", "Sets configuration parameters in-flight.", "2.0.0"),
-    C("config|resetstat", cmd_config, 2, A | NS | LD | ST, 0, 0, 0, "server", "Resets the server's statistics.", "2.0.0"),
-    C("config|rewrite", cmd_config, 2, A | NS | LD | ST, 0, 0, 0, "server", "Persists the effective configuration to file.", "2.8.0"),
-    C("config|help", cmd_config, 2, LD | ST, 0, 0, 0, "server", "Returns helpful text about the different subcommands.", "5.0.0"),
+    C("config|get", cmd_config, -3, A | NS | LD | ST, 0, 0, 0, "server", "Get the values of configuration parameters", "2.0.0"),
+    C("config|set", cmd_config, -4, A | NS | LD | ST, 0, 0, 0, "server", "Set configuration parameters to the given values", "2.0.0"),
+    C("config|resetstat", cmd_config, 2, A | NS | LD | ST, 0, 0, 0, "server", "Reset the stats returned by INFO", "2.0.0"),
+    C("config|rewrite", cmd_config, 2, A | NS | LD | ST, 0, 0, 0, "server", "Rewrite the configuration file with the in memory configuration", "2.8.0"),
+    C("config|help", cmd_config, 2, LD | ST, 0, 0, 0, "server", "Show helpful text about the different subcommands", "5.0.0"),
     {0}};
 
 static const eng_cmd command_subs[] = {
-    C("command|count", cmd_command, 2, LD | ST, 0, 0, 0, "server", "Returns a count of commands.", "2.8.13"),
-    C("command|info", cmd_command, -2, LD | ST, 0, 0, 0, "server", "Returns information about one, multiple or all commands.", "2.8.13"),
-    C("command|docs", cmd_command, -2, LD | ST, 0, 0, 0, "server", "Returns documentary information about one, multiple or all commands.", "7.0.0"),
-    C("command|list", cmd_command, -2, LD | ST, 0, 0, 0, "server", "Returns a list of command names.", "7.0.0"),
-    C("command|getkeys", cmd_command, -3, LD | ST, 0, 0, 0, "server", "Extracts the key names from an arbitrary command.", "2.8.13"),
-    C("command|help", cmd_command, 2, LD | ST, 0, 0, 0, "server", "Returns helpful text about the different subcommands.", "5.0.0"),
+    C("command|count", cmd_command, 2, LD | ST, 0, 0, 0, "server", "Get total number of Redis commands", "2.8.13"),
+    C("command|info", cmd_command, -2, LD | ST, 0, 0, 0, "server", "Get array of specific Redis command details, or all when no argument is given.", "2.8.13"),
+    C("command|docs", cmd_command, -2, LD | ST, 0, 0, 0, "server", "Get array of specific Redis command documentation", "7.0.0"),
+    C("command|list", cmd_command, -2, LD | ST, 0, 0, 0, "server", "Get an array of Redis command names", "7.0.0"),
+    C("command|getkeys", cmd_command, -4, LD | ST, 0, 0, 0, "server", "Extract keys given a full Redis command", "2.8.13"),
+    C("command|help", cmd_command, 2, LD | ST, 0, 0, 0, "server", "Show helpful text about the different subcommands", "5.0.0"),
     {0}};
 
 static const eng_cmd slowlog_subs[] = {
-    C("slowlog|get", cmd_slowlog, -2, A | LD | ST, 0, 0, 0, "server", "Returns the slow log's entries.", "2.2.12"),
-    C("slowlog|len", cmd_slowlog, 2, A | LD | ST, 0, 0, 0, "server", "Returns the number of entries in the slow log.", "2.2.12"),
-    C("slowlog|reset", cmd_slowlog, 2, A | LD | ST, 0, 0, 0, "server", "Clears all entries from the slow log.", "2.2.12"),
+    C("slowlog|get", cmd_slowlog, -2, A | LD | ST, 0, 0, 0, "server", "Get the slow log's entries", "2.2.12"),
+    C("slowlog|len", cmd_slowlog, 2, A | LD | ST, 0, 0, 0, "server", "Get the slow log's length", "2.2.12"),
+    C("slowlog|reset", cmd_slowlog, 2, A | LD | ST, 0, 0, 0, "server", "Clear all entries from the slow log", "2.2.12"),
     C("slowlog|help", cmd_slowlog, 2, LD | ST, 0, 0, 0, "server", "Show helpful text about the different subcommands", "6.2.0"),
     {0}};
 
 static const eng_cmd table[] = {
     /* strings */
-    C("get", cmd_get, 2, R | F, 1, 1, 1, "string", "Returns the string value of a key.", "1.0.0"),
-    C("set", cmd_set, -3, W | M, 1, 1, 1, "string", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0"),
-    C("setnx", cmd_setnx, 3, W | M | F, 1, 1, 1, "string", "Set the string value of a key only when the key doesn't exist.", "1.0.0"),
-    C("setex", cmd_setex, 4, W | M, 1, 1, 1, "string", "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "2.0.0"),
-    C("psetex", cmd_psetex, 4, W | M, 1, 1, 1, "string", "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "2.6.0"),
-    C("getset", cmd_getset, 3, W | M | F, 1, 1, 1, "string", "Returns the previous string value of a key after setting it to a new value.", "1.0.0"),
-    C("getdel", cmd_getdel, 2, W | F, 1, 1, 1, "string", "Returns the string value of a key after deleting the key.", "6.2.0"),
-    C("getex", cmd_getex, -2, W | F, 1, 1, 1, "string", "Returns the string value of a key after setting its expiration time.", "6.2.0"),
-    C("mget", cmd_mget, -2, R | F, 1, -1, 1, "string", "Atomically returns the string values of one or more keys.", "1.0.0"),
-    C("mset", cmd_mset, -3, W | M, 1, -1, 2, "string", "Atomically creates or modifies the string values of one or more keys.", "1.0.1"),
-    C("msetnx", cmd_msetnx, -3, W | M, 1, -1, 2, "string", "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1"),
-    C("incr", cmd_incr, 2, W | M | F, 1, 1, 1, "string", "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
-    C("decr", cmd_decr, 2, W | M | F, 1, 1, 1, "string", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
-    C("incrby", cmd_incrby, 3, W | M | F, 1, 1, 1, "string", "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
-    C("decrby", cmd_decrby, 3, W | M | F, 1, 1, 1, "string", "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
-    C("incrbyfloat", cmd_incrbyfloat, 3, W | M | F, 1, 1, 1, "string", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0"),
-    C("append", cmd_append, 3, W | M | F, 1, 1, 1, "string", "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0"),
-    C("strlen", cmd_strlen, 2, R | F, 1, 1, 1, "string", "Returns the length of a string value.", "2.2.0"),
-    C("getrange", cmd_getrange, 4, R, 1, 1, 1, "string", "Returns a substring of the string stored at a key.", "2.4.0"),
-    C("substr", cmd_getrange, 4, R, 1, 1, 1, "string", "Returns a substring from a string value.", "1.0.0"),
-    C("setrange", cmd_setrange, 4, W | M, 1, 1, 1, "string", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0"),
-    C("lcs", cmd_lcs, -3, R, 1, 2, 1, "string", "Finds the longest common substring.", "7.0.0"),
+    C("get", cmd_get, 2, R | F, 1, 1, 1, "string", "Get the value of a key", "1.0.0"),
+    C("set", cmd_set, -3, W | M, 1, 1, 1, "string", "Set the string value of a key", "1.0.0"),
+    C("setnx", cmd_setnx, 3, W | M | F, 1, 1, 1, "string", "Set the value of a key, only if the key does not exist", "1.0.0"),
+    C("setex", cmd_setex, 4, W | M, 1, 1, 1, "string", "Set the value and expiration of a key", "2.0.0"),
+    C("psetex", cmd_psetex, 4, W | M, 1, 1, 1, "string", "Set the value and expiration in milliseconds of a key", "2.6.0"),
+    C("getset", cmd_getset, 3, W | M | F, 1, 1, 1, "string", "Set the string value of a key and return its old value", "1.0.0"),
+    C("getdel", cmd_getdel, 2, W | F, 1, 1, 1, "string", "Get the value of a key and delete the key", "6.2.0"),
+    C("getex", cmd_getex, -2, W | F, 1, 1, 1, "string", "Get the value of a key and optionally set its expiration", "6.2.0"),
+    C("mget", cmd_mget, -2, R | F, 1, -1, 1, "string", "Get the values of all the given keys", "1.0.0"),
+    C("mset", cmd_mset, -3, W | M, 1, -1, 2, "string", "Set multiple keys to multiple values", "1.0.1"),
+    C("msetnx", cmd_msetnx, -3, W | M, 1, -1, 2, "string", "Set multiple keys to multiple values, only if none of the keys exist", "1.0.1"),
+    C("incr", cmd_incr, 2, W | M | F, 1, 1, 1, "string", "Increment the integer value of a key by one", "1.0.0"),
+    C("decr", cmd_decr, 2, W | M | F, 1, 1, 1, "string", "Decrement the integer value of a key by one", "1.0.0"),
+    C("incrby", cmd_incrby, 3, W | M | F, 1, 1, 1, "string", "Increment the integer value of a key by the given amount", "1.0.0"),
+    C("decrby", cmd_decrby, 3, W | M | F, 1, 1, 1, "string", "Decrement the integer value of a key by the given number", "1.0.0"),
+    C("incrbyfloat", cmd_incrbyfloat, 3, W | M | F, 1, 1, 1, "string", "Increment the float value of a key by the given amount", "2.6.0"),
+    C("append", cmd_append, 3, W | M | F, 1, 1, 1, "string", "Append a value to a key", "2.0.0"),
+    C("strlen", cmd_strlen, 2, R | F, 1, 1, 1, "string", "Get the length of the value stored in a key", "2.2.0"),
+    C("getrange", cmd_getrange, 4, R, 1, 1, 1, "string", "Get a substring of the string stored at a key", "2.4.0"),
+    C("substr", cmd_getrange, 4, R, 1, 1, 1, "string", "Get a substring of the string stored at a key", "1.0.0"),
+    C("setrange", cmd_setrange, 4, W | M, 1, 1, 1, "string", "Overwrite part of a string at key starting at the specified offset", "2.2.0"),
+    C("lcs", cmd_lcs, -3, R, 1, 2, 1, "string", "Find longest common substring", "7.0.0"),
     /* keys */
-    C("del", cmd_del, -2, W, 1, -1, 1, "generic", "Deletes one or more keys.", "1.0.0"),
-    C("unlink", cmd_unlink, -2, W | F, 1, -1, 1, "generic", "Asynchronously deletes one or more keys.", "4.0.0"),
+    C("del", cmd_del, -2, W, 1, -1, 1, "generic", "Delete a key", "1.0.0"),
+    C("unlink", cmd_unlink, -2, W | F, 1, -1, 1, "generic", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "4.0.0"),
     C("delstrict", cmd_delstrict, -2, W, 1, -1, 1, "generic", "Deletes all the given keys, or none of them if any is missing (strongbox).", "0.1.0"),
-    C("exists", cmd_exists, -2, R | F, 1, -1, 1, "generic", "Determines whether one or more keys exist.", "1.0.0"),
-    C("touch", cmd_touch, -2, R | F, 1, -1, 1, "generic", "Returns the number of existing keys out of those specified after updating the time they were last accessed.", "3.2.1"),
-    C("type", cmd_type, 2, R | F, 1, 1, 1, "generic", "Determines the type of value stored at a key.", "1.0.0"),
-    C("keys", cmd_keys, 2, R, 0, 0, 0, "generic", "Returns all key names that match a pattern.", "1.0.0"),
-    C("scan", cmd_scan, -2, R, 0, 0, 0, "generic", "Iterates over the key names in the database.", "2.8.0"),
-    C("randomkey", cmd_randomkey, 1, R, 0, 0, 0, "generic", "Returns a random key name from the database.", "1.0.0"),
-    C("rename", cmd_rename, 3, W, 1, 2, 1, "generic", "Renames a key and overwrites the destination.", "1.0.0"),
-    C("renamenx", cmd_renamenx, 3, W | F, 1, 2, 1, "generic", "Renames a key only when the target key name doesn't exist.", "1.0.0"),
-    C("copy", cmd_copy, -3, W | M, 1, 2, 1, "generic", "Copies the value of a key to a new key.", "6.2.0"),
-    C("move", cmd_move, 3, W | F, 1, 1, 1, "generic", "Moves a key to another database.", "1.0.0"),
-    C("swapdb", cmd_swapdb, 3, W | F, 0, 0, 0, "server", "Swaps two Redis databases.", "4.0.0"),
-    C("dbsize", cmd_dbsize, 1, R | F, 0, 0, 0, "server", "Returns the number of keys in the database.", "1.0.0"),
-    C("flushdb", cmd_flushdb, -1, W, 0, 0, 0, "server", "Remove all keys from the current database.", "1.0.0"),
-    C("flushall", cmd_flushall, -1, W, 0, 0, 0, "server", "Removes all keys from all databases.", "1.0.0"),
-    C("expire", cmd_expire, -3, W | F, 1, 1, 1, "generic", "Sets the expiration time of a key in seconds.", "1.0.0"),
-    C("pexpire", cmd_pexpire, -3, W | F, 1, 1, 1, "generic", "Sets the expiration time of a key in milliseconds.", "2.6.0"),
-    C("expireat", cmd_expireat, -3, W | F, 1, 1, 1, "generic", "Sets the expiration time of a key to a Unix timestamp.", "1.2.0"),
-    C("pexpireat", cmd_pexpireat, -3, W | F, 1, 1, 1, "generic", "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0"),
-    C("ttl", cmd_ttl, 2, R | F, 1, 1, 1, "generic", "Returns the expiration time in seconds of a key.", "1.0.0"),
-    C("pttl", cmd_pttl, 2, R | F, 1, 1, 1, "generic", "Returns the expiration time in milliseconds of a key.", "2.6.0"),
-    C("expiretime", cmd_expiretime, 2, R | F, 1, 1, 1, "generic", "Returns the expiration time of a key as a Unix timestamp.", "7.0.0"),
-    C("pexpiretime", cmd_pexpiretime, 2, R | F, 1, 1, 1, "generic", "Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0"),
-    C("persist", cmd_persist, 2, W | F, 1, 1, 1, "generic", "Removes the expiration time of a key.", "2.2.0"),
-    {"object", NULL, -2, 0, 0, 0, 0, "generic", "A container for object introspection commands.", "2.2.3", object_subs},
+    C("exists", cmd_exists, -2, R | F, 1, -1, 1, "generic", "Determine if a key exists", "1.0.0"),
+    C("touch", cmd_touch, -2, R | F, 1, -1, 1, "generic", "Alters the last access time of a key(s). Returns the number of existing keys specified.", "3.2.1"),
+    C("type", cmd_type, 2, R | F, 1, 1, 1, "generic", "Determine the type stored at key", "1.0.0"),
+    C("keys", cmd_keys, 2, R, 0, 0, 0, "generic", "Find all keys matching the given pattern", "1.0.0"),
+    C("scan", cmd_scan, -2, R, 0, 0, 0, "generic", "Incrementally iterate the keys space", "2.8.0"),
+    C("randomkey", cmd_randomkey, 1, R, 0, 0, 0, "generic", "Return a random key from the keyspace", "1.0.0"),
+    C("rename", cmd_rename, 3, W, 1, 2, 1, "generic", "Rename a key", "1.0.0"),
+    C("renamenx", cmd_renamenx, 3, W | F, 1, 2, 1, "generic", "Rename a key, only if the new key does not exist", "1.0.0"),
+    C("copy", cmd_copy, -3, W | M, 1, 2, 1, "generic", "Copy a key", "6.2.0"),
+    C("move", cmd_move, 3, W | F, 1, 1, 1, "generic", "Move a key to another database", "1.0.0"),
+    C("swapdb", cmd_swapdb, 3, W | F, 0, 0, 0, "server", "Swaps two Redis databases", "4.0.0"),
+    C("dbsize", cmd_dbsize, 1, R | F, 0, 0, 0, "server", "Return the number of keys in the selected database", "1.0.0"),
+    C("flushdb", cmd_flushdb, -1, W, 0, 0, 0, "server", "Remove all keys from the current database", "1.0.0"),
+    C("flushall", cmd_flushall, -1, W, 0, 0, 0, "server", "Remove all keys from all databases", "1.0.0"),
+    C("expire", cmd_expire, -3, W | F, 1, 1, 1, "generic", "Set a key's time to live in seconds", "1.0.0"),
+    C("pexpire", cmd_pexpire, -3, W | F, 1, 1, 1, "generic", "Set a key's time to live in milliseconds", "2.6.0"),
+    C("expireat", cmd_expireat, -3, W | F, 1, 1, 1, "generic", "Set the expiration for a key as a UNIX timestamp", "1.2.0"),
+    C("pexpireat", cmd_pexpireat, -3, W | F, 1, 1, 1, "generic", "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "2.6.0"),
+    C("ttl", cmd_ttl, 2, R | F, 1, 1, 1, "generic", "Get the time to live for a key in seconds", "1.0.0"),
+    C("pttl", cmd_pttl, 2, R | F, 1, 1, 1, "generic", "Get the time to live for a key in milliseconds", "2.6.0"),
+    C("expiretime", cmd_expiretime, 2, R | F, 1, 1, 1, "generic", "Get the expiration Unix timestamp for a key", "7.0.0"),
+    C("pexpiretime", cmd_pexpiretime, 2, R | F, 1, 1, 1, "generic", "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0"),
+    C("persist", cmd_persist, 2, W | F, 1, 1, 1, "generic", "Remove the expiration from a key", "2.2.0"),
+    {"object", NULL, -2, 0, 0, 0, 0, "generic", "A container for object introspection commands", "2.2.3", object_subs},
     /* connection */
-    C("ping", cmd_ping, -1, F, 0, 0, 0, "connection", "Returns the server's liveliness response.", "1.0.0"),
-    C("echo", cmd_echo, 2, F, 0, 0, 0, "connection", "Returns the given string.", "1.0.0"),
-    C("quit", cmd_quit, -1, NA | LD | ST | F | NS | CMD_ALLOW_BUSY, 0, 0, 0, "connection", "Closes the connection.", "1.0.0"),
-    C("reset", cmd_reset, 1, NA | LD | ST | F | NS, 0, 0, 0, "connection", "Resets the connection.", "6.2.0"),
-    C("hello", cmd_hello, -1, NA | LD | ST | F | NS, 0, 0, 0, "connection", "Handshakes with the Redis server.", "6.0.0"),
-    C("select", cmd_select, 2, LD | ST | F, 0, 0, 0, "connection", "Changes the selected database.", "1.0.0"),
-    C("auth", cmd_auth, -2, NA | LD | ST | F | NS, 0, 0, 0, "connection", "Authenticates the connection.", "1.0.0"),
-    {"client", NULL, -2, 0, 0, 0, 0, "connection", "A container for client connection commands.", "2.4.0", client_subs},
+    C("ping", cmd_ping, -1, F, 0, 0, 0, "connection", "Ping the server", "1.0.0"),
+    C("echo", cmd_echo, 2, LD | ST | F, 0, 0, 0, "connection", "Echo the given string", "1.0.0"),
+    C("quit", cmd_quit, -1, NA | LD | ST | F | NS | CMD_ALLOW_BUSY, 0, 0, 0, "connection", "Close the connection", "1.0.0"),
+    C("reset", cmd_reset, 1, NA | LD | ST | F | NS | CMD_ALLOW_BUSY, 0, 0, 0, "connection", "Reset the connection", "6.2.0"),
+    C("hello", cmd_hello, -1, NA | LD | ST | F | NS | CMD_ALLOW_BUSY, 0, 0, 0, "connection", "Handshake with Redis", "6.0.0"),
+    C("select", cmd_select, 2, LD | ST | F, 0, 0, 0, "connection", "Change the selected database for the current connection", "1.0.0"),
+    C("auth", cmd_auth, -2, NA | LD | ST | F | NS | CMD_ALLOW_BUSY, 0, 0, 0, "connection", "Authenticate to the server", "1.0.0"),
+    {"client", NULL, -2, 0, 0, 0, 0, "connection", "A container for client connection commands", "2.4.0", client_subs},
     /* server */
-    C("info", cmd_info, -1, LD | ST, 0, 0, 0, "server", "Returns information and statistics about the server.", "1.0.0"),
-    {"config", NULL, -2, 0, 0, 0, 0, "server", "A container for server configuration commands.", "2.0.0", config_subs},
-    {"command", cmd_command, -1, LD | ST, 0, 0, 0, "server", "Returns detailed information about all commands.", "2.8.13", command_subs},
-    C("time", cmd_time, 1, LD | ST | F, 0, 0, 0, "server", "Returns the server time.", "2.6.0"),
-    C("lastsave", cmd_lastsave, 1, LD | ST | F, 0, 0, 0, "server", "Returns the Unix timestamp of the last successful save to disk.", "1.0.0"),
-    C("shutdown", cmd_shutdown, -1, A | NS | LD | ST, 0, 0, 0, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0"),
-    C("debug", cmd_debug, -2, A | NS | LD | ST, 0, 0, 0, "server", "A container for debugging commands.", "1.0.0"),
-    {"slowlog", NULL, -2, 0, 0, 0, 0, "server", "A container for slow log commands.", "2.2.12", slowlog_subs},
+    C("info", cmd_info, -1, LD | ST, 0, 0, 0, "server", "Get information and statistics about the server", "1.0.0"),
+    {"config", NULL, -2, 0, 0, 0, 0, "server", "A container for server configuration commands", "2.0.0", config_subs},
+    {"command", cmd_command, -1, LD | ST, 0, 0, 0, "server", "Get array of Redis command details", "2.8.13", command_subs},
+    C("time", cmd_time, 1, LD | ST | F, 0, 0, 0, "server", "Return the current server time", "2.6.0"),
+    C("lastsave", cmd_lastsave, 1, LD | ST | F, 0, 0, 0, "server", "Get the UNIX time stamp of the last successful save to disk", "1.0.0"),
+    C("shutdown", cmd_shutdown, -1, A | NS | LD | ST | CMD_NO_MULTI | CMD_ALLOW_BUSY, 0, 0, 0, "server", "Synchronously save the dataset to disk and then shut down the server", "1.0.0"),
+    C("debug", cmd_debug, -2, A | NS | LD | ST, 0, 0, 0, "server", "A container for debugging commands", "1.0.0"),
+    {"slowlog", NULL, -2, 0, 0, 0, 0, "server", "A container for slow log commands", "2.2.12", slowlog_subs},
 };
 #define NCMDS (sizeof(table) / sizeof(table[0]))
 
@@ -200,31 +201,192 @@ static void add_flags(eng_ctx *x, uint32_t flags) {
         if (flags & flag_names[i].bit) resp_add_status(x->out, flag_names[i].name);
 }
 
-static void add_acl_categories(eng_ctx *x, const eng_cmd *c) {
-    const char *cats[6];
-    int n = 0;
-    if (c->flags & CMD_WRITE) cats[n++] = "@write";
-    if (c->flags & CMD_READONLY) cats[n++] = "@read";
-    if (c->flags & CMD_ADMIN) cats[n++] = "@admin";
-    if (c->flags & CMD_FAST) cats[n++] = "@fast";
-    else cats[n++] = "@slow";
-    char grp[32];
-    snprintf(grp, sizeof(grp), "@%s", !strcmp(c->group, "generic") ? "keyspace" : c->group);
-    cats[n++] = grp;
-    resp_add_set_len(x->out, x->proto, n);
-    for (int i = 0; i < n; i++) resp_add_status(x->out, cats[i]);
+/* What COMMAND INFO / DOCS report beyond the command table, as Redis 7.0.15
+ * reports it (generated from its COMMAND INFO / COMMAND DOCS output; the
+ * 7.2 commands CLIENT SETINFO / NO-TOUCH and our DELSTRICT by hand).
+ * specs: key specs separated by ';', each "FLAGS|begin index|lastkey|
+ * keystep|limit|notes" (all ours are index + range specs). */
+typedef struct cmd_meta {
+    const char *name, *cats, *tips, *specs, *complexity;
+    const char *doc_flags; /* space-separated */
+    const char *deprecated_since, *replaced_by;
+} cmd_meta;
+
+static const cmd_meta metas[] = {
+    {"get", "@read @string @fast", "", "RO,access|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"set", "@write @string @slow", "", "RW,access,update,variable_flags|1|0|1|0|RW and ACCESS due to the optional `GET` argument", "O(1)", "", NULL, NULL},
+    {"setnx", "@write @string @fast", "", "OW,insert|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"setex", "@write @string @slow", "", "OW,update|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"psetex", "@write @string @slow", "", "OW,update|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"getset", "@write @string @fast", "", "RW,access,update|1|0|1|0|", "O(1)", "deprecated", "6.2.0", "`SET` with the `!GET` argument"},
+    {"getdel", "@write @string @fast", "", "RW,access,delete|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"getex", "@write @string @fast", "", "RW,access,update|1|0|1|0|RW and UPDATE because it changes the TTL", "O(1)", "", NULL, NULL},
+    {"mget", "@read @string @fast", "request_policy:multi_shard", "RO,access|1|-1|1|0|", "O(N) where N is the number of keys to retrieve.", "", NULL, NULL},
+    {"mset", "@write @string @slow", "request_policy:multi_shard response_policy:all_succeeded", "OW,update|1|-1|2|0|", "O(N) where N is the number of keys to set.", "", NULL, NULL},
+    {"msetnx", "@write @string @slow", "request_policy:multi_shard response_policy:agg_min", "OW,insert|1|-1|2|0|", "O(N) where N is the number of keys to set.", "", NULL, NULL},
+    {"incr", "@write @string @fast", "", "RW,access,update|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"decr", "@write @string @fast", "", "RW,access,update|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"incrby", "@write @string @fast", "", "RW,access,update|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"decrby", "@write @string @fast", "", "RW,access,update|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"incrbyfloat", "@write @string @fast", "", "RW,access,update|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"append", "@write @string @fast", "", "RW,insert|1|0|1|0|", "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", "", NULL, NULL},
+    {"strlen", "@read @string @fast", "", "RO|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"getrange", "@read @string @slow", "", "RO,access|1|0|1|0|", "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", "", NULL, NULL},
+    {"substr", "@read @string @slow", "", "RO,access|1|0|1|0|", "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", "deprecated", "2.0.0", "`GETRANGE`"},
+    {"setrange", "@write @string @slow", "", "RW,update|1|0|1|0|", "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", "", NULL, NULL},
+    {"lcs", "@read @string @slow", "", "RO,access|1|1|1|0|", "O(N*M) where N and M are the lengths of s1 and s2, respectively", "", NULL, NULL},
+    {"del", "@keyspace @write @slow", "request_policy:multi_shard response_policy:agg_sum", "RM,delete|1|-1|1|0|", "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", "", NULL, NULL},
+    {"unlink", "@keyspace @write @fast", "request_policy:multi_shard response_policy:agg_sum", "RM,delete|1|-1|1|0|", "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", "", NULL, NULL},
+    {"exists", "@keyspace @read @fast", "request_policy:multi_shard response_policy:agg_sum", "RO|1|-1|1|0|", "O(N) where N is the number of keys to check.", "", NULL, NULL},
+    {"touch", "@keyspace @read @fast", "request_policy:multi_shard response_policy:agg_sum", "RO|1|-1|1|0|", "O(N) where N is the number of keys that will be touched.", "", NULL, NULL},
+    {"type", "@keyspace @read @fast", "", "RO|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"keys", "@keyspace @read @slow @dangerous", "request_policy:all_shards nondeterministic_output_order", "", "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", "", NULL, NULL},
+    {"scan", "@keyspace @read @slow", "nondeterministic_output request_policy:special", "", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", "", NULL, NULL},
+    {"randomkey", "@keyspace @read @slow", "request_policy:all_shards nondeterministic_output", "", "O(1)", "", NULL, NULL},
+    {"rename", "@keyspace @write @slow", "", "RW,access,delete|1|0|1|0|;OW,update|2|0|1|0|", "O(1)", "", NULL, NULL},
+    {"renamenx", "@keyspace @write @fast", "", "RW,access,delete|1|0|1|0|;OW,insert|2|0|1|0|", "O(1)", "", NULL, NULL},
+    {"copy", "@keyspace @write @slow", "", "RO,access|1|0|1|0|;OW,update|2|0|1|0|", "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", "", NULL, NULL},
+    {"move", "@keyspace @write @fast", "", "RW,access,update|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"swapdb", "@keyspace @write @fast @dangerous", "", "", "O(N) where N is the count of clients watching or blocking on keys from both databases.", "", NULL, NULL},
+    {"dbsize", "@keyspace @read @fast", "request_policy:all_shards response_policy:agg_sum", "", "O(1)", "", NULL, NULL},
+    {"flushdb", "@keyspace @write @slow @dangerous", "request_policy:all_shards response_policy:all_succeeded", "", "O(N) where N is the number of keys in the selected database", "", NULL, NULL},
+    {"flushall", "@keyspace @write @slow @dangerous", "request_policy:all_shards response_policy:all_succeeded", "", "O(N) where N is the total number of keys in all databases", "", NULL, NULL},
+    {"expire", "@keyspace @write @fast", "", "RW,update|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"pexpire", "@keyspace @write @fast", "", "RW,update|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"expireat", "@keyspace @write @fast", "", "RW,update|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"pexpireat", "@keyspace @write @fast", "", "RW,update|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"ttl", "@keyspace @read @fast", "nondeterministic_output", "RO,access|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"pttl", "@keyspace @read @fast", "nondeterministic_output", "RO,access|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"expiretime", "@keyspace @read @fast", "", "RO,access|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"pexpiretime", "@keyspace @read @fast", "", "RO,access|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"persist", "@keyspace @write @fast", "", "RW,update|1|0|1|0|", "O(1)", "", NULL, NULL},
+    {"object", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"object|encoding", "@keyspace @read @slow", "nondeterministic_output", "RO|2|0|1|0|", "O(1)", "", NULL, NULL},
+    {"object|freq", "@keyspace @read @slow", "nondeterministic_output", "RO|2|0|1|0|", "O(1)", "", NULL, NULL},
+    {"object|idletime", "@keyspace @read @slow", "nondeterministic_output", "RO|2|0|1|0|", "O(1)", "", NULL, NULL},
+    {"object|refcount", "@keyspace @read @slow", "nondeterministic_output", "RO|2|0|1|0|", "O(1)", "", NULL, NULL},
+    {"object|help", "@keyspace @slow", "", "", "O(1)", "", NULL, NULL},
+    {"ping", "@fast @connection", "request_policy:all_shards response_policy:all_succeeded", "", "O(1)", "", NULL, NULL},
+    {"echo", "@fast @connection", "", "", "O(1)", "", NULL, NULL},
+    {"quit", "@fast @connection", "", "", "O(1)", "", NULL, NULL},
+    {"reset", "@fast @connection", "", "", "O(1)", "", NULL, NULL},
+    {"hello", "@fast @connection", "", "", "O(1)", "", NULL, NULL},
+    {"select", "@fast @connection", "", "", "O(1)", "", NULL, NULL},
+    {"auth", "@fast @connection", "", "", "O(N) where N is the number of passwords defined for the user", "", NULL, NULL},
+    {"client", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"client|id", "@slow @connection", "", "", "O(1)", "", NULL, NULL},
+    {"client|setname", "@slow @connection", "", "", "O(1)", "", NULL, NULL},
+    {"client|getname", "@slow @connection", "", "", "O(1)", "", NULL, NULL},
+    {"client|list", "@admin @slow @dangerous @connection", "nondeterministic_output", "", "O(N) where N is the number of client connections", "", NULL, NULL},
+    {"client|info", "@slow @connection", "nondeterministic_output", "", "O(1)", "", NULL, NULL},
+    {"client|kill", "@admin @slow @dangerous @connection", "", "", "O(N) where N is the number of client connections", "", NULL, NULL},
+    {"client|no-evict", "@admin @slow @dangerous @connection", "", "", "O(1)", "", NULL, NULL},
+    {"client|help", "@slow @connection", "", "", "O(1)", "", NULL, NULL},
+    {"info", "@slow @dangerous", "nondeterministic_output request_policy:all_shards response_policy:special", "", "O(1)", "", NULL, NULL},
+    {"config", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"config|get", "@admin @slow @dangerous", "", "", "O(N) when N is the number of configuration parameters provided", "", NULL, NULL},
+    {"config|set", "@admin @slow @dangerous", "request_policy:all_nodes response_policy:all_succeeded", "", "O(N) when N is the number of configuration parameters provided", "", NULL, NULL},
+    {"config|resetstat", "@admin @slow @dangerous", "", "", "O(1)", "", NULL, NULL},
+    {"config|rewrite", "@admin @slow @dangerous", "", "", "O(1)", "", NULL, NULL},
+    {"config|help", "@slow", "", "", "O(1)", "", NULL, NULL},
+    {"command", "@slow @connection", "nondeterministic_output_order", "", "O(N) where N is the total number of Redis commands", "", NULL, NULL},
+    {"command|count", "@slow @connection", "", "", "O(1)", "", NULL, NULL},
+    {"command|info", "@slow @connection", "nondeterministic_output_order", "", "O(N) where N is the number of commands to look up", "", NULL, NULL},
+    {"command|docs", "@slow @connection", "nondeterministic_output_order", "", "O(N) where N is the number of commands to look up", "", NULL, NULL},
+    {"command|list", "@slow @connection", "nondeterministic_output_order", "", "O(N) where N is the total number of Redis commands", "", NULL, NULL},
+    {"command|getkeys", "@slow @connection", "", "", "O(N) where N is the number of arguments to the command", "", NULL, NULL},
+    {"command|help", "@slow @connection", "", "", "O(1)", "", NULL, NULL},
+    {"time", "@fast", "nondeterministic_output", "", "O(1)", "", NULL, NULL},
+    {"lastsave", "@admin @fast @dangerous", "nondeterministic_output", "", "O(1)", "", NULL, NULL},
+    {"shutdown", "@admin @slow @dangerous", "", "", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", "", NULL, NULL},
+    {"debug", "@admin @slow @dangerous", "", "", "Depends on subcommand.", "syscmd", NULL, NULL},
+    {"slowlog", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"slowlog|get", "@admin @slow @dangerous", "request_policy:all_nodes nondeterministic_output", "", "O(N) where N is the number of entries returned", "", NULL, NULL},
+    {"slowlog|len", "@admin @slow @dangerous", "request_policy:all_nodes response_policy:agg_sum nondeterministic_output", "", "O(1)", "", NULL, NULL},
+    {"slowlog|reset", "@admin @slow @dangerous", "request_policy:all_nodes response_policy:all_succeeded", "", "O(N) where N is the number of entries in the slowlog", "", NULL, NULL},
+    {"slowlog|help", "@slow", "", "", "O(1)", "", NULL, NULL},
+    {"delstrict", "@keyspace @write @slow", "", "RM,delete|1|-1|1|0|", "O(N) where N is the number of keys", "", NULL, NULL},
+    {"client|setinfo", "@slow @connection", "request_policy:all_nodes response_policy:all_succeeded", "", "O(1)", "", NULL, NULL},
+    {"client|no-touch", "@slow @connection", "", "", "O(1)", "", NULL, NULL},
+};
+
+static const cmd_meta *meta_of(const eng_cmd *c) {
+    for (size_t i = 0; i < sizeof(metas) / sizeof(metas[0]); i++)
+        if (!strcmp(metas[i].name, c->name)) return &metas[i];
+    return NULL;
 }
 
-static void add_key_specs(eng_ctx *x, const eng_cmd *c) {
-    if (c->first_key <= 0) {
-        resp_add_array_len(x->out, 0);
+/* Redis's ACL categories, in its bit order (the order COMMAND shows). */
+static const char *const acl_cats[] = {
+    "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string",
+    "bitmap", "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow",
+    "blocking", "dangerous", "connection", "transaction", "scripting", NULL};
+
+/* The categories of c as "@a @b" (from the meta table, or derived from the
+ * flags and group like Redis's implicit categories). */
+static void categories_of(const eng_cmd *c, char *out, size_t cap) {
+    const cmd_meta *m = meta_of(c);
+    if (m) {
+        snprintf(out, cap, "%s", m->cats);
         return;
     }
-    resp_add_array_len(x->out, 1);
-    resp_add_map_len(x->out, x->proto, 3);
+    const char *grp = !strcmp(c->group, "generic") ? "keyspace" : c->group;
+    out[0] = '\0';
+    for (int i = 0; acl_cats[i]; i++) {
+        const char *k = acl_cats[i];
+        int on = (!strcmp(k, "write") && (c->flags & CMD_WRITE)) ||
+                 (!strcmp(k, "read") && (c->flags & CMD_READONLY)) ||
+                 (!strcmp(k, "admin") && (c->flags & CMD_ADMIN)) ||
+                 (!strcmp(k, "dangerous") && (c->flags & CMD_ADMIN)) ||
+                 (!strcmp(k, "fast") && (c->flags & CMD_FAST)) ||
+                 (!strcmp(k, "slow") && !(c->flags & CMD_FAST)) ||
+                 (!c->subcmds && !strcmp(k, grp));
+        if (on) {
+            size_t n = strlen(out);
+            snprintf(out + n, cap - n, "%s@%s", n ? " " : "", k);
+        }
+    }
+}
+
+static int has_category(const eng_cmd *c, const eng_arg *cat) {
+    char cats[256];
+    categories_of(c, cats, sizeof(cats));
+    for (char *t = strtok(cats, " "); t; t = strtok(NULL, " "))
+        if (strlen(t + 1) == cat->n && !strncasecmp(t + 1, cat->p, cat->n)) return 1;
+    return 0;
+}
+
+/* Reply with the space-separated words of s as a set of status strings. */
+static void add_word_set(eng_ctx *x, const char *s) {
+    char buf[512];
+    const char *w[32];
+    int n = 0;
+    snprintf(buf, sizeof(buf), "%s", s);
+    for (char *t = strtok(buf, " "); t && n < 32; t = strtok(NULL, " ")) w[n++] = t;
+    resp_add_set_len(x->out, x->proto, n);
+    for (int i = 0; i < n; i++) resp_add_status(x->out, w[i]);
+}
+
+static void add_acl_categories(eng_ctx *x, const eng_cmd *c) {
+    char cats[256];
+    categories_of(c, cats, sizeof(cats));
+    add_word_set(x, cats);
+}
+
+/* One key spec: begin_search index, find_keys range. */
+static void add_key_spec(eng_ctx *x, const char *flags, int index, int lastkey,
+                         int keystep, int limit, const char *notes) {
+    resp_add_map_len(x->out, x->proto, notes && *notes ? 4 : 3);
+    if (notes && *notes) {
+        resp_add_bulk_cstr(x->out, "notes");
+        resp_add_bulk_cstr(x->out, notes);
+    }
     resp_add_bulk_cstr(x->out, "flags");
-    resp_add_array_len(x->out, 1);
-    resp_add_status(x->out, (c->flags & CMD_WRITE) ? "RW" : "RO");
+    char fl[128];
+    snprintf(fl, sizeof(fl), "%s", flags);
+    for (char *p = fl; *p; p++)
+        if (*p == ',') *p = ' ';
+    add_word_set(x, fl);
     resp_add_bulk_cstr(x->out, "begin_search");
     resp_add_map_len(x->out, x->proto, 2);
     resp_add_bulk_cstr(x->out, "type");
@@ -232,7 +394,7 @@ static void add_key_specs(eng_ctx *x, const eng_cmd *c) {
     resp_add_bulk_cstr(x->out, "spec");
     resp_add_map_len(x->out, x->proto, 1);
     resp_add_bulk_cstr(x->out, "index");
-    resp_add_int(x->out, c->first_key);
+    resp_add_int(x->out, index);
     resp_add_bulk_cstr(x->out, "find_keys");
     resp_add_map_len(x->out, x->proto, 2);
     resp_add_bulk_cstr(x->out, "type");
@@ -240,14 +402,55 @@ static void add_key_specs(eng_ctx *x, const eng_cmd *c) {
     resp_add_bulk_cstr(x->out, "spec");
     resp_add_map_len(x->out, x->proto, 3);
     resp_add_bulk_cstr(x->out, "lastkey");
-    resp_add_int(x->out, c->last_key < 0 ? c->last_key : c->last_key - c->first_key);
+    resp_add_int(x->out, lastkey);
     resp_add_bulk_cstr(x->out, "keystep");
-    resp_add_int(x->out, c->key_step);
+    resp_add_int(x->out, keystep);
     resp_add_bulk_cstr(x->out, "limit");
-    resp_add_int(x->out, 0);
+    resp_add_int(x->out, limit);
+}
+
+static void add_key_specs(eng_ctx *x, const eng_cmd *c) {
+    const cmd_meta *m = meta_of(c);
+    if (m) {
+        char buf[512];
+        snprintf(buf, sizeof(buf), "%s", m->specs);
+        char *specs[8];
+        int n = 0;
+        for (char *p = buf; *p && n < 8;) {
+            specs[n++] = p;
+            char *semi = strchr(p, ';');
+            if (!semi) break;
+            *semi = '\0';
+            p = semi + 1;
+        }
+        resp_add_set_len(x->out, x->proto, n);
+        for (int i = 0; i < n; i++) {
+            char *f[6] = {0};
+            int k = 0;
+            for (char *p = specs[i]; k < 6;) {
+                f[k++] = p;
+                char *bar = strchr(p, '|');
+                if (!bar) break;
+                *bar = '\0';
+                p = bar + 1;
+            }
+            add_key_spec(x, f[0], f[1] ? atoi(f[1]) : 0, f[2] ? atoi(f[2]) : 0,
+                         f[3] ? atoi(f[3]) : 0, f[4] ? atoi(f[4]) : 0, f[5]);
+        }
+        return;
+    }
+    if (c->first_key <= 0) {
+        resp_add_set_len(x->out, x->proto, 0);
+        return;
+    }
+    resp_add_set_len(x->out, x->proto, 1);
+    add_key_spec(x, (c->flags & CMD_WRITE) ? "RW" : "RO", c->first_key,
+                 c->last_key < 0 ? c->last_key : c->last_key - c->first_key,
+                 c->key_step, 0, NULL);
 }
 
 static void add_info(eng_ctx *x, const eng_cmd *c) {
+    const cmd_meta *m = meta_of(c);
     resp_add_array_len(x->out, 10);
     resp_add_bulk_cstr(x->out, c->name);
     resp_add_int(x->out, c->arity);
@@ -256,24 +459,42 @@ static void add_info(eng_ctx *x, const eng_cmd *c) {
     resp_add_int(x->out, c->last_key);
     resp_add_int(x->out, c->key_step);
     add_acl_categories(x, c);
-    resp_add_set_len(x->out, x->proto, 0);     /* tips */
+    add_word_set(x, m ? m->tips : "");          /* tips */
     add_key_specs(x, c);
     long long nsub = 0;
     for (const eng_cmd *s = c->subcmds; s && s->name; s++) nsub++;
-    resp_add_array_len(x->out, nsub);
+    resp_add_set_len(x->out, x->proto, nsub);
     for (const eng_cmd *s = c->subcmds; s && s->name; s++) add_info(x, s);
 }
 
 static void add_docs(eng_ctx *x, const eng_cmd *c) {
+    const cmd_meta *m = meta_of(c);
     long long nsub = 0;
     for (const eng_cmd *s = c->subcmds; s && s->name; s++) nsub++;
-    resp_add_map_len(x->out, x->proto, nsub ? 4 : 3);
+    int deprecated = m && m->deprecated_since;
+    int docflags = m && m->doc_flags && *m->doc_flags;
+    int n = 3 + (m && m->complexity) + docflags + (deprecated ? 2 : 0) + (nsub ? 1 : 0);
+    resp_add_map_len(x->out, x->proto, n);
     resp_add_bulk_cstr(x->out, "summary");
     resp_add_bulk_cstr(x->out, c->summary);
     resp_add_bulk_cstr(x->out, "since");
     resp_add_bulk_cstr(x->out, c->since);
     resp_add_bulk_cstr(x->out, "group");
     resp_add_bulk_cstr(x->out, c->group);
+    if (m && m->complexity) {
+        resp_add_bulk_cstr(x->out, "complexity");
+        resp_add_bulk_cstr(x->out, m->complexity);
+    }
+    if (docflags) {
+        resp_add_bulk_cstr(x->out, "doc_flags");
+        add_word_set(x, m->doc_flags);
+    }
+    if (deprecated) {
+        resp_add_bulk_cstr(x->out, "deprecated_since");
+        resp_add_bulk_cstr(x->out, m->deprecated_since);
+        resp_add_bulk_cstr(x->out, "replaced_by");
+        resp_add_bulk_cstr(x->out, m->replaced_by);
+    }
     if (nsub) {
         resp_add_bulk_cstr(x->out, "subcommands");
         resp_add_map_len(x->out, x->proto, nsub);
@@ -310,12 +531,12 @@ static void command_getkeys(eng_ctx *x) {
         eng_reply_error(x, "ERR Invalid command specified");
         return;
     }
-    if (c->arity > 0 ? argc != c->arity : argc < -c->arity) {
-        eng_reply_error(x, "ERR Invalid number of arguments specified for command");
-        return;
-    }
     if (c->first_key <= 0) {
         eng_reply_error(x, "ERR The command has no key arguments");
+        return;
+    }
+    if (c->arity > 0 ? argc != c->arity : argc < -c->arity) {
+        eng_reply_error(x, "ERR Invalid number of arguments specified for command");
         return;
     }
     int last = c->last_key < 0 ? argc + c->last_key : c->last_key;
@@ -345,7 +566,7 @@ void cmd_command(eng_ctx *x) {
         for (int i = 2; i < x->argc; i++) {
             const eng_cmd *c = lookup_full(&x->argv[i]);
             if (c) add_info(x, c);
-            else resp_add_null_array(x->out, x->proto);
+            else resp_add_null(x->out, x->proto);
         }
     } else if (!strcmp(sub, "docs")) {
         long long n = 0;
@@ -366,25 +587,38 @@ void cmd_command(eng_ctx *x) {
             add_docs(x, c);
         }
     } else if (!strcmp(sub, "list")) {
-        const eng_arg *pat = NULL;
+        /* every command and subcommand (full names), optionally filtered */
+        const eng_arg *pat = NULL, *cat = NULL;
         if (x->argc == 5 && eng_arg_is(&x->argv[2], "filterby") &&
             eng_arg_is(&x->argv[3], "pattern")) {
             pat = &x->argv[4];
         } else if (x->argc == 5 && eng_arg_is(&x->argv[2], "filterby") &&
-                   (eng_arg_is(&x->argv[3], "module") || eng_arg_is(&x->argv[3], "aclcat"))) {
+                   eng_arg_is(&x->argv[3], "aclcat")) {
+            cat = &x->argv[4];
+        } else if (x->argc == 5 && eng_arg_is(&x->argv[2], "filterby") &&
+                   eng_arg_is(&x->argv[3], "module")) {
             resp_add_array_len(x->out, 0);
             return;
         } else if (x->argc != 2) {
             eng_reply_syntax(x);
             return;
         }
-        long long n = 0;
-        for (size_t i = 0; i < NCMDS; i++)
-            if (!pat || eng_glob_match(pat->p, pat->n, table[i].name, strlen(table[i].name), 1)) n++;
-        resp_add_array_len(x->out, n);
-        for (size_t i = 0; i < NCMDS; i++)
-            if (!pat || eng_glob_match(pat->p, pat->n, table[i].name, strlen(table[i].name), 1))
-                resp_add_bulk_cstr(x->out, table[i].name);
+        for (int pass = 0; pass < 2; pass++) {
+            long long n = 0;
+            for (size_t i = 0; i < NCMDS; i++) {
+                const eng_cmd *c = &table[i];
+                for (const eng_cmd *s = c->subcmds; c; ) {
+                    int ok = (!pat || eng_glob_match(pat->p, pat->n, c->name, strlen(c->name), 1)) &&
+                             (!cat || has_category(c, cat));
+                    if (ok) {
+                        n++;
+                        if (pass == 1) resp_add_bulk_cstr(x->out, c->name);
+                    }
+                    c = s && s->name ? s++ : NULL;
+                }
+            }
+            if (pass == 0) resp_add_array_len(x->out, n);
+        }
     } else if (!strcmp(sub, "getkeys")) {
         command_getkeys(x);
     } else {

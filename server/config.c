@@ -6,6 +6,7 @@
  * same everywhere.
  */
 #include "config.h"
+#include "info.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -66,7 +67,7 @@ static const cfg_row rows[] = {
     {"appenddirname", NULL, K_STR, F_IMMUTABLE, OFF(appenddirname), 0, 0, NULL, "appendonlydir"},
     {"appendonly", NULL, K_BOOL, 0, OFF(appendonly), 0, 0, NULL, "yes"},
     {"appendfsync", NULL, K_ENUM, 0, OFF(appendfsync), 0, 0, fsyncs, "always"},
-    {"hz", NULL, K_INT, 0, OFF(hz), 1, 500, NULL, "10"},
+    {"hz", NULL, K_INT, 0, OFF(hz), 0, INT_MAX, NULL, "10"},
     {"maxmemory", NULL, K_SIZE, 0, OFF(maxmemory), 0, LLONG_MAX, NULL, "0"},
     {"protected-mode", NULL, K_BOOL, 0, OFF(protected_mode), 0, 0, NULL, "yes"},
     {"io-threads", NULL, K_INT, F_IMMUTABLE, OFF(io_threads), 1, 128, NULL, "1"},
@@ -80,25 +81,28 @@ static char **str_at(sb_config *c, const cfg_row *r) {
     return (char **)((char *)c + r->off);
 }
 
+/* Redis's memtoull: digits (possibly none) followed by an optional unit;
+ * no sign, no spaces. */
 int sb_config_parse_size(const char *s, long long *out) {
-    char *end;
-    errno = 0;
-    if (!*s || isspace((unsigned char)*s)) return -1;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s) return -1;
-    long long mul = 1;
-    if (!strcasecmp(end, "")) mul = 1;
-    else if (!strcasecmp(end, "b")) mul = 1;
-    else if (!strcasecmp(end, "k")) mul = 1000;
-    else if (!strcasecmp(end, "kb")) mul = 1024;
-    else if (!strcasecmp(end, "m")) mul = 1000 * 1000;
-    else if (!strcasecmp(end, "mb")) mul = 1024 * 1024;
-    else if (!strcasecmp(end, "g")) mul = 1000LL * 1000 * 1000;
-    else if (!strcasecmp(end, "gb")) mul = GB;
+    const char *u = s;
+    while (*u >= '0' && *u <= '9') u++;
+    unsigned long long mul;
+    if (!strcasecmp(u, "") || !strcasecmp(u, "b")) mul = 1;
+    else if (!strcasecmp(u, "k")) mul = 1000;
+    else if (!strcasecmp(u, "kb")) mul = 1024;
+    else if (!strcasecmp(u, "m")) mul = 1000 * 1000;
+    else if (!strcasecmp(u, "mb")) mul = 1024 * 1024;
+    else if (!strcasecmp(u, "g")) mul = 1000ULL * 1000 * 1000;
+    else if (!strcasecmp(u, "gb")) mul = (unsigned long long)GB;
     else return -1;
-    if (v > 0 && v > LLONG_MAX / mul) return -1;
-    if (v < 0 && v < LLONG_MIN / mul) return -1;
-    *out = v * mul;
+    unsigned long long v = 0;
+    for (const char *p = s; p < u; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (ULLONG_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    if (v > ULLONG_MAX / mul || v * mul > (unsigned long long)LLONG_MAX) return -1;
+    *out = (long long)(v * mul);
     return 0;
 }
 
@@ -139,7 +143,17 @@ static int set_obuf(sb_config *c, int argc, const char **argv, char *err, size_t
             return -1;
         }
         for (int j = 0; j < 3; j++) {
-            if (sb_config_parse_size(argv[i * 4 + 1 + j], &vals[i][j]) || vals[i][j] < 0) {
+            const char *w = argv[i * 4 + 1 + j];
+            int bad;
+            if (j < 2) {
+                bad = sb_config_parse_size(w, &vals[i][j]) != 0;
+            } else { /* soft seconds: a plain number (strtoll, like Redis) */
+                char *end;
+                errno = 0;
+                vals[i][j] = strtoll(w, &end, 10);
+                bad = errno != 0 || *end != '\0';
+            }
+            if (bad || vals[i][j] < 0) {
                 snprintf(err, errlen, "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
                 return -1;
             }
@@ -159,22 +173,62 @@ static int set_obuf(sb_config *c, int argc, const char **argv, char *err, size_t
     return 0;
 }
 
-static int set_row(sb_config *c, const cfg_row *r, int argc, const char **argv,
-                   char *err, size_t errlen) {
-    if (r->kind == K_OBUF) return set_obuf(c, argc, argv, err, errlen);
-    if (r->kind == K_STR && !strcmp(r->name, "save")) {
-        /* save takes any number of words; keep them joined */
-        size_t len = 1;
-        for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
-        char *s = calloc(1, len);
-        for (int i = 0; i < argc; i++) {
-            if (i) strcat(s, " ");
-            strcat(s, argv[i]);
-        }
-        free(*str_at(c, r));
-        *str_at(c, r) = s;
-        return 0;
+/* How an option is being set: the built-in default, a startup directive
+ * (config file or command line) or CONFIG SET. */
+enum { SET_DEFAULT, SET_STARTUP, SET_RUNTIME };
+
+/* save <seconds> <changes> [...], validated and normalised like Redis's
+ * setConfigSaveOption: "" alone means no snapshots; at startup the first
+ * save directive replaces the defaults and later ones add to it. */
+static int set_save(sb_config *c, const cfg_row *r, int argc, const char **argv,
+                    int mode, char *err, size_t errlen) {
+    static int startup_seen;
+    /* CONFIG SET gives one string: split every argument into words */
+    char *words[128];
+    int n = 0;
+    char *copies[64];
+    int ncopies = 0;
+    for (int i = 0; i < argc && ncopies < 64; i++) {
+        char *copy = strdup(argv[i]);
+        if (!copy) abort();
+        copies[ncopies++] = copy;
+        if (argc == 1 && !*copy) break;
+        for (char *t = strtok(copy, " \t"); t && n < 128; t = strtok(NULL, " \t"))
+            words[n++] = t;
     }
+    int rc = 0;
+    if (n % 2) rc = -1;
+    for (int i = 0; i < n && rc == 0; i++) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(words[i], &end, 10);
+        if (*end != '\0' || errno || (i % 2 == 0 && v < 1) || (i % 2 == 1 && v < 0)) rc = -1;
+    }
+    if (rc) {
+        snprintf(err, errlen, "Invalid save parameters");
+    } else {
+        char buf[1024] = "";
+        /* save "" clears everything, even after earlier save lines */
+        if (mode == SET_STARTUP && startup_seen && n > 0 && *str_at(c, r))
+            snprintf(buf, sizeof(buf), "%s", *str_at(c, r));
+        for (int i = 0; i < n; i += 2) {
+            size_t len = strlen(buf);
+            snprintf(buf + len, sizeof(buf) - len, "%s%lld %lld", len ? " " : "",
+                     strtoll(words[i], NULL, 10), strtoll(words[i + 1], NULL, 10));
+        }
+        if (mode == SET_STARTUP) startup_seen = 1;
+        free(*str_at(c, r));
+        *str_at(c, r) = strdup(buf);
+    }
+    for (int i = 0; i < ncopies; i++) free(copies[i]);
+    return rc;
+}
+
+static int set_row(sb_config *c, const cfg_row *r, int argc, const char **argv,
+                   int mode, char *err, size_t errlen) {
+    if (r->kind == K_OBUF) return set_obuf(c, argc, argv, err, errlen);
+    if (r->kind == K_STR && !strcmp(r->name, "save"))
+        return set_save(c, r, argc, argv, mode, err, errlen);
     if (argc != 1) {
         snprintf(err, errlen, "wrong number of arguments");
         return -1;
@@ -183,10 +237,7 @@ static int set_row(sb_config *c, const cfg_row *r, int argc, const char **argv,
     long long n;
     switch (r->kind) {
     case K_INT: {
-        char *end;
-        errno = 0;
-        n = strtoll(v, &end, 10);
-        if (errno || end == v || *end) {
+        if (eng_parse_ll(v, strlen(v), &n) != 0) {
             snprintf(err, errlen, "argument couldn't be parsed into an integer");
             return -1;
         }
@@ -202,6 +253,10 @@ static int set_row(sb_config *c, const cfg_row *r, int argc, const char **argv,
             snprintf(err, errlen, "argument must be between %lld and %lld inclusive",
                      r->min, r->max);
             return -1;
+        }
+        if (!strcmp(r->name, "hz")) { /* Redis clamps hz to [1, 500] */
+            if (n < 1) n = 1;
+            if (n > 500) n = 500;
         }
         *num_at(c, r) = n;
         return 0;
@@ -272,9 +327,9 @@ void sb_config_init(sb_config *c) {
             char *copy = strdup(v);
             int n = 0;
             for (char *t = strtok(copy, " "); t && n < 16; t = strtok(NULL, " ")) w[n++] = t;
-            set_row(c, &rows[i], n, w, err, sizeof(err));
+            set_row(c, &rows[i], n, w, SET_DEFAULT, err, sizeof(err));
             free(copy);
-        } else if (set_row(c, &rows[i], 1, &v, err, sizeof(err))) {
+        } else if (set_row(c, &rows[i], 1, &v, SET_DEFAULT, err, sizeof(err))) {
             fprintf(stderr, "bad default for %s: %s\n", rows[i].name, err);
             abort();
         }
@@ -303,7 +358,7 @@ int sb_config_apply(sb_config *c, const char *name, int argc, const char **argv,
         snprintf(err, errlen, "can't set immutable config");
         return -1;
     }
-    return set_row(c, r, argc, argv, err, errlen);
+    return set_row(c, r, argc, argv, startup ? SET_STARTUP : SET_RUNTIME, err, errlen);
 }
 
 /* ------------------------------------------------------- config files */
@@ -380,55 +435,98 @@ static sb_config *cmd_cfg; /* the config CONFIG works on (set once at start) */
 void sb_config_bind_command(sb_config *c) { cmd_cfg = c; }
 
 static void config_get(eng_ctx *x) {
-    /* collect distinct matching rows */
-    int match[NROWS] = {0};
+    /* Like Redis: a name without glob characters is looked up exactly and
+     * answered under the spelling the client used; a pattern matches the
+     * option names. Each option is reported once. */
+    const char *shown[NROWS] = {0};
     long long n = 0;
-    for (int a = 2; a < x->argc; a++)
-        for (size_t i = 0; i < NROWS; i++)
-            if (!match[i] && eng_glob_match(x->argv[a].p, x->argv[a].n, rows[i].name,
-                                            strlen(rows[i].name), 1)) {
-                match[i] = 1;
+    for (int a = 2; a < x->argc; a++) {
+        const eng_arg *pat = &x->argv[a];
+        if (!strpbrk(pat->p, "[*?")) {
+            const cfg_row *r = find_row(pat->p);
+            if (r && !shown[r - rows]) {
+                shown[r - rows] = pat->p;
                 n++;
             }
+            continue;
+        }
+        for (size_t i = 0; i < NROWS; i++)
+            if (!shown[i] && eng_glob_match(pat->p, pat->n, rows[i].name,
+                                            strlen(rows[i].name), 1)) {
+                shown[i] = rows[i].name;
+                n++;
+            }
+    }
     resp_add_map_len(x->out, x->proto, n);
     for (size_t i = 0; i < NROWS; i++) {
-        if (!match[i]) continue;
-        char buf[512];
+        if (!shown[i]) continue;
+        char buf[1024];
         format_row(cmd_cfg, &rows[i], buf, sizeof(buf));
-        resp_add_bulk_cstr(x->out, rows[i].name);
+        resp_add_bulk_cstr(x->out, shown[i]);
         resp_add_bulk_cstr(x->out, buf);
     }
 }
 
 static void config_set(eng_ctx *x) {
-    if (x->argc < 4 || x->argc % 2 != 0) {
-        eng_reply_wrong_args(x);
+    if (x->argc % 2 != 0) { /* name without a value: Redis says syntax error */
+        eng_reply_syntax(x);
         return;
     }
-    /* validate all names first, then apply; on a failed value stop */
-    for (int a = 2; a < x->argc; a += 2) {
-        const cfg_row *r = find_row(x->argv[a].p);
+    int npairs = (x->argc - 2) / 2;
+    const cfg_row *set[128];
+    if (npairs > 128) {
+        eng_reply_error(x, "ERR CONFIG SET failed - too many parameters");
+        return;
+    }
+    /* validate all names first (unknown, immutable, duplicate: the first
+     * problem wins, like Redis) */
+    for (int i = 0; i < npairs; i++) {
+        const char *name = x->argv[2 + i * 2].p;
+        const cfg_row *r = find_row(name);
         if (!r) {
             eng_reply_error(x, "ERR Unknown option or number of arguments for CONFIG SET - '%s'",
-                            x->argv[a].p);
+                            name);
             return;
         }
         if (r->flags & F_IMMUTABLE) {
             eng_reply_error(x, "ERR CONFIG SET failed (possibly related to argument '%s') - can't set immutable config",
-                            x->argv[a].p);
+                            name);
             return;
         }
+        for (int j = 0; j < i; j++)
+            if (set[j] == r) {
+                eng_reply_error(x, "ERR CONFIG SET failed (possibly related to argument '%s') - duplicate parameter",
+                                name);
+                return;
+            }
+        set[i] = r;
     }
-    for (int a = 2; a < x->argc; a += 2) {
-        char err[256];
-        const char *v = x->argv[a + 1].p;
-        if (sb_config_apply(cmd_cfg, x->argv[a].p, 1, &v, 0, err, sizeof(err))) {
-            eng_reply_error(x, "ERR CONFIG SET failed (possibly related to argument '%s') - %s",
-                            x->argv[a].p, err);
-            return;
+    /* apply; if one value is bad, restore the ones already changed */
+    char *old[128];
+    for (int i = 0; i < npairs; i++) {
+        char buf[1024];
+        format_row(cmd_cfg, set[i], buf, sizeof(buf));
+        old[i] = strdup(buf);
+        if (!old[i]) abort();
+    }
+    int failed = -1;
+    char err[256];
+    for (int i = 0; i < npairs && failed < 0; i++) {
+        const char *v = x->argv[3 + i * 2].p;
+        if (set_row(cmd_cfg, set[i], 1, &v, SET_RUNTIME, err, sizeof(err))) failed = i;
+    }
+    if (failed >= 0) {
+        char ignored[256];
+        for (int i = 0; i < failed; i++) {
+            const char *v = old[i];
+            set_row(cmd_cfg, set[i], 1, &v, SET_RUNTIME, ignored, sizeof(ignored));
         }
+        eng_reply_error(x, "ERR CONFIG SET failed (possibly related to argument '%s') - %s",
+                        x->argv[2 + failed * 2].p, err);
+    } else {
+        eng_reply_ok(x);
     }
-    eng_reply_ok(x);
+    for (int i = 0; i < npairs; i++) free(old[i]);
 }
 
 void cmd_config(eng_ctx *x) {
@@ -438,7 +536,7 @@ void cmd_config(eng_ctx *x) {
     } else if (!strcmp(sub, "set")) {
         config_set(x);
     } else if (!strcmp(sub, "resetstat")) {
-        eng_reset_stats(x->eng);
+        sb_info_reset_stats(x->eng);
         eng_reply_ok(x);
     } else if (!strcmp(sub, "rewrite")) {
         if (!cmd_cfg->config_file)

@@ -23,6 +23,13 @@ static sb_process *proc; /* bound once at start-up */
 
 void sb_info_bind(sb_process *p) { proc = p; }
 
+void sb_info_reset_stats(eng_engine *e) {
+    eng_reset_stats(e);
+    if (!proc) return;
+    if (proc->net) sb_net_reset_stats(proc->net);
+    proc->peak_memory = 0;
+}
+
 static void addf(resp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void addf(resp_buf *b, const char *fmt, ...) {
     char line[512];
@@ -33,12 +40,25 @@ static void addf(resp_buf *b, const char *fmt, ...) {
     if (n > 0) resp_buf_append(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
+/* Redis's bytesToHuman: "123B", "1.21K", "5.00M", ... */
 static void human(char *out, size_t cap, double v) {
-    const char *u = "B";
-    if (v >= 1024.0 * 1024 * 1024) { v /= 1024.0 * 1024 * 1024; u = "G"; }
-    else if (v >= 1024.0 * 1024) { v /= 1024.0 * 1024; u = "M"; }
-    else if (v >= 1024.0) { v /= 1024.0; u = "K"; }
-    snprintf(out, cap, "%.2f%s", v, u);
+    static const char *const units[] = {"K", "M", "G", "T", "P"};
+    if (v < 1024) {
+        snprintf(out, cap, "%lluB", (unsigned long long)v);
+        return;
+    }
+    int u = 0;
+    v /= 1024;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(out, cap, "%.2f%s", v, units[u]);
+}
+
+static long long total_system_memory(void) {
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    return pages > 0 && psize > 0 ? (long long)pages * psize : 0;
 }
 
 static long long rss_bytes(void) {
@@ -88,6 +108,7 @@ void cmd_info(eng_ctx *x) {
         addf(&b, "os:%s %s %s\r\n", u.sysname, u.release, u.machine);
         addf(&b, "arch_bits:%d\r\n", (int)(sizeof(void *) * 8));
         addf(&b, "monotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:epoll\r\n");
+        addf(&b, "atomicvar_api:c11-builtin\r\n");
 #ifdef __VERSION__
         addf(&b, "gcc_version:%s\r\n", __VERSION__);
 #endif
@@ -120,22 +141,38 @@ void cmd_info(eng_ctx *x) {
         section(&b, "Memory");
         addf(&b, "used_memory:%lld\r\nused_memory_human:%s\r\n", used, h1);
         addf(&b, "used_memory_rss:%lld\r\nused_memory_rss_human:%s\r\n", rss, h2);
-        addf(&b, "used_memory_peak:%lld\r\n", used);
+        if (used > proc->peak_memory) proc->peak_memory = used;
+        char h4[32], h5[32];
+        human(h4, sizeof(h4), (double)proc->peak_memory);
+        long long sysmem = total_system_memory();
+        human(h5, sizeof(h5), (double)sysmem);
+        addf(&b, "used_memory_peak:%lld\r\nused_memory_peak_human:%s\r\n",
+             proc->peak_memory, h4);
+        addf(&b, "total_system_memory:%lld\r\ntotal_system_memory_human:%s\r\n", sysmem, h5);
         addf(&b, "maxmemory:%lld\r\nmaxmemory_human:%s\r\n", (long long)cfg->maxmemory, h3);
         addf(&b, "maxmemory_policy:noeviction\r\n");
         addf(&b, "mem_fragmentation_ratio:%.2f\r\n", used ? (double)rss / (double)used : 0.0);
+        addf(&b, "mem_fragmentation_bytes:%lld\r\n", rss - used);
         addf(&b, "mem_allocator:libc\r\n");
+        addf(&b, "active_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n");
     }
     if (want(x->argc, x->argv, "persistence", 1)) {
         section(&b, "Persistence");
         addf(&b, "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n");
+        addf(&b, "current_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n");
+        addf(&b, "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n");
         addf(&b, "rdb_changes_since_last_save:%llu\r\n", (unsigned long long)eng_dirty(e));
         addf(&b, "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%lld\r\n",
              (long long)(eng_start_time_ms(e) / 1000));
-        addf(&b, "rdb_last_bgsave_status:ok\r\n");
+        addf(&b, "rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\n");
+        addf(&b, "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\n");
+        addf(&b, "rdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\n");
         addf(&b, "aof_enabled:%d\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n",
              (int)cfg->appendonly);
-        addf(&b, "aof_last_write_status:ok\r\naof_last_bgrewrite_status:ok\r\n");
+        addf(&b, "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n");
+        addf(&b, "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n");
+        addf(&b, "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\n");
+        addf(&b, "aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n");
     }
     if (want(x->argc, x->argv, "stats", 1)) {
         double dt = (double)(now - proc->ops_sample_ms) / 1000.0;
@@ -148,10 +185,18 @@ void cmd_info(eng_ctx *x) {
         addf(&b, "instantaneous_ops_per_sec:%lld\r\n", ops);
         addf(&b, "total_net_input_bytes:%llu\r\n", (unsigned long long)ns->net_input_bytes);
         addf(&b, "total_net_output_bytes:%llu\r\n", (unsigned long long)ns->net_output_bytes);
+        addf(&b, "total_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\n");
         addf(&b, "rejected_connections:%llu\r\n", (unsigned long long)ns->rejected);
-        addf(&b, "expired_keys:%llu\r\nevicted_keys:0\r\n", (unsigned long long)st->expired_keys);
+        addf(&b, "sync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n");
+        addf(&b, "expired_keys:%llu\r\nevicted_keys:0\r\nevicted_clients:0\r\n",
+             (unsigned long long)st->expired_keys);
         addf(&b, "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n",
              (unsigned long long)st->keyspace_hits, (unsigned long long)st->keyspace_misses);
+        addf(&b, "pubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\n");
+        addf(&b, "latest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\n");
+        addf(&b, "slave_expires_tracked_keys:0\r\n");
+        addf(&b, "tracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\n");
+        addf(&b, "unexpected_error_replies:0\r\n");
         addf(&b, "client_output_buffer_limit_disconnections:%llu\r\n",
              (unsigned long long)ns->obuf_disconnects);
         addf(&b, "client_query_buffer_limit_disconnections:%llu\r\n",
@@ -176,6 +221,16 @@ void cmd_info(eng_ctx *x) {
              (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec,
              (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec);
         addf(&b, "used_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\n");
+        /* the thread that runs commands (the engine: INFO runs there) */
+        getrusage(RUSAGE_THREAD, &ru);
+        addf(&b, "used_cpu_sys_main_thread:%ld.%06ld\r\nused_cpu_user_main_thread:%ld.%06ld\r\n",
+             (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec,
+             (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec);
+    }
+    if (want(x->argc, x->argv, "modules", 1)) section(&b, "Modules");
+    if (want(x->argc, x->argv, "cluster", 1)) {
+        section(&b, "Cluster");
+        addf(&b, "cluster_enabled:0\r\n");
     }
     if (want(x->argc, x->argv, "keyspace", 1)) {
         section(&b, "Keyspace");

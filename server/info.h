@@ -22,8 +22,11 @@ typedef struct sb_process {
     /* engine thread: for instantaneous_ops_per_sec */
     int64_t ops_sample_ms;
     uint64_t ops_sample_cmds;
+    long long peak_memory;   /* engine thread: largest used_memory seen */
 } sb_process;
 
 void sb_info_bind(sb_process *p);
+/* CONFIG RESETSTAT (engine thread): engine, network and INFO's own stats. */
+void sb_info_reset_stats(eng_engine *e);
 
 #endif

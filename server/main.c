@@ -78,11 +78,21 @@ static void make_run_id(char out[41]) {
 }
 
 /* Parse argv like redis-server: optional config file first, then
- * "--name value [value ...]" groups. */
+ * "--name value [value ...]" groups; "-" as the first or last argument
+ * reads more configuration from stdin. Like Redis, the file is applied
+ * first, then stdin, then the command-line options. */
 static int parse_args(sb_config *cfg, int argc, char **argv) {
     char err[1024];
-    int i = 1;
-    if (i < argc && strncmp(argv[i], "--", 2) != 0) {
+    int i = 1, end = argc;
+    int from_stdin = 0;
+    if (argc > 1 && !strcmp(argv[1], "-")) {
+        from_stdin = 1;
+        i = 2;
+    } else if (argc > 1 && !strcmp(argv[argc - 1], "-")) {
+        from_stdin = 1;
+        end = argc - 1;
+    }
+    if (i == 1 && i < end && strncmp(argv[i], "--", 2) != 0) {
         char *abs = realpath(argv[i], NULL);
         if (!abs) {
             fprintf(stderr, "Fatal error, can't open config file '%s': %s\n", argv[i],
@@ -97,14 +107,18 @@ static int parse_args(sb_config *cfg, int argc, char **argv) {
         cfg->config_file = abs;
         i++;
     }
-    while (i < argc) {
+    if (from_stdin && sb_config_load_file(cfg, "/dev/stdin", err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    while (i < end) {
         if (strncmp(argv[i], "--", 2) != 0 || !argv[i][2]) {
             fprintf(stderr, "Invalid argument '%s': options look like --port 6380\n", argv[i]);
             return -1;
         }
         const char *name = argv[i] + 2;
         int j = i + 1;
-        while (j < argc && strncmp(argv[j], "--", 2) != 0) j++;
+        while (j < end && strncmp(argv[j], "--", 2) != 0) j++;
         int nvals = j - i - 1;
         if (nvals == 0) {
             fprintf(stderr, "Option '--%s' needs a value\n", name);
@@ -200,6 +214,13 @@ int main(int argc, char **argv) {
         sb_log(LOG_WARNING, "Can't create the data directory '%s': %s. Create it or set --dir to a writable directory.",
                cfg.dir, strerror(errno));
         return 1;
+    }
+    {   /* like Redis (which chdirs there), CONFIG GET dir is absolute */
+        char *abs = realpath(cfg.dir, NULL);
+        if (abs) {
+            free(cfg.dir);
+            cfg.dir = abs;
+        }
     }
     raise_fd_limit(&cfg);
 

@@ -16,14 +16,21 @@
 #include "net.h"
 #include "log.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define READ_BUF_SIZE (64 * 1024)
-#define INFLIGHT_HIGH 16384   /* stop reading a client with this many unanswered */
-#define INFLIGHT_LOW 4096
+#define INFLIGHT_HIGH 16384   /* at most this many unanswered commands per client */
+/* Replies a client's in-flight commands may produce, estimated from the
+ * sizes of its recent replies: the engine answers a whole batch at once,
+ * so without this a 64 KiB read of "GET bigkey" commands would make the
+ * engine build gigabytes of replies before any output limit could act. */
+#define INFLIGHT_REPLY_BUDGET (4u * 1024 * 1024)
+#define INFLIGHT_MIN 16
+#define REPLY_EST_INITIAL (16u * 1024)  /* bytes per reply until we know */
 #define BATCH_FLUSH_BYTES (4u * 1024 * 1024)
 
 typedef struct sb_conn {
@@ -35,6 +42,9 @@ typedef struct sb_conn {
         close_after_write : 1, reading : 1, proto_err : 1, writing : 1,
         touched : 1;
     size_t inflight;
+    size_t reply_est;  /* recent bytes per reply (see INFLIGHT_REPLY_BUDGET) */
+    resp_buf inbuf;    /* input read but not parsed yet (while throttled) */
+    size_t inoff;      /* how much of inbuf is parsed */
     resp_buf obuf;   /* output waiting for the next uv_write */
     resp_buf wbuf;   /* output of the uv_write in flight */
     uv_write_t wreq;
@@ -72,6 +82,14 @@ static int64_t now_ms(void) {
 }
 
 const sb_net_stats *sb_net_stats_of(const sb_net *n) { return &n->stats; }
+
+void sb_net_reset_stats(sb_net *n) {
+    n->stats.rejected = 0;
+    n->stats.net_input_bytes = 0;
+    n->stats.net_output_bytes = 0;
+    n->stats.obuf_disconnects = 0;
+    n->stats.qbuf_disconnects = 0;
+}
 int sb_net_port(const sb_net *n) { return n->port; }
 
 /* ------------------------------------------------------------ batches */
@@ -88,6 +106,7 @@ static void on_check(uv_check_t *h) { flush_batch(h->data); }
 
 static void conn_free(sb_conn *c) {
     resp_parser_free(&c->parser);
+    resp_buf_free(&c->inbuf);
     resp_buf_free(&c->obuf);
     resp_buf_free(&c->wbuf);
     free(c->iov);
@@ -190,6 +209,21 @@ static void conn_flush(sb_conn *c) {
             return;
         }
     }
+    /* over the hard limit: close without copying what the kernel refused */
+    long long hard = c->net->cfg->obuf_hard;
+    if (hard > 0) {
+        size_t rest = 0;
+        for (unsigned i = 0; i < c->niov; i++) rest += c->iov[i].len;
+        rest -= skip < rest ? skip : rest;
+        if ((long long)(c->obuf.len + c->wbuf.len + rest) > hard) {
+            c->niov = 0;
+            sb_log(LOG_WARNING, "Client id=%llu addr=%s closed for overcoming of output buffer limits.",
+                   (unsigned long long)c->ec.id, c->ec.addr);
+            c->net->stats.obuf_disconnects++;
+            conn_close(c);
+            return;
+        }
+    }
     for (unsigned i = 0; i < c->niov; i++) {
         size_t len = c->iov[i].len;
         if (skip >= len) {
@@ -217,7 +251,7 @@ static void gather(sb_conn *c, char *p, size_t len) {
     c->iov[c->niov++] = uv_buf_init(p, (unsigned)len);
 }
 
-static void resume_reading(sb_conn *c);
+static void conn_resume(sb_conn *c);
 
 static void deliver(eng_outbatch *b) {
     sb_conn *touched = NULL;
@@ -226,7 +260,10 @@ static void deliver(eng_outbatch *b) {
         sb_conn *c = (sb_conn *)s->c;
         if (s->ncmds) {
             c->inflight -= s->ncmds;
-            if (!c->reading && c->inflight < INFLIGHT_LOW) resume_reading(c);
+            /* reply size estimate: up at once, down by halves */
+            size_t r = s->len / s->ncmds + 1;
+            c->reply_est = r >= c->reply_est ? r : (c->reply_est + r) / 2;
+            if (!c->reading) conn_resume(c);
         }
         if (!c->closing && (s->len || (s->flags & ENG_OUT_CLOSE))) {
             if (s->len) gather(c, b->data.data + s->off, s->len);
@@ -285,19 +322,31 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     buf->len = READ_BUF_SIZE;
 }
 
-static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
-    sb_conn *c = st->data;
+/* How many commands of c may be in flight now. */
+static size_t conn_cap(const sb_conn *c) {
+    size_t est = c->reply_est ? c->reply_est : 1;
+    size_t cap = INFLIGHT_REPLY_BUDGET / est;
+    if (cap < INFLIGHT_MIN) cap = INFLIGHT_MIN;
+    if (cap > INFLIGHT_HIGH) cap = INFLIGHT_HIGH;
+    return cap;
+}
+
+static void stop_reading(sb_conn *c) {
+    if (c->reading) uv_read_stop((uv_stream_t *)&c->tcp);
+    c->reading = 0;
+}
+
+/* Parse input of c into the batch until the input ends or c has as many
+ * commands in flight as it may. Returns the bytes consumed. May close c
+ * (query buffer limit) or mark a protocol error. */
+static size_t conn_parse(sb_conn *c, const char *p, size_t left) {
     sb_net *n = c->net;
-    if (nread < 0) {
-        conn_close(c);
-        return;
-    }
-    if (nread == 0 || c->closing || c->proto_err) return;
-    n->stats.net_input_bytes += (uint64_t)nread;
-    c->last_ms = now_ms();
-    const char *p = buf->base;
-    size_t left = (size_t)nread;
-    while (left) {
+    const char *start = p;
+    size_t cap = conn_cap(c);
+    /* CONFIG SET proto-max-bulk-len applies to open connections too (from
+     * the next bulk header on), as in Redis */
+    c->parser.lim.max_bulk_len = (size_t)n->cfg->limits.proto_max_bulk_len;
+    while (left && c->inflight < cap) {
         resp_status rs;
         size_t used = resp_parse(&c->parser, p, left, &rs);
         p += used;
@@ -313,9 +362,8 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
                    msg, (unsigned long long)c->ec.id, c->ec.addr);
             eng_inbatch_add(n->batch, &c->ec, ENG_MSG_PROTOERR, 1, &msg, &len);
             c->proto_err = 1;
-            uv_read_stop(st);
-            c->reading = 0;
-            return;
+            stop_reading(c);
+            return (size_t)(p - start);
         } else {
             break;
         }
@@ -325,19 +373,49 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
                (unsigned long long)c->ec.id, c->ec.addr, resp_parser_pending(&c->parser));
         n->stats.qbuf_disconnects++;
         conn_close(c);
-        return;
-    }
-    if (c->inflight >= INFLIGHT_HIGH) {
-        uv_read_stop(st);
-        c->reading = 0;
     }
     if (n->batch->buf.len >= BATCH_FLUSH_BYTES) flush_batch(n);
+    return (size_t)(p - start);
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
+    sb_conn *c = st->data;
+    sb_net *n = c->net;
+    if (nread < 0) {
+        conn_close(c);
+        return;
+    }
+    if (nread == 0 || c->closing || c->proto_err) return;
+    n->stats.net_input_bytes += (uint64_t)nread;
+    c->last_ms = now_ms();
+    size_t used = conn_parse(c, buf->base, (size_t)nread);
+    if (c->closing || c->proto_err) return;
+    if (used < (size_t)nread) {
+        /* throttled: keep the rest, read no more until replies come back */
+        resp_buf_append(&c->inbuf, buf->base + used, (size_t)nread - used);
+        stop_reading(c);
+    }
 }
 
 static void resume_reading(sb_conn *c) {
     if (c->reading || c->closing || c->proto_err) return;
     if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
         c->reading = 1;
+}
+
+/* Replies came back for a throttled client: parse what it already sent,
+ * then read again once that is all in flight. */
+static void conn_resume(sb_conn *c) {
+    if (c->reading || c->closing || c->proto_err) return;
+    if (c->inflight > conn_cap(c) / 2) return;
+    if (c->inoff < c->inbuf.len) {
+        c->inoff += conn_parse(c, c->inbuf.data + c->inoff, c->inbuf.len - c->inoff);
+        if (c->closing || c->proto_err || c->inoff < c->inbuf.len) return;
+    }
+    c->inoff = 0;
+    c->inbuf.len = 0;
+    if (c->inbuf.cap > READ_BUF_SIZE) resp_buf_free(&c->inbuf);
+    resume_reading(c);
 }
 
 /* ---------------------------------------------------------- accepting */
@@ -402,10 +480,14 @@ static void on_connection(uv_stream_t *server, int status) {
     c->ec.fd = fd;
     c->ec.id = ++n->next_id;
     c->ec.ctime_ms = c->last_ms = now_ms();
+    c->reply_est = REPLY_EST_INITIAL;
 
     resp_limits lim;
     resp_limits_default(&lim);
     lim.max_bulk_len = (size_t)n->cfg->limits.proto_max_bulk_len;
+    /* Redis 7.0 accepts any multibulk count up to INT_MAX (the parser
+     * allocates per argument received, never for the declared count). */
+    lim.max_multibulk_len = INT_MAX;
     resp_parser_init(&c->parser, &lim);
 
     c->registered = 1;

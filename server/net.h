@@ -20,6 +20,11 @@
  *  - Limits: maxclients, client-query-buffer-limit, the output buffer limit
  *    for normal clients and idle timeout close the offending connection and
  *    nothing else.
+ *  - A connection's commands reach the engine in rounds sized so that
+ *    their replies (estimated from its recent replies) stay within a few
+ *    MB: a client pipelining big GETs cannot make the engine build
+ *    gigabytes of output before the output limit can act. The rest of
+ *    what it sent waits, unparsed, and its socket is not read meanwhile.
  */
 #ifndef SB_NET_H
 #define SB_NET_H
@@ -53,6 +58,9 @@ void sb_net_stop_listening(sb_net *n);
 void sb_net_shutdown(sb_net *n);
 void sb_net_destroy(sb_net *n);
 const sb_net_stats *sb_net_stats_of(const sb_net *n);
+/* CONFIG RESETSTAT: zero the counters (not the connection count). Any
+ * thread; the counters are atomic. */
+void sb_net_reset_stats(sb_net *n);
 int sb_net_port(const sb_net *n);
 
 #endif

@@ -1,0 +1,1414 @@
+/* test_server.c -- server and connection commands through hiredis and
+ * redis-cli: PING ECHO QUIT RESET SELECT, AUTH / requirepass, CLIENT, INFO,
+ * CONFIG, COMMAND, TIME LASTSAVE DBSIZE, SLOWLOG, DEBUG, SHUTDOWN and
+ * SIGTERM, the command line (--version, --help), config files, redis-cli
+ * and redis-benchmark against the server.
+ *
+ * Expected replies and error texts are redis-server 7.0.15's for the same
+ * input, except where a comment says strongbox deliberately differs.
+ */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+#define CHECK_ARRAY_LEN(r, n) do { redisReply *_r = (r); \
+    if (!_r || _r->type != REDIS_REPLY_ARRAY || _r->elements != (size_t)(n)) { \
+    fprintf(stderr, "%s:%d: expected array of %d, got %s\n", __FILE__, __LINE__, \
+    (int)(n), reply_str(_r)); tu_failures++; } if (_r) freeReplyObject(_r); } while (0)
+
+static int is_str(const redisReply *r, const char *s) {
+    return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) &&
+           r->len == strlen(s) && memcmp(r->str, s, r->len) == 0;
+}
+
+/* The array reply r (status/bulk elements) holds exactly these strings in
+ * this order (NULL-terminated list). */
+static int array_is(const redisReply *r, ...) {
+    va_list ap;
+    va_start(ap, r);
+    size_t i = 0;
+    int ok = r && r->type == REDIS_REPLY_ARRAY;
+    for (const char *s = va_arg(ap, const char *); ok && s; s = va_arg(ap, const char *), i++)
+        ok = i < r->elements && is_str(r->element[i], s);
+    va_end(ap);
+    return ok && i == r->elements;
+}
+
+/* In a flat [name, value, ...] reply, the value for name (or NULL). */
+static const char *pair_value(const redisReply *r, const char *name) {
+    if (!r || r->type != REDIS_REPLY_ARRAY) return NULL;
+    for (size_t i = 0; i + 1 < r->elements; i += 2)
+        if (is_str(r->element[i], name) && r->element[i + 1]->type == REDIS_REPLY_STRING)
+            return r->element[i + 1]->str;
+    return NULL;
+}
+
+static int array_has(const redisReply *r, const char *s) {
+    if (!r || r->type != REDIS_REPLY_ARRAY) return 0;
+    for (size_t i = 0; i < r->elements; i++)
+        if (is_str(r->element[i], s)) return 1;
+    return 0;
+}
+
+/* CONFIG GET name -> value (static copy) or NULL */
+static const char *config_get(redisContext *c, const char *name) {
+    static char buf[1024];
+    redisReply *r = cmd(c, "CONFIG GET %s", name);
+    const char *v = pair_value(r, name);
+    if (v) snprintf(buf, sizeof(buf), "%s", v);
+    if (r) freeReplyObject(r);
+    return v ? buf : NULL;
+}
+#define CHECK_CONFIG(c, name, want) do { const char *_v = config_get(c, name); \
+    if (!_v || strcmp(_v, want)) { fprintf(stderr, "%s:%d: CONFIG GET %s is %s, expected %s\n", \
+    __FILE__, __LINE__, name, _v ? _v : "(none)", want); tu_failures++; } } while (0)
+
+/* The text of INFO [section] (static copy). */
+static const char *info_text(redisContext *c, const char *section) {
+    static char buf[65536];
+    redisReply *r = section ? cmd(c, "INFO %s", section) : cmd(c, "INFO");
+    buf[0] = 0;
+    if (r && r->type == REDIS_REPLY_STRING) snprintf(buf, sizeof(buf), "%s", r->str);
+    else fprintf(stderr, "INFO %s: %s\n", section ? section : "", reply_str(r));
+    if (r) freeReplyObject(r);
+    return buf;
+}
+
+/* Value of "field:" in INFO text, or NULL. */
+static const char *info_field(const char *text, const char *field) {
+    static char val[512];
+    char key[128];
+    snprintf(key, sizeof(key), "\r\n%s:", field);
+    const char *p = strstr(text, key);
+    if (!p) {
+        snprintf(key, sizeof(key), "%s:", field);
+        if (strncmp(text, key, strlen(key)) != 0) return NULL;
+        p = text - 2;
+    }
+    p += strlen(key);
+    size_t n = strcspn(p, "\r\n");
+    snprintf(val, sizeof(val), "%.*s", (int)n, p);
+    return val;
+}
+#define CHECK_INFO(text, field, want) do { const char *_v = info_field(text, field); \
+    if (!_v || strcmp(_v, want)) { fprintf(stderr, "%s:%d: INFO %s is %s, expected %s\n", \
+    __FILE__, __LINE__, field, _v ? _v : "(missing)", want); tu_failures++; } } while (0)
+
+/* A connection is closed when the next command gets no reply. */
+static int conn_closed(redisContext *c) {
+    redisReply *r = cmd(c, "PING");
+    if (r) {
+        freeReplyObject(r);
+        return 0;
+    }
+    return 1;
+}
+
+static long long client_id(redisContext *c) {
+    redisReply *r = cmd(c, "CLIENT ID");
+    long long id = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    if (r) freeReplyObject(r);
+    return id;
+}
+
+/* "field=value" from a CLIENT INFO/LIST line (static copy). */
+static const char *client_field(const char *line, const char *field) {
+    static char val[256];
+    char key[64];
+    snprintf(key, sizeof(key), " %s=", field);
+    const char *p = strstr(line, key);
+    if (!p && !strncmp(line, key + 1, strlen(key) - 1)) p = line - 1;
+    if (!p) return NULL;
+    p += strlen(key);
+    size_t n = strcspn(p, " \n");
+    snprintf(val, sizeof(val), "%.*s", (int)n, p);
+    return val;
+}
+
+static const char *client_info(redisContext *c) {
+    static char buf[1024];
+    redisReply *r = cmd(c, "CLIENT INFO");
+    buf[0] = 0;
+    if (r && r->type == REDIS_REPLY_STRING) snprintf(buf, sizeof(buf), "%s", r->str);
+    if (r) freeReplyObject(r);
+    return buf;
+}
+
+/* ------------------------------------------- servers started by hand */
+
+static pid_t spawned[8];
+static int nspawned;
+
+static void kill_spawned(void) {
+    for (int i = 0; i < nspawned; i++)
+        if (spawned[i] > 0) {
+            kill(spawned[i], SIGKILL);
+            waitpid(spawned[i], NULL, 0);
+        }
+}
+
+static int free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&a, sizeof(a));
+    socklen_t len = sizeof(a);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* Start SB_SERVER_PATH with argv (argv[0] is set here), output to log. */
+static pid_t spawn(const char **args, const char *log) {
+    static int registered;
+    if (!registered) { atexit(kill_spawned); registered = 1; }
+    const char *argv[32];
+    int n = 0;
+    argv[n++] = SB_SERVER_PATH;
+    for (int i = 0; args[i] && n < 31; i++) argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) { dup2(fd, 1); dup2(fd, 2); }
+        execv(argv[0], (char **)argv);
+        _exit(127);
+    }
+    if (nspawned < 8) spawned[nspawned++] = pid;
+    return pid;
+}
+
+/* Connect (retrying while the server starts); NULL if it never answers. */
+static redisContext *connect_port(int port, double timeout_s) {
+    double deadline = now_s() + timeout_s;
+    while (now_s() < deadline) {
+        redisContext *c = redisConnect("127.0.0.1", port);
+        if (c && !c->err) {
+            struct timeval tv = {10, 0};
+            redisSetTimeout(c, tv);
+            return c;
+        }
+        if (c) redisFree(c);
+        usleep(20000);
+    }
+    return NULL;
+}
+
+/* Wait for pid to exit; returns its wait status or -1 on timeout. */
+static int wait_exit(pid_t pid, double timeout_s) {
+    double deadline = now_s() + timeout_s;
+    int st;
+    while (now_s() < deadline) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid) {
+            for (int i = 0; i < nspawned; i++)
+                if (spawned[i] == pid) spawned[i] = 0;
+            return st;
+        }
+        usleep(10000);
+    }
+    return -1;
+}
+
+static int file_contains(const char *path, const char *needle) {
+    static char buf[65536];
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return strstr(buf, needle) != NULL;
+}
+
+/* ------------------------------------------------- connection commands */
+
+static void test_connection(sb_server *s) {
+    redisContext *c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "PING"), "PONG");
+    CHECK_BULK(cmd(c, "PING %s", "hello world"), "hello world");
+    CHECK_ERROR(cmd(c, "PING a b"), "ERR wrong number of arguments for 'ping' command");
+    redisReply *r = cmd(c, "ECHO %b", "a\0b", (size_t)3);
+    CHECK(r && r->type == REDIS_REPLY_STRING && r->len == 3 && !memcmp(r->str, "a\0b", 3));
+    if (r) freeReplyObject(r);
+    CHECK_BULK(cmd(c, "ECHO %s", ""), "");
+    CHECK_ERROR(cmd(c, "ECHO"), "ERR wrong number of arguments for 'echo' command");
+    CHECK_ERROR(cmd(c, "ECHO a b"), "ERR wrong number of arguments for 'echo' command");
+
+    /* SELECT */
+    CHECK_STATUS(cmd(c, "SELECT 1"), "OK");
+    CHECK_STATUS(cmd(c, "SET %s %s", "seldb", "one"), "OK");
+    CHECK_STATUS(cmd(c, "SELECT 15"), "OK");
+    CHECK_NIL(cmd(c, "GET seldb"));
+    CHECK_STATUS(cmd(c, "SELECT 1"), "OK");
+    CHECK_BULK(cmd(c, "GET seldb"), "one");
+    CHECK_ERROR(cmd(c, "SELECT 16"), "ERR DB index is out of range");
+    CHECK_ERROR(cmd(c, "SELECT -1"), "ERR DB index is out of range");
+    CHECK_ERROR(cmd(c, "SELECT x"), "ERR value is not an integer or out of range");
+    CHECK_ERROR(cmd(c, "SELECT"), "ERR wrong number of arguments for 'select' command");
+    CHECK_BULK(cmd(c, "GET seldb"), "one");  /* still db 1 after the errors */
+    const char *ci = client_info(c);
+    CHECK(client_field(ci, "db") && !strcmp(client_field(ci, "db"), "1"));
+
+    /* RESET: db 0, name cleared, RESP2, flags cleared */
+    CHECK_STATUS(cmd(c, "CLIENT SETNAME %s", "before-reset"), "OK");
+    CHECK_STATUS(cmd(c, "CLIENT NO-EVICT on"), "OK");
+    CHECK_STATUS(cmd(c, "RESET"), "RESET");
+    CHECK_NIL(cmd(c, "CLIENT GETNAME"));
+    CHECK_NIL(cmd(c, "GET seldb"));
+    ci = client_info(c);
+    CHECK(client_field(ci, "db") && !strcmp(client_field(ci, "db"), "0"));
+    CHECK(client_field(ci, "resp") && !strcmp(client_field(ci, "resp"), "2"));
+    CHECK_ERROR(cmd(c, "RESET x"), "ERR wrong number of arguments for 'reset' command");
+
+    /* QUIT: +OK, then the server closes the connection (extra args ignored) */
+    CHECK_STATUS(cmd(c, "QUIT"), "OK");
+    CHECK(conn_closed(c));
+    redisFree(c);
+    c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "QUIT %s", "extra"), "OK");
+    CHECK(conn_closed(c));
+    redisFree(c);
+
+    /* unknown command */
+    c = srv_connect(s);
+    CHECK_ERROR(cmd(c, "NOSUCH a b"),
+                "ERR unknown command 'NOSUCH', with args beginning with: 'a' 'b' ");
+    CHECK_ERROR(cmd(c, "NOSUCH"), "ERR unknown command 'NOSUCH', with args beginning with: ");
+    CHECK_STATUS(cmd(c, "PING"), "PONG");
+    redisFree(c);
+}
+
+/* ---------------------------------------------------------- AUTH */
+
+static void test_auth(void) {
+    sb_server *s = srv_start("--requirepass", "s3cret", "--appendonly", "no", NULL);
+    redisContext *c = srv_connect(s);
+    CHECK_ERROR(cmd(c, "GET k"), "NOAUTH Authentication required.");
+    CHECK_ERROR(cmd(c, "PING"), "NOAUTH Authentication required.");
+    CHECK_ERROR(cmd(c, "CLIENT ID"), "NOAUTH Authentication required.");
+    CHECK_ERROR(cmd(c, "CONFIG GET port"), "NOAUTH Authentication required.");
+    /* unknown commands and wrong arity are reported before NOAUTH */
+    CHECK_ERROR(cmd(c, "NOSUCH"), "ERR unknown command 'NOSUCH', with args beginning with: ");
+    CHECK_ERROR(cmd(c, "GET"), "ERR wrong number of arguments for 'get' command");
+    CHECK_ERROR(cmd(c, "HELLO 2"),
+                "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+                "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
+                "select the RESP protocol version at the same time");
+    CHECK_ERROR(cmd(c, "AUTH wrong"), "WRONGPASS invalid username-password pair or user is disabled.");
+    CHECK_ERROR(cmd(c, "AUTH default wrong"), "WRONGPASS invalid username-password pair or user is disabled.");
+    CHECK_ERROR(cmd(c, "AUTH someone s3cret"), "WRONGPASS invalid username-password pair or user is disabled.");
+    CHECK_ERROR(cmd(c, "AUTH"), "ERR wrong number of arguments for 'auth' command");
+    CHECK_ERROR(cmd(c, "AUTH a b c"), "ERR syntax error");
+    CHECK_ERROR(cmd(c, "GET k"), "NOAUTH Authentication required.");
+    CHECK_STATUS(cmd(c, "AUTH s3cret"), "OK");
+    CHECK_NIL(cmd(c, "GET k"));
+    CHECK_STATUS(cmd(c, "PING"), "PONG");
+    /* a wrong password later does not undo the authentication */
+    CHECK_ERROR(cmd(c, "AUTH nope"), "WRONGPASS invalid username-password pair or user is disabled.");
+    CHECK_STATUS(cmd(c, "PING"), "PONG");
+    /* RESET forgets the authentication */
+    CHECK_STATUS(cmd(c, "RESET"), "RESET");
+    CHECK_ERROR(cmd(c, "PING"), "NOAUTH Authentication required.");
+    CHECK_STATUS(cmd(c, "AUTH default s3cret"), "OK");
+    CHECK_STATUS(cmd(c, "PING"), "PONG");
+    const char *st = info_text(c, "stats");
+    CHECK_INFO(st, "acl_access_denied_auth", "4");  /* (a Redis 7.2 field) */
+    redisFree(c);
+
+    /* QUIT needs no authentication */
+    c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "QUIT"), "OK");
+    CHECK(conn_closed(c));
+    redisFree(c);
+
+    /* HELLO AUTH authenticates */
+    c = srv_connect(s);
+    redisReply *r = cmd(c, "HELLO 2 AUTH default s3cret");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 14);
+    if (r) freeReplyObject(r);
+    CHECK_NIL(cmd(c, "GET k"));
+    /* removing the password at run time: new connections need no AUTH */
+    CHECK_STATUS(cmd(c, "CONFIG SET requirepass %s", ""), "OK");
+    redisContext *c2 = srv_connect(s);
+    CHECK_STATUS(cmd(c2, "PING"), "PONG");
+    /* setting one again: connections made meanwhile stay usable (they were
+     * authenticated as the password-less default user), new ones must AUTH */
+    CHECK_STATUS(cmd(c, "CONFIG SET requirepass %s", "other"), "OK");
+    CHECK_STATUS(cmd(c2, "PING"), "PONG");
+    redisContext *c3 = srv_connect(s);
+    CHECK_ERROR(cmd(c3, "PING"), "NOAUTH Authentication required.");
+    CHECK_ERROR(cmd(c3, "AUTH s3cret"), "WRONGPASS invalid username-password pair or user is disabled.");
+    CHECK_STATUS(cmd(c3, "AUTH other"), "OK");
+    redisFree(c3);
+    redisFree(c2);
+    redisFree(c);
+    srv_stop(s);
+}
+
+static void test_auth_nopass(sb_server *s) {
+    redisContext *c = srv_connect(s);
+    CHECK_ERROR(cmd(c, "AUTH x"),
+                "ERR AUTH <password> called without any password configured for the default "
+                "user. Are you sure your configuration is correct?");
+    CHECK_STATUS(cmd(c, "AUTH default anything"), "OK");
+    CHECK_ERROR(cmd(c, "AUTH someone x"), "WRONGPASS invalid username-password pair or user is disabled.");
+    /* requirepass set at run time: this connection stays usable */
+    CHECK_STATUS(cmd(c, "CONFIG SET requirepass %s", "pw"), "OK");
+    CHECK_STATUS(cmd(c, "PING"), "PONG");
+    redisContext *c2 = srv_connect(s);
+    CHECK_ERROR(cmd(c2, "PING"), "NOAUTH Authentication required.");
+    CHECK_STATUS(cmd(c2, "AUTH pw"), "OK");
+    CHECK_STATUS(cmd(c, "CONFIG SET requirepass %s", ""), "OK");
+    redisFree(c2);
+    redisFree(c);
+}
+
+/* ----------------------------------------------------------- CLIENT */
+
+static void test_client(sb_server *s) {
+    redisContext *c = srv_connect(s), *c2 = srv_connect(s);
+    long long id1 = client_id(c), id2 = client_id(c2);
+    CHECK(id1 > 0 && id2 > id1);
+    CHECK_EQ_INT(client_id(c), id1);
+    CHECK_ERROR(cmd(c, "CLIENT ID x"), "ERR wrong number of arguments for 'client|id' command");
+
+    /* names */
+    CHECK_NIL(cmd(c, "CLIENT GETNAME"));
+    CHECK_STATUS(cmd(c, "CLIENT SETNAME %s", "first"), "OK");
+    CHECK_BULK(cmd(c, "CLIENT GETNAME"), "first");
+    CHECK_ERROR(cmd(c, "CLIENT SETNAME %s", "has space"),
+                "ERR Client names cannot contain spaces, newlines or special characters.");
+    CHECK_ERROR(cmd(c, "CLIENT SETNAME %s", "new\nline"),
+                "ERR Client names cannot contain spaces, newlines or special characters.");
+    CHECK_BULK(cmd(c, "CLIENT GETNAME"), "first");
+    CHECK_STATUS(cmd(c, "CLIENT SETNAME %s", ""), "OK");      /* "" clears it */
+    CHECK_NIL(cmd(c, "CLIENT GETNAME"));
+    CHECK_STATUS(cmd(c, "CLIENT SETNAME %s", "first"), "OK");
+    CHECK_STATUS(cmd(c2, "CLIENT SETNAME %s", "second"), "OK");
+    CHECK_ERROR(cmd(c, "CLIENT SETNAME"), "ERR wrong number of arguments for 'client|setname' command");
+
+    /* SETINFO (Redis 7.2) */
+    CHECK_STATUS(cmd(c, "CLIENT SETINFO lib-name %s", "mylib"), "OK");
+    CHECK_STATUS(cmd(c, "CLIENT SETINFO LIB-VER %s", "1.2.3"), "OK");
+    CHECK_ERROR(cmd(c, "CLIENT SETINFO foo bar"), "ERR Unrecognized option 'foo'");
+    CHECK_ERROR(cmd(c, "CLIENT SETINFO lib-name %s", "a b"),
+                "ERR lib-name cannot contain spaces, newlines or special characters.");
+
+    /* INFO: one line for this connection */
+    char line[1024];
+    snprintf(line, sizeof(line), "%s", client_info(c));
+    char want[160];
+    snprintf(want, sizeof(want), "id=%lld addr=127.0.0.1:", id1);
+    CHECK(!strncmp(line, want, strlen(want)));
+    CHECK(strchr(line, '\n') == line + strlen(line) - 1);
+    snprintf(want, sizeof(want), "127.0.0.1:%d", s->port);
+    CHECK(client_field(line, "laddr") && !strcmp(client_field(line, "laddr"), want));
+    CHECK(client_field(line, "name") && !strcmp(client_field(line, "name"), "first"));
+    CHECK(client_field(line, "cmd") && !strcmp(client_field(line, "cmd"), "client|info"));
+    CHECK(client_field(line, "user") && !strcmp(client_field(line, "user"), "default"));
+    CHECK(client_field(line, "flags") && !strcmp(client_field(line, "flags"), "N"));
+    CHECK(client_field(line, "lib-name") && !strcmp(client_field(line, "lib-name"), "mylib"));
+    CHECK(client_field(line, "lib-ver") && !strcmp(client_field(line, "lib-ver"), "1.2.3"));
+    const char *fields[] = {"fd", "age", "idle", "db", "sub", "psub", "multi", "qbuf",
+                            "obl", "oll", "omem", "tot-mem", "events", "redir", "resp", NULL};
+    for (int i = 0; fields[i]; i++)
+        if (!client_field(line, fields[i])) {
+            fprintf(stderr, "CLIENT INFO lacks %s: %s", fields[i], line);
+            tu_failures++;
+        }
+    char addr2[64];
+    snprintf(addr2, sizeof(addr2), "%s", client_field(client_info(c2), "addr"));
+
+    /* LIST: every connection, oldest first; filters */
+    redisReply *r = cmd(c, "CLIENT LIST");
+    CHECK(r && r->type == REDIS_REPLY_STRING);
+    if (r && r->type == REDIS_REPLY_STRING) {
+        char l1[64], l2[64];
+        snprintf(l1, sizeof(l1), "id=%lld ", id1);
+        snprintf(l2, sizeof(l2), "id=%lld ", id2);
+        const char *p1 = strstr(r->str, l1), *p2 = strstr(r->str, l2);
+        CHECK(p1 && p2 && p1 < p2);
+        CHECK(strstr(r->str, " name=second ") != NULL);
+        CHECK(strstr(r->str, " cmd=client|list ") != NULL);
+        CHECK(r->len > 0 && r->str[r->len - 1] == '\n');
+    }
+    if (r) freeReplyObject(r);
+    r = cmd(c, "CLIENT LIST ID %lld", id2);
+    CHECK(r && r->type == REDIS_REPLY_STRING && strchr(r->str, '\n') == r->str + r->len - 1);
+    if (r) {
+        snprintf(want, sizeof(want), "id=%lld addr=%s ", id2, addr2);
+        CHECK(r->type == REDIS_REPLY_STRING && !strncmp(r->str, want, strlen(want)));
+        freeReplyObject(r);
+    }
+    r = cmd(c, "CLIENT LIST ID %lld %lld 999999", id1, id2);
+    CHECK(r && r->type == REDIS_REPLY_STRING && r->len > 0);
+    if (r) {
+        int lines = 0;
+        for (size_t i = 0; i < r->len; i++) lines += r->str[i] == '\n';
+        CHECK_EQ_INT(lines, 2);
+        freeReplyObject(r);
+    }
+    CHECK_BULK(cmd(c, "CLIENT LIST ID 999999"), "");
+    CHECK_BULK(cmd(c, "CLIENT LIST TYPE pubsub"), "");
+    r = cmd(c, "CLIENT LIST TYPE normal");
+    CHECK(r && r->type == REDIS_REPLY_STRING && strstr(r->str, " name=first "));
+    if (r) freeReplyObject(r);
+    CHECK_ERROR(cmd(c, "CLIENT LIST TYPE foo"), "ERR Unknown client type 'foo'");
+    CHECK_ERROR(cmd(c, "CLIENT LIST ID x"), "ERR Invalid client ID");
+    CHECK_ERROR(cmd(c, "CLIENT LIST foo"), "ERR syntax error");
+
+    /* NO-EVICT / NO-TOUCH (the latter is Redis 7.2) */
+    CHECK_STATUS(cmd(c, "CLIENT NO-EVICT on"), "OK");
+    CHECK(!strcmp(client_field(client_info(c), "flags"), "e"));
+    CHECK_STATUS(cmd(c, "CLIENT NO-TOUCH on"), "OK");
+    CHECK(!strcmp(client_field(client_info(c), "flags"), "eT"));
+    CHECK_STATUS(cmd(c, "CLIENT NO-EVICT OFF"), "OK");
+    CHECK(!strcmp(client_field(client_info(c), "flags"), "T"));
+    CHECK_ERROR(cmd(c, "CLIENT NO-EVICT maybe"), "ERR syntax error");
+    CHECK_STATUS(cmd(c, "CLIENT NO-TOUCH on"), "OK");
+    CHECK_STATUS(cmd(c, "CLIENT NO-TOUCH off"), "OK");
+    CHECK(!strcmp(client_field(client_info(c), "flags"), "N"));
+    CHECK_ERROR(cmd(c, "CLIENT NO-TOUCH x"), "ERR syntax error");
+
+    /* unknown subcommand: an error, the connection stays */
+    CHECK_ERROR(cmd(c, "CLIENT foo"), "ERR unknown subcommand 'foo'. Try CLIENT HELP.");
+    CHECK_ERROR(cmd(c, "CLIENT foo bar"), "ERR unknown subcommand 'foo'. Try CLIENT HELP.");
+    CHECK_ERROR(cmd(c, "CLIENT"), "ERR wrong number of arguments for 'client' command");
+    CHECK_STATUS(cmd(c, "PING"), "PONG");
+    r = cmd(c, "CLIENT HELP");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements > 10 &&
+          is_str(r->element[0], "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"));
+    if (r) freeReplyObject(r);
+
+    /* KILL: errors */
+    CHECK_ERROR(cmd(c, "CLIENT KILL 1.2.3.4:5"), "ERR No such client");
+    CHECK_INT(cmd(c, "CLIENT KILL ID 999999"), 0);
+    CHECK_ERROR(cmd(c, "CLIENT KILL ID 0"), "ERR client-id should be greater than 0");
+    CHECK_ERROR(cmd(c, "CLIENT KILL ID x"), "ERR client-id should be greater than 0");
+    CHECK_ERROR(cmd(c, "CLIENT KILL FOO bar"), "ERR syntax error");
+    CHECK_ERROR(cmd(c, "CLIENT KILL ID 1 SKIPME maybe"), "ERR syntax error");
+    CHECK_ERROR(cmd(c, "CLIENT KILL ADDR 1.2.3.4:5 ID"), "ERR syntax error");
+    CHECK_ERROR(cmd(c, "CLIENT KILL TYPE foo"), "ERR Unknown client type 'foo'");
+    CHECK_ERROR(cmd(c, "CLIENT KILL USER nobody"), "ERR No such user 'nobody'");
+    CHECK_ERROR(cmd(c, "CLIENT KILL"), "ERR wrong number of arguments for 'client|kill' command");
+    CHECK_STATUS(cmd(c2, "PING"), "PONG");
+
+    /* old form: CLIENT KILL addr -> +OK, and that connection really closes */
+    CHECK_STATUS(cmd(c, "CLIENT KILL %s", addr2), "OK");
+    CHECK(conn_closed(c2));
+    redisFree(c2);
+    CHECK_ERROR(cmd(c, "CLIENT KILL %s", addr2), "ERR No such client");
+
+    /* new form by ID */
+    c2 = srv_connect(s);
+    id2 = client_id(c2);
+    CHECK_INT(cmd(c, "CLIENT KILL ID %lld", id2), 1);
+    CHECK(conn_closed(c2));
+    redisFree(c2);
+    CHECK_INT(cmd(c, "CLIENT KILL ID %lld", id2), 0);
+
+    /* by ADDR; SKIPME yes (the default) spares the caller */
+    c2 = srv_connect(s);
+    snprintf(addr2, sizeof(addr2), "%s", client_field(client_info(c2), "addr"));
+    char addr1[64];
+    snprintf(addr1, sizeof(addr1), "%s", client_field(client_info(c), "addr"));
+    CHECK_INT(cmd(c, "CLIENT KILL ADDR %s", addr1), 0);
+    CHECK_INT(cmd(c, "CLIENT KILL ADDR %s SKIPME yes", addr1), 0);
+    CHECK_INT(cmd(c, "CLIENT KILL ADDR %s SKIPME no", addr2), 1);
+    CHECK(conn_closed(c2));
+    redisFree(c2);
+
+    /* by TYPE / USER: all others, not the caller */
+    redisContext *a = srv_connect(s), *b = srv_connect(s);
+    CHECK_STATUS(cmd(a, "PING"), "PONG");   /* surely registered */
+    CHECK_STATUS(cmd(b, "PING"), "PONG");
+    CHECK_INT(cmd(c, "CLIENT KILL TYPE normal"), 2);
+    CHECK(conn_closed(a));
+    CHECK(conn_closed(b));
+    redisFree(a);
+    redisFree(b);
+    a = srv_connect(s);
+    CHECK_STATUS(cmd(a, "PING"), "PONG");
+    CHECK_INT(cmd(c, "CLIENT KILL USER default"), 1);
+    CHECK(conn_closed(a));
+    redisFree(a);
+    CHECK_STATUS(cmd(c, "PING"), "PONG");
+
+    /* killing oneself: the reply arrives, then the connection closes */
+    CHECK_INT(cmd(c, "CLIENT KILL ID %lld SKIPME no", id1), 1);
+    CHECK(conn_closed(c));
+    redisFree(c);
+    c = srv_connect(s);
+    snprintf(addr1, sizeof(addr1), "%s", client_field(client_info(c), "addr"));
+    CHECK_STATUS(cmd(c, "CLIENT KILL %s", addr1), "OK");
+    CHECK(conn_closed(c));
+    redisFree(c);
+}
+
+/* ------------------------------------------------------------- INFO */
+
+static void test_info(sb_server *s) {
+    redisContext *c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "SELECT 9"), "OK");
+    CHECK_STATUS(cmd(c, "FLUSHDB"), "OK");
+    CHECK_STATUS(cmd(c, "SET a 1"), "OK");
+    CHECK_STATUS(cmd(c, "SET b 2"), "OK");
+    CHECK_STATUS(cmd(c, "SET e 3 EX 1000"), "OK");
+    char port[16], pid[16];
+    snprintf(port, sizeof(port), "%d", s->port);
+    snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+
+    const char *t = info_text(c, NULL);
+    const char *sections[] = {"# Server\r\n", "# Clients\r\n", "# Memory\r\n", "# Persistence\r\n",
+                              "# Stats\r\n", "# Replication\r\n", "# CPU\r\n", "# Modules\r\n",
+                              "# Cluster\r\n", "# Keyspace\r\n", NULL};
+    const char *prev = t;
+    for (int i = 0; sections[i]; i++) {
+        const char *p = strstr(t, sections[i]);
+        if (!p || p < prev) {
+            fprintf(stderr, "INFO: section %s missing or out of order\n", sections[i]);
+            tu_failures++;
+        } else {
+            prev = p;
+        }
+        /* sections are separated by an empty line */
+        if (p && i > 0) CHECK(p >= t + 4 && !strncmp(p - 4, "\r\n\r\n", 4));
+    }
+    CHECK(!strncmp(t, "# Server\r\n", 10));
+    size_t tl = strlen(t);
+    CHECK(tl > 2 && !strcmp(t + tl - 2, "\r\n") && strcmp(t + tl - 4, "\r\n\r\n"));
+    CHECK_INFO(t, "redis_version", "7.0.15");
+    CHECK_INFO(t, "strongbox_version", "0.1.0");
+    CHECK_INFO(t, "redis_mode", "standalone");
+    CHECK_INFO(t, "arch_bits", "64");
+    CHECK_INFO(t, "tcp_port", port);
+    CHECK_INFO(t, "process_id", pid);
+    CHECK_INFO(t, "executable", SB_SERVER_PATH);
+    CHECK_INFO(t, "config_file", "");
+    CHECK(info_field(t, "run_id") && strlen(info_field(t, "run_id")) == 40);
+    CHECK(info_field(t, "uptime_in_seconds") != NULL);
+    CHECK_INFO(t, "maxclients", "10000");
+    CHECK(info_field(t, "connected_clients") && atoi(info_field(t, "connected_clients")) >= 1);
+#if !defined(__SANITIZE_ADDRESS__)  /* (mallinfo2 knows nothing of ASan's heap) */
+    CHECK(info_field(t, "used_memory") && atoll(info_field(t, "used_memory")) > 0);
+#endif
+    CHECK_INFO(t, "maxmemory_human", "0B");
+    CHECK_INFO(t, "maxmemory_policy", "noeviction");
+    CHECK_INFO(t, "loading", "0");
+    CHECK_INFO(t, "aof_enabled", "0");
+    CHECK_INFO(t, "rdb_bgsave_in_progress", "0");
+    CHECK(info_field(t, "total_commands_processed") != NULL);
+    CHECK_INFO(t, "role", "master");
+    CHECK_INFO(t, "connected_slaves", "0");
+    CHECK(info_field(t, "used_cpu_sys") != NULL);
+    CHECK_INFO(t, "cluster_enabled", "0");
+    const char *db9 = info_field(t, "db9");
+    if (db9 && !strncmp(db9, "keys=3,expires=1,avg_ttl=", 25)) {
+        /* (Redis estimates avg_ttl in its cron: any value up to the TTL) */
+        long long ttl = atoll(db9 + 25);
+        CHECK(ttl >= 0 && ttl <= 1000000);
+    } else {
+        fprintf(stderr, "INFO db9 is %s\n", db9 ? db9 : "(missing)");
+        tu_failures++;
+    }
+
+    /* one section; case-insensitive; several; unknown gives "" */
+    t = info_text(c, "server");
+    CHECK(!strncmp(t, "# Server\r\nredis_version:7.0.15\r\n", 32));
+    CHECK(strstr(t, "# Clients") == NULL);
+    t = info_text(c, "KEYSPACE");
+    CHECK(!strncmp(t, "# Keyspace\r\n", 12) && strstr(t, "\r\ndb9:keys=3,"));
+    CHECK(strstr(t, "\r\ndb0:") == NULL || info_field(t, "db0"));
+    redisReply *r = cmd(c, "INFO clients keyspace");
+    CHECK(r && r->type == REDIS_REPLY_STRING && !strncmp(r->str, "# Clients\r\n", 11) &&
+          strstr(r->str, "\r\n\r\n# Keyspace\r\n") && !strstr(r->str, "# Server"));
+    if (r) freeReplyObject(r);
+    CHECK_BULK(cmd(c, "INFO nosuchsection"), "");
+    CHECK_BULK(cmd(c, "INFO modules"), "# Modules\r\n");
+    CHECK_BULK(cmd(c, "INFO cluster"), "# Cluster\r\ncluster_enabled:0\r\n");
+    const char *one[] = {"clients", "memory", "persistence", "stats", "replication", "cpu", NULL};
+    const char *title[] = {"# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# CPU"};
+    for (int i = 0; one[i]; i++) {
+        t = info_text(c, one[i]);
+        CHECK(!strncmp(t, title[i], strlen(title[i])) && strstr(t + 2, "# ") == NULL);
+    }
+    t = info_text(c, "all");
+    CHECK(strstr(t, "# Server\r\n") && strstr(t, "# Keyspace\r\n"));
+    t = info_text(c, "everything");
+    CHECK(strstr(t, "# Server\r\n") && strstr(t, "# Keyspace\r\n"));
+    t = info_text(c, "default");
+    CHECK(strstr(t, "# Server\r\n") && strstr(t, "# Keyspace\r\n"));
+
+    /* stats move */
+    CHECK_STATUS(cmd(c, "CONFIG RESETSTAT"), "OK");
+    t = info_text(c, "stats");
+    CHECK_INFO(t, "total_commands_processed", "1");
+    CHECK_INFO(t, "keyspace_hits", "0");
+    CHECK_INFO(t, "keyspace_misses", "0");
+    CHECK_INFO(t, "rejected_connections", "0");
+    CHECK_INFO(t, "total_error_replies", "0");
+    CHECK_INFO(t, "expired_keys", "0");
+    CHECK_BULK(cmd(c, "GET a"), "1");
+    CHECK_NIL(cmd(c, "GET nope"));
+    CHECK_NIL(cmd(c, "GET nope"));
+    CHECK_ERROR(cmd(c, "GET"), "ERR wrong number of arguments for 'get' command");
+    t = info_text(c, "stats");
+    CHECK_INFO(t, "keyspace_hits", "1");
+    CHECK_INFO(t, "keyspace_misses", "2");
+    CHECK_INFO(t, "total_error_replies", "1");
+    CHECK_INFO(t, "total_commands_processed", "5");
+    CHECK(atoll(info_field(t, "total_net_input_bytes") ? info_field(t, "total_net_input_bytes") : "0") > 0);
+    CHECK_STATUS(cmd(c, "FLUSHDB"), "OK");
+    CHECK_STATUS(cmd(c, "SELECT 0"), "OK");
+    CHECK_BULK(cmd(c, "INFO a b"), "");
+    redisFree(c);
+}
+
+/* ----------------------------------------------------------- CONFIG */
+
+static void test_config(sb_server *s) {
+    redisContext *c = srv_connect(s);
+    /* glob patterns */
+    redisReply *r = cmd(c, "CONFIG GET max*");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 10);
+    if (r && r->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < r->elements; i += 2)
+            CHECK(r->element[i]->type == REDIS_REPLY_STRING && !strncmp(r->element[i]->str, "max", 3));
+    CHECK(pair_value(r, "maxclients") && !strcmp(pair_value(r, "maxclients"), "10000"));
+    CHECK(pair_value(r, "maxmemory") && !strcmp(pair_value(r, "maxmemory"), "0"));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "CONFIG GET *");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements >= 40 && r->elements % 2 == 0);
+    CHECK(pair_value(r, "port") && atoi(pair_value(r, "port")) == s->port);
+    if (r) freeReplyObject(r);
+    r = cmd(c, "CONFIG GET slowlog-*");
+    CHECK(r && r->elements == 4 && pair_value(r, "slowlog-log-slower-than") &&
+          pair_value(r, "slowlog-max-len"));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "CONFIG GET *-buffer-limit");
+    CHECK(r && r->elements == 4);
+    CHECK(pair_value(r, "client-query-buffer-limit") &&
+          !strcmp(pair_value(r, "client-query-buffer-limit"), "1073741824"));
+    CHECK(pair_value(r, "client-output-buffer-limit") &&
+          !strcmp(pair_value(r, "client-output-buffer-limit"),
+                  "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"));
+    if (r) freeReplyObject(r);
+    CHECK_CONFIG(c, "save", "3600 1 300 100 60 10000");
+    CHECK_CONFIG(c, "appendonly", "no");
+    CHECK_CONFIG(c, "databases", "16");
+    CHECK_CONFIG(c, "bind", "127.0.0.1");
+    CHECK_CONFIG(c, "dir", s->dir);
+    CHECK_CONFIG(c, "timeout", "0");
+    CHECK_CONFIG(c, "proto-max-bulk-len", "536870912");
+    CHECK_CONFIG(c, "loglevel", "notice");
+    CHECK_CONFIG(c, "requirepass", "");
+    CHECK_ARRAY_LEN(cmd(c, "CONFIG GET nosuchoption"), 0);
+    /* an exact name is answered under the spelling asked for, once */
+    r = cmd(c, "CONFIG GET MAXCLIENTS maxclients max?lients");
+    CHECK(array_is(r, "MAXCLIENTS", "10000", NULL));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "CONFIG GET timeout databases");
+    CHECK(r && r->elements == 4 && pair_value(r, "timeout") && pair_value(r, "databases"));
+    if (r) freeReplyObject(r);
+    CHECK_ERROR(cmd(c, "CONFIG GET"), "ERR wrong number of arguments for 'config|get' command");
+
+    /* SET, several pairs at once */
+    CHECK_STATUS(cmd(c, "CONFIG SET timeout 7 maxclients 500"), "OK");
+    CHECK_CONFIG(c, "timeout", "7");
+    CHECK_CONFIG(c, "maxclients", "500");
+    CHECK_STATUS(cmd(c, "CONFIG SET TIMEOUT 8"), "OK");
+    CHECK_CONFIG(c, "timeout", "8");
+    /* sizes */
+    CHECK_STATUS(cmd(c, "CONFIG SET maxmemory 1mb"), "OK");
+    CHECK_CONFIG(c, "maxmemory", "1048576");
+    CHECK_STATUS(cmd(c, "CONFIG SET maxmemory 100k"), "OK");
+    CHECK_CONFIG(c, "maxmemory", "100000");
+    CHECK_STATUS(cmd(c, "CONFIG SET maxmemory 2GB"), "OK");
+    CHECK_CONFIG(c, "maxmemory", "2147483648");
+    CHECK_STATUS(cmd(c, "CONFIG SET maxmemory 0"), "OK");
+    CHECK_ERROR(cmd(c, "CONFIG SET maxmemory 1.5mb"),
+                "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value");
+    CHECK_ERROR(cmd(c, "CONFIG SET maxmemory -1"),
+                "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value");
+    CHECK_ERROR(cmd(c, "CONFIG SET maxmemory 10x"),
+                "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value");
+    /* bools and enums, case-insensitive */
+    CHECK_STATUS(cmd(c, "CONFIG SET protected-mode NO"), "OK");
+    CHECK_CONFIG(c, "protected-mode", "no");
+    CHECK_STATUS(cmd(c, "CONFIG SET loglevel WARNING"), "OK");
+    CHECK_CONFIG(c, "loglevel", "warning");
+    CHECK_STATUS(cmd(c, "CONFIG SET loglevel notice"), "OK");
+    /* immutable, unknown, bad values: Redis's texts */
+    CHECK_ERROR(cmd(c, "CONFIG SET databases 4"),
+                "ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config");
+    CHECK_ERROR(cmd(c, "CONFIG SET nosuch 1"),
+                "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'");
+    CHECK_ERROR(cmd(c, "CONFIG SET timeout 1 nosuch 1"),
+                "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'");
+    CHECK_ERROR(cmd(c, "CONFIG SET timeout abc"),
+                "ERR CONFIG SET failed (possibly related to argument 'timeout') - argument couldn't be parsed into an integer");
+    CHECK_ERROR(cmd(c, "CONFIG SET timeout %s", " 1"),
+                "ERR CONFIG SET failed (possibly related to argument 'timeout') - argument couldn't be parsed into an integer");
+    CHECK_ERROR(cmd(c, "CONFIG SET timeout +1"),
+                "ERR CONFIG SET failed (possibly related to argument 'timeout') - argument couldn't be parsed into an integer");
+    CHECK_ERROR(cmd(c, "CONFIG SET timeout 1k"),
+                "ERR CONFIG SET failed (possibly related to argument 'timeout') - argument couldn't be parsed into an integer");
+    CHECK_ERROR(cmd(c, "CONFIG SET timeout -1"),
+                "ERR CONFIG SET failed (possibly related to argument 'timeout') - argument must be between 0 and 2147483647 inclusive");
+    CHECK_ERROR(cmd(c, "CONFIG SET appendonly maybe"),
+                "ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'");
+    CHECK_ERROR(cmd(c, "CONFIG SET loglevel loud"),
+                "ERR CONFIG SET failed (possibly related to argument 'loglevel') - argument(s) must be one of the following: debug, verbose, notice, warning");
+    CHECK_ERROR(cmd(c, "CONFIG SET slowlog-log-slower-than -2"),
+                "ERR CONFIG SET failed (possibly related to argument 'slowlog-log-slower-than') - argument must be between -1 and 9223372036854775807 inclusive");
+    CHECK_ERROR(cmd(c, "CONFIG SET client-query-buffer-limit 100"),
+                "ERR CONFIG SET failed (possibly related to argument 'client-query-buffer-limit') - argument must be between 1048576 and 9223372036854775807 inclusive");
+    CHECK_ERROR(cmd(c, "CONFIG SET timeout 1 TIMEOUT 2"),
+                "ERR CONFIG SET failed (possibly related to argument 'TIMEOUT') - duplicate parameter");
+    CHECK_ERROR(cmd(c, "CONFIG SET timeout"), "ERR wrong number of arguments for 'config|set' command");
+    CHECK_ERROR(cmd(c, "CONFIG SET timeout 1 maxclients"), "ERR syntax error");
+    /* a failed SET changes nothing, not even the pairs before the bad one */
+    CHECK_ERROR(cmd(c, "CONFIG SET timeout 9 maxclients 0"),
+                "ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and 1048576 inclusive");
+    CHECK_CONFIG(c, "timeout", "8");
+    CHECK_CONFIG(c, "maxclients", "500");
+    CHECK_STATUS(cmd(c, "CONFIG SET timeout 0 maxclients 10000"), "OK");
+    /* save: validated and normalised */
+    CHECK_STATUS(cmd(c, "CONFIG SET save %s", "100 10 050 5"), "OK");
+    CHECK_CONFIG(c, "save", "100 10 50 5");
+    CHECK_ERROR(cmd(c, "CONFIG SET save 100"),
+                "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters");
+    CHECK_ERROR(cmd(c, "CONFIG SET save %s", "0 1"),
+                "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters");
+    CHECK_ERROR(cmd(c, "CONFIG SET save %s", "x y"),
+                "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters");
+    CHECK_CONFIG(c, "save", "100 10 50 5");
+    CHECK_STATUS(cmd(c, "CONFIG SET save %s", ""), "OK");
+    CHECK_CONFIG(c, "save", "");
+    /* client-output-buffer-limit */
+    CHECK_STATUS(cmd(c, "CONFIG SET client-output-buffer-limit %s", "normal 1mb 512kb 1"), "OK");
+    CHECK_CONFIG(c, "client-output-buffer-limit",
+                 "normal 1048576 524288 1 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+    CHECK_ERROR(cmd(c, "CONFIG SET client-output-buffer-limit %s", "normal 1mb"),
+                "ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - Wrong number of arguments in buffer limit configuration.");
+    CHECK_ERROR(cmd(c, "CONFIG SET client-output-buffer-limit %s", "foo 1 1 1"),
+                "ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - Invalid client class specified in buffer limit configuration.");
+    CHECK_ERROR(cmd(c, "CONFIG SET client-output-buffer-limit %s", "normal x 1 1"),
+                "ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+    CHECK_STATUS(cmd(c, "CONFIG SET client-output-buffer-limit %s", "normal 0 0 0"), "OK");
+    /* hz is clamped to 1..500 like Redis */
+    CHECK_STATUS(cmd(c, "CONFIG SET hz 1000"), "OK");
+    CHECK_CONFIG(c, "hz", "500");
+    CHECK_STATUS(cmd(c, "CONFIG SET hz 0"), "OK");
+    CHECK_CONFIG(c, "hz", "1");
+    CHECK_STATUS(cmd(c, "CONFIG SET hz 10"), "OK");
+    /* RESETSTAT, REWRITE, HELP, unknown subcommand */
+    CHECK_STATUS(cmd(c, "CONFIG RESETSTAT"), "OK");
+    CHECK_ERROR(cmd(c, "CONFIG RESETSTAT x"), "ERR wrong number of arguments for 'config|resetstat' command");
+    CHECK_ERROR(cmd(c, "CONFIG REWRITE"), "ERR The server is running without a config file");
+    CHECK_ERROR(cmd(c, "CONFIG foo"), "ERR unknown subcommand 'foo'. Try CONFIG HELP.");
+    r = cmd(c, "CONFIG HELP");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements > 4 &&
+          is_str(r->element[0], "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"));
+    if (r) freeReplyObject(r);
+    redisFree(c);
+}
+
+/* ---------------------------------------------------------- COMMAND */
+
+static int sub_count(const redisReply *all) {
+    int n = 0;
+    for (size_t i = 0; i < all->elements; i++) {
+        const redisReply *e = all->element[i];
+        if (e->type == REDIS_REPLY_ARRAY && e->elements == 10 &&
+            e->element[9]->type == REDIS_REPLY_ARRAY)
+            n += (int)e->element[9]->elements;
+    }
+    return n;
+}
+
+/* One COMMAND INFO entry: name, arity, flags, first, last, step. */
+static void check_info_entry(int line, redisContext *c, const char *name, long long arity,
+                             const char *flags, long long first, long long last, long long step,
+                             const char *cats) {
+    redisReply *r = cmd(c, "COMMAND INFO %s", name);
+    int ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+             r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 10;
+    if (ok) {
+        redisReply **e = r->element[0]->element;
+        char got[256] = "";
+        for (size_t i = 0; i < e[2]->elements; i++)
+            snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", i ? " " : "",
+                     e[2]->element[i]->str);
+        char gotc[256] = "";
+        for (size_t i = 0; i < e[6]->elements; i++)
+            snprintf(gotc + strlen(gotc), sizeof(gotc) - strlen(gotc), "%s%s", i ? " " : "",
+                     e[6]->element[i]->str);
+        ok = is_str(e[0], name) && e[1]->integer == arity && !strcmp(got, flags) &&
+             e[3]->integer == first && e[4]->integer == last && e[5]->integer == step &&
+             !strcmp(gotc, cats);
+    }
+    if (!ok) {
+        fprintf(stderr, "test_server.c:%d: COMMAND INFO %s: %s\n", line, name, reply_str(r));
+        tu_failures++;
+    }
+    if (r) freeReplyObject(r);
+}
+#define CHECK_CMD_INFO(c, ...) check_info_entry(__LINE__, c, __VA_ARGS__)
+
+static void test_command(sb_server *s) {
+    redisContext *c = srv_connect(s);
+    redisReply *all = cmd(c, "COMMAND");
+    CHECK(all && all->type == REDIS_REPLY_ARRAY && all->elements > 50);
+    redisReply *r = cmd(c, "COMMAND COUNT");
+    CHECK(r && r->type == REDIS_REPLY_INTEGER && all && r->integer == (long long)all->elements);
+    if (r) freeReplyObject(r);
+    /* LIST: every command and subcommand */
+    r = cmd(c, "COMMAND LIST");
+    CHECK(r && all && r->type == REDIS_REPLY_ARRAY &&
+          r->elements == all->elements + (size_t)sub_count(all));
+    CHECK(array_has(r, "get") && array_has(r, "client") && array_has(r, "client|list") &&
+          array_has(r, "config|get") && array_has(r, "command|getkeys"));
+    if (r) freeReplyObject(r);
+    if (all) freeReplyObject(all);
+    r = cmd(c, "COMMAND LIST FILTERBY PATTERN client*");
+    CHECK(r && array_has(r, "client") && array_has(r, "client|list") && !array_has(r, "get"));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "COMMAND LIST FILTERBY ACLCAT string");
+    CHECK(r && array_has(r, "get") && array_has(r, "mset") && !array_has(r, "del"));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "COMMAND LIST FILTERBY ACLCAT connection");
+    CHECK(r && array_has(r, "ping") && array_has(r, "client|list") && !array_has(r, "get"));
+    if (r) freeReplyObject(r);
+    CHECK_ARRAY_LEN(cmd(c, "COMMAND LIST FILTERBY ACLCAT nosuch"), 0);
+    CHECK_ARRAY_LEN(cmd(c, "COMMAND LIST FILTERBY MODULE foo"), 0);
+    CHECK_ERROR(cmd(c, "COMMAND LIST FILTERBY foo x"), "ERR syntax error");
+    CHECK_ERROR(cmd(c, "COMMAND LIST x"), "ERR syntax error");
+
+    /* INFO: arity, flags, key positions, ACL categories as Redis 7.0.15 */
+    CHECK_CMD_INFO(c, "get", 2, "readonly fast", 1, 1, 1, "@read @string @fast");
+    CHECK_CMD_INFO(c, "set", -3, "write denyoom", 1, 1, 1, "@write @string @slow");
+    CHECK_CMD_INFO(c, "mset", -3, "write denyoom", 1, -1, 2, "@write @string @slow");
+    CHECK_CMD_INFO(c, "del", -2, "write", 1, -1, 1, "@keyspace @write @slow");
+    CHECK_CMD_INFO(c, "client|list", -2, "admin noscript loading stale", 0, 0, 0,
+                   "@admin @slow @dangerous @connection");
+    CHECK_CMD_INFO(c, "ping", -1, "fast", 0, 0, 0, "@fast @connection");
+    CHECK_CMD_INFO(c, "command|getkeys", -4, "loading stale", 0, 0, 0, "@slow @connection");
+    /* key specs of get */
+    r = cmd(c, "COMMAND INFO get");
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 10) {
+        redisReply *ks = r->element[0]->element[8];
+        CHECK(ks->type == REDIS_REPLY_ARRAY && ks->elements == 1);
+        if (ks->elements == 1) {
+            redisReply *k = ks->element[0];
+            CHECK(k->elements == 6 && is_str(k->element[0], "flags") &&
+                  array_is(k->element[1], "RO", "access", NULL) &&
+                  is_str(k->element[2], "begin_search") && is_str(k->element[4], "find_keys"));
+        }
+        CHECK_EQ_INT(r->element[0]->element[7]->elements, 0);    /* tips */
+        CHECK_EQ_INT(r->element[0]->element[9]->elements, 0);    /* subcommands */
+    } else {
+        tu_failures++;
+    }
+    if (r) freeReplyObject(r);
+    /* tips */
+    r = cmd(c, "COMMAND INFO mset");
+    CHECK(r && r->elements == 1 && r->element[0]->elements == 10 &&
+          array_is(r->element[0]->element[7], "request_policy:multi_shard",
+                   "response_policy:all_succeeded", NULL));
+    if (r) freeReplyObject(r);
+    /* several, unknown ones are nil; a container lists its subcommands */
+    r = cmd(c, "COMMAND INFO get nosuch client|nosuch set");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 4 &&
+          r->element[1]->type == REDIS_REPLY_NIL && r->element[2]->type == REDIS_REPLY_NIL &&
+          r->element[3]->type == REDIS_REPLY_ARRAY);
+    if (r) freeReplyObject(r);
+    r = cmd(c, "COMMAND INFO client");
+    CHECK(r && r->elements == 1 && r->element[0]->elements == 10 &&
+          r->element[0]->element[9]->elements >= 10);
+    if (r) freeReplyObject(r);
+
+    /* DOCS */
+    r = cmd(c, "COMMAND DOCS get");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && is_str(r->element[0], "get"));
+    if (r && r->elements == 2) {
+        redisReply *d = r->element[1];
+        CHECK(pair_value(d, "summary") && !strcmp(pair_value(d, "summary"), "Get the value of a key"));
+        CHECK(pair_value(d, "since") && !strcmp(pair_value(d, "since"), "1.0.0"));
+        CHECK(pair_value(d, "group") && !strcmp(pair_value(d, "group"), "string"));
+        CHECK(pair_value(d, "complexity") && !strcmp(pair_value(d, "complexity"), "O(1)"));
+    }
+    if (r) freeReplyObject(r);
+    CHECK_ARRAY_LEN(cmd(c, "COMMAND DOCS nosuch"), 0);
+    r = cmd(c, "COMMAND DOCS getset");
+    CHECK(r && r->elements == 2 && pair_value(r->element[1], "deprecated_since") &&
+          !strcmp(pair_value(r->element[1], "deprecated_since"), "6.2.0"));
+    if (r) freeReplyObject(r);
+
+    /* GETKEYS */
+    r = cmd(c, "COMMAND GETKEYS MSET a 1 b 2");
+    CHECK(array_is(r, "a", "b", NULL));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "COMMAND GETKEYS SET k v EX 10");
+    CHECK(array_is(r, "k", NULL));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "COMMAND GETKEYS del x y z");
+    CHECK(array_is(r, "x", "y", "z", NULL));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "COMMAND GETKEYS object encoding k");
+    CHECK(array_is(r, "k", NULL));
+    if (r) freeReplyObject(r);
+    CHECK_ERROR(cmd(c, "COMMAND GETKEYS ping x"), "ERR The command has no key arguments");
+    CHECK_ERROR(cmd(c, "COMMAND GETKEYS config get"), "ERR The command has no key arguments");
+    CHECK_ERROR(cmd(c, "COMMAND GETKEYS nosuch x"), "ERR Invalid command specified");
+    CHECK_ERROR(cmd(c, "COMMAND GETKEYS get a b"), "ERR Invalid number of arguments specified for command");
+    CHECK_ERROR(cmd(c, "COMMAND GETKEYS get"), "ERR wrong number of arguments for 'command|getkeys' command");
+    CHECK_ERROR(cmd(c, "COMMAND COUNT x"), "ERR wrong number of arguments for 'command|count' command");
+    CHECK_ERROR(cmd(c, "COMMAND foo"), "ERR unknown subcommand 'foo'. Try COMMAND HELP.");
+    redisFree(c);
+}
+
+/* ------------------------------------- TIME LASTSAVE DBSIZE DEBUG */
+
+static void test_misc(sb_server *s) {
+    redisContext *c = srv_connect(s);
+    redisReply *r = cmd(c, "TIME");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+          r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING);
+    if (r && r->elements == 2) {
+        long long sec = atoll(r->element[0]->str), usec = atoll(r->element[1]->str);
+        long long now = (long long)time(NULL);
+        CHECK(sec >= now - 2 && sec <= now + 2);
+        CHECK(usec >= 0 && usec < 1000000);
+    }
+    if (r) freeReplyObject(r);
+    CHECK_ERROR(cmd(c, "TIME x"), "ERR wrong number of arguments for 'time' command");
+    r = cmd(c, "LASTSAVE");
+    CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer <= (long long)time(NULL) &&
+          r->integer > (long long)time(NULL) - 600);
+    if (r) freeReplyObject(r);
+    CHECK_ERROR(cmd(c, "LASTSAVE x"), "ERR wrong number of arguments for 'lastsave' command");
+    CHECK_STATUS(cmd(c, "SELECT 7"), "OK");
+    CHECK_INT(cmd(c, "DBSIZE"), 0);
+    CHECK_STATUS(cmd(c, "MSET a 1 b 2 c 3"), "OK");
+    CHECK_INT(cmd(c, "DBSIZE"), 3);
+    CHECK_ERROR(cmd(c, "DBSIZE x"), "ERR wrong number of arguments for 'dbsize' command");
+
+    /* DEBUG (Redis needs enable-debug-command; strongbox allows it) */
+    double t0 = now_s();
+    CHECK_STATUS(cmd(c, "DEBUG SLEEP 0.1"), "OK");
+    double dt = now_s() - t0;
+    CHECK(dt >= 0.095 && dt < 2);
+    CHECK_STATUS(cmd(c, "DEBUG SLEEP 0"), "OK");
+    CHECK_ERROR(cmd(c, "DEBUG foo"),
+                "ERR unknown subcommand or wrong number of arguments for 'foo'. Try DEBUG HELP.");
+    /* with active expiry off, an expired key stays counted until touched */
+    CHECK_STATUS(cmd(c, "DEBUG SET-ACTIVE-EXPIRE 0"), "OK");
+    CHECK_STATUS(cmd(c, "SET tmp v PX 50"), "OK");
+    usleep(400000);
+    CHECK_INT(cmd(c, "DBSIZE"), 4);
+    CHECK_INT(cmd(c, "EXISTS tmp"), 0);
+    CHECK_INT(cmd(c, "DBSIZE"), 3);
+    CHECK_STATUS(cmd(c, "DEBUG SET-ACTIVE-EXPIRE 1"), "OK");
+    CHECK_STATUS(cmd(c, "SET tmp v PX 50"), "OK");
+    double deadline = now_s() + 3;
+    long long n = 4;
+    while (n != 3 && now_s() < deadline) {
+        usleep(50000);
+        r = cmd(c, "DBSIZE");
+        n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+        if (r) freeReplyObject(r);
+    }
+    CHECK_EQ_INT(n, 3);
+    /* (Redis answers +OK to DEBUG SLEEP x and SET-ACTIVE-EXPIRE x: it uses
+     * atof/atoi; strongbox rejects them. Not asserted.) */
+    CHECK_STATUS(cmd(c, "FLUSHDB"), "OK");
+    redisFree(c);
+}
+
+/* ----------------------------------------------------------- SLOWLOG */
+
+static void test_slowlog(sb_server *s) {
+    redisContext *c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "CLIENT SETNAME %s", "slowpoke"), "OK");
+    char addr[64];
+    snprintf(addr, sizeof(addr), "%s", client_field(client_info(c), "addr"));
+    CHECK_STATUS(cmd(c, "SLOWLOG RESET"), "OK");
+    CHECK_INT(cmd(c, "SLOWLOG LEN"), 0);
+    CHECK_ARRAY_LEN(cmd(c, "SLOWLOG GET"), 0);
+    /* nothing is that slow by default */
+    CHECK_STATUS(cmd(c, "SET %s %s", "slowkey", "v"), "OK");
+    CHECK_INT(cmd(c, "SLOWLOG LEN"), 0);
+    /* log everything */
+    CHECK_STATUS(cmd(c, "CONFIG SET slowlog-log-slower-than 0"), "OK");
+    CHECK_STATUS(cmd(c, "SET %s %s", "slowkey", "v"), "OK");
+    redisReply *r = cmd(c, "SLOWLOG GET 1");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1);
+    if (r && r->elements == 1) {
+        redisReply *e = r->element[0];
+        CHECK(e->type == REDIS_REPLY_ARRAY && e->elements == 6);
+        if (e->elements == 6) {
+            CHECK(e->element[0]->type == REDIS_REPLY_INTEGER);
+            CHECK(e->element[1]->type == REDIS_REPLY_INTEGER &&
+                  llabs(e->element[1]->integer - (long long)time(NULL)) <= 2);
+            CHECK(e->element[2]->type == REDIS_REPLY_INTEGER && e->element[2]->integer >= 0);
+            CHECK(array_is(e->element[3], "SET", "slowkey", "v", NULL));
+            CHECK(is_str(e->element[4], addr));
+            CHECK(is_str(e->element[5], "slowpoke"));
+        }
+    }
+    if (r) freeReplyObject(r);
+    r = cmd(c, "SLOWLOG LEN");
+    CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer >= 3);  /* CONFIG SET, SET, SLOWLOG GET */
+    if (r) freeReplyObject(r);
+    /* newest first, ids increasing */
+    CHECK_STATUS(cmd(c, "SLOWLOG RESET"), "OK");
+    CHECK_BULK(cmd(c, "ECHO one"), "one");
+    CHECK_BULK(cmd(c, "ECHO two"), "two");
+    r = cmd(c, "SLOWLOG GET 2");
+    CHECK(r && r->elements == 2 && array_is(r->element[0]->element[3], "ECHO", "two", NULL) &&
+          array_is(r->element[1]->element[3], "ECHO", "one", NULL) &&
+          r->element[0]->element[0]->integer == r->element[1]->element[0]->integer + 1);
+    if (r) freeReplyObject(r);
+    /* long arguments and long argument lists are truncated like Redis */
+    char big[201];
+    memset(big, 'x', 200);
+    big[200] = 0;
+    CHECK_BULK(cmd(c, "ECHO %s", big), big);
+    r = cmd(c, "SLOWLOG GET 1");
+    char want[200];
+    snprintf(want, sizeof(want), "%.128s... (72 more bytes)", big);
+    CHECK(r && r->elements == 1 && array_is(r->element[0]->element[3], "ECHO", want, NULL));
+    if (r) freeReplyObject(r);
+    CHECK_INT(cmd(c, "DEL k1 k2 k3 k4 k5 k6 k7 k8 k9 k10 k11 k12 k13 k14 k15 k16 k17 k18 k19 k20 "
+                     "k21 k22 k23 k24 k25 k26 k27 k28 k29 k30 k31 k32 k33 k34 k35 k36 k37 k38 k39 k40"), 0);
+    r = cmd(c, "SLOWLOG GET 1");
+    CHECK(r && r->elements == 1 && r->element[0]->element[3]->elements == 32 &&
+          is_str(r->element[0]->element[3]->element[31], "... (10 more arguments)") &&
+          is_str(r->element[0]->element[3]->element[30], "k30"));
+    if (r) freeReplyObject(r);
+    /* passwords are redacted */
+    CHECK_STATUS(cmd(c, "AUTH default secretpw"), "OK");
+    r = cmd(c, "SLOWLOG GET 1");
+    CHECK(r && r->elements == 1 &&
+          array_is(r->element[0]->element[3], "AUTH", "(redacted)", "(redacted)", NULL));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "HELLO 2 AUTH default secretpw");
+    if (r) freeReplyObject(r);
+    r = cmd(c, "SLOWLOG GET 1");
+    CHECK(r && r->elements == 1 &&
+          array_is(r->element[0]->element[3], "HELLO", "2", "AUTH", "(redacted)", "(redacted)", NULL));
+    if (r) freeReplyObject(r);
+    CHECK_STATUS(cmd(c, "CONFIG SET requirepass %s timeout 0", ""), "OK");
+    r = cmd(c, "SLOWLOG GET 1");
+    CHECK(r && r->elements == 1 &&
+          array_is(r->element[0]->element[3], "CONFIG", "SET", "requirepass", "(redacted)",
+                   "timeout", "0", NULL));
+    if (r) freeReplyObject(r);
+    /* max len */
+    CHECK_STATUS(cmd(c, "CONFIG SET slowlog-max-len 3"), "OK");
+    for (int i = 0; i < 10; i++) CHECK_STATUS(cmd(c, "PING"), "PONG");
+    CHECK_INT(cmd(c, "SLOWLOG LEN"), 3);
+    CHECK_ARRAY_LEN(cmd(c, "SLOWLOG GET -1"), 3);
+    CHECK_ARRAY_LEN(cmd(c, "SLOWLOG GET 0"), 0);
+    CHECK_ERROR(cmd(c, "SLOWLOG GET -2"), "ERR count should be greater than or equal to -1");
+    CHECK_ERROR(cmd(c, "SLOWLOG GET x"), "ERR count should be greater than or equal to -1");
+    CHECK_ERROR(cmd(c, "SLOWLOG LEN x"), "ERR wrong number of arguments for 'slowlog|len' command");
+    CHECK_ERROR(cmd(c, "SLOWLOG foo"), "ERR unknown subcommand 'foo'. Try SLOWLOG HELP.");
+    CHECK_STATUS(cmd(c, "CONFIG SET slowlog-log-slower-than 10000 slowlog-max-len 128"), "OK");
+    CHECK_STATUS(cmd(c, "SLOWLOG RESET"), "OK");
+    CHECK_INT(cmd(c, "SLOWLOG LEN"), 0);
+    redisFree(c);
+}
+
+/* ------------------------------------------------ redis-cli, benchmark */
+
+static void test_tools(sb_server *s) {
+    char cmdl[512], out[8192];
+    snprintf(cmdl, sizeof(cmdl), "redis-cli -p %d ping 2>&1", s->port);
+    CHECK_EQ_INT(run_capture(cmdl, out, sizeof(out)), 0);
+    CHECK(!strcmp(out, "PONG\n"));
+    snprintf(cmdl, sizeof(cmdl), "redis-cli -p %d set clikey 'hello world' 2>&1", s->port);
+    CHECK_EQ_INT(run_capture(cmdl, out, sizeof(out)), 0);
+    CHECK(!strcmp(out, "OK\n"));
+    snprintf(cmdl, sizeof(cmdl), "redis-cli -p %d get clikey 2>&1", s->port);
+    CHECK_EQ_INT(run_capture(cmdl, out, sizeof(out)), 0);
+    CHECK(!strcmp(out, "hello world\n"));
+    snprintf(cmdl, sizeof(cmdl), "redis-cli -p %d get nokey 2>&1", s->port);
+    CHECK_EQ_INT(run_capture(cmdl, out, sizeof(out)), 0);
+    CHECK(!strcmp(out, "\n"));
+    snprintf(cmdl, sizeof(cmdl), "redis-cli -p %d nosuchcmd 2>&1", s->port);
+    run_capture(cmdl, out, sizeof(out));
+    CHECK(!strcmp(out, "ERR unknown command 'nosuchcmd', with args beginning with: \n\n"));
+    snprintf(cmdl, sizeof(cmdl), "redis-cli -3 -p %d hello 3 2>&1", s->port);
+    CHECK_EQ_INT(run_capture(cmdl, out, sizeof(out)), 0);
+    CHECK(strstr(out, "server redis\n") && strstr(out, "version 7.0.15\n") &&
+          strstr(out, "proto 3\n"));
+    snprintf(cmdl, sizeof(cmdl), "redis-cli -3 -p %d config get maxclients 2>&1", s->port);
+    CHECK_EQ_INT(run_capture(cmdl, out, sizeof(out)), 0);
+    CHECK(!strcmp(out, "maxclients 10000\n"));
+    snprintf(cmdl, sizeof(cmdl), "redis-cli -p %d info server 2>&1", s->port);
+    CHECK_EQ_INT(run_capture(cmdl, out, sizeof(out)), 0);
+    CHECK(strstr(out, "redis_version:7.0.15") != NULL);
+    /* --pipe: raw protocol from stdin */
+    snprintf(cmdl, sizeof(cmdl),
+             "printf 'SET p1 v1\\r\\nSET p2 v2\\r\\n*2\\r\\n$4\\r\\nINCR\\r\\n$2\\r\\np3\\r\\n"
+             "INCR p3\\r\\n' | redis-cli -p %d --pipe 2>&1", s->port);
+    CHECK_EQ_INT(run_capture(cmdl, out, sizeof(out)), 0);
+    CHECK(strstr(out, "errors: 0, replies: 4") != NULL);
+    snprintf(cmdl, sizeof(cmdl), "redis-cli -p %d mget p1 p2 p3 2>&1", s->port);
+    CHECK_EQ_INT(run_capture(cmdl, out, sizeof(out)), 0);
+    CHECK(!strcmp(out, "v1\nv2\n2\n"));
+    /* redis-benchmark (it starts with CONFIG GET save / appendonly) */
+    snprintf(cmdl, sizeof(cmdl),
+             "timeout 60 redis-benchmark -p %d -n 2000 -t set,get -q 2>&1", s->port);
+    int rc = run_capture(cmdl, out, sizeof(out));
+    CHECK_EQ_INT(rc, 0);
+    CHECK(strstr(out, "SET: ") && strstr(out, "GET: ") && !strstr(out, "rror"));
+    if (rc) fprintf(stderr, "redis-benchmark said: %s\n", out);
+}
+
+/* --------------------------------------------- SHUTDOWN and SIGTERM */
+
+static void test_shutdown(void) {
+    char dir[] = "/tmp/sbshut.XXXXXX", log[300], portstr[16];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(log, sizeof(log), "%s/log", dir);
+    int port = free_port();
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    const char *args[] = {"--port", portstr, "--dir", dir, "--appendonly", "no", NULL};
+
+    /* SHUTDOWN: no reply, the connection closes, the process exits 0 */
+    pid_t pid = spawn(args, log);
+    redisContext *c = connect_port(port, 10);
+    CHECK(c != NULL);
+    if (!c) return;
+    redisContext *other = connect_port(port, 2);
+    CHECK_ERROR(cmd(c, "SHUTDOWN foo"), "ERR syntax error");
+    CHECK_ERROR(cmd(c, "SHUTDOWN ABORT"), "ERR No shutdown in progress.");
+    redisReply *r = cmd(c, "SHUTDOWN NOSAVE");
+    CHECK(r == NULL);
+    if (r) freeReplyObject(r);
+    int st = wait_exit(pid, 10);
+    CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    CHECK(other && conn_closed(other));
+    CHECK(file_contains(log, "ready to exit, bye bye"));
+    redisFree(c);
+    if (other) redisFree(other);
+
+    /* SIGTERM: graceful, exit status 0, pending replies delivered */
+    port = free_port();
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    pid = spawn(args, log);
+    c = connect_port(port, 10);
+    CHECK(c != NULL);
+    if (!c) return;
+    CHECK_STATUS(cmd(c, "SET k v"), "OK");
+    kill(pid, SIGTERM);
+    st = wait_exit(pid, 10);
+    CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    CHECK(conn_closed(c));
+    CHECK(file_contains(log, "Received SIGTERM scheduling shutdown..."));
+    CHECK(file_contains(log, "ready to exit, bye bye"));
+    redisFree(c);
+
+    /* SIGINT too */
+    port = free_port();
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    pid = spawn(args, log);
+    c = connect_port(port, 10);
+    CHECK(c != NULL);
+    if (c) redisFree(c);
+    kill(pid, SIGINT);
+    st = wait_exit(pid, 10);
+    CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    CHECK(file_contains(log, "Received SIGINT scheduling shutdown..."));
+}
+
+/* ------------------------------------------------- the command line */
+
+static void test_cmdline(void) {
+    char out[8192];
+    CHECK_EQ_INT(run_capture(SB_SERVER_PATH " --version 2>&1", out, sizeof(out)), 0);
+    CHECK(!strncmp(out, "strongbox server v=0.1.0 redis-compat=7.0.15 bits=64 ", 53));
+    CHECK_EQ_INT(run_capture(SB_SERVER_PATH " -v 2>&1", out, sizeof(out)), 0);
+    CHECK(!strncmp(out, "strongbox server v=0.1.0 ", 25));
+    CHECK_EQ_INT(run_capture(SB_SERVER_PATH " --help 2>&1", out, sizeof(out)), 0);
+    CHECK(!strncmp(out, "Usage: ./strongbox-server [/path/to/strongbox.conf] [options] [-]\n", 66));
+    CHECK(strstr(out, "--port 7777") != NULL);
+    CHECK_EQ_INT(run_capture(SB_SERVER_PATH " -h 2>&1", out, sizeof(out)), 0);
+    CHECK(!strncmp(out, "Usage: ", 7));
+    /* bad command-line options */
+    CHECK_EQ_INT(run_capture(SB_SERVER_PATH " --maxclients x 2>&1", out, sizeof(out)), 1);
+    CHECK(strstr(out, "Reading the command line option '--maxclients'\n>>> 'x'\n"
+                      "argument couldn't be parsed into an integer") != NULL);
+    CHECK_EQ_INT(run_capture(SB_SERVER_PATH " --nosuchoption 1 2>&1", out, sizeof(out)), 1);
+    CHECK(strstr(out, "Bad directive or wrong number of arguments") != NULL);
+    CHECK_EQ_INT(run_capture(SB_SERVER_PATH " --port 2>&1", out, sizeof(out)), 1);
+    CHECK(strstr(out, "Option '--port' needs a value") != NULL);
+    CHECK_EQ_INT(run_capture(SB_SERVER_PATH " /nonexistent/strongbox.conf 2>&1", out, sizeof(out)), 1);
+    CHECK(strstr(out, "Fatal error, can't open config file '/nonexistent/strongbox.conf'") != NULL);
+}
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    if (!f) { perror(path); exit(2); }
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_config_file(void) {
+    char dir[] = "/tmp/sbconf.XXXXXX", conf[300], inc[300], log[300], data[300];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(conf, sizeof(conf), "%s/strongbox.conf", dir);
+    snprintf(inc, sizeof(inc), "%s/extra.conf", dir);
+    snprintf(log, sizeof(log), "%s/log", dir);
+    snprintf(data, sizeof(data), "%s/data", dir);
+    write_file(inc, "slowlog-max-len 64\n");
+    char text[2048];
+    snprintf(text, sizeof(text),
+             "# strongbox test configuration\n"
+             "   # an indented comment\n"
+             "\n"
+             "port 1\n"                    /* overridden by --port */
+             "maxclients 77\n"
+             "client-query-buffer-limit 2mb\n"
+             "maxmemory 100k\n"
+             "requirepass \"pass word\"\n"
+             "save 900 1\n"
+             "save 300 10\n"
+             "loglevel 'warning'\n"
+             "\ttimeout \"5\"\r\n"
+             "client-output-buffer-limit normal 1mb 512kb 10\n"
+             "appendonly no\n"
+             "MAXMEMORY 1gb\n"
+             "include %s\n"
+             "proto-max-bulk-len 1024kb   \n",
+             inc);
+    write_file(conf, text);
+    int port = free_port();
+    char portstr[16];
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    const char *args[] = {conf, "--port", portstr, "--dir", data, "--timeout", "6", NULL};
+    pid_t pid = spawn(args, log);
+    redisContext *c = connect_port(port, 10);
+    CHECK(c != NULL);
+    if (!c) {
+        kill(pid, SIGKILL);
+        return;
+    }
+    CHECK_ERROR(cmd(c, "PING"), "NOAUTH Authentication required.");
+    CHECK_STATUS(cmd(c, "AUTH %s", "pass word"), "OK");
+    CHECK_CONFIG(c, "port", portstr);
+    CHECK_CONFIG(c, "maxclients", "77");
+    CHECK_CONFIG(c, "client-query-buffer-limit", "2097152");
+    CHECK_CONFIG(c, "maxmemory", "1073741824");
+    CHECK_CONFIG(c, "requirepass", "pass word");
+    CHECK_CONFIG(c, "save", "900 1 300 10");
+    CHECK_CONFIG(c, "loglevel", "warning");
+    CHECK_CONFIG(c, "timeout", "6");
+    CHECK_CONFIG(c, "slowlog-max-len", "64");
+    CHECK_CONFIG(c, "proto-max-bulk-len", "1048576");
+    CHECK_CONFIG(c, "dir", data);
+    CHECK_CONFIG(c, "client-output-buffer-limit",
+                 "normal 1048576 524288 10 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+    const char *t = info_text(c, "server");
+    CHECK_INFO(t, "config_file", conf);
+    CHECK_INFO(t, "tcp_port", portstr);
+    t = info_text(c, "clients");
+    CHECK_INFO(t, "maxclients", "77");
+    redisReply *r = cmd(c, "SHUTDOWN");   /* no reply: the connection closes */
+    CHECK(r == NULL);
+    if (r) freeReplyObject(r);
+    int st = wait_exit(pid, 10);
+    CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    redisFree(c);
+
+    /* configuration from stdin ("-"): applied before the command-line
+     * options, whatever their order (as in Redis) */
+    port = free_port();
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    char cmdl[1024], out[4096];
+    snprintf(cmdl, sizeof(cmdl),
+             "printf 'maxclients 55\\nsave 10 1\\nsave \"\"\\nsave 20 2\\ntimeout 3\\n' | "
+             "%s --port %s --dir %s --save 30 3 - >%s 2>&1 &",
+             SB_SERVER_PATH, portstr, data, log);
+    CHECK_EQ_INT(run_capture(cmdl, out, sizeof(out)), 0);
+    c = connect_port(port, 10);
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_CONFIG(c, "maxclients", "55");
+        CHECK_CONFIG(c, "save", "20 2 30 3");
+        CHECK_CONFIG(c, "timeout", "3");
+        r = cmd(c, "SHUTDOWN");
+        CHECK(r == NULL);
+        if (r) freeReplyObject(r);
+        redisFree(c);
+    }
+    usleep(200000);
+
+    /* bad lines: the file and line are named, the exit status is 1 */
+    struct { const char *text, *line, *why; } bad[] = {
+        {"port 7777\n# comment\nmaxclients abc\n", "at line 3\n>>> 'maxclients abc'\n",
+         "argument couldn't be parsed into an integer"},
+        {"nosuchdirective yes\n", "at line 1\n>>> 'nosuchdirective yes'\n",
+         "Bad directive or wrong number of arguments"},
+        {"\n\nrequirepass \"unterminated\n", "at line 3\n>>> 'requirepass \"unterminated'\n",
+         "Unbalanced quotes in configuration line"},
+        {"maxmemory 12 mb\n", "at line 1\n>>> 'maxmemory 12 mb'\n", "wrong number of arguments"},
+        {"maxmemory 1.5gb\n", "at line 1\n", "argument must be a memory value"},
+        {"save 100\n", "at line 1\n", "Invalid save parameters"},
+        {"appendonly maybe\n", "at line 1\n", "argument must be 'yes' or 'no'"},
+        {"timeout -5\n", "at line 1\n", "argument must be between 0 and 2147483647 inclusive"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        write_file(conf, bad[i].text);
+        snprintf(cmdl, sizeof(cmdl), "%s %s --port %d 2>&1", SB_SERVER_PATH, conf, free_port());
+        int rc = run_capture(cmdl, out, sizeof(out));
+        char head[400];
+        snprintf(head, sizeof(head), "Reading the configuration file %s, %s", conf, bad[i].line);
+        if (rc != 1 || !strstr(out, "*** FATAL CONFIG FILE ERROR") || !strstr(out, head) ||
+            !strstr(out, bad[i].why)) {
+            fprintf(stderr, "bad config %zu: exit %d, output:\n%s\n", i, rc, out);
+            tu_failures++;
+        }
+    }
+}
+
+int main(void) {
+    sb_server *s = srv_start("--appendonly", "no", NULL);
+    test_connection(s);
+    test_auth_nopass(s);
+    test_client(s);
+    test_info(s);
+    test_config(s);
+    test_command(s);
+    test_misc(s);
+    test_slowlog(s);
+    test_tools(s);
+    CHECK(srv_alive(s));
+    srv_stop(s);
+    test_auth();
+    test_shutdown();
+    test_cmdline();
+    test_config_file();
+    TU_DONE();
+}
