@@ -22,7 +22,7 @@
 #error "SB_SERVER_PATH must name the strongbox-server binary"
 #endif
 
-#define MAX_SERVERS 16
+#define MAX_SERVERS 256
 static sb_server *servers[MAX_SERVERS];
 static int nservers;
 
@@ -37,6 +37,14 @@ static void kill_all(void) {
         }
     for (int i = 0; i < nservers; i++)
         if (servers[i]) check_log(servers[i]);
+    /* data directories go away unless asked to keep them for a post-mortem */
+    if (!getenv("SB_KEEP_TEST_DIRS"))
+        for (int i = 0; i < nservers; i++)
+            if (servers[i]) {
+                char cmdl[300];
+                snprintf(cmdl, sizeof(cmdl), "rm -rf '%s'", servers[i]->dir);
+                if (system(cmdl)) {}
+            }
 }
 
 static int free_port(void) {

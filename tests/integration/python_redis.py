@@ -7,6 +7,7 @@ Connects (redis-py sends CLIENT SETINFO on connect in newer versions),
 pipelines, sets/gets, expires, iterates with scan_iter, checks HELLO 3.
 """
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -103,6 +104,7 @@ def main():
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+        shutil.rmtree(datadir, ignore_errors=True)
 
 
 if __name__ == "__main__":
