@@ -189,7 +189,7 @@ static void client_line(eng_ctx *x, eng_client *c, resp_buf *b) {
         "cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
         (unsigned long long)c->id, c->addr, c->laddr, c->fd,
         c->name ? c->name : "", age < 0 ? 0 : age, idle < 0 ? 0 : idle, flags, c->db,
-        c->last_cmd[0] ? c->last_cmd : "NULL", c->proto,
+        c->last_cmd ? c->last_cmd : "NULL", c->proto,
         c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
     if (n > 0) resp_buf_append(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

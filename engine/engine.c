@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,10 @@ struct eng_engine {
     eng_outbatch *out;      /* replies of the current wake-up */
     eng_slowlog *slowlog;
     int64_t start_ms;
+    int64_t mono_now_us;    /* monotonic time at the end of the last command */
+    int64_t mono_base_us, real_base_ms; /* wall clock = base + mono delta */
+    _Atomic(eng_outbatch *) spare_out; /* recycled batches (any thread) */
+    _Atomic(eng_inbatch *) spare_in;
 };
 
 /* ------------------------------------------------------------ batches */
@@ -104,11 +109,48 @@ void eng_outbatch_free(eng_outbatch *b) {
     free(b);
 }
 
-static eng_outbatch *outbatch_new(void) {
+static eng_outbatch *outbatch_alloc(void) {
     eng_outbatch *b = calloc(1, sizeof(*b));
     if (!b) abort();
     resp_buf_init(&b->data);
     return b;
+}
+
+/* Batches travel in a circle (I/O -> engine -> I/O) at every round trip;
+ * one spare of each kind is handed back instead of freed, so the steady
+ * state allocates nothing. Buffers grown by a huge batch are not kept. */
+#define RECYCLE_MAX (1024 * 1024)
+
+static eng_outbatch *outbatch_new(eng_engine *e) {
+    eng_outbatch *b = atomic_exchange(&e->spare_out, NULL);
+    return b ? b : outbatch_alloc();
+}
+
+void eng_outbatch_recycle(eng_engine *e, eng_outbatch *b) {
+    if (b->data.cap > RECYCLE_MAX || b->spans_cap > RECYCLE_MAX / sizeof(eng_span)) {
+        eng_outbatch_free(b);
+        return;
+    }
+    b->data.len = 0;
+    b->nspans = 0;
+    b->next = NULL;
+    eng_outbatch_free(atomic_exchange(&e->spare_out, b));
+}
+
+eng_inbatch *eng_inbatch_get(eng_engine *e) {
+    eng_inbatch *b = atomic_exchange(&e->spare_in, NULL);
+    return b ? b : eng_inbatch_new();
+}
+
+static void inbatch_recycle(eng_engine *e, eng_inbatch *b) {
+    if (b->buf.cap > RECYCLE_MAX) {
+        eng_inbatch_free(b);
+        return;
+    }
+    b->buf.len = 0;
+    b->count = 0;
+    b->next = NULL;
+    eng_inbatch_free(atomic_exchange(&e->spare_in, b));
 }
 
 /* Append a span for the bytes [off, end of data) of client c, merging it
@@ -456,14 +498,17 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
     size_t off = e->out->data.len;
 
     if (c->flags & ENG_CLIENT_KILLED) return;
-    x.now_ms = now_ms();
+    /* one clock read per command: the end of one is the start of the next,
+     * and wall time is derived from the monotonic clock (synced per batch) */
+    int64_t t0 = e->mono_now_us;
+    x.now_ms = e->real_base_ms + (t0 - e->mono_base_us) / 1000;
     const eng_cmd *cmd = resolve(&x);
     c->last_ms = x.now_ms;
     if (cmd) {
-        snprintf(c->last_cmd, sizeof(c->last_cmd), "%s", cmd->name);
-        int64_t t0 = mono_us();
+        c->last_cmd = cmd->name;
         cmd->fn(&x);
-        int64_t dur = mono_us() - t0;
+        e->mono_now_us = mono_us();
+        int64_t dur = e->mono_now_us - t0;
         e->stats.commands++;
         if (e->o.limits && e->o.limits->slowlog_slower_than >= 0 &&
             dur >= e->o.limits->slowlog_slower_than &&
@@ -476,8 +521,14 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
     out_span(e->out, c, off, 1, x.out_flags);
 }
 
+static void sync_clock(eng_engine *e) {
+    e->mono_base_us = e->mono_now_us = mono_us();
+    e->real_base_ms = now_ms();
+}
+
 static void process_batch(eng_engine *e, eng_inbatch *b) {
     char *p = b->buf.data, *end = b->buf.data + b->buf.len;
+    sync_clock(e);
     while (p < end) {
         msg_hdr h;
         memcpy(&h, p, sizeof(h));
@@ -519,7 +570,7 @@ static void flush_out(eng_engine *e) {
     if (e->out->nspans == 0) return;
     e->out->need_seq = e->seq;
     eng_outbatch *b = e->out;
-    e->out = outbatch_new();
+    e->out = outbatch_new(e);
     e->o.release(e->o.release_ud, b);
 }
 
@@ -561,7 +612,7 @@ static void engine_main(void *arg) {
             eng_inbatch *next = list->next;
             process_batch(e, list);
             e->stats.batches++;
-            eng_inbatch_free(list);
+            inbatch_recycle(e, list);
             list = next;
         }
         flush_out(e);
@@ -589,7 +640,7 @@ eng_engine *eng_create(const eng_options *opts) {
     if (e->o.databases < 1) e->o.databases = 16;
     e->ks = eng_ks_create(e->o.databases);
     e->slowlog = eng_slowlog_create();
-    e->out = outbatch_new();
+    e->out = outbatch_alloc();
     e->start_ms = now_ms();
     e->argv_cap = 64;
     e->argv = malloc(e->argv_cap * sizeof(eng_arg));
@@ -628,6 +679,8 @@ void eng_destroy(eng_engine *e) {
     eng_ks_destroy(e->ks);
     eng_slowlog_destroy(e->slowlog);
     eng_outbatch_free(e->out);
+    eng_outbatch_free(atomic_exchange(&e->spare_out, NULL));
+    eng_inbatch_free(atomic_exchange(&e->spare_in, NULL));
     free(e->argv);
     free(e);
 }

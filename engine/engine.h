@@ -58,7 +58,7 @@ typedef struct eng_client {
     int authenticated;
     char *name, *lib_name, *lib_ver;
     int64_t last_ms;             /* last command time */
-    char last_cmd[32];
+    const char *last_cmd;        /* name from the command table, or NULL */
     struct eng_client *prev, *next; /* engine registry */
 } eng_client;
 
@@ -105,6 +105,10 @@ typedef struct eng_outbatch {
 } eng_outbatch;
 
 void eng_outbatch_free(eng_outbatch *b);
+/* Instead of freeing: hand a delivered batch (or get an empty one) back
+ * for reuse, so a round trip allocates nothing. Any thread. */
+void eng_outbatch_recycle(eng_engine *e, eng_outbatch *b);
+eng_inbatch *eng_inbatch_get(eng_engine *e);
 
 /* ------------------------------------------------------------ commands */
 

@@ -17,6 +17,7 @@
 #include "log.h"
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,8 @@ struct sb_net {
     eng_engine *eng;
     uv_tcp_t listener;
     uv_check_t check;
+    uv_prepare_t prepare;
+    _Atomic int io_waiting; /* between prepare and check: may block in poll */
     uv_async_t out_async;
     uv_timer_t timer;
     uv_mutex_t out_mu;
@@ -97,10 +100,28 @@ int sb_net_port(const sb_net *n) { return n->port; }
 static void flush_batch(sb_net *n) {
     if (n->batch->count == 0 || !n->eng) return;
     eng_submit(n->eng, n->batch);
-    n->batch = eng_inbatch_new();
+    n->batch = eng_inbatch_get(n->eng);
 }
 
-static void on_check(uv_check_t *h) { flush_batch(h->data); }
+static void drain_out(sb_net *n);
+
+/* After the poll: hand this iteration's commands to the engine. While the
+ * loop is busy (between check and prepare) the engine need not wake it:
+ * replies it queues are picked up by the prepare callback below. */
+static void on_check(uv_check_t *h) {
+    sb_net *n = h->data;
+    atomic_store(&n->io_waiting, 0);
+    flush_batch(n);
+}
+
+/* Before the poll: from now on the engine must wake us; then take what it
+ * queued meanwhile (delivering may parse throttled input, so flush). */
+static void on_prepare(uv_prepare_t *h) {
+    sb_net *n = h->data;
+    atomic_store(&n->io_waiting, 1);
+    drain_out(n);
+    flush_batch(n);
+}
 
 /* ------------------------------------------------------- conn lifetime */
 
@@ -253,7 +274,7 @@ static void gather(sb_conn *c, char *p, size_t len) {
 
 static void conn_resume(sb_conn *c);
 
-static void deliver(eng_outbatch *b) {
+static void deliver(sb_net *n, eng_outbatch *b) {
     sb_conn *touched = NULL;
     for (size_t i = 0; i < b->nspans; i++) {
         eng_span *s = &b->spans[i];
@@ -285,7 +306,7 @@ static void deliver(eng_outbatch *b) {
         c->touched = 0;
         conn_flush(c);
     }
-    eng_outbatch_free(b);
+    eng_outbatch_recycle(n->eng, b);
 }
 
 static void drain_out(sb_net *n) {
@@ -295,7 +316,7 @@ static void drain_out(sb_net *n) {
     uv_mutex_unlock(&n->out_mu);
     while (b) {
         eng_outbatch *next = b->next;
-        deliver(b);
+        deliver(n, b);
         b = next;
     }
 }
@@ -310,7 +331,7 @@ void sb_net_release(void *ud, eng_outbatch *b) {
     else n->out_head = b;
     n->out_tail = b;
     uv_mutex_unlock(&n->out_mu);
-    uv_async_send(&n->out_async);
+    if (atomic_load(&n->io_waiting)) uv_async_send(&n->out_async);
 }
 
 /* -------------------------------------------------------------- input */
@@ -565,6 +586,9 @@ sb_net *sb_net_create(uv_loop_t *loop, sb_config *cfg, char *err, size_t errlen)
     uv_check_init(loop, &n->check);
     n->check.data = n;
     uv_check_start(&n->check, on_check);
+    uv_prepare_init(loop, &n->prepare);
+    n->prepare.data = n;
+    uv_prepare_start(&n->prepare, on_prepare);
     uv_async_init(loop, &n->out_async, on_out);
     n->out_async.data = n;
     uv_timer_init(loop, &n->timer);
@@ -589,6 +613,7 @@ void sb_net_shutdown(sb_net *n) {
     if (!uv_is_closing((uv_handle_t *)&n->listener))
         uv_close((uv_handle_t *)&n->listener, NULL);
     uv_close((uv_handle_t *)&n->check, NULL);
+    uv_close((uv_handle_t *)&n->prepare, NULL);
     uv_close((uv_handle_t *)&n->out_async, NULL);
     uv_close((uv_handle_t *)&n->timer, NULL);
 }

@@ -83,6 +83,8 @@ def main():
     ap.add_argument("--requests", type=int, default=200000)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--quick", action="store_true", help="1 round, fewer requests")
+    ap.add_argument("--tests", default="set,get,incr,mset", help="comma-separated workloads")
+    ap.add_argument("--pipelines", default="1,16", help="comma-separated -P values")
     a = ap.parse_args()
     if a.quick:
         a.rounds, a.requests = 1, 100000
@@ -96,7 +98,7 @@ def main():
                 "--save", ""], sp)
     rd = start(["redis-server", "--port", str(rp), "--dir", tmp, "--save", "",
                 "--appendonly", "no", "--daemonize", "no"], rp)
-    workloads = [(t, p) for p in (1, 16) for t in ("set", "get", "incr", "mset")]
+    workloads = [(t, int(p)) for p in a.pipelines.split(",") for t in a.tests.split(",")]
     rows = []
     try:
         for test, pipeline in workloads:
