@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,11 @@ int main(int argc, char **argv) {
     }
     sb_log_set_level((int)cfg.loglevel);
     signal(SIGPIPE, SIG_IGN);
+    /* glibc returns freed memory of the engine thread's arena with
+     * mprotect/madvise at every dip below the trim threshold, which under a
+     * write load is thousands of syscalls a second; keep up to 64 MB. */
+    mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+    mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
 
     sb_log(LOG_NOTICE, "oO0OoO0OoO0Oo strongbox is starting oO0OoO0OoO0Oo");
     sb_log(LOG_NOTICE, "strongbox version=%s, redis-compat=%s, pid=%d, just started",
