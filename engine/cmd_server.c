@@ -5,6 +5,7 @@
 #include "eng_commands.h"
 #include "keyspace.h"
 #include "slowlog.h"
+#include "persist.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -37,6 +38,8 @@ void cmd_debug(eng_ctx *x) {
             while (nanosleep(&ts, &ts) != 0) {}
         }
         eng_reply_ok(x);
+    } else if (eng_arg_is(sub, "wal-fault") && x->argc >= 3 && x->argc <= 5) {
+        persist_debug_fault(x);
     } else if (eng_arg_is(sub, "set-active-expire") && x->argc == 3) {
         /* Redis parses this with atoi: anything non-numeric is 0 */
         long long v = atoll(x->argv[2].p);
@@ -62,6 +65,8 @@ void cmd_debug(eng_ctx *x) {
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
             "    default.",
             "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+            "WAL-FAULT <write|fsync|off> [EIO|ENOSPC|EDQUOT] [<after-n>]",
+            "    Make the WAL's next write or fsync (after n good ones) fail (tests).",
             "HELP", "    Prints this help."};
         size_t n = sizeof(help) / sizeof(help[0]);
         resp_add_array_len(x->out, (long long)n);

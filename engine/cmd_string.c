@@ -415,7 +415,7 @@ static long long proto_max_bulk(eng_ctx *x) {
 
 /* Redis's checkStringLength plus our max-value-length. */
 static int check_len(eng_ctx *x, size_t total) {
-    if ((long long)total > proto_max_bulk(x) || total >= UINT32_MAX) {
+    if (total >= UINT32_MAX || (!x->replaying && (long long)total > proto_max_bulk(x))) {
         eng_reply_error(x, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
         return -1;
     }

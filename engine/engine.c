@@ -56,6 +56,11 @@ struct eng_engine {
     int64_t mono_base_us, real_base_ms; /* wall clock = base + mono delta */
     _Atomic(eng_outbatch *) spare_out; /* recycled batches (any thread) */
     _Atomic(eng_inbatch *) spare_in;
+    resp_buf unit;          /* changes of the running command (encoded) */
+    uint32_t unit_n;        /* how many */
+    eng_client replay_client; /* the pseudo-client replay runs as */
+    eng_loading_info loading;
+    uint64_t need_fsync;    /* WAITAOF in this wake-up: fsync up to here */
 };
 
 /* ------------------------------------------------------------ batches */
@@ -156,7 +161,7 @@ static void inbatch_recycle(eng_engine *e, eng_inbatch *b) {
 /* Append a span for the bytes [off, end of data) of client c, merging it
  * into the previous span when that is the same client with no flags. */
 static void out_span(eng_outbatch *b, eng_client *c, size_t off,
-                     uint32_t ncmds, uint32_t flags) {
+                     uint32_t ncmds, uint32_t flags, uint64_t lsn) {
     size_t len = b->data.len - off;
     if (b->nspans) {
         eng_span *l = &b->spans[b->nspans - 1];
@@ -164,6 +169,7 @@ static void out_span(eng_outbatch *b, eng_client *c, size_t off,
             l->len += len;
             l->ncmds += ncmds;
             l->flags = flags;
+            if (lsn > l->lsn) l->lsn = lsn;
             return;
         }
     }
@@ -172,7 +178,7 @@ static void out_span(eng_outbatch *b, eng_client *c, size_t off,
         b->spans = realloc(b->spans, b->spans_cap * sizeof(eng_span));
         if (!b->spans) abort();
     }
-    b->spans[b->nspans++] = (eng_span){c, off, len, ncmds, flags};
+    b->spans[b->nspans++] = (eng_span){c, off, len, ncmds, flags, lsn};
 }
 
 /* ------------------------------------------------------------ replies */
@@ -271,11 +277,55 @@ int eng_arg_double(eng_ctx *x, const eng_arg *a, double *v) {
 
 /* ------------------------------------------------------ change records */
 
+static void put_u32(resp_buf *b, uint32_t v) {
+    unsigned char p[4] = {(unsigned char)v, (unsigned char)(v >> 8),
+                          (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+    resp_buf_append(b, p, 4);
+}
+static uint32_t get_u32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+#define UNIT_HEADER 12 /* i64 time_ms + u32 nchanges, filled at commit */
+
+/* The single change-record path: append one change to the unit of the
+ * running command. Nothing is logged during replay. */
 void eng_emit(eng_ctx *x, int db, int argc, const eng_arg *argv) {
     eng_engine *e = x->eng;
-    e->seq++;
+    if (x->replaying) return;
     e->dirty++;
-    if (e->hook) e->hook(e->hook_ud, e->seq, db, argc, argv);
+    e->unit_n++;
+    if (!e->hook) return; /* nothing consumes records: don't encode */
+    if (e->unit.len == 0) {
+        static const char zero[UNIT_HEADER];
+        resp_buf_append(&e->unit, zero, UNIT_HEADER);
+    }
+    size_t need = 8;
+    for (int i = 0; i < argc; i++) need += 4 + argv[i].n;
+    resp_buf_reserve(&e->unit, need);
+    put_u32(&e->unit, (uint32_t)db);
+    put_u32(&e->unit, (uint32_t)argc);
+    for (int i = 0; i < argc; i++) {
+        put_u32(&e->unit, (uint32_t)argv[i].n);
+        resp_buf_append(&e->unit, argv[i].p, argv[i].n);
+    }
+}
+
+/* End of a command (or cron step): if it changed anything, give the unit
+ * its LSN and hand it to the log. */
+static void unit_commit(eng_engine *e, int64_t now_ms) {
+    if (e->unit_n == 0) return;
+    e->seq++;
+    if (e->hook) {
+        unsigned char *h = (unsigned char *)e->unit.data;
+        uint64_t t = (uint64_t)now_ms;
+        for (int i = 0; i < 8; i++) h[i] = (unsigned char)(t >> (8 * i));
+        for (int i = 0; i < 4; i++) h[8 + i] = (unsigned char)(e->unit_n >> (8 * i));
+        e->hook(e->hook_ud, e->seq, e->unit.data, e->unit.len);
+        e->unit.len = 0;
+        if (e->unit.cap > 1024 * 1024) resp_buf_free(&e->unit);
+    }
+    e->unit_n = 0;
 }
 
 /* fmt letters: s = C string, a = eng_arg*, l = long long, d = int */
@@ -310,6 +360,98 @@ void eng_emitv(eng_ctx *x, int db, const char *fmt, ...) {
 void eng_set_change_hook(eng_engine *e, eng_change_hook *fn, void *ud) {
     e->hook = fn;
     e->hook_ud = ud;
+}
+
+void eng_set_release(eng_engine *e, void (*release)(void *, eng_outbatch *), void *ud) {
+    e->o.release = release;
+    e->o.release_ud = ud;
+}
+
+void eng_set_lsn(eng_engine *e, uint64_t lsn) { e->seq = lsn; }
+
+/* ------------------------------------------------------------- replay */
+
+int eng_replay_unit(eng_engine *e, uint64_t lsn, const void *payload, size_t len,
+                    char *err, size_t errlen) {
+    const unsigned char *p = payload, *end = p + len;
+    if (len < UNIT_HEADER) goto bad;
+    int64_t t = 0;
+    for (int i = 7; i >= 0; i--) t = (t << 8) | p[i];
+    uint32_t n = get_u32(p + 8);
+    p += UNIT_HEADER;
+    resp_buf scratch, out;
+    resp_buf_init(&scratch);
+    resp_buf_init(&out);
+    for (uint32_t k = 0; k < n; k++) {
+        if (end - p < 8) goto bad_free;
+        uint32_t db = get_u32(p), argc = get_u32(p + 4);
+        p += 8;
+        if (db >= (uint32_t)e->o.databases || argc == 0 || argc > (1u << 30)) goto bad_free;
+        /* copy the arguments, NUL-terminated, as handlers expect */
+        scratch.len = 0;
+        const unsigned char *q = p;
+        for (uint32_t i = 0; i < argc; i++) {
+            if (end - q < 4) goto bad_free;
+            uint32_t l = get_u32(q);
+            if ((size_t)(end - q - 4) < l) goto bad_free;
+            q += 4 + l;
+        }
+        resp_buf_reserve(&scratch, (size_t)(q - p) + argc);
+        if (argc > e->argv_cap) {
+            e->argv_cap = argc + 16;
+            e->argv = realloc(e->argv, e->argv_cap * sizeof(eng_arg));
+            if (!e->argv) abort();
+        }
+        for (uint32_t i = 0; i < argc; i++) {
+            uint32_t l = get_u32(p);
+            char *d = scratch.data + scratch.len;
+            memcpy(d, p + 4, l);
+            d[l] = '\0';
+            scratch.len += l + 1;
+            e->argv[i] = (eng_arg){d, l};
+            p += 4 + l;
+        }
+        const eng_cmd *cmd = e->o.lookup(e->argv[0].p, e->argv[0].n);
+        if (!cmd || !cmd->fn || !(cmd->flags & CMD_WRITE)) {
+            snprintf(err, errlen, "LSN %llu: unknown change '%.*s'", (unsigned long long)lsn,
+                     (int)(e->argv[0].n > 64 ? 64 : e->argv[0].n), e->argv[0].p);
+            resp_buf_free(&scratch);
+            resp_buf_free(&out);
+            return -1;
+        }
+        e->replay_client.db = (int)db;
+        eng_ctx x = {0};
+        x.eng = e;
+        x.c = &e->replay_client;
+        x.argc = (int)argc;
+        x.argv = e->argv;
+        x.out = &out;
+        x.proto = RESP2;
+        x.cmd = cmd;
+        x.now_ms = t;
+        x.replaying = 1;
+        out.len = 0;
+        cmd->fn(&x);
+        if (out.len && out.data[0] == '-') {
+            snprintf(err, errlen, "LSN %llu: replaying '%.*s' failed: %.*s", (unsigned long long)lsn,
+                     (int)(e->argv[0].n > 64 ? 64 : e->argv[0].n), e->argv[0].p,
+                     (int)(out.len > 200 ? 200 : out.len - 2), out.data + 1);
+            resp_buf_free(&scratch);
+            resp_buf_free(&out);
+            return -1;
+        }
+    }
+    resp_buf_free(&scratch);
+    resp_buf_free(&out);
+    if (p != end) goto bad;
+    e->seq = lsn;
+    return 0;
+bad_free:
+    resp_buf_free(&scratch);
+    resp_buf_free(&out);
+bad:
+    snprintf(err, errlen, "LSN %llu: malformed change unit (%zu bytes)", (unsigned long long)lsn, len);
+    return -1;
 }
 
 int eng_databases(const eng_engine *e) { return e->o.databases; }
@@ -365,7 +507,7 @@ void eng_kill_client(eng_ctx *x, eng_client *c) {
         x->out_flags |= ENG_OUT_CLOSE;
     } else {
         /* an empty span that tells the I/O thread to close it */
-        out_span(x->eng->out, c, x->eng->out->data.len, 0, ENG_OUT_CLOSE);
+        out_span(x->eng->out, c, x->eng->out->data.len, 0, ENG_OUT_CLOSE, 0);
     }
 }
 
@@ -444,10 +586,21 @@ static const eng_cmd *resolve(eng_ctx *x) {
                         cmd->name);
         return NULL;
     }
+    if (e->loading.loading && !(cmd->flags & CMD_LOADING)) {
+        eng_reply_error(x, "LOADING Strongbox is loading the dataset in memory");
+        return NULL;
+    }
     if (!x->c->authenticated && !(cmd->flags & CMD_NOAUTH)) {
         const char *pw = e->o.requirepass ? e->o.requirepass(e->o.requirepass_ud) : NULL;
         if (pw && *pw) {
             resp_add_error(x->out, "NOAUTH Authentication required.", 31);
+            return NULL;
+        }
+    }
+    if ((cmd->flags & CMD_WRITE) && e->o.write_refused) {
+        const char *why = e->o.write_refused(e->o.write_refused_ud);
+        if (why) {
+            eng_reply_error(x, "MISCONF %s", why);
             return NULL;
         }
     }
@@ -478,6 +631,7 @@ static const eng_cmd *resolve(eng_ctx *x) {
 }
 
 int eng_check_value_len(eng_ctx *x, size_t n) {
+    if (x->replaying) return 0; /* it was within the limits when it ran */
     long long max = x->eng->o.limits ? x->eng->o.limits->max_value_length : 0;
     if (max > 0 && (long long)n > max) {
         eng_reply_error(x, "ERR value is too long: %zu bytes exceeds max-value-length (%lld)",
@@ -496,6 +650,7 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
     x.out = &e->out->data;
     x.proto = c->proto;
     size_t off = e->out->data.len;
+    uint64_t wrote = 0;
 
     if (c->flags & ENG_CLIENT_KILLED) return;
     /* one clock read per command: the end of one is the start of the next,
@@ -506,7 +661,10 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
     c->last_ms = x.now_ms;
     if (cmd) {
         c->last_cmd = cmd->name;
+        uint64_t seq0 = e->seq;
         cmd->fn(&x);
+        unit_commit(e, x.now_ms);
+        if (e->seq != seq0) c->last_lsn = wrote = e->seq;
         e->mono_now_us = mono_us();
         int64_t dur = e->mono_now_us - t0;
         e->stats.commands++;
@@ -518,7 +676,7 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
     }
     if (e->out->data.len > off && e->out->data.data[off] == '-')
         e->stats.error_replies++;
-    out_span(e->out, c, off, 1, x.out_flags);
+    out_span(e->out, c, off, 1, x.out_flags, wrote > x.span_lsn ? wrote : x.span_lsn);
 }
 
 static void sync_clock(eng_engine *e) {
@@ -554,12 +712,12 @@ static void process_batch(eng_engine *e, eng_inbatch *b) {
             size_t off = e->out->data.len;
             resp_add_error(&e->out->data, e->argv[0].p, e->argv[0].n);
             h.c->flags |= ENG_CLIENT_KILLED;
-            out_span(e->out, h.c, off, 0, ENG_OUT_CLOSE);
+            out_span(e->out, h.c, off, 0, ENG_OUT_CLOSE, 0);
             break;
         }
         case ENG_MSG_CLOSE:
             client_unregister(e, h.c);
-            out_span(e->out, h.c, e->out->data.len, 0, ENG_OUT_RELEASE);
+            out_span(e->out, h.c, e->out->data.len, 0, ENG_OUT_RELEASE, 0);
             break;
         }
         p += h.total;
@@ -567,8 +725,14 @@ static void process_batch(eng_engine *e, eng_inbatch *b) {
 }
 
 static void flush_out(eng_engine *e) {
-    if (e->out->nspans == 0) return;
+    if (e->out->nspans == 0) {
+        /* nothing to answer, but staged records must still reach the log */
+        if (e->hook) e->o.release(e->o.release_ud, NULL);
+        return;
+    }
     e->out->need_seq = e->seq;
+    e->out->need_fsync_seq = e->need_fsync;
+    e->need_fsync = 0;
     eng_outbatch *b = e->out;
     e->out = outbatch_new(e);
     e->o.release(e->o.release_ud, b);
@@ -581,6 +745,7 @@ static void run_cron(eng_engine *e) {
     x.now_ms = now_ms();
     if (!e->o.limits || e->o.limits->active_expire)
         eng_active_expire(&x, 1000);
+    unit_commit(e, x.now_ms);
     for (int i = 0; i < e->o.databases; i++)
         kv_rehash_step(eng_ks_db(e->ks, i), 100);
     flush_out(e);
@@ -591,8 +756,44 @@ static void run_cron(eng_engine *e) {
 /* The engine thread: wait for batches (or the next cron tick), run them,
  * hand back the replies. A condition variable rather than an event loop:
  * the engine has no sockets, and a futex wake is the cheapest hand-over. */
+/* Take and run whatever the I/O thread queued; used by the main loop and,
+ * during recovery, by eng_loading_poll (commands then get -LOADING). */
+static int drain_inbox(eng_engine *e) {
+    uv_mutex_lock(&e->mu);
+    eng_inbatch *list = e->in_head;
+    e->in_head = e->in_tail = NULL;
+    uv_mutex_unlock(&e->mu);
+    int any = list != NULL;
+    while (list) {
+        eng_inbatch *next = list->next;
+        process_batch(e, list);
+        e->stats.batches++;
+        inbatch_recycle(e, list);
+        list = next;
+    }
+    flush_out(e);
+    return any;
+}
+
+void eng_loading_poll(eng_engine *e) { drain_inbox(e); }
+
+void eng_require_fsync(eng_ctx *x, uint64_t lsn) {
+    if (lsn > x->eng->need_fsync) x->eng->need_fsync = lsn;
+}
+
+void eng_set_loading(eng_engine *e, int on) {
+    e->loading.loading = on;
+    if (on) {
+        e->loading.start_ms = now_ms();
+        e->loading.done_bytes = e->loading.records = 0;
+    }
+}
+
+eng_loading_info *eng_loading(eng_engine *e) { return &e->loading; }
+
 static void engine_main(void *arg) {
     eng_engine *e = arg;
+    if (e->o.startup) e->o.startup(e->o.startup_ud, e);
     int64_t next_cron = mono_us() + CRON_US;
     for (;;) {
         uv_mutex_lock(&e->mu);
@@ -603,19 +804,10 @@ static void engine_main(void *arg) {
             uv_cond_timedwait(&e->cond, &e->mu, (uint64_t)wait * 1000);
             e->sleeping = 0;
         }
-        eng_inbatch *list = e->in_head;
-        e->in_head = e->in_tail = NULL;
         int stopping = e->stopping;
         uv_mutex_unlock(&e->mu);
 
-        while (list) {
-            eng_inbatch *next = list->next;
-            process_batch(e, list);
-            e->stats.batches++;
-            inbatch_recycle(e, list);
-            list = next;
-        }
-        flush_out(e);
+        drain_inbox(e);
         if (mono_us() >= next_cron) {
             run_cron(e);
             next_cron = mono_us() + CRON_US;
@@ -642,6 +834,10 @@ eng_engine *eng_create(const eng_options *opts) {
     e->slowlog = eng_slowlog_create();
     e->out = outbatch_alloc();
     e->start_ms = now_ms();
+    e->replay_client.authenticated = 1;
+    e->replay_client.proto = RESP2;
+    snprintf(e->replay_client.addr, sizeof(e->replay_client.addr), "replay");
+    resp_buf_init(&e->unit);
     e->argv_cap = 64;
     e->argv = malloc(e->argv_cap * sizeof(eng_arg));
     if (!e->ks || !e->slowlog || !e->argv) abort();
@@ -679,6 +875,7 @@ void eng_destroy(eng_engine *e) {
     eng_ks_destroy(e->ks);
     eng_slowlog_destroy(e->slowlog);
     eng_outbatch_free(e->out);
+    resp_buf_free(&e->unit);
     eng_outbatch_free(atomic_exchange(&e->spare_out, NULL));
     eng_inbatch_free(atomic_exchange(&e->spare_in, NULL));
     free(e->argv);

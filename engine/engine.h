@@ -56,6 +56,7 @@ typedef struct eng_client {
     int proto;                   /* RESP2 or RESP3 */
     unsigned flags;
     int authenticated;
+    uint64_t last_lsn;           /* LSN of this client's last write */
     char *name, *lib_name, *lib_ver;
     int64_t last_ms;             /* last command time */
     const char *last_cmd;        /* name from the command table, or NULL */
@@ -93,6 +94,7 @@ typedef struct eng_span {
     size_t off, len;   /* bytes in the batch's data */
     uint32_t ncmds;    /* commands answered by these bytes */
     uint32_t flags;
+    uint64_t lsn;      /* highest LSN written by these commands, 0 = none */
 } eng_span;
 
 /* Replies produced by one engine wake-up. */
@@ -102,6 +104,7 @@ typedef struct eng_outbatch {
     eng_span *spans;
     size_t nspans, spans_cap;
     uint64_t need_seq; /* change sequence that must be durable first */
+    uint64_t need_fsync_seq; /* fsynced first even in everysec/no (WAITAOF) */
 } eng_outbatch;
 
 void eng_outbatch_free(eng_outbatch *b);
@@ -127,6 +130,8 @@ typedef struct eng_ctx {
     const struct eng_cmd *cmd;
     int64_t now_ms;   /* command time: fixed for the whole command */
     uint32_t out_flags; /* ENG_OUT_* to put on this reply's span */
+    int replaying;      /* re-executing a logged change: no limits, no log */
+    uint64_t span_lsn;  /* the reply depends on this LSN (WAITAOF) */
 } eng_ctx;
 
 typedef void eng_cmd_fn(eng_ctx *x);
@@ -185,6 +190,13 @@ typedef struct eng_options {
     void *release_ud;
     /* limits, read at each command; CONFIG SET changes them at run time */
     const eng_limits *limits;
+    /* run first on the engine thread (recovery); may call
+     * eng_set_release / eng_set_change_hook / eng_loading_poll */
+    void (*startup)(void *ud, eng_engine *e);
+    void *startup_ud;
+    /* non-NULL: why writes are refused now (e.g. the WAL failed) */
+    const char *(*write_refused)(void *ud);
+    void *write_refused_ud;
     /* requirepass: returns the password or NULL/"" (engine thread) */
     const char *(*requirepass)(void *ud);
     void *requirepass_ud;
@@ -205,9 +217,33 @@ void eng_emit(eng_ctx *x, int db, int argc, const eng_arg *argv);
 /* Convenience: eng_emit with C strings / eng_arg mixes. */
 void eng_emitv(eng_ctx *x, int db, const char *fmt, ...);
 
-typedef void eng_change_hook(void *ud, uint64_t seq, int db, int argc,
-                             const eng_arg *argv);
+/* The changes of one command (or one cron step) form a unit, the atomic
+ * thing the WAL logs. Payload (little endian, see WAL_FORMAT.md):
+ *   i64 time_ms | u32 nchanges | nchanges x (u32 db | u32 argc |
+ *   argc x (u32 len | bytes)).
+ * The hook returns -1 if the unit could not be logged. */
+typedef int eng_change_hook(void *ud, uint64_t lsn, const void *payload, size_t len);
 void eng_set_change_hook(eng_engine *e, eng_change_hook *fn, void *ud);
+/* Engine thread: replace the release function (the WAL interposes). */
+void eng_set_release(eng_engine *e, void (*release)(void *, eng_outbatch *), void *ud);
+/* Continue LSNs after recovery. */
+void eng_set_lsn(eng_engine *e, uint64_t lsn);
+
+/* Re-execute one logged unit (recovery, engine thread). Returns 0, or -1
+ * with a message when the unit does not apply (divergence). */
+int eng_replay_unit(eng_engine *e, uint64_t lsn, const void *payload, size_t len,
+                    char *err, size_t errlen);
+
+/* Loading state (recovery): while on, commands without CMD_LOADING get
+ * -LOADING. eng_loading_poll answers what arrived meanwhile. */
+void eng_set_loading(eng_engine *e, int on);
+void eng_loading_poll(eng_engine *e);
+typedef struct eng_loading_info {
+    int loading;
+    int64_t start_ms;
+    uint64_t total_bytes, done_bytes, records;
+} eng_loading_info;
+eng_loading_info *eng_loading(eng_engine *e);
 
 /* ---- engine-thread services for command handlers ---- */
 
@@ -235,6 +271,10 @@ int eng_parse_double(const char *s, size_t n, double *out);
 /* max-value-length check: replies with the error and returns -1. */
 int eng_check_value_len(eng_ctx *x, size_t n);
 const eng_limits *eng_get_limits(const eng_engine *e);
+
+/* WAITAOF: the replies of this wake-up go out only after everything up to
+ * lsn is fsynced, whatever appendfsync says. */
+void eng_require_fsync(eng_ctx *x, uint64_t lsn);
 
 /* Client registry (engine thread). */
 eng_client *eng_clients(eng_engine *e);  /* list head, via ->next */

@@ -65,7 +65,10 @@ static const cfg_row rows[] = {
     {"save", NULL, K_STR, 0, OFF(save), 0, 0, NULL, "3600 1 300 100 60 10000"},
     {"dbfilename", NULL, K_STR, F_IMMUTABLE, OFF(dbfilename), 0, 0, NULL, "dump.rdb"},
     {"appenddirname", NULL, K_STR, F_IMMUTABLE, OFF(appenddirname), 0, 0, NULL, "appendonlydir"},
-    {"appendonly", NULL, K_BOOL, 0, OFF(appendonly), 0, 0, NULL, "yes"},
+    /* appendonly changes need a checkpoint of the live data to start a
+     * log from: set at start-up only, until checkpoints exist */
+    {"appendonly", NULL, K_BOOL, F_IMMUTABLE, OFF(appendonly), 0, 0, NULL, "yes"},
+    {"wal-segment-size", NULL, K_SIZE, 0, OFF(wal_segment_size), 4096, LLONG_MAX, NULL, "64mb"},
     {"appendfsync", NULL, K_ENUM, 0, OFF(appendfsync), 0, 0, fsyncs, "always"},
     {"hz", NULL, K_INT, 0, OFF(hz), 0, INT_MAX, NULL, "10"},
     {"maxmemory", NULL, K_SIZE, 0, OFF(maxmemory), 0, LLONG_MAX, NULL, "0"},

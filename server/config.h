@@ -40,6 +40,7 @@ typedef struct sb_config {
     _Atomic long long obuf_replica[3], obuf_pubsub[3];         /* stored only */
     _Atomic long long appendonly;       /* yes/no */
     _Atomic long long appendfsync;      /* 0 always, 1 everysec, 2 no */
+    _Atomic long long wal_segment_size; /* roll over to a new segment */
     _Atomic long long hz;
     _Atomic long long maxmemory;        /* stored; no eviction yet */
     _Atomic long long protected_mode;

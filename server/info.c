@@ -7,6 +7,7 @@
 #include "info.h"
 #include "keyspace.h"
 #include "net.h"
+#include "persist.h"
 
 #include <malloc.h>
 #include <stdarg.h>
@@ -158,21 +159,15 @@ void cmd_info(eng_ctx *x) {
     }
     if (want(x->argc, x->argv, "persistence", 1)) {
         section(&b, "Persistence");
-        addf(&b, "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n");
-        addf(&b, "current_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n");
-        addf(&b, "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n");
+        persist_info(e, &b);
+        addf(&b, "current_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\n");
+        addf(&b, "current_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n");
         addf(&b, "rdb_changes_since_last_save:%llu\r\n", (unsigned long long)eng_dirty(e));
         addf(&b, "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%lld\r\n",
              (long long)(eng_start_time_ms(e) / 1000));
         addf(&b, "rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\n");
         addf(&b, "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\n");
-        addf(&b, "rdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\n");
-        addf(&b, "aof_enabled:%d\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n",
-             (int)cfg->appendonly);
-        addf(&b, "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n");
-        addf(&b, "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n");
-        addf(&b, "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\n");
-        addf(&b, "aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n");
+        addf(&b, "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n");
     }
     if (want(x->argc, x->argv, "stats", 1)) {
         double dt = (double)(now - proc->ops_sample_ms) / 1000.0;

@@ -12,6 +12,7 @@
 #include "info.h"
 #include "log.h"
 #include "net.h"
+#include "persist.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -163,6 +164,7 @@ static void begin_shutdown(sb_main *m) {
     sb_log(LOG_WARNING, "User requested shutdown...");
     sb_net_stop_listening(m->proc.net);
     eng_stop(m->proc.eng); /* finishes every queued command */
+    persist_close();       /* writes and fsyncs the rest, releases replies */
     sb_net_shutdown(m->proc.net);
     uv_close((uv_handle_t *)&m->sigint, NULL);
     uv_close((uv_handle_t *)&m->sigterm, NULL);
@@ -255,6 +257,16 @@ int main(int argc, char **argv) {
     eo.limits = &cfg.limits;
     eo.requirepass = requirepass_of;
     eo.requirepass_ud = &cfg;
+    eo.startup = persist_startup;
+    eo.write_refused = persist_write_refused;
+    persist_options po = {0};
+    po.dir = cfg.dir;
+    po.appendonly = (int)cfg.appendonly;
+    po.fsync_mode = &cfg.appendfsync;
+    po.segment_size = &cfg.wal_segment_size;
+    po.release = sb_net_release;
+    po.release_ud = m.proc.net;
+    persist_configure(&po);
     m.proc.eng = eng_create(&eo);
     if (!m.proc.eng) {
         sb_log(LOG_WARNING, "Can't create the engine: out of memory");

@@ -1,0 +1,43 @@
+/* persist.h -- durability glue: recovery at start, the WAL while serving,
+ * WAITAOF, the persistence part of INFO, fault injection for tests.
+ *
+ * Owns: the process's wal (one per process, created on the engine thread
+ * after recovery) and the recovery progress.
+ *
+ * Threads: persist_configure on the main thread before the engine starts;
+ * persist_startup, cmd_waitaof, persist_info, persist_debug on the engine
+ * thread; persist_write_refused on the engine thread; persist_close on the
+ * main thread after the engine stopped.
+ *
+ * Promises: the engine serves nothing but -LOADING (and CMD_LOADING
+ * commands) until the WAL is replayed; a damaged WAL stops the process
+ * with a message naming the file, the offset and the repair; a torn tail
+ * is cut with a warning naming the file, the offset and the bytes dropped.
+ */
+#ifndef PERSIST_H
+#define PERSIST_H
+
+#include "engine.h"
+
+typedef struct persist_options {
+    const char *dir;
+    int appendonly;                       /* 0: replay what exists, write nothing */
+    const _Atomic long long *fsync_mode;  /* enum wal_fsync_mode */
+    const _Atomic long long *segment_size;
+    void (*release)(void *ud, eng_outbatch *b); /* the I/O layer */
+    void *release_ud;
+} persist_options;
+
+void persist_configure(const persist_options *o);
+void persist_startup(void *ud, eng_engine *e);   /* eng_options.startup */
+const char *persist_write_refused(void *ud);     /* eng_options.write_refused */
+void persist_close(void);
+
+/* Lines of INFO persistence ("name:value\r\n"). */
+void persist_info(eng_engine *e, resp_buf *b);
+
+eng_cmd_fn cmd_waitaof;
+/* DEBUG WAL-FAULT <write|fsync|off> [errno-name [after-n]] */
+void persist_debug_fault(eng_ctx *x);
+
+#endif

@@ -1,0 +1,749 @@
+/* wal.c -- segment files, records, group commit, recovery scan.
+ *
+ * Group commit: the engine appends records to a private staging buffer
+ * (no lock), and at the end of each engine wake-up wal_release moves the
+ * staged bytes into the shared group (one lock) together with the reply
+ * batch that depends on them. The writer thread swaps the group out, does
+ * one write() and one fdatasync() for all of it, then lets go of every
+ * reply batch the fsync covered. While it waits on the disk the engine is
+ * already executing and staging the next group.
+ *
+ * Failure (fsyncgate): after a failed write() or fsync() the kernel may
+ * have dropped the dirty pages, so retrying cannot prove anything reached
+ * the disk. The WAL stops for good: no retry, no further record; replies
+ * that depended on records that never became durable are not sent (their
+ * connections are closed), and the engine refuses writes from then on.
+ */
+#include "wal.h"
+#include "log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <isa-l/crc.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+static const char WAL_MAGIC[8] = {'S', 'B', 'W', 'A', 'L', '\r', '\n', 0x1a};
+
+uint32_t wal_crc32c(const void *p, size_t n) {
+    uint32_t crc = 0xFFFFFFFFu;
+    const unsigned char *c = p;
+    while (n) { /* isa-l takes an int length */
+        int chunk = n > (1u << 30) ? (1 << 30) : (int)n;
+        crc = crc32_iscsi((unsigned char *)c, chunk, crc);
+        c += chunk;
+        n -= (size_t)chunk;
+    }
+    return crc ^ 0xFFFFFFFFu;
+}
+
+static void put32(unsigned char *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static void put64(unsigned char *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static uint32_t get32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t get64(const unsigned char *p) {
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+static int64_t mono_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Segment header (WAL_FORMAT.md): magic[8] | version u32 | reserved u32 |
+ * first_lsn u64 | reserved u32 | crc32c u32 of bytes 0..27. */
+static void make_header(unsigned char h[WAL_HEADER_SIZE], uint64_t first_lsn) {
+    memset(h, 0, WAL_HEADER_SIZE);
+    memcpy(h, WAL_MAGIC, 8);
+    put32(h + 8, WAL_FORMAT_VERSION);
+    put64(h + 16, first_lsn);
+    put32(h + 28, wal_crc32c(h, 28));
+}
+
+static void segment_name(char *out, size_t cap, const char *dir, uint64_t first_lsn) {
+    snprintf(out, cap, "%s/wal-%020llu.log", dir, (unsigned long long)first_lsn);
+}
+
+/* ------------------------------------------------------------ reading */
+
+static int cmp_seg(const void *a, const void *b) {
+    const wal_segment_info *x = a, *y = b;
+    return x->first_lsn < y->first_lsn ? -1 : x->first_lsn > y->first_lsn;
+}
+
+static int list_segments(const char *dir, wal_segment_info **out, size_t *n,
+                         char *err, size_t errlen) {
+    DIR *d = opendir(dir);
+    *out = NULL;
+    *n = 0;
+    if (!d) {
+        if (errno == ENOENT) return 0;
+        snprintf(err, errlen, "can't open data directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    size_t cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        unsigned long long lsn;
+        char tail[8];
+        if (sscanf(de->d_name, "wal-%20llu.%7s", &lsn, tail) != 2 || strcmp(tail, "log") ||
+            strlen(de->d_name) != 28)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = realloc(*out, cap * sizeof(**out));
+            if (!*out) abort();
+        }
+        wal_segment_info *s = &(*out)[(*n)++];
+        memset(s, 0, sizeof(*s));
+        snprintf(s->path, sizeof(s->path), "%s/%s", dir, de->d_name);
+        s->first_lsn = lsn;
+    }
+    closedir(d);
+    qsort(*out, *n, sizeof(**out), cmp_seg);
+    return 0;
+}
+
+static unsigned char *read_file(const char *path, size_t *len, char *err, size_t errlen) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "can't open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    fstat(fd, &st);
+    unsigned char *buf = malloc((size_t)st.st_size + 1);
+    if (!buf) abort();
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+            snprintf(err, errlen, "can't read %s at offset %zu: %s", path, got,
+                     r < 0 ? strerror(errno) : "unexpected end of file");
+            close(fd);
+            free(buf);
+            return NULL;
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    *len = got;
+    return buf;
+}
+
+/* Is there a complete record with a valid CRC anywhere in buf[from..len)?
+ * Used to tell a torn tail (garbage to the end) from corruption followed by
+ * intact records. */
+static int valid_record_after(const unsigned char *buf, size_t len, size_t from,
+                              uint64_t min_lsn) {
+    for (size_t o = from; o + WAL_REC_HEADER + WAL_REC_MIN_BODY <= len; o++) {
+        uint32_t blen = get32(buf + o);
+        if (blen < WAL_REC_MIN_BODY || blen > len - o - WAL_REC_HEADER) continue;
+        const unsigned char *body = buf + o + WAL_REC_HEADER;
+        if (get64(body) < min_lsn) continue;
+        if (wal_crc32c(body, blen) == get32(buf + o + 4)) return 1;
+    }
+    return 0;
+}
+
+/* Save bytes [off, len) of a segment to a side file before cutting them. */
+static int save_torn(const char *path, const unsigned char *buf, size_t len, size_t off) {
+    char side[600];
+    snprintf(side, sizeof(side), "%s.torn-%zu", path, off);
+    int fd = open(side, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return -1;
+    size_t done = 0;
+    while (done < len - off) {
+        ssize_t w = write(fd, buf + off + done, len - off - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) { close(fd); return -1; }
+        done += (size_t)w;
+    }
+    int r = fsync(fd);
+    close(fd);
+    return r;
+}
+
+int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *fn,
+             void *ud, wal_scan_result *res, char *err, size_t errlen) {
+    memset(res, 0, sizeof(*res));
+    if (list_segments(dir, &res->segs, &res->nsegs, err, errlen)) return -1;
+    uint64_t expect = 0; /* next LSN expected; 0 = take the first we see */
+    for (size_t i = 0; i < res->nsegs; i++) {
+        wal_segment_info *s = &res->segs[i];
+        int last = i + 1 == res->nsegs;
+        size_t len;
+        unsigned char *buf = read_file(s->path, &len, err, errlen);
+        if (!buf) return -1;
+        s->bytes = len;
+        s->last_lsn = s->first_lsn - 1;
+        /* header */
+        if (len < WAL_HEADER_SIZE || memcmp(buf, WAL_MAGIC, 8) != 0 ||
+            get32(buf + 28) != wal_crc32c(buf, 28)) {
+            if (last && len <= WAL_HEADER_SIZE) {
+                /* a segment whose creation was cut short: nothing in it */
+                if (cut_torn) {
+                    save_torn(s->path, buf, len, 0);
+                    if (unlink(s->path) != 0) {
+                        snprintf(err, errlen, "can't remove incomplete segment %s: %s",
+                                 s->path, strerror(errno));
+                        free(buf);
+                        return -1;
+                    }
+                }
+                res->torn = 1;
+                snprintf(res->torn_path, sizeof(res->torn_path), "%s", s->path);
+                res->torn_offset = 0;
+                res->torn_bytes = len;
+                res->nsegs--;
+                free(buf);
+                break;
+            }
+            snprintf(err, errlen,
+                     "%s: bad segment header at offset 0 (not a strongbox WAL segment, or "
+                     "damaged). Run 'strongbox-check verify %s' to see what is affected.",
+                     s->path, dir);
+            free(buf);
+            return -1;
+        }
+        if (get32(buf + 8) != WAL_FORMAT_VERSION) {
+            snprintf(err, errlen, "%s: WAL format version %u, this server reads version %d",
+                     s->path, get32(buf + 8), WAL_FORMAT_VERSION);
+            free(buf);
+            return -1;
+        }
+        if (get64(buf + 16) != s->first_lsn) {
+            snprintf(err, errlen, "%s: header says first LSN %llu but the file name says %llu",
+                     s->path, (unsigned long long)get64(buf + 16),
+                     (unsigned long long)s->first_lsn);
+            free(buf);
+            return -1;
+        }
+        if (expect && s->first_lsn != expect) {
+            snprintf(err, errlen,
+                     "%s: LSN gap: the previous segment ends at LSN %llu but this one starts "
+                     "at %llu (a segment is missing). The WAL after LSN %llu cannot be "
+                     "replayed; 'strongbox-check repair %s --to-lsn %llu' keeps what is "
+                     "before the gap.",
+                     s->path, (unsigned long long)(expect - 1), (unsigned long long)s->first_lsn,
+                     (unsigned long long)(expect - 1), dir, (unsigned long long)(expect - 1));
+            free(buf);
+            return -1;
+        }
+        expect = s->first_lsn;
+        size_t off = WAL_HEADER_SIZE;
+        while (off < len) {
+            const char *why = NULL;
+            uint32_t blen = 0;
+            if (len - off < WAL_REC_HEADER) why = "incomplete record header";
+            else {
+                blen = get32(buf + off);
+                if (blen < WAL_REC_MIN_BODY || blen > WAL_REC_MAX_BODY) why = "bad record length";
+                else if (blen > len - off - WAL_REC_HEADER) why = "incomplete record";
+                else if (wal_crc32c(buf + off + WAL_REC_HEADER, blen) != get32(buf + off + 4))
+                    why = "CRC mismatch";
+                else if (get64(buf + off + WAL_REC_HEADER) != expect)
+                    why = "unexpected LSN";
+            }
+            if (why) {
+                if (last && !valid_record_after(buf, len, off + 1, expect)) {
+                    /* a torn tail: what a crash in the middle of a write leaves */
+                    res->torn = 1;
+                    snprintf(res->torn_path, sizeof(res->torn_path), "%s", s->path);
+                    res->torn_offset = off;
+                    res->torn_bytes = len - off;
+                    if (cut_torn) {
+                        if (save_torn(s->path, buf, len, off) != 0 ||
+                            truncate(s->path, (off_t)off) != 0) {
+                            snprintf(err, errlen, "%s: can't cut the torn tail at offset %zu: %s",
+                                     s->path, off, strerror(errno));
+                            free(buf);
+                            return -1;
+                        }
+                    }
+                    s->bytes = off;
+                    break;
+                }
+                snprintf(err, errlen,
+                         "%s: %s at offset %zu (expected LSN %llu), and intact data follows "
+                         "it: this is corruption, not a torn write. The data after this point "
+                         "cannot be replayed safely; 'strongbox-check repair %s --to-lsn %llu' "
+                         "keeps everything before it (the rest is saved to a side file).",
+                         s->path, why, off, (unsigned long long)expect, dir,
+                         (unsigned long long)(expect - 1));
+                free(buf);
+                return -1;
+            }
+            const unsigned char *body = buf + off + WAL_REC_HEADER;
+            if (!res->first_lsn) res->first_lsn = expect;
+            res->last_lsn = expect;
+            s->last_lsn = expect;
+            s->records++;
+            if (expect > after_lsn && fn) {
+                int r = fn(ud, expect, body[8], body + 9, blen - 9, s->path, off);
+                if (r) {
+                    free(buf);
+                    return r;
+                }
+            }
+            expect++;
+            off += WAL_REC_HEADER + blen;
+        }
+        free(buf);
+    }
+    return 0;
+}
+
+uint64_t wal_disk_bytes(const char *dir) {
+    wal_segment_info *segs;
+    size_t n;
+    char err[256];
+    uint64_t total = 0;
+    if (list_segments(dir, &segs, &n, err, sizeof(err)) != 0) return 0;
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (stat(segs[i].path, &st) == 0) total += (uint64_t)st.st_size;
+    }
+    free(segs);
+    return total;
+}
+
+void wal_scan_result_free(wal_scan_result *res) {
+    free(res->segs);
+    res->segs = NULL;
+    res->nsegs = 0;
+}
+
+/* ------------------------------------------------------------ writing */
+
+struct wal {
+    wal_options o;
+    char dir[512];
+    int dirfd;
+    int fd;                   /* current segment (writer thread) */
+    uint64_t seg_first_lsn;
+    uint64_t seg_bytes;
+
+    /* engine thread */
+    resp_buf stage;
+    uint64_t stage_last;
+
+    uv_mutex_t mu;
+    uv_cond_t cv;
+    resp_buf group;           /* under mu */
+    uint64_t group_last;
+    eng_outbatch *pend_head, *pend_tail;
+    uint64_t fsync_want;      /* WAITAOF: fsync at least up to this LSN */
+    int stop;
+    uv_thread_t thread;
+
+    _Atomic uint64_t next_lsn, written_lsn, durable_lsn;
+    _Atomic int failed;
+    char cause[800];
+    uint64_t fail_durable;    /* durable LSN when it failed */
+
+    _Atomic int fault_op, fault_err;
+    _Atomic long fault_after;
+
+    /* stats, writer thread (read racily by INFO: plain counters) */
+    _Atomic uint64_t bytes, groups, records, fsyncs, fsync_us_total, fsync_us_max;
+    _Atomic int64_t last_fsync_ms;
+    _Atomic uint64_t segments;
+};
+
+void wal_inject_fault(wal *w, int op, int err, long after) {
+    atomic_store(&w->fault_after, after);
+    atomic_store(&w->fault_err, err);
+    atomic_store(&w->fault_op, op);
+}
+
+static int fault(wal *w, int op) {
+    if (atomic_load(&w->fault_op) != op) return 0;
+    if (atomic_fetch_sub(&w->fault_after, 1) > 0) return 0;
+    atomic_store(&w->fault_op, WAL_FAULT_NONE);
+    errno = atomic_load(&w->fault_err);
+    return 1;
+}
+
+static int write_all(wal *w, int fd, const void *p, size_t n) {
+    const char *c = p;
+    while (n) {
+        if (fault(w, WAL_FAULT_WRITE)) return -1;
+        ssize_t r = write(fd, c, n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -1;
+        if (r == 0) { errno = EIO; return -1; }
+        c += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static int do_fsync(wal *w, int fd) {
+    if (fault(w, WAL_FAULT_FSYNC)) return -1;
+    return fdatasync(fd);
+}
+
+/* Create segment first_lsn, write and sync its header and the directory. */
+static int new_segment(wal *w, uint64_t first_lsn, char *err, size_t errlen) {
+    char path[600];
+    segment_name(path, sizeof(path), w->dir, first_lsn);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "can't create WAL segment %s: %s", path, strerror(errno));
+        return -1;
+    }
+    unsigned char h[WAL_HEADER_SIZE];
+    make_header(h, first_lsn);
+    if (write_all(w, fd, h, sizeof(h)) != 0 || do_fsync(w, fd) != 0 || fsync(w->dirfd) != 0) {
+        snprintf(err, errlen, "can't write WAL segment %s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (w->fd >= 0) close(w->fd);
+    w->fd = fd;
+    w->seg_first_lsn = first_lsn;
+    w->seg_bytes = WAL_HEADER_SIZE;
+    w->segments++;
+    return 0;
+}
+
+static int batch_ready(wal *w, const eng_outbatch *b, uint64_t durable) {
+    if (b->need_fsync_seq > durable) return 0;
+    if (atomic_load(w->o.fsync_mode) == WAL_FSYNC_ALWAYS && b->need_seq > durable) return 0;
+    return 1;
+}
+
+/* Replies that depended on records that never became durable must not be
+ * sent: close those connections instead (the client cannot know whether
+ * the command happened, exactly as after a crash). */
+static void drop_undurable(eng_outbatch *b, uint64_t durable) {
+    for (size_t i = 0; i < b->nspans; i++) {
+        eng_span *s = &b->spans[i];
+        if (s->lsn > durable) {
+            s->len = 0;
+            s->flags |= ENG_OUT_CLOSE;
+        }
+    }
+}
+
+/* Take the batches that may go now (under mu). */
+static eng_outbatch *take_ready(wal *w) {
+    uint64_t durable = atomic_load(&w->durable_lsn);
+    int failed = atomic_load(&w->failed);
+    eng_outbatch *head = NULL, **tail = &head;
+    while (w->pend_head && (failed || batch_ready(w, w->pend_head, durable))) {
+        eng_outbatch *b = w->pend_head;
+        w->pend_head = b->next;
+        if (!w->pend_head) w->pend_tail = NULL;
+        b->next = NULL;
+        if (failed) drop_undurable(b, w->fail_durable);
+        *tail = b;
+        tail = &b->next;
+    }
+    return head;
+}
+
+static void release_list(wal *w, eng_outbatch *b) {
+    while (b) {
+        eng_outbatch *next = b->next;
+        b->next = NULL;
+        w->o.release(w->o.release_ud, b);
+        b = next;
+    }
+}
+
+static void fail(wal *w, const char *what, int err) {
+    uv_mutex_lock(&w->mu);
+    if (!atomic_load(&w->failed)) {
+        char seg[600];
+        segment_name(seg, sizeof(seg), w->dir, w->seg_first_lsn);
+        snprintf(w->cause, sizeof(w->cause), "%s of %s failed: %s", what, seg, strerror(err));
+        w->fail_durable = atomic_load(&w->durable_lsn);
+        atomic_store(&w->failed, 1);
+    }
+    eng_outbatch *ready = take_ready(w);
+    uv_mutex_unlock(&w->mu);
+    sb_log(LOG_WARNING, "WAL %s. Writes are refused from now on and reads are still served; "
+           "nothing acknowledged is lost. Check the disk, then restart the server.", w->cause);
+    release_list(w, ready);
+}
+
+/* Is there work for the writer? (under mu) */
+static int writer_has_work(wal *w, int64_t last_fsync_us) {
+    if (w->stop) return 1;
+    if (atomic_load(&w->failed)) return 0;
+    if (w->group.len) return 1;
+    uint64_t written = atomic_load(&w->written_lsn), durable = atomic_load(&w->durable_lsn);
+    if (written <= durable) return 0;
+    int mode = (int)atomic_load(w->o.fsync_mode);
+    return mode == WAL_FSYNC_ALWAYS || w->fsync_want > durable ||
+           (mode == WAL_FSYNC_EVERYSEC && mono_us() - last_fsync_us >= 1000000);
+}
+
+static void writer_main(void *arg) {
+    wal *w = arg;
+    resp_buf wbuf;
+    resp_buf_init(&wbuf);
+    int64_t last_fsync_us = mono_us();
+    for (;;) {
+        uv_mutex_lock(&w->mu);
+        while (!writer_has_work(w, last_fsync_us))
+            uv_cond_timedwait(&w->cv, &w->mu, 100 * 1000 * 1000ull);
+        resp_buf t = wbuf;
+        wbuf = w->group;
+        w->group = t;
+        w->group.len = 0;
+        uint64_t last = w->group_last;
+        int stop = w->stop;
+        uint64_t want = w->fsync_want;
+        uv_mutex_unlock(&w->mu);
+
+        if (atomic_load(&w->failed)) { /* never retried: drop it */
+            if (stop) break;
+            continue;
+        }
+        int mode = (int)atomic_load(w->o.fsync_mode);
+        if (wbuf.len) {
+            long long segsize = *w->o.segment_size;
+            uint64_t first = get64((unsigned char *)wbuf.data + WAL_REC_HEADER);
+            if (segsize > 0 && w->seg_bytes >= (uint64_t)segsize) {
+                char err[700];
+                /* the old segment must be durable before a newer one
+                 * exists: a hole in the LSNs would stop recovery */
+                if (atomic_load(&w->written_lsn) > atomic_load(&w->durable_lsn)) {
+                    if (do_fsync(w, w->fd) != 0) {
+                        fail(w, "fsync", errno);
+                        continue;
+                    }
+                    atomic_store(&w->durable_lsn, atomic_load(&w->written_lsn));
+                }
+                errno = 0;
+                if (new_segment(w, first, err, sizeof(err)) != 0) {
+                    fail(w, "creation of a new segment", errno ? errno : EIO);
+                    continue;
+                }
+            }
+            if (write_all(w, w->fd, wbuf.data, wbuf.len) != 0) {
+                fail(w, "write", errno);
+                continue;
+            }
+            w->seg_bytes += wbuf.len;
+            atomic_fetch_add(&w->bytes, wbuf.len);
+            atomic_fetch_add(&w->groups, 1);
+            atomic_store(&w->written_lsn, last);
+            if (wbuf.cap > 4u * 1024 * 1024) resp_buf_free(&wbuf);
+            wbuf.len = 0;
+        }
+        uint64_t written = atomic_load(&w->written_lsn);
+        uint64_t durable = atomic_load(&w->durable_lsn);
+        if (written > durable &&
+            (mode == WAL_FSYNC_ALWAYS || want > durable || stop ||
+             (mode == WAL_FSYNC_EVERYSEC && mono_us() - last_fsync_us >= 1000000))) {
+            int64_t t0 = mono_us();
+            if (do_fsync(w, w->fd) != 0) {
+                fail(w, "fsync", errno);
+                continue;
+            }
+            int64_t t1 = mono_us();
+            last_fsync_us = t1;
+            uint64_t us = (uint64_t)(t1 - t0);
+            atomic_fetch_add(&w->fsyncs, 1);
+            atomic_fetch_add(&w->fsync_us_total, us);
+            if (us > atomic_load(&w->fsync_us_max)) atomic_store(&w->fsync_us_max, us);
+            atomic_store(&w->last_fsync_ms, wall_ms());
+            atomic_store(&w->durable_lsn, written);
+        }
+        uv_mutex_lock(&w->mu);
+        eng_outbatch *ready = take_ready(w);
+        int more = w->group.len != 0;
+        uv_mutex_unlock(&w->mu);
+        release_list(w, ready);
+        if (stop && !more) break;
+    }
+    resp_buf_free(&wbuf);
+}
+
+wal *wal_open(const wal_options *o, char *err, size_t errlen) {
+    wal *w = calloc(1, sizeof(*w));
+    if (!w) abort();
+    w->o = *o;
+    w->fd = -1;
+    snprintf(w->dir, sizeof(w->dir), "%s", o->dir);
+    w->dirfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (w->dirfd < 0) {
+        snprintf(err, errlen, "can't open data directory %s: %s", o->dir, strerror(errno));
+        free(w);
+        return NULL;
+    }
+    atomic_store(&w->next_lsn, o->next_lsn);
+    atomic_store(&w->written_lsn, o->next_lsn - 1);
+    atomic_store(&w->durable_lsn, o->next_lsn - 1);
+    resp_buf_init(&w->stage);
+    resp_buf_init(&w->group);
+    /* append to the last segment when it ends exactly where we go on */
+    wal_segment_info *segs;
+    size_t n;
+    if (list_segments(o->dir, &segs, &n, err, errlen) != 0) {
+        close(w->dirfd);
+        free(w);
+        return NULL;
+    }
+    int opened = 0;
+    if (n) {
+        wal_segment_info *s = &segs[n - 1];
+        struct stat st;
+        if (s->first_lsn <= o->next_lsn && stat(s->path, &st) == 0 &&
+            st.st_size >= WAL_HEADER_SIZE) {
+            int fd = open(s->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+            if (fd >= 0) {
+                w->fd = fd;
+                w->seg_first_lsn = s->first_lsn;
+                w->seg_bytes = (uint64_t)st.st_size;
+                w->segments = 1;
+                opened = 1;
+            }
+        }
+    }
+    free(segs);
+    if (!opened && new_segment(w, o->next_lsn, err, errlen) != 0) {
+        close(w->dirfd);
+        free(w);
+        return NULL;
+    }
+    uv_mutex_init(&w->mu);
+    uv_cond_init(&w->cv);
+    if (uv_thread_create(&w->thread, writer_main, w) != 0) {
+        snprintf(err, errlen, "can't start the WAL writer thread");
+        close(w->fd);
+        close(w->dirfd);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void wal_close(wal *w) {
+    if (!w) return;
+    uv_mutex_lock(&w->mu);
+    w->stop = 1;
+    uv_cond_signal(&w->cv);
+    uv_mutex_unlock(&w->mu);
+    uv_thread_join(&w->thread);
+    /* anything still pending (a failed WAL): let it go */
+    uv_mutex_lock(&w->mu);
+    eng_outbatch *b = w->pend_head;
+    w->pend_head = w->pend_tail = NULL;
+    uv_mutex_unlock(&w->mu);
+    while (b) {
+        eng_outbatch *next = b->next;
+        drop_undurable(b, atomic_load(&w->durable_lsn));
+        w->o.release(w->o.release_ud, b);
+        b = next;
+    }
+    if (w->fd >= 0) close(w->fd);
+    close(w->dirfd);
+    uv_cond_destroy(&w->cv);
+    uv_mutex_destroy(&w->mu);
+    resp_buf_free(&w->stage);
+    resp_buf_free(&w->group);
+    free(w);
+}
+
+int wal_append(wal *w, uint64_t lsn, int type, const void *payload, size_t len) {
+    if (atomic_load(&w->failed)) return -1;
+    size_t body = 9 + len;
+    resp_buf_reserve(&w->stage, WAL_REC_HEADER + body);
+    unsigned char *p = (unsigned char *)w->stage.data + w->stage.len;
+    put32(p, (uint32_t)body);
+    put64(p + 8, lsn);
+    p[16] = (unsigned char)type;
+    memcpy(p + 17, payload, len);
+    put32(p + 4, wal_crc32c(p + 8, body));
+    w->stage.len += WAL_REC_HEADER + body;
+    w->stage_last = lsn;
+    atomic_store(&w->next_lsn, lsn + 1);
+    atomic_fetch_add(&w->records, 1);
+    return 0;
+}
+
+void wal_release(void *ud, eng_outbatch *b) {
+    wal *w = ud;
+    uv_mutex_lock(&w->mu);
+    int wake = 0;
+    if (w->stage.len) {
+        if (w->group.len == 0) {
+            resp_buf t = w->group;
+            w->group = w->stage;
+            w->stage = t;
+        } else {
+            resp_buf_append(&w->group, w->stage.data, w->stage.len);
+        }
+        w->stage.len = 0;
+        w->group_last = w->stage_last;
+        wake = 1;
+    }
+    if (b && b->need_fsync_seq > w->fsync_want) {
+        w->fsync_want = b->need_fsync_seq;
+        wake = 1;
+    }
+    eng_outbatch *now = NULL;
+    if (b) {
+        uint64_t durable = atomic_load(&w->durable_lsn);
+        if (atomic_load(&w->failed)) {
+            drop_undurable(b, w->fail_durable);
+            if (!w->pend_head) now = b;
+        } else if (!w->pend_head && batch_ready(w, b, durable)) {
+            now = b;
+        }
+        if (!now) {
+            b->next = NULL;
+            if (w->pend_tail) w->pend_tail->next = b;
+            else w->pend_head = b;
+            w->pend_tail = b;
+        }
+    }
+    if (wake) uv_cond_signal(&w->cv);
+    uv_mutex_unlock(&w->mu);
+    if (now) w->o.release(w->o.release_ud, now);
+}
+
+const char *wal_failed(wal *w) {
+    return w && atomic_load(&w->failed) ? w->cause : NULL;
+}
+
+void wal_get_stats(wal *w, wal_stats *st) {
+    memset(st, 0, sizeof(*st));
+    if (!w) return;
+    st->next_lsn = atomic_load(&w->next_lsn);
+    st->written_lsn = atomic_load(&w->written_lsn);
+    st->durable_lsn = atomic_load(&w->durable_lsn);
+    st->bytes = atomic_load(&w->bytes);
+    st->groups = atomic_load(&w->groups);
+    st->records = atomic_load(&w->records);
+    st->fsyncs = atomic_load(&w->fsyncs);
+    st->fsync_us_total = atomic_load(&w->fsync_us_total);
+    st->fsync_us_max = atomic_load(&w->fsync_us_max);
+    st->last_fsync_ms = atomic_load(&w->last_fsync_ms);
+    st->segments = atomic_load(&w->segments);
+    st->segment_first_lsn = w->seg_first_lsn;
+}

@@ -1,0 +1,136 @@
+/* wal.h -- the write-ahead log: segment files, checksummed records, the
+ * group-commit writer thread, and the reader used by recovery and tools.
+ *
+ * Owns: the segment files (wal-<first lsn>.log in the data directory, format
+ * in WAL_FORMAT.md), the group being filled, the writer thread, the queue
+ * of reply batches waiting for durability, and the failure state.
+ *
+ * Threads:
+ *  - wal_scan, wal_open, wal_close: the main thread (before/after serving),
+ *    or the engine thread during recovery.
+ *  - wal_append, wal_release, wal_request_fsync: the engine thread only.
+ *  - The writer thread (internal) does write()+fdatasync() of whole groups.
+ *  - wal_stats, wal_failed, wal_set_fsync: any thread.
+ *
+ * Promises:
+ *  - Durability rule 1 and 2 of DESIGN.md in appendfsync always: a reply
+ *    batch handed to wal_release reaches the release callback only after
+ *    every record with LSN <= its need_seq is fsynced. Batches leave in
+ *    the order they came.
+ *  - While the writer writes and fsyncs group N, the engine appends group
+ *    N+1 (group commit overlapped with execution).
+ *  - A failed write() or fsync() is never retried and never ignored: the
+ *    WAL enters the failed state (wal_failed returns the cause), batches
+ *    waiting for durability are released with their connections closed
+ *    (their outcome is unknown to the client, as after a crash), and no
+ *    further record is accepted.
+ *  - Readers verify every header, length, CRC32C and LSN; wal_scan tells a
+ *    torn tail (cut and continue) from corruption (refuse, naming the file
+ *    and offset).
+ */
+#ifndef WAL_H
+#define WAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "engine.h"
+
+#define WAL_FORMAT_VERSION 1
+#define WAL_HEADER_SIZE 32
+#define WAL_REC_HEADER 8      /* u32 body length + u32 CRC32C of the body */
+#define WAL_REC_MIN_BODY 9    /* u64 lsn + u8 type */
+#define WAL_REC_MAX_BODY (UINT32_C(0xFFFFFFF0))
+
+/* Record types. */
+enum wal_rec_type {
+    WAL_REC_UNIT = 1   /* one command's (or cron step's) changes, atomic */
+};
+
+enum wal_fsync_mode { WAL_FSYNC_ALWAYS = 0, WAL_FSYNC_EVERYSEC = 1, WAL_FSYNC_NO = 2 };
+
+uint32_t wal_crc32c(const void *p, size_t n);
+
+/* ------------------------------------------------------------ reading */
+
+typedef struct wal_segment_info {
+    char path[512];
+    uint64_t first_lsn, last_lsn; /* last_lsn = first_lsn - 1 when empty */
+    uint64_t records, bytes;
+    int64_t created_ms;
+} wal_segment_info;
+
+/* Called for every valid record in LSN order. Return 0 to go on, non-zero
+ * to stop the scan (wal_scan then returns that value). */
+typedef int wal_record_fn(void *ud, uint64_t lsn, int type, const void *body,
+                          size_t len, const char *path, uint64_t offset);
+
+typedef struct wal_scan_result {
+    wal_segment_info *segs;   /* sorted by first LSN (caller frees) */
+    size_t nsegs;
+    uint64_t first_lsn;       /* first record found, 0 if none */
+    uint64_t last_lsn;        /* last valid record, 0 if none */
+    int torn;                 /* a torn tail was found (and cut if asked) */
+    char torn_path[512];
+    uint64_t torn_offset, torn_bytes;
+} wal_scan_result;
+
+/* Read every segment of dir, records with LSN > after_lsn go to fn.
+ * cut_torn: truncate a torn tail of the last segment (the dropped bytes are
+ * first copied to "<segment>.torn-<offset>"), else only report it.
+ * Returns 0, the callback's non-zero value, or -1 with a message in err
+ * naming the file, offset, problem and the repair to run. */
+int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *fn,
+             void *ud, wal_scan_result *res, char *err, size_t errlen);
+void wal_scan_result_free(wal_scan_result *res);
+/* Total size of the segment files in dir (for progress). */
+uint64_t wal_disk_bytes(const char *dir);
+
+/* ------------------------------------------------------------ writing */
+
+typedef struct wal wal;
+
+typedef struct wal_options {
+    const char *dir;
+    uint64_t next_lsn;              /* LSN of the next record */
+    const _Atomic long long *fsync_mode; /* enum wal_fsync_mode, live */
+    const _Atomic long long *segment_size;
+    void (*release)(void *ud, eng_outbatch *b); /* hand batches to I/O */
+    void *release_ud;
+} wal_options;
+
+/* Opens (appending to the last segment if it is intact, else creating
+ * one). Returns NULL with a message on error. */
+wal *wal_open(const wal_options *o, char *err, size_t errlen);
+/* Writes and fsyncs what is pending, stops the writer, closes files. */
+void wal_close(wal *w);
+
+/* Engine thread: append one record (copied). Returns -1 when the WAL has
+ * failed (the change must be refused). */
+int wal_append(wal *w, uint64_t lsn, int type, const void *payload, size_t len);
+/* Engine thread: the release hook for eng_options: gates b on need_seq
+ * (always mode) or on need_fsync_seq (WAITAOF), else passes it on. */
+void wal_release(void *w, eng_outbatch *b);
+
+/* Fault injection for tests (DEBUG WAL-FAULT): make the next write or
+ * fsync fail with err (EIO, ENOSPC...) after `after` successful calls. */
+enum wal_fault_op { WAL_FAULT_NONE = 0, WAL_FAULT_WRITE = 1, WAL_FAULT_FSYNC = 2 };
+void wal_inject_fault(wal *w, int op, int err, long after);
+
+/* The failure cause, or NULL while healthy (any thread). */
+const char *wal_failed(wal *w);
+
+typedef struct wal_stats {
+    uint64_t next_lsn;        /* next LSN to be assigned */
+    uint64_t written_lsn;     /* last LSN handed to write() */
+    uint64_t durable_lsn;     /* last LSN fsynced */
+    uint64_t bytes;           /* bytes written since start */
+    uint64_t groups, records; /* group commits and records written */
+    uint64_t fsyncs;
+    uint64_t fsync_us_total, fsync_us_max;
+    uint64_t segments;        /* segment files currently open/created */
+    uint64_t segment_first_lsn;
+    int64_t last_fsync_ms;
+} wal_stats;
+void wal_get_stats(wal *w, wal_stats *st);
+
+#endif
