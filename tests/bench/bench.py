@@ -85,6 +85,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="1 round, fewer requests")
     ap.add_argument("--tests", default="set,get,incr,mset", help="comma-separated workloads")
     ap.add_argument("--pipelines", default="1,16", help="comma-separated -P values")
+    ap.add_argument("--persistence", default="none", choices=["none", "everysec", "always"],
+                    help="none: no persistence on either; else appendfsync mode on both")
     a = ap.parse_args()
     if a.quick:
         a.rounds, a.requests = 1, 100000
@@ -94,10 +96,17 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="sbbench.")
     sp, rp = free_port(), free_port()
-    sb = start([a.server, "--port", str(sp), "--dir", tmp, "--appendonly", "no",
-                "--save", ""], sp)
-    rd = start(["redis-server", "--port", str(rp), "--dir", tmp, "--save", "",
-                "--appendonly", "no", "--daemonize", "no"], rp)
+    if a.persistence == "none":
+        sbp = ["--appendonly", "no"]
+        rdp = ["--appendonly", "no"]
+    else:
+        sbp = ["--appendonly", "yes", "--appendfsync", a.persistence]
+        rdp = ["--appendonly", "yes", "--appendfsync", a.persistence]
+    sbdir, rddir = os.path.join(tmp, "sb"), os.path.join(tmp, "rd")
+    os.makedirs(rddir)
+    sb = start([a.server, "--port", str(sp), "--dir", sbdir, "--save", ""] + sbp, sp)
+    rd = start(["redis-server", "--port", str(rp), "--dir", rddir, "--save", "",
+                "--daemonize", "no"] + rdp, rp)
     workloads = [(t, int(p)) for p in a.pipelines.split(",") for t in a.tests.split(",")]
     rows = []
     try:
@@ -126,6 +135,7 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
     print()
+    print(f"persistence: {a.persistence}")
     print(f"| workload | strongbox ops/s | redis ops/s | ratio | CPU us/req strongbox | CPU us/req redis | CPU ratio |")
     print("|---|---|---|---|---|---|---|")
     for test, p, s, r in rows:
