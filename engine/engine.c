@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -60,6 +61,7 @@ struct eng_engine {
     uint32_t unit_n;        /* how many */
     eng_client replay_client; /* the pseudo-client replay runs as */
     eng_loading_info loading;
+    long long used_memory;  /* heap bytes at the last cron tick */
     uint64_t need_fsync;    /* WAITAOF in this wake-up: fsync up to here */
 };
 
@@ -597,6 +599,11 @@ static const eng_cmd *resolve(eng_ctx *x) {
             return NULL;
         }
     }
+    if ((cmd->flags & CMD_DENYOOM) && e->o.limits && e->o.limits->maxmemory > 0 &&
+        e->used_memory > e->o.limits->maxmemory) {
+        eng_reply_error(x, "OOM command not allowed when used memory > 'maxmemory'.");
+        return NULL;
+    }
     if ((cmd->flags & CMD_WRITE) && e->o.write_refused) {
         const char *why = e->o.write_refused(e->o.write_refused_ud);
         if (why) {
@@ -748,8 +755,15 @@ static void run_cron(eng_engine *e) {
     unit_commit(e, x.now_ms);
     for (int i = 0; i < e->o.databases; i++)
         kv_rehash_step(eng_ks_db(e->ks, i), 100);
+    /* maxmemory is checked against this: mallinfo2 is too slow to call
+     * per command, and 100 ms of growth is the tolerance */
+    struct mallinfo2 mi = mallinfo2();
+    e->used_memory = (long long)(mi.uordblks + mi.hblkhd);
+    if (e->o.tick) e->o.tick(e->o.tick_ud);
     flush_out(e);
 }
+
+long long eng_used_memory(const eng_engine *e) { return e->used_memory; }
 
 #define CRON_US 100000 /* the engine's cron runs every 100 ms (hz 10) */
 

@@ -177,6 +177,7 @@ typedef struct eng_limits {
     _Atomic long long slowlog_max_len;
     _Atomic long long active_expire;        /* DEBUG SET-ACTIVE-EXPIRE */
     _Atomic long long proto_max_bulk_len;   /* largest string value */
+    _Atomic long long maxmemory;            /* 0 = no limit (noeviction) */
 } eng_limits;
 
 /* Options given by the server at creation. */
@@ -194,6 +195,9 @@ typedef struct eng_options {
      * eng_set_release / eng_set_change_hook / eng_loading_poll */
     void (*startup)(void *ud, eng_engine *e);
     void *startup_ud;
+    /* called from the engine's cron (every 100 ms) */
+    void (*tick)(void *ud);
+    void *tick_ud;
     /* non-NULL: why writes are refused now (e.g. the WAL failed) */
     const char *(*write_refused)(void *ud);
     void *write_refused_ud;
@@ -293,6 +297,8 @@ void eng_count_auth_failure(eng_engine *e);
 const char *eng_requirepass(eng_engine *e);  /* NULL or "" when none */
 int64_t eng_start_time_ms(const eng_engine *e);
 const eng_stats *eng_get_stats(const eng_engine *e);
+/* Heap in use as of the last cron tick (for maxmemory and INFO). */
+long long eng_used_memory(const eng_engine *e);
 void eng_reset_stats(eng_engine *e);
 
 #endif

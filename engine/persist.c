@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +22,8 @@ static struct {
     char dir[512];
     wal *w;
     char refused[1024];
+    int disk_low;            /* engine thread */
+    char disk_msg[700];
 } ps;
 
 void persist_configure(const persist_options *o) {
@@ -142,10 +145,35 @@ void persist_startup(void *ud, eng_engine *e) {
     eng_set_release(e, wal_release, ps.w);
 }
 
+/* Like coffer's LimitDisk: below min-free-disk in dir, refuse writes; they
+ * resume by themselves when space comes back. */
+void persist_tick(void *ud) {
+    (void)ud;
+    long long min = ps.o.min_free_disk ? *ps.o.min_free_disk : 0;
+    struct statvfs sv;
+    if (min <= 0 || !ps.w || statvfs(ps.dir, &sv) != 0) {
+        ps.disk_low = 0;
+        return;
+    }
+    unsigned long long avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
+    int low = avail < (unsigned long long)min;
+    if (low && !ps.disk_low)
+        sb_log(LOG_WARNING, "Free disk space in %s is %llu bytes, below min-free-disk (%lld): "
+               "refusing writes until space is freed", ps.dir, avail, min);
+    else if (!low && ps.disk_low)
+        sb_log(LOG_NOTICE, "Free disk space in %s is back above min-free-disk: writes resume", ps.dir);
+    ps.disk_low = low;
+    if (low)
+        snprintf(ps.disk_msg, sizeof(ps.disk_msg),
+                 "Not enough free disk space in %s: %llu bytes free, min-free-disk is %lld. "
+                 "Writes are refused until space is freed; reads are served.",
+                 ps.dir, avail, min);
+}
+
 const char *persist_write_refused(void *ud) {
     (void)ud;
     const char *cause = wal_failed(ps.w);
-    if (!cause) return NULL;
+    if (!cause) return ps.disk_low ? ps.disk_msg : NULL;
     if (!ps.refused[0])
         snprintf(ps.refused, sizeof(ps.refused),
                  "Errors writing to the WAL (%s): writes are refused, reads are served. "

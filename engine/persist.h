@@ -24,6 +24,7 @@ typedef struct persist_options {
     int appendonly;                       /* 0: replay what exists, write nothing */
     const _Atomic long long *fsync_mode;  /* enum wal_fsync_mode */
     const _Atomic long long *segment_size;
+    const _Atomic long long *min_free_disk; /* bytes; 0 = no check */
     void (*release)(void *ud, eng_outbatch *b); /* the I/O layer */
     void *release_ud;
 } persist_options;
@@ -31,6 +32,7 @@ typedef struct persist_options {
 void persist_configure(const persist_options *o);
 void persist_startup(void *ud, eng_engine *e);   /* eng_options.startup */
 const char *persist_write_refused(void *ud);     /* eng_options.write_refused */
+void persist_tick(void *ud);                     /* eng_options.tick: disk space */
 void persist_close(void);
 
 /* Lines of INFO persistence ("name:value\r\n"). */

@@ -37,6 +37,8 @@ typedef struct cfg_row {
 
 static const char *const loglevels[] = {"debug", "verbose", "notice", "warning", NULL};
 static const char *const fsyncs[] = {"always", "everysec", "no", NULL};
+/* only noeviction: strongbox never throws data away to make room */
+static const char *const policies[] = {"noeviction", NULL};
 
 #define OFF(f) offsetof(sb_config, f)
 #define GB (1024LL * 1024 * 1024)
@@ -71,7 +73,9 @@ static const cfg_row rows[] = {
     {"wal-segment-size", NULL, K_SIZE, 0, OFF(wal_segment_size), 4096, LLONG_MAX, NULL, "64mb"},
     {"appendfsync", NULL, K_ENUM, 0, OFF(appendfsync), 0, 0, fsyncs, "always"},
     {"hz", NULL, K_INT, 0, OFF(hz), 0, INT_MAX, NULL, "10"},
-    {"maxmemory", NULL, K_SIZE, 0, OFF(maxmemory), 0, LLONG_MAX, NULL, "0"},
+    {"maxmemory", NULL, K_SIZE, 0, OFF(limits.maxmemory), 0, LLONG_MAX, NULL, "0"},
+    {"maxmemory-policy", NULL, K_ENUM, 0, OFF(maxmemory_policy), 0, 0, policies, "noeviction"},
+    {"min-free-disk", NULL, K_SIZE, 0, OFF(min_free_disk), 0, LLONG_MAX, NULL, "1gb"},
     {"protected-mode", NULL, K_BOOL, 0, OFF(protected_mode), 0, 0, NULL, "yes"},
     {"io-threads", NULL, K_INT, F_IMMUTABLE, OFF(io_threads), 1, 128, NULL, "1"},
 };

@@ -42,7 +42,8 @@ typedef struct sb_config {
     _Atomic long long appendfsync;      /* 0 always, 1 everysec, 2 no */
     _Atomic long long wal_segment_size; /* roll over to a new segment */
     _Atomic long long hz;
-    _Atomic long long maxmemory;        /* stored; no eviction yet */
+    _Atomic long long maxmemory_policy; /* noeviction only */
+    _Atomic long long min_free_disk;    /* refuse writes below this free space */
     _Atomic long long protected_mode;
     _Atomic long long io_threads;       /* stored only */
     eng_limits limits;                  /* read by the engine */

@@ -138,7 +138,7 @@ void cmd_info(eng_ctx *x) {
         char h1[32], h2[32], h3[32];
         human(h1, sizeof(h1), (double)used);
         human(h2, sizeof(h2), (double)rss);
-        human(h3, sizeof(h3), (double)cfg->maxmemory);
+        human(h3, sizeof(h3), (double)cfg->limits.maxmemory);
         section(&b, "Memory");
         addf(&b, "used_memory:%lld\r\nused_memory_human:%s\r\n", used, h1);
         addf(&b, "used_memory_rss:%lld\r\nused_memory_rss_human:%s\r\n", rss, h2);
@@ -150,7 +150,7 @@ void cmd_info(eng_ctx *x) {
         addf(&b, "used_memory_peak:%lld\r\nused_memory_peak_human:%s\r\n",
              proc->peak_memory, h4);
         addf(&b, "total_system_memory:%lld\r\ntotal_system_memory_human:%s\r\n", sysmem, h5);
-        addf(&b, "maxmemory:%lld\r\nmaxmemory_human:%s\r\n", (long long)cfg->maxmemory, h3);
+        addf(&b, "maxmemory:%lld\r\nmaxmemory_human:%s\r\n", (long long)cfg->limits.maxmemory, h3);
         addf(&b, "maxmemory_policy:noeviction\r\n");
         addf(&b, "mem_fragmentation_ratio:%.2f\r\n", used ? (double)rss / (double)used : 0.0);
         addf(&b, "mem_fragmentation_bytes:%lld\r\n", rss - used);

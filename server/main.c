@@ -259,11 +259,13 @@ int main(int argc, char **argv) {
     eo.requirepass_ud = &cfg;
     eo.startup = persist_startup;
     eo.write_refused = persist_write_refused;
+    eo.tick = persist_tick;
     persist_options po = {0};
     po.dir = cfg.dir;
     po.appendonly = (int)cfg.appendonly;
     po.fsync_mode = &cfg.appendfsync;
     po.segment_size = &cfg.wal_segment_size;
+    po.min_free_disk = &cfg.min_free_disk;
     po.release = sb_net_release;
     po.release_ud = m.proc.net;
     persist_configure(&po);
