@@ -41,7 +41,7 @@ static int64_t mono_ms(void) {
 typedef struct replay_ctx {
     eng_engine *e;
     char err[1024];
-    int64_t last_poll_ms, last_log_ms;
+    int64_t start_ms, last_poll_ms, last_log_ms;
     char cur_path[512];
     uint64_t base_bytes;   /* bytes of the segments before cur_path */
     uint64_t cur_size;
@@ -77,11 +77,12 @@ static int replay_one(void *ud, uint64_t lsn, int type, const void *body, size_t
             r->last_poll_ms = now;
         }
         if (now - r->last_log_ms >= 1000) {
-            double secs = (double)(now - (r->last_log_ms ? r->last_log_ms : now)) / 1000.0;
-            (void)secs;
+            double el = (double)(now - r->start_ms) / 1000.0;
             double pct = li->total_bytes ? 100.0 * (double)li->done_bytes / (double)li->total_bytes : 0;
-            sb_log(LOG_NOTICE, "Loading WAL: %.1f%% (%llu records, LSN %llu)", pct,
-                   (unsigned long long)li->records, (unsigned long long)lsn);
+            double rate = el > 0 ? (double)li->records / el : 0;
+            double eta = pct > 0 ? el * (100.0 - pct) / pct : 0;
+            sb_log(LOG_NOTICE, "Loading WAL: %.1f%% (%llu records, %.0f records/s, ETA %.0f s, LSN %llu)",
+                   pct, (unsigned long long)li->records, rate, eta, (unsigned long long)lsn);
             r->last_log_ms = now;
         }
     }
@@ -100,6 +101,7 @@ void persist_startup(void *ud, eng_engine *e) {
     li->total_bytes = wal_disk_bytes(ps.dir);
     replay_ctx r = {0};
     r.e = e;
+    r.start_ms = t0;
     r.last_poll_ms = t0;
     r.last_log_ms = t0;
     wal_scan_result res;
