@@ -447,7 +447,7 @@ void cmd_flushdb(eng_ctx *x) {
     kv_table *t = cur_table(x);
     if (kv_size(t)) {
         eng_emitv(x, x->c->db, "s", "FLUSHDB");
-        kv_clear(t);
+        eng_ks_flush(eng_keyspace_of(x->eng), x->c->db);
     }
     eng_reply_ok(x);
 }
@@ -459,7 +459,7 @@ void cmd_flushall(eng_ctx *x) {
     for (int i = 0; i < eng_ks_count(ks); i++) any |= kv_size(eng_ks_db(ks, i)) > 0;
     if (any) {
         eng_emitv(x, x->c->db, "s", "FLUSHALL");
-        for (int i = 0; i < eng_ks_count(ks); i++) kv_clear(eng_ks_db(ks, i));
+        for (int i = 0; i < eng_ks_count(ks); i++) eng_ks_flush(ks, i);
     }
     eng_reply_ok(x);
 }

@@ -22,7 +22,8 @@ void cmd_time(eng_ctx *x) {
 }
 
 void cmd_lastsave(eng_ctx *x) {
-    eng_reply_int(x, eng_start_time_ms(x->eng) / 1000);
+    int64_t ms = persist_lastsave_ms();
+    eng_reply_int(x, (ms ? ms : eng_start_time_ms(x->eng)) / 1000);
 }
 
 void cmd_slowlog(eng_ctx *x) { eng_cmd_slowlog(x); }

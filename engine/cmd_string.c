@@ -28,6 +28,10 @@ static int check_string(eng_ctx *x, const kv_entry *e) {
     return 0;
 }
 
+static kv_table *cur_db(eng_ctx *x) {
+    return eng_ks_db(eng_keyspace_of(x->eng), x->c->db);
+}
+
 /* Store value v under key (creating or replacing), with an expiry:
  * exp > 0 absolute ms, exp == KV_NO_EXPIRE clears, keepttl keeps. */
 static kv_entry *store(eng_ctx *x, const eng_arg *key, eng_val *v,
@@ -435,6 +439,8 @@ void cmd_append(eng_ctx *x) {
     } else {
         eng_val *v = e->val;
         if (check_len(x, (size_t)v->len + add->n)) return;
+        kv_will_change(cur_db(x), e); /* a checkpoint may need the old value */
+        v = e->val;
         v = eng_val_grow(v, (size_t)v->len + add->n);
         memcpy(v->data + v->len, add->p, add->n);
         v->len += (uint32_t)add->n;
@@ -486,6 +492,10 @@ void cmd_setrange(eng_ctx *x) {
     if ((unsigned long long)off > SIZE_MAX / 2 || check_len(x, (size_t)off + val->n))
         return;
     size_t need = (size_t)off + val->n;
+    if (e) {
+        kv_will_change(cur_db(x), e); /* a checkpoint may need the old value */
+        v = e->val;
+    }
     if (!v) {
         v = eng_val_new_cap(need, need);
         memset(v->data, 0, need);

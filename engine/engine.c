@@ -62,6 +62,7 @@ struct eng_engine {
     eng_client replay_client; /* the pseudo-client replay runs as */
     eng_loading_info loading;
     long long used_memory;  /* heap bytes at the last cron tick */
+    int busy;               /* background work pending: don't sleep */
     uint64_t need_fsync;    /* WAITAOF in this wake-up: fsync up to here */
 };
 
@@ -811,7 +812,7 @@ static void engine_main(void *arg) {
     int64_t next_cron = mono_us() + CRON_US;
     for (;;) {
         uv_mutex_lock(&e->mu);
-        while (!e->in_head && !e->stopping) {
+        while (!e->in_head && !e->stopping && !e->busy) {
             int64_t wait = next_cron - mono_us();
             if (wait <= 0) break;
             e->sleeping = 1;
@@ -822,6 +823,7 @@ static void engine_main(void *arg) {
         uv_mutex_unlock(&e->mu);
 
         drain_inbox(e);
+        e->busy = e->o.background && e->o.background(e->o.background_ud, e);
         if (mono_us() >= next_cron) {
             run_cron(e);
             next_cron = mono_us() + CRON_US;
@@ -833,6 +835,8 @@ static void engine_main(void *arg) {
             if (!more) break;
         }
     }
+    if (e->o.stopping) e->o.stopping(e->o.background_ud, e);
+    flush_out(e);
     /* the I/O layer frees the connections; drop our state */
     while (e->clients) client_unregister(e, e->clients);
 }

@@ -34,6 +34,7 @@
 #define ENG_REDIS_COMPAT_VERSION "7.0.15"
 
 typedef struct eng_engine eng_engine;
+typedef struct eng_keyspace eng_keyspace;
 
 /* ------------------------------------------------------------- clients */
 
@@ -195,6 +196,12 @@ typedef struct eng_options {
      * eng_set_release / eng_set_change_hook / eng_loading_poll */
     void (*startup)(void *ud, eng_engine *e);
     void *startup_ud;
+    /* background work between batches (checkpoint walk); returns 1 while
+     * it has more to do, so the engine does not sleep */
+    int (*background)(void *ud, eng_engine *e);
+    /* last thing on the engine thread before it exits (final checkpoint) */
+    void (*stopping)(void *ud, eng_engine *e);
+    void *background_ud;   /* for background and stopping */
     /* called from the engine's cron (every 100 ms) */
     void (*tick)(void *ud);
     void *tick_ud;
@@ -296,6 +303,7 @@ typedef struct eng_stats {
 void eng_count_auth_failure(eng_engine *e);
 const char *eng_requirepass(eng_engine *e);  /* NULL or "" when none */
 int64_t eng_start_time_ms(const eng_engine *e);
+eng_keyspace *eng_keyspace_of(eng_engine *e);
 const eng_stats *eng_get_stats(const eng_engine *e);
 /* Heap in use as of the last cron tick (for maxmemory and INFO). */
 long long eng_used_memory(const eng_engine *e);

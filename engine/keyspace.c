@@ -90,12 +90,15 @@ const char *eng_type_name(int type) {
 struct eng_keyspace {
     int n;
     kv_table **db;
+    uint8_t seed[16];
+    void (*retire)(void *ud, kv_table *t);
+    void *retire_ud;
 };
 
 eng_keyspace *eng_ks_create(int databases) {
     eng_keyspace *ks = calloc(1, sizeof(*ks));
     if (!ks) return NULL;
-    uint8_t seed[16];
+    uint8_t *seed = ks->seed;
     kv_seed_random(seed);
     ks->n = databases;
     ks->db = calloc((size_t)databases, sizeof(kv_table *));
@@ -116,6 +119,24 @@ void eng_ks_destroy(eng_keyspace *ks) {
 
 kv_table *eng_ks_db(eng_keyspace *ks, int db) { return ks->db[db]; }
 int eng_ks_count(const eng_keyspace *ks) { return ks->n; }
+
+void eng_ks_set_retire(eng_keyspace *ks, void (*fn)(void *ud, kv_table *t), void *ud) {
+    ks->retire = fn;
+    ks->retire_ud = ud;
+}
+
+void eng_ks_flush(eng_keyspace *ks, int db) {
+    kv_table *t = ks->db[db];
+    if (kv_epoch(t) && ks->retire) {
+        /* a checkpoint is still walking it: hand the whole table over
+         * (no copy, no pre-images) and start this db afresh */
+        ks->db[db] = kv_create(ks->seed, eng_val_free);
+        if (!ks->db[db]) abort();
+        ks->retire(ks->retire_ud, t);
+    } else {
+        kv_clear(t);
+    }
+}
 
 void eng_ks_swap(eng_keyspace *ks, int a, int b) {
     kv_table *t = ks->db[a];

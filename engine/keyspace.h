@@ -39,11 +39,15 @@ const char *eng_val_encoding(const eng_val *v);   /* "int", "embstr", "raw" */
 const char *eng_type_name(int type);
 
 /* The databases. */
-typedef struct eng_keyspace eng_keyspace;
 eng_keyspace *eng_ks_create(int databases);
 void eng_ks_destroy(eng_keyspace *ks);
 kv_table *eng_ks_db(eng_keyspace *ks, int db);
 void eng_ks_swap(eng_keyspace *ks, int a, int b);
+/* FLUSHDB of one db: clears it, or, while a checkpoint walks the table,
+ * gives the table to `retire` (the checkpoint frees it) and installs an
+ * empty one. */
+void eng_ks_flush(eng_keyspace *ks, int db);
+void eng_ks_set_retire(eng_keyspace *ks, void (*fn)(void *ud, kv_table *t), void *ud);
 int eng_ks_count(const eng_keyspace *ks);
 
 /* The keyspace of the engine running the command. */

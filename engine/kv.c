@@ -79,6 +79,9 @@ struct kv_table {
     size_t exp_len, exp_cap;
     size_t entry_bytes;    /* heap bytes of all entries */
     uint64_t rng;          /* xorshift64* state, never 0 */
+    uint32_t epoch;        /* checkpoint epoch, 0 = none */
+    kv_preimage_fn *pre;
+    void *pre_ud;
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -386,7 +389,25 @@ static void exp_remove(kv_table *t, kv_entry *e) {
     }
 }
 
+void kv_set_epoch(kv_table *t, uint32_t epoch, kv_preimage_fn *pre, void *ud) {
+    t->epoch = epoch;
+    t->pre = pre;
+    t->pre_ud = ud;
+}
+
+uint32_t kv_epoch(const kv_table *t) { return t->epoch; }
+
+void kv_mark(kv_table *t, kv_entry *e) { e->epoch = t->epoch; }
+
+void kv_will_change(kv_table *t, kv_entry *e) {
+    if (t->epoch && e->epoch != t->epoch) {
+        if (t->pre) t->pre(t->pre_ud, t, e);
+        e->epoch = t->epoch;
+    }
+}
+
 void kv_set_expire(kv_table *t, kv_entry *e, int64_t expire_ms) {
+    if (expire_ms != e->expire_ms) kv_will_change(t, e);
     int had = e->expire_ms != KV_NO_EXPIRE, has = expire_ms != KV_NO_EXPIRE;
     if (had && !has) exp_remove(t, e);
     else if (!had && has) exp_add(t, e);
@@ -439,6 +460,7 @@ kv_entry *kv_insert(kv_table *t, const char *key, size_t klen, void *val) {
     e->expire_ms = KV_NO_EXPIRE;
     e->exp_idx = 0;
     e->lru = 0;
+    e->epoch = t->epoch; /* not part of a checkpoint in progress */
     t->entry_bytes += KV_USABLE(e, sz);
 
     /* While rehashing new entries go to ht[1], so ht[0] only drains. */
@@ -451,6 +473,7 @@ kv_entry *kv_insert(kv_table *t, const char *key, size_t klen, void *val) {
 }
 
 void kv_set_val(kv_table *t, kv_entry *e, void *val) {
+    if (val != e->val) kv_will_change(t, e);
     void *old = e->val;
     e->val = val;
     if (old != val && t->free_val) t->free_val(old);
@@ -464,6 +487,7 @@ static kv_entry *unlink_key(kv_table *t, const char *key, size_t klen) {
     kv_entry **link = find_link(t, key, klen, &which);
     if (!link) return NULL;
     kv_entry *e = *link;
+    kv_will_change(t, e);
     *link = e->next;
     t->ht[which].used--;
     if (e->expire_ms != KV_NO_EXPIRE) exp_remove(t, e);

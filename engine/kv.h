@@ -38,6 +38,7 @@ typedef struct kv_entry {
     uint32_t exp_idx;      /* private: slot in the expires index */
     uint32_t lru;          /* free for the engine (access clock, seconds) */
     uint32_t klen;
+    uint32_t epoch;        /* private: checkpoint epoch it was saved in */
     char key[];            /* klen bytes followed by a NUL */
 } kv_entry;
 
@@ -94,6 +95,24 @@ void kv_clear(kv_table *t);
 /* Do up to n bucket moves of an ongoing rehash and start a resize if the
  * load factor asks for one. Returns 1 if rehashing is still in progress. */
 int kv_rehash_step(kv_table *t, int n);
+
+/* ---- checkpoint support (point-in-time image without a copy) ----
+ * While a table has a non-zero epoch, every entry that existed when the
+ * epoch was set is handed to `pre` exactly once before its first change
+ * (new value, expiry, in-place edit, delete), unless the checkpoint walk
+ * saved it first (kv_mark). Entries inserted afterwards carry the epoch
+ * already, so they are not part of the image. */
+typedef void kv_preimage_fn(void *ud, kv_table *t, kv_entry *e);
+void kv_set_epoch(kv_table *t, uint32_t epoch, kv_preimage_fn *pre, void *ud);
+uint32_t kv_epoch(const kv_table *t);
+/* The walk saved e: no pre-image needed any more. */
+static inline int kv_saved(const kv_table *t, const kv_entry *e, uint32_t epoch) {
+    (void)t;
+    return e->epoch == epoch;
+}
+void kv_mark(kv_table *t, kv_entry *e);
+/* Call before changing e's value in place (APPEND, SETRANGE). */
+void kv_will_change(kv_table *t, kv_entry *e);
 
 /* Approximate heap bytes used by the table itself (buckets + entries, not
  * values), for INFO memory. */

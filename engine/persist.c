@@ -7,6 +7,8 @@
 #include "persist.h"
 #include "log.h"
 #include "wal.h"
+#include "ckpt.h"
+#include "keyspace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +25,14 @@ static struct {
     wal *w;
     char refused[1024];
     int disk_low;            /* engine thread */
+    eng_engine *eng;
+    ckpt_job *job;           /* checkpoint in progress */
+    uint64_t ckpt_lsn, ckpt_size, lsn_at_ckpt;
+    uint64_t wal_bytes_at_ckpt, wal_bytes_at_start;
+    int64_t lastsave_ms, ckpt_start_ms, last_duration_ms;
+    uint64_t saves;
+    int last_status_ok;
+    int nosave;
     char disk_msg[700];
 } ps;
 
@@ -30,6 +40,12 @@ void persist_configure(const persist_options *o) {
     ps.o = *o;
     snprintf(ps.dir, sizeof(ps.dir), "%s", o->dir);
     ps.o.dir = ps.dir;
+}
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int64_t mono_ms(void) {
@@ -93,38 +109,130 @@ static int hook(void *ud, uint64_t lsn, const void *payload, size_t len) {
     return wal_append(ud, lsn, 1 /* WAL_REC_UNIT */, payload, len);
 }
 
+/* ---------------------------------------------------------- recovery */
+
+typedef struct load_ctx {
+    eng_engine *e;
+    uint64_t n;
+    int64_t last_poll_ms;
+    char err[300];
+} load_ctx;
+
+static int load_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const char *key,
+                      size_t klen, const char *val, size_t vlen) {
+    load_ctx *l = ud;
+    if (type != ENG_TYPE_STRING) {
+        snprintf(l->err, sizeof(l->err), "unknown value type %d", type);
+        return 1;
+    }
+    kv_table *t = eng_ks_db(eng_keyspace_of(l->e), (int)db);
+    if (kv_find(t, key, klen)) {
+        snprintf(l->err, sizeof(l->err), "key '%.*s' appears twice in db %u",
+                 (int)(klen > 64 ? 64 : klen), key, db);
+        return 1;
+    }
+    eng_val *v = eng_val_new(val, vlen);
+    v->type = (uint8_t)type;
+    kv_entry *en = kv_insert(t, key, klen, v);
+    /* expired entries are kept: the WAL after the checkpoint is replayed
+     * with the clock of its time, and the active cycle deletes them */
+    if (expire_ms != KV_NO_EXPIRE) kv_set_expire(t, en, expire_ms);
+    if ((++l->n & 4095) == 0) {
+        int64_t now = mono_ms();
+        if (now - l->last_poll_ms >= 20) {
+            eng_loading_poll(l->e);
+            l->last_poll_ms = now;
+        }
+    }
+    return 0;
+}
+
+static void clear_all(eng_engine *e) {
+    eng_keyspace *ks = eng_keyspace_of(e);
+    for (int i = 0; i < eng_ks_count(ks); i++) kv_clear(eng_ks_db(ks, i));
+}
+
+static void refuse(const char *fmt, const char *a, const char *b) {
+    char msg[2400];
+    snprintf(msg, sizeof(msg), fmt, a, b);
+    sb_log(LOG_WARNING, "Can't recover the data in %s: %s", ps.dir, msg);
+    sb_log(LOG_WARNING, "Refusing to start so that nothing is lost silently. "
+           "'strongbox-check verify %s' shows what is affected.", ps.dir);
+    _exit(1);
+}
+
 void persist_startup(void *ud, eng_engine *e) {
     (void)ud;
+    ps.eng = e;
+    ps.last_status_ok = 1;
+    ps.lastsave_ms = wall_ms();
     int64_t t0 = mono_ms();
     eng_set_loading(e, 1);
     eng_loading_info *li = eng_loading(e);
     li->total_bytes = wal_disk_bytes(ps.dir);
+    char err[1200];
+
+    /* newest readable checkpoint */
+    ckpt_remove_temps(ps.dir);
+    ckpt_file *cks;
+    size_t ncks;
+    ckpt_list(ps.dir, &cks, &ncks);
+    uint64_t base = 0;
+    int loaded = -1;
+    char bad[1400] = "";
+    for (size_t i = 0; i < ncks; i++) {
+        load_ctx l = {e, 0, t0, ""};
+        ckpt_info info;
+        int rc = ckpt_read(cks[i].path, load_entry, &l, &info, err, sizeof(err));
+        if (rc == 0) {
+            base = info.lsn;
+            loaded = (int)i;
+            ps.ckpt_lsn = info.lsn;
+            ps.ckpt_size = cks[i].size;
+            ps.lastsave_ms = info.created_ms;
+            sb_log(LOG_NOTICE, "Loaded checkpoint %s: %llu keys at LSN %llu", cks[i].path,
+                   (unsigned long long)info.entries, (unsigned long long)info.lsn);
+            break;
+        }
+        clear_all(e);
+        if (!bad[0])
+            snprintf(bad, sizeof(bad), "%s", rc > 0 ? l.err : err);
+        sb_log(LOG_WARNING, "Checkpoint %s is unreadable: %s", cks[i].path, rc > 0 ? l.err : err);
+    }
+
     replay_ctx r = {0};
     r.e = e;
     r.start_ms = t0;
     r.last_poll_ms = t0;
     r.last_log_ms = t0;
     wal_scan_result res;
-    char err[1200];
-    int rc = wal_scan(ps.dir, 0, 1, replay_one, &r, &res, err, sizeof(err));
-    if (rc != 0) {
-        sb_log(LOG_WARNING, "Can't recover the data in %s: %s", ps.dir, rc > 0 ? r.err : err);
-        sb_log(LOG_WARNING, "Refusing to start so that nothing is lost silently. "
-               "'strongbox-check verify %s' shows what is affected.", ps.dir);
-        _exit(1);
-    }
+    int rc = wal_scan(ps.dir, base, 1, replay_one, &r, &res, err, sizeof(err));
+    if (rc != 0 && loaded != 0 && ncks)
+        refuse("the newest checkpoint is unreadable (%s), and the WAL cannot replace it: %s. "
+               "Falling back to an older checkpoint would lose data.", bad, rc > 0 ? r.err : err);
+    if (rc != 0) refuse("%s%s", rc > 0 ? r.err : err, "");
     if (res.torn)
         sb_log(LOG_WARNING, "WAL %s ended with a torn write (a crash during a write): cut %llu "
                "byte(s) at offset %llu, saved to %s.torn-%llu. Everything before it is kept.",
                res.torn_path, (unsigned long long)res.torn_bytes,
                (unsigned long long)res.torn_offset, res.torn_path,
                (unsigned long long)res.torn_offset);
-    uint64_t last = res.last_lsn;
+    /* (wal_scan checked that the WAL goes on exactly where the loaded
+     * checkpoint ends.) Checkpoints but none readable and no WAL: refuse. */
+    if (ncks && loaded < 0 && res.nsegs == 0)
+        refuse("no checkpoint is readable (%s) and there is no WAL to rebuild from%s", bad, "");
+    if (loaded > 0)
+        sb_log(LOG_WARNING, "Fell back to the older checkpoint %s: the WAL after it is complete, "
+               "so nothing is lost", cks[loaded].path);
+    free(cks);
+    uint64_t last = res.last_lsn > base ? res.last_lsn : base;
+    int append = res.nsegs > 0 && res.last_lsn == last;
     wal_scan_result_free(&res);
     eng_set_lsn(e, last);
+    ps.lsn_at_ckpt = base;
     eng_set_loading(e, 0);
-    sb_log(LOG_NOTICE, "DB loaded from the WAL: %llu records, last LSN %llu, %.3f seconds",
-           (unsigned long long)li->records, (unsigned long long)last,
+    sb_log(LOG_NOTICE, "DB loaded: checkpoint LSN %llu + %llu WAL records, last LSN %llu, %.3f seconds",
+           (unsigned long long)base, (unsigned long long)li->records, (unsigned long long)last,
            (double)(mono_ms() - t0) / 1000.0);
     if (!ps.o.appendonly) {
         sb_log(LOG_WARNING, "appendonly is no: changes are kept in memory only and will be "
@@ -134,6 +242,7 @@ void persist_startup(void *ud, eng_engine *e) {
     wal_options wo = {0};
     wo.dir = ps.dir;
     wo.next_lsn = last + 1;
+    wo.append = append;
     wo.fsync_mode = ps.o.fsync_mode;
     wo.segment_size = ps.o.segment_size;
     wo.release = ps.o.release;
@@ -143,14 +252,153 @@ void persist_startup(void *ud, eng_engine *e) {
         sb_log(LOG_WARNING, "Can't open the WAL: %s", err);
         _exit(1);
     }
+    ps.wal_bytes_at_ckpt = 0;
     eng_set_change_hook(e, hook, ps.w);
     eng_set_release(e, wal_release, ps.w);
+}
+
+/* -------------------------------------------------------- checkpoints */
+
+static int ckpt_begin(eng_engine *e, char *err, size_t errlen) {
+    if (ps.job) return 0;
+    ps.job = ckpt_start(eng_keyspace_of(e), ps.dir, eng_change_seq(e), err, errlen);
+    if (!ps.job) return -1;
+    ps.ckpt_start_ms = mono_ms();
+    wal_stats st;
+    wal_get_stats(ps.w, &st);
+    ps.wal_bytes_at_start = st.bytes;
+    return 0;
+}
+
+/* A checkpoint is durable: drop what it replaces. */
+static void ckpt_done(uint64_t lsn, const ckpt_info *info) {
+    ps.ckpt_lsn = lsn;
+    ps.ckpt_size = info->bytes;
+    ps.lastsave_ms = wall_ms();
+    ps.saves++;
+    ps.last_status_ok = 1;
+    ps.wal_bytes_at_ckpt = ps.wal_bytes_at_start;
+    ps.last_duration_ms = mono_ms() - ps.ckpt_start_ms;
+    ckpt_file *cks;
+    size_t n;
+    if (ckpt_list(ps.dir, &cks, &n) == 0) {
+        for (size_t i = 0; i < n; i++)
+            if (cks[i].lsn < lsn && !(ps.o.keep_wal && *ps.o.keep_wal)) unlink(cks[i].path);
+        free(cks);
+    }
+    if (!(ps.o.keep_wal && *ps.o.keep_wal)) wal_remove_upto(ps.dir, lsn);
+    sb_log(LOG_NOTICE, "Checkpoint at LSN %llu done: %llu keys, %llu bytes, %lld ms",
+           (unsigned long long)lsn, (unsigned long long)info->entries,
+           (unsigned long long)info->bytes, (long long)ps.last_duration_ms);
+}
+
+static int ckpt_complete(char *err, size_t errlen) {
+    ckpt_info info;
+    uint64_t lsn = ckpt_job_lsn(ps.job);
+    int rc = ckpt_finish(ps.job, &info, err, errlen);
+    ps.job = NULL;
+    if (rc == 0) {
+        ckpt_done(lsn, &info);
+    } else {
+        ps.last_status_ok = 0;
+        sb_log(LOG_WARNING, "Checkpoint at LSN %llu failed: %s", (unsigned long long)lsn, err);
+    }
+    return rc;
+}
+
+/* engine background hook: walk a little, collect a finished checkpoint */
+int persist_background(void *ud, eng_engine *e) {
+    (void)ud;
+    (void)e;
+    if (!ps.job) return 0;
+    if (!ckpt_step(ps.job, 500)) return 1;
+    if (ckpt_poll(ps.job) == 0) return 0; /* the writer finishes; cron polls */
+    char err[800];
+    ckpt_complete(err, sizeof(err));
+    return 0;
+}
+
+/* SAVE (and shutdown): a checkpoint now, to completion. */
+static int save_now(eng_engine *e, char *err, size_t errlen) {
+    if (ps.job) {
+        if (ckpt_complete(err, errlen) != 0) return -1;
+        if (ps.ckpt_lsn == eng_change_seq(e)) return 0;
+    }
+    if (ckpt_begin(e, err, errlen) != 0) return -1;
+    return ckpt_complete(err, errlen);
+}
+
+void persist_on_stop(void *ud, eng_engine *e) {
+    (void)ud;
+    if (!ps.w || wal_failed(ps.w)) return;
+    char err[800];
+    if (ps.nosave) {
+        if (ps.job) ckpt_complete(err, sizeof(err));
+        return;
+    }
+    if (!ps.job && ps.ckpt_lsn == eng_change_seq(e)) return; /* nothing new */
+    sb_log(LOG_NOTICE, "Saving a checkpoint before exit...");
+    save_now(e, err, sizeof(err));
+}
+
+void persist_set_nosave(int nosave) { ps.nosave = nosave; }
+
+int64_t persist_lastsave_ms(void) { return ps.lastsave_ms; }
+
+void cmd_bgsave(eng_ctx *x) {
+    if (x->argc > 2 || (x->argc == 2 && !eng_arg_is(&x->argv[1], "schedule"))) {
+        eng_reply_syntax(x);
+        return;
+    }
+    if (!ps.w) {
+        eng_reply_error(x, "ERR checkpoints need appendonly yes");
+        return;
+    }
+    if (ps.job) {
+        if (x->argc == 2) resp_add_status(x->out, "Background saving scheduled");
+        else eng_reply_error(x, "ERR Background save already in progress");
+        return;
+    }
+    char err[800];
+    if (ckpt_begin(x->eng, err, sizeof(err)) != 0) {
+        eng_reply_error(x, "ERR %s", err);
+        return;
+    }
+    resp_add_status(x->out, "Background saving started");
+}
+
+void cmd_save(eng_ctx *x) {
+    if (!ps.w) {
+        eng_reply_error(x, "ERR checkpoints need appendonly yes");
+        return;
+    }
+    char err[800];
+    if (save_now(x->eng, err, sizeof(err)) != 0) eng_reply_error(x, "ERR %s", err);
+    else eng_reply_ok(x);
 }
 
 /* Like coffer's LimitDisk: below min-free-disk in dir, refuse writes; they
  * resume by themselves when space comes back. */
 void persist_tick(void *ud) {
     (void)ud;
+    if (ps.job && ckpt_poll(ps.job) != 0 && ckpt_step(ps.job, 0)) {
+        char err[800];
+        ckpt_complete(err, sizeof(err));
+    }
+    /* auto checkpoint on WAL growth, like auto-aof-rewrite */
+    if (ps.w && !ps.job && !wal_failed(ps.w) && ps.o.auto_pct && *ps.o.auto_pct > 0 && ps.eng) {
+        wal_stats st;
+        wal_get_stats(ps.w, &st);
+        uint64_t grown = st.bytes - ps.wal_bytes_at_ckpt;
+        uint64_t base = ps.ckpt_size ? ps.ckpt_size : 1;
+        if (grown >= (uint64_t)*ps.o.auto_min &&
+            grown * 100 >= base * (uint64_t)*ps.o.auto_pct) {
+            char err[800];
+            if (ckpt_begin(ps.eng, err, sizeof(err)) == 0)
+                sb_log(LOG_NOTICE, "Starting a checkpoint: the WAL grew by %llu bytes since the last one",
+                       (unsigned long long)grown);
+        }
+    }
     long long min = ps.o.min_free_disk ? *ps.o.min_free_disk : 0;
     struct statvfs sv;
     if (min <= 0 || !ps.w || statvfs(ps.dir, &sv) != 0) {
@@ -226,6 +474,13 @@ void persist_info(eng_engine *e, resp_buf *b) {
         (unsigned long long)(st.fsyncs ? st.fsync_us_total / st.fsyncs : 0),
         (unsigned long long)st.fsync_us_max, (long long)(st.last_fsync_ms / 1000),
         (unsigned long long)st.segment_first_lsn);
+    ADD("rdb_bgsave_in_progress:%d\r\nrdb_last_save_time:%lld\r\nrdb_last_bgsave_status:%s\r\n"
+        "rdb_saves:%llu\r\nrdb_last_bgsave_time_sec:%lld\r\ncheckpoint_lsn:%llu\r\ncheckpoint_size:%llu\r\n"
+        "wal_bytes_since_checkpoint:%llu\r\n",
+        ps.job != NULL, (long long)(ps.lastsave_ms / 1000), ps.last_status_ok ? "ok" : "err",
+        (unsigned long long)ps.saves, (long long)(ps.saves ? ps.last_duration_ms / 1000 : -1),
+        (unsigned long long)ps.ckpt_lsn, (unsigned long long)ps.ckpt_size,
+        (unsigned long long)(st.bytes - ps.wal_bytes_at_ckpt));
     static const char *modes[] = {"always", "everysec", "no"};
     long long m = ps.o.fsync_mode ? *ps.o.fsync_mode : 0;
     ADD("appendfsync:%s\r\n", modes[m >= 0 && m <= 2 ? m : 0]);

@@ -25,6 +25,9 @@ typedef struct persist_options {
     const _Atomic long long *fsync_mode;  /* enum wal_fsync_mode */
     const _Atomic long long *segment_size;
     const _Atomic long long *min_free_disk; /* bytes; 0 = no check */
+    const _Atomic long long *keep_wal;      /* keep old segments/checkpoints */
+    const _Atomic long long *auto_pct;      /* auto-checkpoint-percentage */
+    const _Atomic long long *auto_min;      /* auto-checkpoint-min-size */
     void (*release)(void *ud, eng_outbatch *b); /* the I/O layer */
     void *release_ud;
 } persist_options;
@@ -34,6 +37,11 @@ void persist_startup(void *ud, eng_engine *e);   /* eng_options.startup */
 const char *persist_write_refused(void *ud);     /* eng_options.write_refused */
 void persist_tick(void *ud);                     /* eng_options.tick: disk space */
 void persist_close(void);
+int persist_background(void *ud, eng_engine *e);  /* eng_options.background */
+void persist_on_stop(void *ud, eng_engine *e);    /* eng_options.stopping */
+void persist_set_nosave(int nosave);              /* SHUTDOWN NOSAVE */
+int64_t persist_lastsave_ms(void);
+eng_cmd_fn cmd_bgsave, cmd_save;
 
 /* Lines of INFO persistence ("name:value\r\n"). */
 void persist_info(eng_engine *e, resp_buf *b);

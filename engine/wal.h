@@ -82,6 +82,9 @@ typedef struct wal_scan_result {
 int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *fn,
              void *ud, wal_scan_result *res, char *err, size_t errlen);
 void wal_scan_result_free(wal_scan_result *res);
+/* Remove the segments whose records are all <= lsn, never the last one
+ * (after a checkpoint at lsn). Returns how many were removed. */
+int wal_remove_upto(const char *dir, uint64_t lsn);
 /* Total size of the segment files in dir (for progress). */
 uint64_t wal_disk_bytes(const char *dir);
 
@@ -92,6 +95,7 @@ typedef struct wal wal;
 typedef struct wal_options {
     const char *dir;
     uint64_t next_lsn;              /* LSN of the next record */
+    int append;                     /* the last segment ends at next_lsn-1 */
     const _Atomic long long *fsync_mode; /* enum wal_fsync_mode, live */
     const _Atomic long long *segment_size;
     void (*release)(void *ud, eng_outbatch *b); /* hand batches to I/O */

@@ -143,6 +143,8 @@ static const eng_cmd table[] = {
     C("lastsave", cmd_lastsave, 1, LD | ST | F, 0, 0, 0, "server", "Get the UNIX time stamp of the last successful save to disk", "1.0.0"),
     C("shutdown", cmd_shutdown, -1, A | NS | LD | ST | CMD_NO_MULTI | CMD_ALLOW_BUSY, 0, 0, 0, "server", "Synchronously save the dataset to disk and then shut down the server", "1.0.0"),
     C("debug", cmd_debug, -2, A | NS | LD | ST, 0, 0, 0, "server", "A container for debugging commands", "1.0.0"),
+    C("bgsave", cmd_bgsave, -1, A | NS, 0, 0, 0, "server", "Asynchronously saves the database(s) to disk (a checkpoint).", "1.0.0"),
+    C("save", cmd_save, 1, A | NS | CMD_NO_MULTI, 0, 0, 0, "server", "Synchronously saves the database(s) to disk (a checkpoint).", "1.0.0"),
     C("waitaof", cmd_waitaof, 4, NS, 0, 0, 0, "generic", "Blocks until all of the preceding write commands sent by the connection are written to the append-only file of the master and/or replicas.", "7.2.0"),
     {"slowlog", NULL, -2, 0, 0, 0, 0, "server", "A container for slow log commands", "2.2.12", slowlog_subs},
 };
@@ -303,6 +305,8 @@ static const cmd_meta metas[] = {
     {"shutdown", "@admin @slow @dangerous", "", "", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", "", NULL, NULL},
     {"debug", "@admin @slow @dangerous", "", "", "Depends on subcommand.", "syscmd", NULL, NULL},
     {"slowlog", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"bgsave", "@admin @slow @dangerous", "", "", "O(1)", "", NULL, NULL},
+    {"save", "@admin @slow @dangerous", "", "", "O(N) where N is the total number of keys in all databases", "", NULL, NULL},
     {"waitaof", "@slow @connection", "request_policy:all_shards response_policy:agg_min", "", "O(1)", "", NULL, NULL},
     {"slowlog|get", "@admin @slow @dangerous", "request_policy:all_nodes nondeterministic_output", "", "O(N) where N is the number of entries returned", "", NULL, NULL},
     {"slowlog|len", "@admin @slow @dangerous", "request_policy:all_nodes response_policy:agg_sum nondeterministic_output", "", "O(1)", "", NULL, NULL},

@@ -71,6 +71,9 @@ static const cfg_row rows[] = {
      * log from: set at start-up only, until checkpoints exist */
     {"appendonly", NULL, K_BOOL, F_IMMUTABLE, OFF(appendonly), 0, 0, NULL, "yes"},
     {"wal-segment-size", NULL, K_SIZE, 0, OFF(wal_segment_size), 4096, LLONG_MAX, NULL, "64mb"},
+    {"keep-wal", NULL, K_BOOL, 0, OFF(keep_wal), 0, 0, NULL, "no"},
+    {"auto-checkpoint-percentage", NULL, K_INT, 0, OFF(auto_ckpt_pct), 0, INT_MAX, NULL, "100"},
+    {"auto-checkpoint-min-size", NULL, K_SIZE, 0, OFF(auto_ckpt_min), 0, LLONG_MAX, NULL, "64mb"},
     {"appendfsync", NULL, K_ENUM, 0, OFF(appendfsync), 0, 0, fsyncs, "always"},
     {"hz", NULL, K_INT, 0, OFF(hz), 0, INT_MAX, NULL, "10"},
     {"maxmemory", NULL, K_SIZE, 0, OFF(limits.maxmemory), 0, LLONG_MAX, NULL, "0"},

@@ -163,10 +163,7 @@ void cmd_info(eng_ctx *x) {
         addf(&b, "current_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\n");
         addf(&b, "current_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n");
         addf(&b, "rdb_changes_since_last_save:%llu\r\n", (unsigned long long)eng_dirty(e));
-        addf(&b, "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%lld\r\n",
-             (long long)(eng_start_time_ms(e) / 1000));
-        addf(&b, "rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\n");
-        addf(&b, "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\n");
+        addf(&b, "rdb_current_bgsave_time_sec:-1\r\nrdb_last_cow_size:0\r\n");
         addf(&b, "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n");
     }
     if (want(x->argc, x->argv, "stats", 1)) {
@@ -259,6 +256,13 @@ void cmd_shutdown(eng_ctx *x) {
             return;
         }
     }
+    int nosave = 0;
+    for (int i = 1; i < x->argc; i++) {
+        if (eng_arg_is(&x->argv[i], "nosave")) nosave = 1;
+        if (eng_arg_is(&x->argv[i], "save")) nosave = 0;
+    }
+    /* the final checkpoint is made as the engine stops (persist_on_stop) */
+    persist_set_nosave(nosave);
     /* Redis sends no reply on success: the connection just closes. */
     x->out_flags |= ENG_OUT_CLOSE;
     proc->request_shutdown(proc);

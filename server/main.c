@@ -260,12 +260,17 @@ int main(int argc, char **argv) {
     eo.startup = persist_startup;
     eo.write_refused = persist_write_refused;
     eo.tick = persist_tick;
+    eo.background = persist_background;
+    eo.stopping = persist_on_stop;
     persist_options po = {0};
     po.dir = cfg.dir;
     po.appendonly = (int)cfg.appendonly;
     po.fsync_mode = &cfg.appendfsync;
     po.segment_size = &cfg.wal_segment_size;
     po.min_free_disk = &cfg.min_free_disk;
+    po.keep_wal = &cfg.keep_wal;
+    po.auto_pct = &cfg.auto_ckpt_pct;
+    po.auto_min = &cfg.auto_ckpt_min;
     po.release = sb_net_release;
     po.release_ud = m.proc.net;
     persist_configure(&po);

@@ -688,7 +688,7 @@ static void test_config(sb_server *s) {
     redisContext *c = srv_connect(s);
     /* glob patterns */
     redisReply *r = cmd(c, "CONFIG GET max*");
-    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 10);
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 12);
     if (r && r->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < r->elements; i += 2)
             CHECK(r->element[i]->type == REDIS_REPLY_STRING && !strncmp(r->element[i]->str, "max", 3));

@@ -1,0 +1,526 @@
+/* ckpt.c -- incremental, versioned checkpoints (no fork, no copy).
+ *
+ * Why not fork(): under a write load every page the parent touches is
+ * copied, and the peak memory approaches twice the dataset. Instead the
+ * engine thread walks the tables itself, a little between batches, with
+ * kv_scan (which returns every entry present for the whole walk, even
+ * across rehashing). Each table carries the checkpoint's epoch; an entry
+ * is saved once, either by the walk or — if a command is about to change
+ * or delete it first — as a pre-image right before the change. Entries
+ * created after the start carry the epoch already and are skipped. So the
+ * file holds exactly the state at the start LSN, and the extra memory is
+ * only the blocks waiting for the writer thread.
+ *
+ * FLUSHDB/FLUSHALL during a walk hand the whole table to the job (see
+ * eng_ks_flush), SWAPDB needs nothing: the walk follows table objects, and
+ * each remembers the db index it had at the start.
+ */
+#include "ckpt.h"
+#include "wal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+static const char CKPT_MAGIC[8] = {'S', 'B', 'C', 'K', 'P', 'T', '\r', '\n'};
+#define BLOCK_TARGET (256 * 1024)
+#define QUEUE_MAX (32u * 1024 * 1024) /* pause the walk above this backlog */
+
+static void put32(unsigned char *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static void put64(unsigned char *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static uint32_t get32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t get64(const unsigned char *p) {
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+static int64_t mono_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ------------------------------------------------------------ listing */
+
+static int cmp_desc(const void *a, const void *b) {
+    const ckpt_file *x = a, *y = b;
+    return x->lsn > y->lsn ? -1 : x->lsn < y->lsn;
+}
+
+int ckpt_list(const char *dir, ckpt_file **out, size_t *n) {
+    *out = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) return errno == ENOENT ? 0 : -1;
+    size_t cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        unsigned long long lsn;
+        char tail[8];
+        if (strlen(de->d_name) != 29 ||
+            sscanf(de->d_name, "ckpt-%20llu.%3s", &lsn, tail) != 2 || strcmp(tail, "sbc"))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            *out = realloc(*out, cap * sizeof(**out));
+            if (!*out) abort();
+        }
+        ckpt_file *f = &(*out)[(*n)++];
+        snprintf(f->path, sizeof(f->path), "%s/%s", dir, de->d_name);
+        f->lsn = lsn;
+        struct stat st;
+        f->size = stat(f->path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    }
+    closedir(d);
+    qsort(*out, *n, sizeof(**out), cmp_desc);
+    return 0;
+}
+
+void ckpt_remove_temps(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (l > 8 && !strncmp(de->d_name, "ckpt-", 5) && !strcmp(de->d_name + l - 8, ".sbc.tmp")) {
+            char p[600];
+            snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+            unlink(p);
+        }
+    }
+    closedir(d);
+}
+
+/* ------------------------------------------------------------ reading */
+
+static int read_exact(int fd, void *p, size_t n) {
+    char *c = p;
+    while (n) {
+        ssize_t r = read(fd, c, n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        c += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+int ckpt_read(const char *path, ckpt_entry_fn *fn, void *ud, ckpt_info *info,
+              char *err, size_t errlen) {
+    memset(info, 0, sizeof(*info));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "can't open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    unsigned char h[CKPT_HEADER_SIZE];
+    if (read_exact(fd, h, sizeof(h)) != 0 || memcmp(h, CKPT_MAGIC, 8) != 0 ||
+        get32(h + 60) != wal_crc32c(h, 60)) {
+        snprintf(err, errlen, "%s: bad checkpoint header at offset 0", path);
+        close(fd);
+        return -1;
+    }
+    if (get32(h + 8) != CKPT_FORMAT_VERSION) {
+        snprintf(err, errlen, "%s: checkpoint format version %u, this server reads version %d",
+                 path, get32(h + 8), CKPT_FORMAT_VERSION);
+        close(fd);
+        return -1;
+    }
+    info->databases = get32(h + 12);
+    info->lsn = get64(h + 16);
+    info->created_ms = (int64_t)get64(h + 24);
+    uint64_t off = CKPT_HEADER_SIZE;
+    unsigned char *buf = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    for (;;) {
+        unsigned char bh[8];
+        if (read_exact(fd, bh, 8) != 0) {
+            snprintf(err, errlen, "%s: truncated at offset %llu (no trailer): the checkpoint is incomplete",
+                     path, (unsigned long long)off);
+            rc = -1;
+            break;
+        }
+        uint32_t len = get32(bh), crc = get32(bh + 4);
+        if (len == 0) { /* trailer: u64 entries, u64 blocks, u64 bytes */
+            unsigned char t[24];
+            if (read_exact(fd, t, 24) != 0 || wal_crc32c(t, 24) != crc ||
+                get64(t) != info->entries || get64(t + 8) != info->blocks) {
+                snprintf(err, errlen, "%s: bad trailer at offset %llu (expected %llu entries in %llu blocks)",
+                         path, (unsigned long long)off, (unsigned long long)info->entries,
+                         (unsigned long long)info->blocks);
+                rc = -1;
+            }
+            info->bytes = off + 32;
+            break;
+        }
+        if (len > 1024u * 1024 * 1024 + BLOCK_TARGET) {
+            snprintf(err, errlen, "%s: bad block length %u at offset %llu", path, len,
+                     (unsigned long long)off);
+            rc = -1;
+            break;
+        }
+        if (len > cap) {
+            cap = len;
+            free(buf);
+            buf = malloc(cap);
+            if (!buf) abort();
+        }
+        if (read_exact(fd, buf, len) != 0 || wal_crc32c(buf, len) != crc) {
+            snprintf(err, errlen, "%s: damaged block at offset %llu (CRC mismatch or truncated)",
+                     path, (unsigned long long)off);
+            rc = -1;
+            break;
+        }
+        const unsigned char *p = buf, *end = buf + len;
+        while (p < end) {
+            if (end - p < 21) goto bad_entry;
+            int type = p[0];
+            uint32_t db = get32(p + 1);
+            int64_t exp = (int64_t)get64(p + 5);
+            uint32_t klen = get32(p + 13);
+            if ((size_t)(end - p - 17) < klen + 4u) goto bad_entry;
+            const char *key = (const char *)p + 17;
+            uint32_t vlen = get32(p + 17 + klen);
+            if ((size_t)(end - p - 21 - klen) < vlen) goto bad_entry;
+            const char *val = key + klen + 4;
+            if (db >= info->databases) goto bad_entry;
+            info->entries++;
+            if (fn) {
+                int r = fn(ud, db, type, exp, key, klen, val, vlen);
+                if (r) { rc = r; goto out; }
+            }
+            p += 21 + klen + vlen;
+        }
+        info->blocks++;
+        off += 8 + len;
+        continue;
+    bad_entry:
+        snprintf(err, errlen, "%s: malformed entry in the block at offset %llu", path,
+                 (unsigned long long)off);
+        rc = -1;
+        break;
+    }
+out:
+    free(buf);
+    close(fd);
+    return rc;
+}
+
+/* ------------------------------------------------------------ writing */
+
+typedef struct block {
+    struct block *next;
+    size_t len;
+    unsigned char data[]; /* u32 len | u32 crc | payload */
+} block;
+
+#define MAX_TABLES 4096
+
+struct ckpt_job {
+    eng_keyspace *ks;
+    char dir[512], tmp[620], final[600];
+    uint64_t lsn;
+    uint32_t epoch;
+    int ntables;
+    kv_table *tables[MAX_TABLES];
+    int dbidx[MAX_TABLES];
+    int owned[MAX_TABLES]; /* retired by FLUSH: freed by the job */
+    int cur;               /* table being walked */
+    uint64_t cursor;
+    int walk_done;
+    resp_buf blk;          /* block being filled (payload after 8 bytes) */
+    uint64_t entries, blocks;
+
+    int fd;
+    uv_thread_t thread;
+    uv_mutex_t mu;
+    uv_cond_t cv;
+    block *q_head, *q_tail;
+    size_t q_bytes;
+    int q_end;             /* the trailer is queued */
+    int status;            /* 0 running, 1 done, -1 failed */
+    char err[700];
+};
+
+static uint32_t next_epoch = 1;
+
+static void blk_reset(ckpt_job *j) {
+    j->blk.len = 0;
+    resp_buf_reserve(&j->blk, 8);
+    j->blk.len = 8;
+}
+
+static void push(ckpt_job *j, block *b) {
+    uv_mutex_lock(&j->mu);
+    if (j->q_tail) j->q_tail->next = b;
+    else j->q_head = b;
+    j->q_tail = b;
+    j->q_bytes += b->len;
+    uv_cond_signal(&j->cv);
+    uv_mutex_unlock(&j->mu);
+}
+
+static void seal(ckpt_job *j) {
+    if (j->blk.len <= 8) return;
+    size_t plen = j->blk.len - 8;
+    block *b = malloc(sizeof(block) + j->blk.len);
+    if (!b) abort();
+    b->next = NULL;
+    b->len = j->blk.len;
+    memcpy(b->data, j->blk.data, j->blk.len);
+    put32(b->data, (uint32_t)plen);
+    put32(b->data + 4, wal_crc32c(b->data + 8, plen));
+    j->blocks++;
+    push(j, b);
+    blk_reset(j);
+    if (j->blk.cap > 4 * BLOCK_TARGET) {
+        resp_buf_free(&j->blk);
+        blk_reset(j);
+    }
+}
+
+static int db_of(ckpt_job *j, kv_table *t) {
+    for (int i = 0; i < j->ntables; i++)
+        if (j->tables[i] == t) return j->dbidx[i];
+    return -1;
+}
+
+static void save_entry(ckpt_job *j, int db, kv_entry *e) {
+    eng_val *v = e->val;
+    size_t need = 21 + e->klen + v->len;
+    resp_buf_reserve(&j->blk, need);
+    unsigned char *p = (unsigned char *)j->blk.data + j->blk.len;
+    p[0] = v->type;
+    put32(p + 1, (uint32_t)db);
+    put64(p + 5, (uint64_t)e->expire_ms);
+    put32(p + 13, e->klen);
+    memcpy(p + 17, e->key, e->klen);
+    put32(p + 17 + e->klen, v->len);
+    memcpy(p + 21 + e->klen, v->data, v->len);
+    j->blk.len += need;
+    j->entries++;
+    if (j->blk.len >= BLOCK_TARGET) seal(j);
+}
+
+/* kv pre-image hook: e is about to change; save its state at the LSN. */
+static void on_preimage(void *ud, kv_table *t, kv_entry *e) {
+    ckpt_job *j = ud;
+    int db = db_of(j, t);
+    if (db >= 0) save_entry(j, db, e);
+}
+
+typedef struct walk_ctx {
+    ckpt_job *j;
+    kv_table *t;
+    int db;
+} walk_ctx;
+
+static void on_walk(void *ud, kv_entry *e) {
+    walk_ctx *w = ud;
+    if (kv_saved(w->t, e, w->j->epoch)) return;
+    save_entry(w->j, w->db, e);
+    kv_mark(w->t, e);
+}
+
+static void on_retire(void *ud, kv_table *t) {
+    ckpt_job *j = ud;
+    for (int i = 0; i < j->ntables; i++)
+        if (j->tables[i] == t) j->owned[i] = 1;
+}
+
+static int write_all(int fd, const void *p, size_t n) {
+    const char *c = p;
+    while (n) {
+        ssize_t r = write(fd, c, n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        c += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static void writer_main(void *arg) {
+    ckpt_job *j = arg;
+    int failed = 0;
+    for (;;) {
+        uv_mutex_lock(&j->mu);
+        while (!j->q_head && !j->q_end) uv_cond_wait(&j->cv, &j->mu);
+        block *b = j->q_head;
+        if (b) {
+            j->q_head = b->next;
+            if (!j->q_head) j->q_tail = NULL;
+            j->q_bytes -= b->len;
+        }
+        int end = !b && j->q_end;
+        uv_mutex_unlock(&j->mu);
+        if (end) break;
+        if (!failed && write_all(j->fd, b->data, b->len) != 0) {
+            failed = errno ? errno : EIO;
+            snprintf(j->err, sizeof(j->err), "write of %s failed: %s", j->tmp, strerror(failed));
+        }
+        free(b);
+    }
+    if (!failed) {
+        /* the trailer, then make it durable and visible atomically */
+        unsigned char t[32];
+        put32(t, 0);
+        put64(t + 8, j->entries);
+        put64(t + 16, j->blocks);
+        put64(t + 24, 0);
+        put32(t + 4, wal_crc32c(t + 8, 24));
+        int dfd = -1;
+        if (write_all(j->fd, t, sizeof(t)) != 0 || fdatasync(j->fd) != 0) {
+            snprintf(j->err, sizeof(j->err), "write/fsync of %s failed: %s", j->tmp, strerror(errno));
+            failed = 1;
+        } else if (rename(j->tmp, j->final) != 0) {
+            snprintf(j->err, sizeof(j->err), "rename of %s failed: %s", j->tmp, strerror(errno));
+            failed = 1;
+        } else if ((dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(dfd) != 0) {
+            snprintf(j->err, sizeof(j->err), "fsync of directory %s failed: %s", j->dir, strerror(errno));
+            failed = 1;
+        }
+        if (dfd >= 0) close(dfd);
+    }
+    close(j->fd);
+    j->fd = -1;
+    if (failed) unlink(j->tmp);
+    uv_mutex_lock(&j->mu);
+    j->status = failed ? -1 : 1;
+    uv_mutex_unlock(&j->mu);
+}
+
+ckpt_job *ckpt_start(eng_keyspace *ks, const char *dir, uint64_t lsn, char *err, size_t errlen) {
+    ckpt_job *j = calloc(1, sizeof(*j));
+    if (!j) abort();
+    j->ks = ks;
+    j->lsn = lsn;
+    snprintf(j->dir, sizeof(j->dir), "%s", dir);
+    snprintf(j->final, sizeof(j->final), "%s/ckpt-%020llu.sbc", dir, (unsigned long long)lsn);
+    snprintf(j->tmp, sizeof(j->tmp), "%s.tmp", j->final);
+    j->fd = open(j->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (j->fd < 0) {
+        snprintf(err, errlen, "can't create %s: %s", j->tmp, strerror(errno));
+        free(j);
+        return NULL;
+    }
+    j->ntables = eng_ks_count(ks);
+    if (j->ntables > MAX_TABLES) j->ntables = MAX_TABLES;
+    j->epoch = next_epoch++;
+    if (next_epoch == 0) next_epoch = 1;
+    for (int i = 0; i < j->ntables; i++) {
+        j->tables[i] = eng_ks_db(ks, i);
+        j->dbidx[i] = i;
+        kv_set_epoch(j->tables[i], j->epoch, on_preimage, j);
+    }
+    eng_ks_set_retire(ks, on_retire, j);
+    resp_buf_init(&j->blk);
+    blk_reset(j);
+    unsigned char h[CKPT_HEADER_SIZE];
+    memset(h, 0, sizeof(h));
+    memcpy(h, CKPT_MAGIC, 8);
+    put32(h + 8, CKPT_FORMAT_VERSION);
+    put32(h + 12, (uint32_t)j->ntables);
+    put64(h + 16, lsn);
+    put64(h + 24, (uint64_t)wall_ms());
+    put32(h + 60, wal_crc32c(h, 60));
+    block *b = malloc(sizeof(block) + sizeof(h));
+    if (!b) abort();
+    b->next = NULL;
+    b->len = sizeof(h);
+    memcpy(b->data, h, sizeof(h));
+    uv_mutex_init(&j->mu);
+    uv_cond_init(&j->cv);
+    push(j, b);
+    if (uv_thread_create(&j->thread, writer_main, j) != 0) {
+        snprintf(err, errlen, "can't start the checkpoint writer thread");
+        close(j->fd);
+        unlink(j->tmp);
+        for (int i = 0; i < j->ntables; i++) kv_set_epoch(j->tables[i], 0, NULL, NULL);
+        eng_ks_set_retire(ks, NULL, NULL);
+        free(b);
+        free(j);
+        return NULL;
+    }
+    return j;
+}
+
+uint64_t ckpt_job_lsn(const ckpt_job *j) { return j->lsn; }
+
+/* The walk is over: no more pre-images are needed. */
+static void end_walk(ckpt_job *j) {
+    seal(j);
+    for (int i = 0; i < j->ntables; i++)
+        if (!j->owned[i]) kv_set_epoch(j->tables[i], 0, NULL, NULL);
+    eng_ks_set_retire(j->ks, NULL, NULL);
+    uv_mutex_lock(&j->mu);
+    j->q_end = 1;
+    uv_cond_signal(&j->cv);
+    uv_mutex_unlock(&j->mu);
+    j->walk_done = 1;
+}
+
+int ckpt_step(ckpt_job *j, long budget_us) {
+    if (j->walk_done) return 1;
+    uv_mutex_lock(&j->mu);
+    size_t backlog = j->q_bytes;
+    uv_mutex_unlock(&j->mu);
+    if (backlog > QUEUE_MAX) return 0; /* let the disk catch up */
+    int64_t deadline = mono_us() + budget_us;
+    int n = 0;
+    while (j->cur < j->ntables) {
+        walk_ctx w = {j, j->tables[j->cur], j->dbidx[j->cur]};
+        j->cursor = kv_scan(w.t, j->cursor, on_walk, &w);
+        if (j->cursor == 0) j->cur++;
+        if ((++n & 15) == 0 && mono_us() > deadline) return 0;
+    }
+    end_walk(j);
+    return 1;
+}
+
+int ckpt_poll(ckpt_job *j) {
+    uv_mutex_lock(&j->mu);
+    int s = j->status;
+    uv_mutex_unlock(&j->mu);
+    return s;
+}
+
+int ckpt_finish(ckpt_job *j, ckpt_info *info, char *err, size_t errlen) {
+    while (!j->walk_done) ckpt_step(j, 1000000);
+    uv_thread_join(&j->thread);
+    int ok = j->status == 1;
+    if (info) {
+        memset(info, 0, sizeof(*info));
+        info->lsn = j->lsn;
+        info->entries = j->entries;
+        info->blocks = j->blocks;
+        info->databases = (uint32_t)j->ntables;
+        struct stat st;
+        if (ok && stat(j->final, &st) == 0) info->bytes = (uint64_t)st.st_size;
+    }
+    if (!ok) snprintf(err, errlen, "%s", j->err);
+    for (int i = 0; i < j->ntables; i++)
+        if (j->owned[i]) kv_destroy(j->tables[i]);
+    resp_buf_free(&j->blk);
+    uv_cond_destroy(&j->cv);
+    uv_mutex_destroy(&j->mu);
+    free(j);
+    return ok ? 0 : -1;
+}
