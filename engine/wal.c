@@ -118,7 +118,7 @@ static int list_segments(const char *dir, wal_segment_info **out, size_t *n,
         s->first_lsn = lsn;
     }
     closedir(d);
-    qsort(*out, *n, sizeof(**out), cmp_seg);
+    if (*n > 1) qsort(*out, *n, sizeof(**out), cmp_seg); /* *out is NULL when empty */
     return 0;
 }
 
@@ -238,7 +238,19 @@ int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *f
             free(buf);
             return -1;
         }
-        if (expect && s->first_lsn != expect) {
+        /* Records must run on without a gap from after_lsn + 1 (where the
+         * loaded checkpoint ends); below that, gaps don't matter. */
+        if (!expect && s->first_lsn > after_lsn + 1) {
+            snprintf(err, errlen,
+                     "%s: LSN gap: the data before this segment ends at LSN %llu but the "
+                     "first WAL segment starts at LSN %llu (a segment or a checkpoint is "
+                     "missing or unreadable)",
+                     s->path, (unsigned long long)after_lsn, (unsigned long long)s->first_lsn);
+            free(buf);
+            return -1;
+        }
+        if (expect && s->first_lsn != expect &&
+            (s->first_lsn < expect || s->first_lsn > after_lsn + 1)) {
             snprintf(err, errlen,
                      "%s: LSN gap: the previous segment ends at LSN %llu but this one starts "
                      "at %llu (a segment is missing). The WAL after LSN %llu cannot be "
@@ -313,6 +325,18 @@ int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *f
     return 0;
 }
 
+int wal_remove_upto(const char *dir, uint64_t lsn) {
+    wal_segment_info *segs;
+    size_t n;
+    char err[256];
+    int removed = 0;
+    if (list_segments(dir, &segs, &n, err, sizeof(err)) != 0) return 0;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (segs[i + 1].first_lsn <= lsn + 1 && unlink(segs[i].path) == 0) removed++;
+    free(segs);
+    return removed;
+}
+
 uint64_t wal_disk_bytes(const char *dir) {
     wal_segment_info *segs;
     size_t n;
@@ -340,7 +364,7 @@ struct wal {
     char dir[512];
     int dirfd;
     int fd;                   /* current segment (writer thread) */
-    uint64_t seg_first_lsn;
+    _Atomic uint64_t seg_first_lsn; /* also read by INFO (engine thread) */
     uint64_t seg_bytes;
 
     /* engine thread */
@@ -463,6 +487,12 @@ static eng_outbatch *take_ready(wal *w) {
     return head;
 }
 
+/* Hand batches to the I/O layer. Always called with mu held: the writer
+ * thread and the engine thread (wal_release) both release batches, and
+ * the I/O layer must receive them in the order they came -- a client with
+ * commands in two batches would otherwise get its replies swapped, and a
+ * connection released (ENG_OUT_RELEASE) in a later batch could be freed
+ * before an earlier batch that still names it is delivered. */
 static void release_list(wal *w, eng_outbatch *b) {
     while (b) {
         eng_outbatch *next = b->next;
@@ -481,11 +511,10 @@ static void fail(wal *w, const char *what, int err) {
         w->fail_durable = atomic_load(&w->durable_lsn);
         atomic_store(&w->failed, 1);
     }
-    eng_outbatch *ready = take_ready(w);
+    release_list(w, take_ready(w));
     uv_mutex_unlock(&w->mu);
     sb_log(LOG_WARNING, "WAL %s. Writes are refused from now on and reads are still served; "
            "nothing acknowledged is lost. Check the disk, then restart the server.", w->cause);
-    release_list(w, ready);
 }
 
 /* Is there work for the writer? (under mu) */
@@ -574,10 +603,9 @@ static void writer_main(void *arg) {
             atomic_store(&w->durable_lsn, written);
         }
         uv_mutex_lock(&w->mu);
-        eng_outbatch *ready = take_ready(w);
+        release_list(w, take_ready(w)); /* under mu: see release_list */
         int more = w->group.len != 0;
         uv_mutex_unlock(&w->mu);
-        release_list(w, ready);
         if (stop && !more) break;
     }
     resp_buf_free(&wbuf);
@@ -609,7 +637,7 @@ wal *wal_open(const wal_options *o, char *err, size_t errlen) {
         return NULL;
     }
     int opened = 0;
-    if (n) {
+    if (n && o->append) {
         wal_segment_info *s = &segs[n - 1];
         struct stat st;
         if (s->first_lsn <= o->next_lsn && stat(s->path, &st) == 0 &&
@@ -625,6 +653,13 @@ wal *wal_open(const wal_options *o, char *err, size_t errlen) {
         }
     }
     free(segs);
+    if (!opened) {
+        /* an empty segment left with this name (no records) is replaced */
+        char path[600];
+        struct stat st;
+        segment_name(path, sizeof(path), w->dir, o->next_lsn);
+        if (stat(path, &st) == 0 && st.st_size <= WAL_HEADER_SIZE) unlink(path);
+    }
     if (!opened && new_segment(w, o->next_lsn, err, errlen) != 0) {
         close(w->dirfd);
         free(w);
@@ -723,8 +758,8 @@ void wal_release(void *ud, eng_outbatch *b) {
         }
     }
     if (wake) uv_cond_signal(&w->cv);
+    if (now) w->o.release(w->o.release_ud, now); /* under mu: see release_list */
     uv_mutex_unlock(&w->mu);
-    if (now) w->o.release(w->o.release_ud, now);
 }
 
 const char *wal_failed(wal *w) {
@@ -745,5 +780,5 @@ void wal_get_stats(wal *w, wal_stats *st) {
     st->fsync_us_max = atomic_load(&w->fsync_us_max);
     st->last_fsync_ms = atomic_load(&w->last_fsync_ms);
     st->segments = atomic_load(&w->segments);
-    st->segment_first_lsn = w->seg_first_lsn;
+    st->segment_first_lsn = atomic_load(&w->seg_first_lsn);
 }
