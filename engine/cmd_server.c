@@ -39,6 +39,8 @@ void cmd_debug(eng_ctx *x) {
             while (nanosleep(&ts, &ts) != 0) {}
         }
         eng_reply_ok(x);
+    } else if (eng_arg_is(sub, "reload") && x->argc == 2) {
+        persist_debug_reload(x);
     } else if (eng_arg_is(sub, "wal-fault") && x->argc >= 3 && x->argc <= 5) {
         persist_debug_fault(x);
     } else if (eng_arg_is(sub, "set-active-expire") && x->argc == 3) {
@@ -65,6 +67,7 @@ void cmd_debug(eng_ctx *x) {
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
             "    default.",
+            "RELOAD", "    Save a checkpoint, empty the memory and load the checkpoint back.",
             "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
             "WAL-FAULT <write|fsync|off> [EIO|ENOSPC|EDQUOT] [<after-n>]",
             "    Make the WAL's next write or fsync (after n good ones) fail (tests).",

@@ -343,6 +343,32 @@ void persist_on_stop(void *ud, eng_engine *e) {
 
 void persist_set_nosave(int nosave) { ps.nosave = nosave; }
 
+/* DEBUG RELOAD: checkpoint, empty memory, load the checkpoint back (tests
+ * that what is saved is what was in memory). */
+void persist_debug_reload(eng_ctx *x) {
+    char err[800];
+    if (!ps.w) {
+        eng_reply_error(x, "ERR DEBUG RELOAD needs appendonly yes");
+        return;
+    }
+    if (save_now(x->eng, err, sizeof(err)) != 0) {
+        eng_reply_error(x, "ERR Error trying to save the DB: %s", err);
+        return;
+    }
+    char path[600];
+    snprintf(path, sizeof(path), "%s/ckpt-%020llu.sbc", ps.dir, (unsigned long long)ps.ckpt_lsn);
+    clear_all(x->eng);
+    load_ctx l = {x->eng, 0, mono_ms(), ""};
+    ckpt_info info;
+    int rc = ckpt_read(path, load_entry, &l, &info, err, sizeof(err));
+    if (rc != 0) {
+        sb_log(LOG_WARNING, "DEBUG RELOAD could not load %s back: %s", path, rc > 0 ? l.err : err);
+        eng_reply_error(x, "ERR Error trying to load the checkpoint back: %s", rc > 0 ? l.err : err);
+        return;
+    }
+    eng_reply_ok(x);
+}
+
 int64_t persist_lastsave_ms(void) { return ps.lastsave_ms; }
 
 void cmd_bgsave(eng_ctx *x) {

@@ -42,6 +42,7 @@ void persist_on_stop(void *ud, eng_engine *e);    /* eng_options.stopping */
 void persist_set_nosave(int nosave);              /* SHUTDOWN NOSAVE */
 int64_t persist_lastsave_ms(void);
 eng_cmd_fn cmd_bgsave, cmd_save;
+void persist_debug_reload(eng_ctx *x);            /* DEBUG RELOAD */
 
 /* Lines of INFO persistence ("name:value\r\n"). */
 void persist_info(eng_engine *e, resp_buf *b);
