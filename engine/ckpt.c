@@ -88,7 +88,7 @@ int ckpt_list(const char *dir, ckpt_file **out, size_t *n) {
         f->size = stat(f->path, &st) == 0 ? (uint64_t)st.st_size : 0;
     }
     closedir(d);
-    qsort(*out, *n, sizeof(**out), cmp_desc);
+    if (*n > 1) qsort(*out, *n, sizeof(**out), cmp_desc);
     return 0;
 }
 

@@ -324,7 +324,9 @@ static void unit_commit(eng_engine *e, int64_t now_ms) {
         uint64_t t = (uint64_t)now_ms;
         for (int i = 0; i < 8; i++) h[i] = (unsigned char)(t >> (8 * i));
         for (int i = 0; i < 4; i++) h[8 + i] = (unsigned char)(e->unit_n >> (8 * i));
-        e->hook(e->hook_ud, e->seq, e->unit.data, e->unit.len);
+        /* not logged (the WAL failed): the change stays in memory but takes
+         * no LSN, so replies are not held back for it (expiry deletes) */
+        if (e->hook(e->hook_ud, e->seq, e->unit.data, e->unit.len) != 0) e->seq--;
         e->unit.len = 0;
         if (e->unit.cap > 1024 * 1024) resp_buf_free(&e->unit);
     }

@@ -33,6 +33,7 @@ static struct {
     uint64_t saves;
     int last_status_ok;
     int nosave;
+    int reloaded;            /* the durable state was rebuilt after a failure */
     char disk_msg[700];
 } ps;
 
@@ -257,6 +258,72 @@ void persist_startup(void *ud, eng_engine *e) {
     eng_set_release(e, wal_release, ps.w);
 }
 
+/* ------------------------------------------------ after a WAL failure */
+
+typedef struct limit_ctx {
+    replay_ctx r;
+    uint64_t limit, reached;
+} limit_ctx;
+
+static int replay_limited(void *ud, uint64_t lsn, int type, const void *body, size_t len,
+                          const char *path, uint64_t offset) {
+    limit_ctx *l = ud;
+    if (lsn > l->limit) return 2; /* past the durable point: stop */
+    int rc = replay_one(&l->r, lsn, type, body, len, path, offset);
+    if (rc == 0) l->reached = lsn;
+    return rc;
+}
+
+static int ckpt_complete(char *err, size_t errlen);
+
+/* The WAL failed: memory may hold changes that never reached the disk.
+ * Rebuild it from the files, up to the last durable LSN, so that every
+ * read served from now on shows only data that survives a restart. */
+static void reload_durable(eng_engine *e) {
+    char err[1200];
+    ps.reloaded = 1;
+    if (ps.job) ckpt_complete(err, sizeof(err));
+    uint64_t limit = wal_fail_durable(ps.w);
+    sb_log(LOG_WARNING, "Rebuilding the in-memory data from the files up to the last durable "
+           "LSN %llu, so that reads show only what survives a restart", (unsigned long long)limit);
+    eng_set_loading(e, 1);
+    clear_all(e);
+    uint64_t base = 0;
+    ckpt_file *cks;
+    size_t n;
+    ckpt_list(ps.dir, &cks, &n);
+    for (size_t i = 0; i < n; i++) {
+        load_ctx l = {e, 0, mono_ms(), ""};
+        ckpt_info info;
+        if (ckpt_read(cks[i].path, load_entry, &l, &info, err, sizeof(err)) == 0) {
+            base = info.lsn;
+            break;
+        }
+        clear_all(e);
+    }
+    free(cks);
+    if (base > limit) limit = base; /* a finished checkpoint is durable too */
+    limit_ctx l = {0};
+    l.r.e = e;
+    l.r.start_ms = l.r.last_poll_ms = l.r.last_log_ms = mono_ms();
+    l.limit = limit;
+    l.reached = base;
+    wal_scan_result res;
+    int rc = wal_scan(ps.dir, base, 0, replay_limited, &l, &res, err, sizeof(err));
+    wal_scan_result_free(&res);
+    if ((rc != 0 && rc != 2) && l.reached < limit) {
+        sb_log(LOG_WARNING, "Can't rebuild the durable state after the WAL failure (%s): "
+               "exiting rather than serving data that may not survive a restart",
+               rc > 0 ? l.r.err : err);
+        _exit(1);
+    }
+    eng_set_lsn(e, limit);
+    wal_set_reloaded(ps.w, limit);
+    eng_set_loading(e, 0);
+    sb_log(LOG_WARNING, "Serving reads from the durable state (LSN %llu); writes stay refused "
+           "until the server is restarted", (unsigned long long)limit);
+}
+
 /* -------------------------------------------------------- checkpoints */
 
 static int ckpt_begin(eng_engine *e, char *err, size_t errlen) {
@@ -309,7 +376,7 @@ static int ckpt_complete(char *err, size_t errlen) {
 /* engine background hook: walk a little, collect a finished checkpoint */
 int persist_background(void *ud, eng_engine *e) {
     (void)ud;
-    (void)e;
+    if (ps.w && !ps.reloaded && wal_failed(ps.w)) reload_durable(e);
     if (!ps.job) return 0;
     if (!ckpt_step(ps.job, 500)) return 1;
     if (ckpt_poll(ps.job) == 0) return 0; /* the writer finishes; cron polls */
@@ -407,6 +474,7 @@ void cmd_save(eng_ctx *x) {
  * resume by themselves when space comes back. */
 void persist_tick(void *ud) {
     (void)ud;
+    if (ps.w && !ps.reloaded && ps.eng && wal_failed(ps.w)) reload_durable(ps.eng);
     if (ps.job && ckpt_poll(ps.job) != 0 && ckpt_step(ps.job, 0)) {
         char err[800];
         ckpt_complete(err, sizeof(err));

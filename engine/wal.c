@@ -461,13 +461,29 @@ static int batch_ready(wal *w, const eng_outbatch *b, uint64_t durable) {
  * sent: close those connections instead (the client cannot know whether
  * the command happened, exactly as after a crash). */
 static void drop_undurable(eng_outbatch *b, uint64_t durable) {
+    /* need_seq > durable: any reply in it, even a read, may show a change
+     * that is not on disk and never will be; none of it may be sent */
+    int all = b->need_seq > durable;
     for (size_t i = 0; i < b->nspans; i++) {
         eng_span *s = &b->spans[i];
-        if (s->lsn > durable) {
+        if (all || s->lsn > durable) {
             s->len = 0;
             s->flags |= ENG_OUT_CLOSE;
         }
     }
+}
+
+uint64_t wal_fail_durable(wal *w) {
+    uv_mutex_lock(&w->mu);
+    uint64_t d = w->fail_durable;
+    uv_mutex_unlock(&w->mu);
+    return d;
+}
+
+void wal_set_reloaded(wal *w, uint64_t lsn) {
+    uv_mutex_lock(&w->mu);
+    if (lsn > w->fail_durable) w->fail_durable = lsn;
+    uv_mutex_unlock(&w->mu);
 }
 
 /* Take the batches that may go now (under mu). */

@@ -122,6 +122,12 @@ void wal_inject_fault(wal *w, int op, int err, long after);
 
 /* The failure cause, or NULL while healthy (any thread). */
 const char *wal_failed(wal *w);
+/* After a failure: the last LSN known durable. Once the engine has
+ * reloaded the durable state (its LSN given to wal_set_reloaded), replies
+ * built on that state go out again; until then, any batch that might show
+ * a change that never became durable is dropped (connections closed). */
+uint64_t wal_fail_durable(wal *w);
+void wal_set_reloaded(wal *w, uint64_t lsn);
 
 typedef struct wal_stats {
     uint64_t next_lsn;        /* next LSN to be assigned */

@@ -22,7 +22,7 @@
 #error "SB_SERVER_PATH must name the strongbox-server binary"
 #endif
 
-#define MAX_SERVERS 256
+#define MAX_SERVERS 1024
 static sb_server *servers[MAX_SERVERS];
 static int nservers;
 
@@ -66,15 +66,36 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-sb_server *srv_startv(const char **args) {
+static long file_size(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : 0;
+}
+
+/* Did the log get "can't listen" after offset `from` (a port taken between
+ * free_port and the server's bind: worth another port)? */
+static int log_says_port_busy(const char *log, long from) {
+    FILE *f = fopen(log, "r");
+    if (!f) return 0;
+    fseek(f, from, SEEK_SET);
+    char line[1024];
+    int busy = 0;
+    while (fgets(line, sizeof(line), f))
+        if (strstr(line, "Could not create server TCP listening socket")) busy = 1;
+    fclose(f);
+    return busy;
+}
+
+/* Spawn the server on s->dir (log appended to s->log) and wait until it
+ * answers PING: any reply when !need_pong (the historical behaviour of
+ * srv_startv), +PONG when need_pong (so recovery is over). Returns 0 when
+ * up; 1 when the process exited (*status = exit code, or 128+signal) and
+ * another port would not help; -1 when it never answered (killed). */
+static int spawn_server(sb_server *s, const char **args, int need_pong, int *status) {
     static int atexit_done;
     if (!atexit_done) { atexit(kill_all); atexit_done = 1; }
     signal(SIGPIPE, SIG_IGN);
-    sb_server *s = calloc(1, sizeof(*s));
-    snprintf(s->dir, sizeof(s->dir), "/tmp/sbtest.XXXXXX");
-    if (!mkdtemp(s->dir)) { perror("mkdtemp"); exit(2); }
-    snprintf(s->log, sizeof(s->log), "%s/server.log", s->dir);
     for (int attempt = 0; attempt < 5; attempt++) {
+        long log_from = file_size(s->log);
         s->port = free_port();
         char port[16];
         snprintf(port, sizeof(port), "%d", s->port);
@@ -95,31 +116,74 @@ sb_server *srv_startv(const char **args) {
         }
         s->pid = pid;
         double deadline = now_s() + 10;
+        int exited = 0, st = 0;
         while (now_s() < deadline) {
-            int st;
-            if (waitpid(pid, &st, WNOHANG) == pid) { s->pid = 0; break; }
+            if (waitpid(pid, &st, WNOHANG) == pid) { s->pid = 0; exited = 1; break; }
             redisContext *c = redisConnect("127.0.0.1", s->port);
             if (c && !c->err) {
                 redisReply *r = redisCommand(c, "PING");
-                int ok = r != NULL;
+                int ok = r != NULL && (!need_pong || (r->type == REDIS_REPLY_STATUS &&
+                                                      !strcmp(r->str, "PONG")));
                 if (r) freeReplyObject(r);
                 redisFree(c);
                 if (ok) {
                     if (nservers < MAX_SERVERS) servers[nservers++] = s;
-                    return s;
+                    return 0;
                 }
             } else if (c) {
                 redisFree(c);
             }
-            usleep(20000);
+            usleep(need_pong ? 5000 : 20000);
         }
         if (s->pid > 0) { kill(s->pid, SIGKILL); waitpid(s->pid, NULL, 0); s->pid = 0; }
+        if (exited && need_pong && !log_says_port_busy(s->log, log_from)) {
+            if (status)
+                *status = WIFEXITED(st) ? WEXITSTATUS(st)
+                          : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+            return 1;
+        }
     }
+    if (status) *status = -1;
+    return -1;
+}
+
+static void start_failed(sb_server *s) {
     fprintf(stderr, "could not start %s (log in %s)\n", SB_SERVER_PATH, s->log);
     char cmdl[400];
     snprintf(cmdl, sizeof(cmdl), "cat %s >&2", s->log);
     if (system(cmdl)) {}
     exit(2);
+}
+
+sb_server *srv_startv(const char **args) {
+    sb_server *s = calloc(1, sizeof(*s));
+    snprintf(s->dir, sizeof(s->dir), "/tmp/sbtest.XXXXXX");
+    if (!mkdtemp(s->dir)) { perror("mkdtemp"); exit(2); }
+    snprintf(s->log, sizeof(s->log), "%s/server.log", s->dir);
+    if (spawn_server(s, args, 0, NULL) != 0) start_failed(s);
+    return s;
+}
+
+sb_server *srv_try_start_in(const char *dir, const char **args, int *status) {
+    sb_server *s = calloc(1, sizeof(*s));
+    snprintf(s->dir, sizeof(s->dir), "%s", dir);
+    snprintf(s->log, sizeof(s->log), "%s/server.log", s->dir);
+    if (status) *status = 0;
+    if (spawn_server(s, args, 1, status) == 0) return s;
+    free(s);
+    return NULL;
+}
+
+sb_server *srv_start_in(const char *dir, const char **args) {
+    int status;
+    sb_server *s = srv_try_start_in(dir, args, &status);
+    if (!s) {
+        sb_server tmp = {0};
+        snprintf(tmp.log, sizeof(tmp.log), "%s/server.log", dir);
+        fprintf(stderr, "server on %s did not start (exit status %d)\n", dir, status);
+        start_failed(&tmp);
+    }
+    return s;
 }
 
 sb_server *srv_start(const char *arg, ...) {

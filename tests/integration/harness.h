@@ -24,6 +24,16 @@ typedef struct sb_server {
  * list). Aborts the test if it does not answer PING within 10 s. */
 sb_server *srv_start(const char *arg, ...);
 sb_server *srv_startv(const char **args);
+/* Start a server on an existing data directory (a restart after srv_kill
+ * or srv_stop, or a directory the test prepared); its log is appended to
+ * <dir>/server.log. Waits for +PONG, i.e. until recovery is over.
+ * srv_try_start_in returns NULL with *status = the exit status (128+signal
+ * if killed by one, -1 if it never answered) when the server exits instead
+ * of serving (e.g. it refuses a damaged WAL); srv_start_in aborts the test
+ * then. Both register the server (and so its directory) for the clean-up
+ * at exit. */
+sb_server *srv_try_start_in(const char *dir, const char **args, int *status);
+sb_server *srv_start_in(const char *dir, const char **args);
 void srv_stop(sb_server *s);            /* SIGTERM, wait */
 void srv_kill(sb_server *s);            /* SIGKILL, wait */
 int srv_alive(sb_server *s);

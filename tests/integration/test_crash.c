@@ -1,0 +1,391 @@
+/* test_crash.c -- SIGKILL at a random moment under concurrent writers.
+ *
+ * NTHREADS writer threads, each with its own connection and its own keys,
+ * run SET/INCR/APPEND/DEL/EXPIRE with appendfsync always and keep a model
+ * of what the server acknowledged. The server is killed with SIGKILL after
+ * a random 50-500 ms (every fifth cycle: stopped with SIGTERM under the
+ * same load), restarted on the same directory, and every key must
+ * be exactly as acknowledged -- or, for the one key a thread had a command
+ * in flight on, as if that command had also been applied. The model then
+ * follows what was found and the next cycle goes on with the same keys.
+ *
+ * SB_CRASH_CYCLES=n runs n cycles (default 20); SB_CRASH_SEED=s replays a
+ * seed (printed at the start). Values are binary (NUL, CR, LF included) and
+ * of random length so that records and groups cross segment boundaries
+ * (16 KB segments). */
+#include "harness.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NTHREADS 4
+#define NSTR 40  /* string keys per thread: SET, APPEND, DEL, EXPIRE */
+#define NCTR 10  /* counters per thread: INCR, DEL */
+#define NKEYS (NSTR + NCTR)
+#define MAXVAL 512
+
+enum { OP_SET, OP_APPEND, OP_DEL, OP_EXPIRE, OP_INCR };
+static const char *op_names[] = {"SET", "APPEND", "DEL", "EXPIRE", "INCR"};
+
+typedef struct keystate {
+    int present, ttl;
+    size_t len;
+    unsigned char val[MAXVAL];
+} keystate;
+
+typedef struct op {
+    int kind, key;
+    size_t len;
+    unsigned char arg[MAXVAL];
+} op;
+
+typedef struct worker {
+    int id, port, cycle;
+    uint64_t rng;
+    keystate k[NKEYS];   /* 0..NSTR-1 strings, NSTR.. counters */
+    op cur;
+    int inflight;        /* cur was sent, no reply came */
+    long acked;
+    char err[512];       /* an unexpected reply */
+} worker;
+
+static atomic_int connected;
+static int inflight_applied; /* in-flight commands found applied (verify) */
+
+static uint64_t next_rand(uint64_t *s) { /* xorshift64* */
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 2685821657736338717ull;
+}
+
+static void key_name(char *buf, size_t cap, int thread, int key) {
+    if (key < NSTR) snprintf(buf, cap, "t%d:s%d", thread, key);
+    else snprintf(buf, cap, "t%d:c%d", thread, key - NSTR);
+}
+
+/* Apply o to k as the server does. */
+static void apply(keystate *k, const op *o) {
+    switch (o->kind) {
+    case OP_SET:
+        k->present = 1;
+        k->ttl = 0;
+        memcpy(k->val, o->arg, o->len);
+        k->len = o->len;
+        break;
+    case OP_APPEND:
+        if (!k->present) {
+            k->present = 1;
+            k->ttl = 0;
+            k->len = 0;
+        }
+        memcpy(k->val + k->len, o->arg, o->len);
+        k->len += o->len;
+        break;
+    case OP_DEL:
+        k->present = 0;
+        k->ttl = 0;
+        k->len = 0;
+        break;
+    case OP_EXPIRE:
+        if (k->present) k->ttl = 1;
+        break;
+    case OP_INCR: {
+        long long v = 0;
+        if (k->present) {
+            char tmp[32];
+            memcpy(tmp, k->val, k->len);
+            tmp[k->len] = 0;
+            v = atoll(tmp);
+        } else {
+            k->ttl = 0;
+        }
+        k->present = 1;
+        k->len = (size_t)snprintf((char *)k->val, MAXVAL, "%lld", v + 1);
+        break;
+    }
+    }
+}
+
+static void pick_op(worker *w, op *o, long n) {
+    uint64_t r = next_rand(&w->rng);
+    if (r % 4 == 0) { /* a counter */
+        o->key = NSTR + (int)(next_rand(&w->rng) % NCTR);
+        o->kind = next_rand(&w->rng) % 10 == 0 ? OP_DEL : OP_INCR;
+        o->len = 0;
+        return;
+    }
+    o->key = (int)(next_rand(&w->rng) % NSTR);
+    unsigned pct = (unsigned)(next_rand(&w->rng) % 100);
+    o->kind = pct < 45 ? OP_SET : pct < 75 ? OP_APPEND : pct < 88 ? OP_DEL : OP_EXPIRE;
+    if (o->kind == OP_APPEND && w->k[o->key].len > MAXVAL / 2) o->kind = OP_SET;
+    o->len = 0;
+    if (o->kind == OP_SET || o->kind == OP_APPEND) {
+        /* a unique prefix, then random bytes, binary included */
+        int m = snprintf((char *)o->arg, 64, "%d.%d.%ld|", w->id, w->cycle, n);
+        o->len = (size_t)m;
+        size_t extra = (size_t)(next_rand(&w->rng) % (o->kind == OP_SET ? 200 : 40));
+        for (size_t i = 0; i < extra; i++) o->arg[o->len++] = (unsigned char)next_rand(&w->rng);
+    }
+}
+
+/* Is the reply what the model predicts? */
+static int reply_ok(worker *w, const op *o, const redisReply *r) {
+    const keystate *k = &w->k[o->key];
+    switch (o->kind) {
+    case OP_SET:
+        return r->type == REDIS_REPLY_STATUS && !strcmp(r->str, "OK");
+    case OP_APPEND:
+        return r->type == REDIS_REPLY_INTEGER &&
+               r->integer == (long long)((k->present ? k->len : 0) + o->len);
+    case OP_DEL:
+        return r->type == REDIS_REPLY_INTEGER && r->integer == k->present;
+    case OP_EXPIRE:
+        return r->type == REDIS_REPLY_INTEGER && r->integer == k->present;
+    case OP_INCR: {
+        keystate t = *k;
+        apply(&t, o);
+        char tmp[32];
+        memcpy(tmp, t.val, t.len);
+        tmp[t.len] = 0;
+        return r->type == REDIS_REPLY_INTEGER && r->integer == atoll(tmp);
+    }
+    }
+    return 0;
+}
+
+static void *writer(void *arg) {
+    worker *w = arg;
+    struct timeval tv = {15, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", w->port, tv);
+    atomic_fetch_add(&connected, 1);
+    if (!c || c->err) {
+        snprintf(w->err, sizeof(w->err), "connect: %s", c ? c->errstr : "oom");
+        if (c) redisFree(c);
+        return NULL;
+    }
+    redisSetTimeout(c, tv);
+    for (long n = 0;; n++) {
+        op *o = &w->cur;
+        pick_op(w, o, n);
+        char key[32];
+        key_name(key, sizeof(key), w->id, o->key);
+        w->inflight = 1;
+        redisReply *r;
+        switch (o->kind) {
+        case OP_SET: r = redisCommand(c, "SET %s %b", key, o->arg, o->len); break;
+        case OP_APPEND: r = redisCommand(c, "APPEND %s %b", key, o->arg, o->len); break;
+        case OP_DEL: r = redisCommand(c, "DEL %s", key); break;
+        case OP_EXPIRE: r = redisCommand(c, "EXPIRE %s 100000", key); break;
+        default: r = redisCommand(c, "INCR %s", key); break;
+        }
+        if (!r) break; /* the server is gone: cur stays in flight */
+        if (!reply_ok(w, o, r)) {
+            snprintf(w->err, sizeof(w->err), "thread %d: %s %s: unexpected reply %s", w->id,
+                     op_names[o->kind], key, reply_str(r));
+            freeReplyObject(r);
+            break;
+        }
+        freeReplyObject(r);
+        apply(&w->k[o->key], o);
+        w->inflight = 0;
+        w->acked++;
+    }
+    redisFree(c);
+    return NULL;
+}
+
+static int same_value(const keystate *k, const redisReply *get, const redisReply *pttl) {
+    if (!k->present)
+        return get->type == REDIS_REPLY_NIL && pttl->type == REDIS_REPLY_INTEGER &&
+               pttl->integer == -2;
+    if (get->type != REDIS_REPLY_STRING || get->len != k->len ||
+        memcmp(get->str, k->val, k->len) != 0 || pttl->type != REDIS_REPLY_INTEGER)
+        return 0;
+    if (k->ttl) return pttl->integer > 0 && pttl->integer <= 100000 * 1000LL;
+    return pttl->integer == -1;
+}
+
+/* Printable: the first bytes, non-printable ones as \xNN. */
+static void escape(char *buf, size_t cap, const void *p, size_t n) {
+    const unsigned char *c = p;
+    size_t o = 0;
+    for (size_t i = 0; i < n && i < 24 && o + 5 < cap; i++)
+        o += (size_t)snprintf(buf + o, cap - o, c[i] >= 32 && c[i] < 127 && c[i] != '\\' ?
+                              "%c" : "\\x%02x", c[i]);
+    buf[o] = 0;
+}
+
+static void describe_state(char *buf, size_t cap, int present, const void *p, size_t n,
+                           long long pttl) {
+    char esc[128];
+    escape(esc, sizeof(esc), p, n);
+    if (!present) snprintf(buf, cap, "(absent)");
+    else snprintf(buf, cap, "%zu bytes \"%s...\"%s", n, esc,
+                  pttl > 0 ? " with a TTL" : pttl == -1 ? " without TTL" : "");
+}
+
+/* Every key of every worker against the model; the model then follows
+ * the in-flight command if it turned out to be applied. Returns the
+ * number of keys that should exist. */
+static long verify(sb_server *s, worker *ws, int cycle) {
+    redisContext *c = srv_connect(s);
+    long present = 0;
+    for (int t = 0; t < NTHREADS; t++) {
+        worker *w = &ws[t];
+        for (int i = 0; i < NKEYS; i++) {
+            char key[32];
+            key_name(key, sizeof(key), t, i);
+            redisAppendCommand(c, "GET %s", key);
+            redisAppendCommand(c, "PTTL %s", key);
+        }
+        for (int i = 0; i < NKEYS; i++) {
+            char key[32];
+            key_name(key, sizeof(key), t, i);
+            redisReply *g = NULL, *p = NULL;
+            if (redisGetReply(c, (void **)&g) != REDIS_OK ||
+                redisGetReply(c, (void **)&p) != REDIS_OK) {
+                fprintf(stderr, "cycle %d: connection lost while verifying\n", cycle);
+                exit(1);
+            }
+            keystate *a = &w->k[i];
+            int ok = same_value(a, g, p);
+            if (!ok && w->inflight && w->cur.key == i) {
+                keystate b = *a;
+                apply(&b, &w->cur);
+                if (same_value(&b, g, p)) {
+                    *a = b; /* the in-flight command made it: fine */
+                    ok = 1;
+                    inflight_applied++;
+                }
+            }
+            if (!ok) {
+                char want[256], got[256];
+                describe_state(want, sizeof(want), a->present, a->val, a->len, a->ttl ? 1 : -1);
+                describe_state(got, sizeof(got), g->type == REDIS_REPLY_STRING, g->str,
+                               g->type == REDIS_REPLY_STRING ? g->len : 0,
+                               p->type == REDIS_REPLY_INTEGER ? p->integer : 0);
+                fprintf(stderr, "cycle %d: %s is %s, the acknowledged state is %s%s%s\n",
+                        cycle, key, got, want, w->inflight && w->cur.key == i ?
+                        "; in flight: " : "", w->inflight && w->cur.key == i ?
+                        op_names[w->cur.kind] : "");
+                tu_failures++;
+                /* follow the server so that one loss is reported once */
+                a->present = g->type == REDIS_REPLY_STRING;
+                a->len = a->present ? (g->len > MAXVAL ? MAXVAL : g->len) : 0;
+                if (a->present) memcpy(a->val, g->str, a->len);
+                a->ttl = p->type == REDIS_REPLY_INTEGER && p->integer > 0;
+            }
+            present += a->present;
+            freeReplyObject(g);
+            freeReplyObject(p);
+        }
+        w->inflight = 0;
+    }
+    redisReply *r = cmd(c, "DBSIZE");
+    if (!r || r->type != REDIS_REPLY_INTEGER || r->integer != present) {
+        fprintf(stderr, "cycle %d: DBSIZE is %s, expected %ld\n", cycle, reply_str(r), present);
+        tu_failures++;
+    }
+    if (r) freeReplyObject(r);
+    redisFree(c);
+    return present;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int count_in_log(const char *log, const char *what) {
+    FILE *f = fopen(log, "r");
+    if (!f) return 0;
+    char line[4096];
+    int n = 0;
+    while (fgets(line, sizeof(line), f)) n += strstr(line, what) != NULL;
+    fclose(f);
+    return n;
+}
+
+int main(void) {
+    int cycles = getenv("SB_CRASH_CYCLES") ? atoi(getenv("SB_CRASH_CYCLES")) : 20;
+    uint64_t seed = getenv("SB_CRASH_SEED") ? strtoull(getenv("SB_CRASH_SEED"), NULL, 10)
+                                            : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
+    if (!seed) seed = 1;
+    printf("test_crash: seed=%llu cycles=%d (SB_CRASH_SEED / SB_CRASH_CYCLES to change)\n",
+           (unsigned long long)seed, cycles);
+    fflush(stdout);
+    uint64_t rng = seed;
+
+    static const char *args[] = {"--appendonly", "yes", "--appendfsync", "always",
+                                 "--wal-segment-size", "16384", NULL};
+    sb_server *first = srv_startv(args);
+    char dir[256];
+    snprintf(dir, sizeof(dir), "%s", first->dir);
+    srv_stop(first); /* the next servers all run on this directory */
+
+    static worker ws[NTHREADS];
+    long total_acked = 0;
+    double t0 = now_s();
+    sb_server *s = srv_start_in(dir, args);
+    for (int cycle = 0; cycle < cycles && !tu_failures; cycle++) {
+        atomic_store(&connected, 0);
+        pthread_t th[NTHREADS];
+        for (int t = 0; t < NTHREADS; t++) {
+            ws[t].id = t;
+            ws[t].port = s->port;
+            ws[t].cycle = cycle;
+            ws[t].rng = next_rand(&rng) | 1;
+            ws[t].acked = 0;
+            ws[t].inflight = 0;
+            pthread_create(&th[t], NULL, writer, &ws[t]);
+        }
+        while (atomic_load(&connected) < NTHREADS) usleep(1000);
+        long delay_ms = 50 + (long)(next_rand(&rng) % 451);
+        usleep((useconds_t)delay_ms * 1000);
+        /* every fifth cycle a clean stop (SIGTERM) under the same load */
+        int term = cycle % 5 == 4;
+        if (term) srv_stop(s);
+        else srv_kill(s);
+        long acked = 0;
+        int inflight = 0;
+        for (int t = 0; t < NTHREADS; t++) {
+            pthread_join(th[t], NULL);
+            if (ws[t].err[0]) {
+                fprintf(stderr, "cycle %d: %s\n", cycle, ws[t].err);
+                tu_failures++;
+            }
+            acked += ws[t].acked;
+            inflight += ws[t].inflight;
+        }
+        total_acked += acked;
+        s = srv_start_in(dir, args);
+        inflight_applied = 0;
+        long keys = verify(s, ws, cycle);
+        printf("cycle %2d: %s after %3ld ms, %5ld writes acknowledged, %d in flight "
+               "(%d of them applied), %ld keys verified\n", cycle, term ? "SIGTERM" : "SIGKILL",
+               delay_ms, acked, inflight, inflight_applied, keys);
+        fflush(stdout);
+        if (acked == 0) {
+            fprintf(stderr, "cycle %d: no write was acknowledged in %ld ms\n", cycle, delay_ms);
+            tu_failures++;
+        }
+    }
+    /* a clean stop at the end keeps everything too */
+    srv_stop(s);
+    CHECK(!srv_alive(s));
+    s = srv_start_in(dir, args);
+    verify(s, ws, cycles);
+    srv_stop(s);
+    printf("%ld acknowledged writes in %d crash cycles, %d torn tail(s) cut, %.1f s\n",
+           total_acked, cycles, count_in_log(s->log, "torn write"), now_s() - t0);
+    if (tu_failures) printf("seed was %llu\n", (unsigned long long)seed);
+    TU_DONE();
+}

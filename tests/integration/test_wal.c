@@ -1,0 +1,1554 @@
+/* test_wal.c -- the write-ahead log on disk and its failure modes.
+ *
+ * Sections (run one with `test_wal <name>`):
+ *  format    the segment and record layout of WAL_FORMAT.md, CRC32C checked
+ *            with an independent implementation
+ *  torn      a torn tail at every byte of the last record (cut, garbage,
+ *            zeros, garbage appended): start, keep all before, warn, save
+ *  corrupt   a damaged record with intact ones after it, a damaged header,
+ *            a duplicated record: refuse to start, name file and offset
+ *  segments  several segments; a missing middle or first segment, a cut
+ *            non-last segment: refuse; a torn new segment header: removed
+ *  crafted   records with valid CRCs but bad content: refuse, no crash
+ *  fault     DEBUG WAL-FAULT write/fsync EIO/ENOSPC/EDQUOT: no OK for the
+ *            failed write, MISCONF after, reads served, INFO, restart
+ *  expiry    expired keys stay expired after replay, TTLs are kept
+ *  everysec  appendfsync everysec, CONFIG SET appendfsync at run time
+ *  waitaof   WAITAOF numlocal/numreplicas, with and without appendonly
+ *  aofno     appendonly no writes nothing, replays what exists
+ *  order     replies keep their order across group commits (pipelined
+ *            clients, clients closing with replies pending)
+ */
+#include "harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ helpers */
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t rng_state = 88172645463325252ull;
+static uint64_t rnd(void) {
+    uint64_t x = rng_state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    rng_state = x;
+    return x * 2685821657736338717ull;
+}
+
+/* CRC32C (Castagnoli), bit by bit: independent of the server's isa-l. */
+static uint32_t crc32c(const void *p, size_t n) {
+    const unsigned char *c = p;
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= c[i];
+        for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1u)));
+    }
+    return crc ^ 0xFFFFFFFFu;
+}
+
+static uint32_t get32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t get64(const unsigned char *p) {
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+static void put32(unsigned char *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static void put64(unsigned char *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static unsigned char *read_all(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc((size_t)n + 1);
+    if (fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); fclose(f); return NULL; }
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+static void write_file(const char *path, const void *p, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f || (n && fwrite(p, 1, n, f) != n)) { perror(path); exit(2); }
+    fclose(f);
+}
+
+static long file_size(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static int same_file(const char *path, const void *p, size_t n) {
+    size_t len;
+    unsigned char *b = read_all(path, &len);
+    int same = b && len == n && memcmp(b, p, n) == 0;
+    free(b);
+    return same;
+}
+
+/* Data directories made here: removed at exit unless SB_KEEP_TEST_DIRS. */
+static char *dirs[4096];
+static int ndirs;
+
+static void rm_dir(const char *d) {
+    DIR *dd = opendir(d);
+    if (!dd) return;
+    struct dirent *de;
+    char p[600];
+    while ((de = readdir(dd))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        snprintf(p, sizeof(p), "%s/%s", d, de->d_name);
+        unlink(p);
+    }
+    closedir(dd);
+    rmdir(d);
+}
+
+static void rm_dirs(void) {
+    if (getenv("SB_KEEP_TEST_DIRS")) return;
+    for (int i = 0; i < ndirs; i++) rm_dir(dirs[i]);
+}
+
+static const char *new_dir(void) {
+    static int atexit_done;
+    if (!atexit_done) { atexit(rm_dirs); atexit_done = 1; }
+    char tmpl[] = "/tmp/sbwal.XXXXXX";
+    if (!mkdtemp(tmpl)) { perror("mkdtemp"); exit(2); }
+    char *abs = realpath(tmpl, NULL); /* the server names files by real path */
+    if (ndirs < 4096) dirs[ndirs++] = abs;
+    return abs;
+}
+
+/* Done with a directory (its server stopped): remove it now. */
+static void drop_dir(const char *d) {
+    if (!getenv("SB_KEEP_TEST_DIRS")) rm_dir(d);
+}
+
+static void seg_path(char *out, size_t cap, const char *dir, uint64_t first) {
+    snprintf(out, cap, "%s/wal-%020llu.log", dir, (unsigned long long)first);
+}
+
+/* The wal-*.log files of dir, sorted; returns how many. */
+static int list_segs(const char *dir, char paths[][300], int max) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d) return 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < max) {
+        size_t l = strlen(de->d_name);
+        if (!strncmp(de->d_name, "wal-", 4) && l == 28 && !strcmp(de->d_name + l - 4, ".log"))
+            snprintf(paths[n++], 300, "%s/%s", dir, de->d_name);
+    }
+    closedir(d);
+    for (int i = 1; i < n; i++) /* insertion sort: same-length names */
+        for (int j = i; j > 0 && strcmp(paths[j - 1], paths[j]) > 0; j--) {
+            char t[300];
+            memcpy(t, paths[j], 300);
+            memcpy(paths[j], paths[j - 1], 300);
+            memcpy(paths[j - 1], t, 300);
+        }
+    return n;
+}
+
+static int count_files(const char *dir, const char *contains) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d) return 0;
+    struct dirent *de;
+    while ((de = readdir(d))) n += strstr(de->d_name, contains) != NULL;
+    closedir(d);
+    return n;
+}
+
+/* Copy the wal-*.log files of src into dst. */
+static void copy_wal(const char *src, const char *dst) {
+    char segs[256][300];
+    int n = list_segs(src, segs, 256);
+    for (int i = 0; i < n; i++) {
+        size_t len;
+        unsigned char *b = read_all(segs[i], &len);
+        char to[600];
+        snprintf(to, sizeof(to), "%s/%s", dst, strrchr(segs[i], '/') + 1);
+        write_file(to, b, len);
+        free(b);
+    }
+}
+
+/* A line of dir/server.log holding every needle (NULL-terminated list). */
+static int log_has(const char *dir, ...) {
+    char path[600];
+    snprintf(path, sizeof(path), "%s/server.log", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    const char *needles[8];
+    int nn = 0;
+    va_list ap;
+    va_start(ap, dir);
+    for (const char *s = va_arg(ap, const char *); s && nn < 8; s = va_arg(ap, const char *))
+        needles[nn++] = s;
+    va_end(ap);
+    char line[8192];
+    int found = 0;
+    while (!found && fgets(line, sizeof(line), f)) {
+        found = 1;
+        for (int i = 0; i < nn; i++)
+            if (!strstr(line, needles[i])) found = 0;
+    }
+    fclose(f);
+    return found;
+}
+
+static void dump_log(const char *dir) {
+    char cmdl[700];
+    snprintf(cmdl, sizeof(cmdl), "tail -n 20 '%s/server.log' >&2", dir);
+    if (system(cmdl)) {}
+}
+
+/* SIGTERM and wait; returns the exit status (-1: had to be killed). */
+static int stop_status(sb_server *s) {
+    if (s->pid <= 0) return -1;
+    kill(s->pid, SIGTERM);
+    double deadline = now_s() + 20;
+    int st = 0;
+    while (waitpid(s->pid, &st, WNOHANG) == 0) {
+        if (now_s() > deadline) {
+            kill(s->pid, SIGKILL);
+            waitpid(s->pid, &st, 0);
+            s->pid = 0;
+            srv_stop(s);
+            return -1;
+        }
+        usleep(2000);
+    }
+    s->pid = 0;
+    srv_stop(s); /* only looks at the log for sanitizer reports now */
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* "name:value" of INFO persistence into out ("" if missing). */
+static void info_field(redisContext *c, const char *name, char *out, size_t cap) {
+    out[0] = 0;
+    redisReply *r = cmd(c, "INFO persistence");
+    if (!r || r->type != REDIS_REPLY_STRING) { if (r) freeReplyObject(r); return; }
+    size_t nl = strlen(name);
+    for (char *p = r->str; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        if (!strncmp(p, name, nl) && p[nl] == ':') {
+            size_t i = 0;
+            for (const char *v = p + nl + 1; *v && *v != '\r' && *v != '\n' && i + 1 < cap; v++)
+                out[i++] = *v;
+            out[i] = 0;
+            break;
+        }
+    }
+    freeReplyObject(r);
+}
+
+static long long info_ll(redisContext *c, const char *name) {
+    char v[64];
+    info_field(c, name, v, sizeof(v));
+    return v[0] ? atoll(v) : -1;
+}
+
+#define CHECK_MSG(cond, ...) do { if (!(cond)) { fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
+    fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); tu_failures++; } } while (0)
+
+/* One record of a segment. */
+typedef struct rec {
+    size_t off, len;      /* whole record, header included */
+    uint64_t lsn;
+    int type;
+} rec;
+
+/* Check the segment header and every record; returns the number of
+ * records (or -1 with a message). */
+static int parse_segment(const unsigned char *b, size_t n, uint64_t name_lsn, rec *out, int max) {
+    static const unsigned char magic[8] = {'S', 'B', 'W', 'A', 'L', '\r', '\n', 0x1a};
+    if (n < 32 || memcmp(b, magic, 8) || get32(b + 8) != 1 || get32(b + 12) ||
+        get64(b + 16) != name_lsn || get32(b + 24) || get32(b + 28) != crc32c(b, 28)) {
+        fprintf(stderr, "bad segment header\n");
+        return -1;
+    }
+    size_t off = 32;
+    int k = 0;
+    while (off < n) {
+        if (n - off < 8) { fprintf(stderr, "short record header at %zu\n", off); return -1; }
+        uint32_t blen = get32(b + off);
+        if (blen < 9 || blen > n - off - 8) { fprintf(stderr, "bad length at %zu\n", off); return -1; }
+        if (crc32c(b + off + 8, blen) != get32(b + off + 4)) {
+            fprintf(stderr, "CRC32C mismatch at %zu\n", off);
+            return -1;
+        }
+        if (k < max) out[k] = (rec){off, 8 + (size_t)blen, get64(b + off + 8), b[off + 16]};
+        k++;
+        off += 8 + blen;
+    }
+    return k;
+}
+
+static void set_keys(redisContext *c, const char *prefix, int from, int to, size_t vlen) {
+    for (int i = from; i < to; i++) {
+        char k[64], v[4096];
+        snprintf(k, sizeof(k), "%s%d", prefix, i);
+        int m = snprintf(v, sizeof(v), "value-%d-", i);
+        for (size_t j = (size_t)m; j < vlen && j < sizeof(v) - 1; j++) v[j] = (char)('a' + (i + (int)j) % 26);
+        size_t n = vlen > (size_t)m ? vlen : (size_t)m;
+        if (n > sizeof(v) - 1) n = sizeof(v) - 1;
+        CHECK_STATUS(cmd(c, "SET %s %b", k, v, n), "OK");
+    }
+}
+
+/* Are prefix<from..to-1> there with the values set_keys gives them? */
+static int keys_ok(redisContext *c, const char *prefix, int from, int to, size_t vlen) {
+    int bad = 0;
+    for (int i = from; i < to; i++) {
+        char k[64], v[4096];
+        snprintf(k, sizeof(k), "%s%d", prefix, i);
+        int m = snprintf(v, sizeof(v), "value-%d-", i);
+        for (size_t j = (size_t)m; j < vlen && j < sizeof(v) - 1; j++) v[j] = (char)('a' + (i + (int)j) % 26);
+        size_t n = vlen > (size_t)m ? vlen : (size_t)m;
+        if (n > sizeof(v) - 1) n = sizeof(v) - 1;
+        redisReply *r = cmd(c, "GET %s", k);
+        if (!r || r->type != REDIS_REPLY_STRING || r->len != n || memcmp(r->str, v, n)) {
+            if (!bad) fprintf(stderr, "  %s is %s\n", k, reply_str(r));
+            bad++;
+        }
+        if (r) freeReplyObject(r);
+    }
+    return bad == 0;
+}
+
+static const char *no_args[] = {NULL};
+
+/* ------------------------------------------------------------ format */
+
+static void test_format(void) {
+    const char *d = new_dir();
+    sb_server *s = srv_start_in(d, no_args);
+    redisContext *c = srv_connect(s);
+    int64_t t0 = wall_ms();
+    CHECK_STATUS(cmd(c, "SET %s %s", "alpha", "one"), "OK");
+    CHECK_STATUS(cmd(c, "SELECT 3"), "OK");
+    CHECK_STATUS(cmd(c, "SET %s %b", "bin", "a\0b\r\nc", (size_t)6), "OK");
+    CHECK_STATUS(cmd(c, "SET x 1"), "OK");
+    CHECK_STATUS(cmd(c, "SET y 2"), "OK");
+    CHECK_INT(cmd(c, "DEL x y nosuch"), 2);         /* one unit, two changes */
+    CHECK_STATUS(cmd(c, "SET t v PX 100000"), "OK"); /* logged with PXAT */
+    CHECK_INT(cmd(c, "INCR n"), 1);                 /* logged as SET ... KEEPTTL */
+    CHECK_NIL(cmd(c, "GET nosuch"));                /* reads log nothing */
+    int64_t t1 = wall_ms();
+    redisFree(c);
+    srv_kill(s); /* the WAL as written (a clean stop may also checkpoint) */
+
+    char segs[8][300];
+    CHECK_EQ_INT(list_segs(d, segs, 8), 1);
+    char want[600];
+    seg_path(want, sizeof(want), d, 1);
+    CHECK(!strcmp(segs[0], want));
+    size_t len;
+    unsigned char *b = read_all(want, &len);
+    CHECK(b != NULL);
+    if (!b) return;
+    rec r[32];
+    int n = parse_segment(b, len, 1, r, 32);
+    CHECK_EQ_INT(n, 7);
+    /* expected change vectors of each unit: argc strings, "|" between changes */
+    const char *expect[] = {
+        "0:SET alpha one", "3:SET bin a\\0b\\r\\nc", "3:SET x 1", "3:SET y 2",
+        "3:DEL x|3:DEL y", "3:SET t v PXAT *", "3:SET n 1 KEEPTTL"};
+    for (int i = 0; i < n && i < 7; i++) {
+        CHECK_EQ_INT(r[i].lsn, i + 1);
+        CHECK_EQ_INT(r[i].type, 1);
+        const unsigned char *p = b + r[i].off + 17, *end = b + r[i].off + r[i].len;
+        int64_t t = (int64_t)get64(p);
+        CHECK_MSG(t >= t0 - 1000 && t <= t1 + 1000, "record %d: time %lld not in [%lld, %lld]",
+                  i, (long long)t, (long long)t0, (long long)t1);
+        uint32_t nch = get32(p + 8);
+        p += 12;
+        char got[512];
+        size_t gl = 0;
+        int bad = 0;
+        for (uint32_t k = 0; k < nch && !bad; k++) {
+            if (end - p < 8) { bad = 1; break; }
+            uint32_t db = get32(p), argc = get32(p + 4);
+            p += 8;
+            gl += (size_t)snprintf(got + gl, sizeof(got) - gl, "%s%u:", k ? "|" : "", db);
+            for (uint32_t a = 0; a < argc; a++) {
+                if (end - p < 4 || (size_t)(end - p - 4) < get32(p)) { bad = 1; break; }
+                uint32_t l = get32(p);
+                p += 4;
+                if (a) got[gl++] = ' ';
+                int is_pxat_ms = a == 4 && gl >= 6 && !memcmp(got + gl - 6, " PXAT ", 6);
+                if (is_pxat_ms) {
+                    char num[32];
+                    snprintf(num, sizeof(num), "%.*s", (int)l, (const char *)p);
+                    long long ms = atoll(num);
+                    CHECK_MSG(ms >= t0 + 100000 - 1000 && ms <= t1 + 100000 + 1000,
+                              "PXAT %lld is not about now + 100 s", ms);
+                    got[gl++] = '*';
+                } else {
+                    for (uint32_t q = 0; q < l && gl + 4 < sizeof(got); q++) {
+                        unsigned char ch = p[q];
+                        if (ch == 0) { memcpy(got + gl, "\\0", 2); gl += 2; }
+                        else if (ch == '\r') { memcpy(got + gl, "\\r", 2); gl += 2; }
+                        else if (ch == '\n') { memcpy(got + gl, "\\n", 2); gl += 2; }
+                        else got[gl++] = (char)ch;
+                    }
+                }
+                p += l;
+            }
+            got[gl] = 0;
+        }
+        CHECK_MSG(!bad && p == end, "record %d: payload does not parse", i);
+        CHECK_MSG(!strcmp(got, expect[i]), "record %d is \"%s\", expected \"%s\"", i, got,
+                  expect[i]);
+    }
+    free(b);
+    /* and it comes back */
+    s = srv_start_in(d, no_args);
+    c = srv_connect(s);
+    CHECK_BULK(cmd(c, "GET alpha"), "one");
+    CHECK_STATUS(cmd(c, "SELECT 3"), "OK");
+    redisReply *g = cmd(c, "GET bin");
+    CHECK(g && g->type == REDIS_REPLY_STRING && g->len == 6 && !memcmp(g->str, "a\0b\r\nc", 6));
+    if (g) freeReplyObject(g);
+    CHECK_INT(cmd(c, "EXISTS x y"), 0);
+    CHECK_BULK(cmd(c, "GET n"), "1");
+    CHECK_INT(cmd(c, "DBSIZE"), 3);
+    redisFree(c);
+    srv_stop(s);
+    drop_dir(d);
+}
+
+/* ------------------------------------------------------------ torn tails */
+
+#define NBASE 20
+
+/* A WAL with k0..k19 then "SET z 1" as its last record. */
+static unsigned char *make_base(const char *d, size_t *len, rec *last, rec *all, int *nrec) {
+    sb_server *s = srv_start_in(d, no_args);
+    redisContext *c = srv_connect(s);
+    set_keys(c, "k", 0, NBASE, 0);
+    CHECK_STATUS(cmd(c, "SET z 1"), "OK");
+    redisFree(c);
+    srv_kill(s); /* the WAL as written (a clean stop may also checkpoint) */
+    char p[600];
+    seg_path(p, sizeof(p), d, 1);
+    unsigned char *b = read_all(p, len);
+    if (!b) { fprintf(stderr, "no WAL in %s\n", d); exit(1); }
+    static rec tmp[64];
+    rec *r = all ? all : tmp;
+    int n = parse_segment(b, *len, 1, r, 64);
+    if (n != NBASE + 1) { fprintf(stderr, "base WAL has %d records\n", n); exit(1); }
+    *last = r[n - 1];
+    if (nrec) *nrec = n;
+    return b;
+}
+
+/* Start on a segment image that has a torn tail at torn_off (or none if
+ * torn_off is SIZE_MAX); z must be there iff z_there. */
+static void torn_case(const char *what, const unsigned char *img, size_t len, size_t torn_off,
+                      int z_there, int restart) {
+    int f0 = tu_failures;
+    const char *d = new_dir();
+    char seg[600];
+    seg_path(seg, sizeof(seg), d, 1);
+    write_file(seg, img, len);
+    int status;
+    sb_server *s = srv_try_start_in(d, no_args, &status);
+    if (!s) {
+        fprintf(stderr, "%s: the server did not start (exit status %d)\n", what, status);
+        dump_log(d);
+        tu_failures++;
+        return;
+    }
+    redisContext *c = srv_connect(s);
+    CHECK(keys_ok(c, "k", 0, NBASE, 0));
+    if (z_there) CHECK_BULK(cmd(c, "GET z"), "1");
+    else CHECK_NIL(cmd(c, "GET z"));
+    CHECK_INT(cmd(c, "DBSIZE"), NBASE + z_there);
+    if (torn_off != SIZE_MAX) {
+        char offs[64], side[700];
+        snprintf(offs, sizeof(offs), "offset %zu", torn_off);
+        CHECK_MSG(log_has(d, "torn write", seg, offs, NULL),
+                  "%s: no torn-write warning naming %s and %s", what, seg, offs);
+        snprintf(side, sizeof(side), "%s.torn-%zu", seg, torn_off);
+        CHECK_MSG(same_file(side, img + torn_off, len - torn_off),
+                  "%s: %s does not hold the %zu cut bytes", what, side, len - torn_off);
+        CHECK_EQ_INT(file_size(seg), (long)torn_off);
+    } else {
+        CHECK_MSG(!log_has(d, "torn", NULL), "%s: unexpected torn-write warning", what);
+        CHECK_EQ_INT(file_size(seg), (long)len);
+        CHECK_EQ_INT(count_files(d, ".torn-"), 0);
+    }
+    if (restart) { /* the WAL goes on after the cut */
+        CHECK_STATUS(cmd(c, "SET after %s", "cut"), "OK");
+        redisFree(c);
+        srv_stop(s);
+        s = srv_start_in(d, no_args);
+        c = srv_connect(s);
+        CHECK(keys_ok(c, "k", 0, NBASE, 0));
+        CHECK_BULK(cmd(c, "GET after"), "cut");
+        if (z_there) CHECK_BULK(cmd(c, "GET z"), "1");
+        else CHECK_NIL(cmd(c, "GET z"));
+    }
+    redisFree(c);
+    srv_stop(s);
+    if (tu_failures != f0) {
+        fprintf(stderr, "  (case: %s)\n", what);
+        dump_log(d);
+    }
+    drop_dir(d);
+}
+
+static void test_torn(void) {
+    const char *base = new_dir();
+    size_t len;
+    rec last;
+    unsigned char *b = make_base(base, &len, &last, NULL, NULL);
+    CHECK_EQ_INT(last.off + last.len, len);
+    printf("  last record: offset %zu, %zu bytes\n", last.off, last.len);
+    unsigned char *img = malloc(len + 8192);
+    int ncase = 0;
+    /* cut at every byte of the last record (cut == off: a clean end) */
+    for (size_t cut = last.off; cut < last.off + last.len; cut++) {
+        char what[64];
+        snprintf(what, sizeof(what), "cut to %zu bytes", cut);
+        torn_case(what, b, cut, cut == last.off ? SIZE_MAX : last.off, 0, ncase++ % 8 == 0);
+    }
+    /* the tail from every byte of the last record on overwritten */
+    for (int zeros = 0; zeros < 2; zeros++)
+        for (size_t p = last.off; p < last.off + last.len; p++) {
+            memcpy(img, b, len);
+            for (size_t i = p; i < len; i++) img[i] = zeros ? 0 : (unsigned char)rnd();
+            if (p >= last.off + 8 && !zeros && !memcmp(img + p, b + p, len - p))
+                img[p] ^= 0xff; /* random bytes that happen to be the same */
+            char what[64];
+            snprintf(what, sizeof(what), "%s from %zu", zeros ? "zeros" : "garbage", p);
+            torn_case(what, img, len, last.off, 0, ncase++ % 8 == 0);
+        }
+    /* garbage or zeros after an intact last record */
+    memcpy(img, b, len);
+    for (size_t i = len; i < len + 37; i++) img[i] = (unsigned char)rnd();
+    torn_case("37 garbage bytes appended", img, len + 37, len, 1, 1);
+    memset(img + len, 0, 4096);
+    torn_case("4096 zeros appended", img, len + 4096, len, 1, 1);
+    memset(img + len, 0, 5);
+    torn_case("5 zeros appended", img, len + 5, len, 1, 0);
+    printf("  %d torn-tail cases\n", ncase + 3);
+    free(img);
+    free(b);
+    drop_dir(base);
+}
+
+/* ------------------------------------------------------------ corruption */
+
+/* The server must refuse img, naming seg and (if off != SIZE_MAX) the
+ * offset, and leave the file alone. */
+static void refuse_case(const char *what, const char *d, const char *seg, const unsigned char *img,
+                        size_t len, size_t off, const char *also) {
+    int f0 = tu_failures;
+    int status;
+    const char *args[] = {NULL};
+    sb_server *s = srv_try_start_in(d, args, &status);
+    if (s) {
+        fprintf(stderr, "%s: the server started on a damaged WAL\n", what);
+        tu_failures++;
+        srv_stop(s);
+    } else {
+        CHECK_MSG(status != 0 && status != -1, "%s: exit status %d", what, status);
+        char offs[64];
+        snprintf(offs, sizeof(offs), "offset %zu", off);
+        CHECK_MSG(log_has(d, seg, off == SIZE_MAX ? seg : offs, also ? also : seg, NULL),
+                  "%s: no message naming %s%s%s", what, seg, off == SIZE_MAX ? "" : " and ",
+                  off == SIZE_MAX ? "" : offs);
+        CHECK_MSG(log_has(d, "strongbox-check", NULL), "%s: strongbox-check not mentioned", what);
+        CHECK_MSG(!log_has(d, "ERROR: AddressSanitizer", NULL) &&
+                      !log_has(d, "runtime error:", NULL) && !log_has(d, "LeakSanitizer", NULL),
+                  "%s: sanitizer report", what);
+        if (img) CHECK_MSG(same_file(seg, img, len), "%s: the segment was modified", what);
+        CHECK_EQ_INT(count_files(d, ".torn-"), 0);
+    }
+    if (tu_failures != f0) dump_log(d);
+}
+
+static void test_corrupt(void) {
+    const char *base = new_dir();
+    size_t len;
+    rec last, r[64];
+    int n;
+    unsigned char *b = make_base(base, &len, &last, r, &n);
+    unsigned char *img = malloc(len);
+    const int victim = 5;
+    struct { const char *what; size_t at; } flips[] = {
+        {"length field, low byte", 0}, {"length field, high byte", 3}, {"CRC field", 4},
+        {"LSN", 8}, {"record type", 16}, {"unit time", 17}, {"change count", 25},
+        {"last payload byte", (size_t)-1}};
+    for (int rec_i = 0; rec_i < 2; rec_i++) {
+        int k = rec_i ? 0 : victim; /* a middle record, then the first */
+        for (size_t i = 0; i < sizeof(flips) / sizeof(flips[0]); i++) {
+            const char *d = new_dir();
+            char seg[600], what[128];
+            seg_path(seg, sizeof(seg), d, 1);
+            memcpy(img, b, len);
+            size_t at = r[k].off + (flips[i].at == (size_t)-1 ? r[k].len - 1 : flips[i].at);
+            img[at] ^= flips[i].at == 3 ? 0x40 : 0x01;
+            write_file(seg, img, len);
+            snprintf(what, sizeof(what), "record %d: %s flipped", k, flips[i].what);
+            refuse_case(what, d, seg, img, len, r[k].off, NULL);
+            drop_dir(d);
+        }
+    }
+    /* a copy of record 5 in place of record 6: intact, wrong LSN */
+    if (r[victim].len == r[victim + 1].len) {
+        const char *d = new_dir();
+        char seg[600];
+        seg_path(seg, sizeof(seg), d, 1);
+        memcpy(img, b, len);
+        memcpy(img + r[victim + 1].off, b + r[victim].off, r[victim].len);
+        write_file(seg, img, len);
+        refuse_case("record 6 replaced by a copy of record 5", d, seg, img, len,
+                    r[victim + 1].off, "LSN");
+        drop_dir(d);
+    } else {
+        fprintf(stderr, "records 5 and 6 differ in length: duplicate case skipped\n");
+        tu_failures++;
+    }
+    /* a damaged segment header */
+    size_t hdr_bytes[] = {0, 8, 20, 28};
+    for (size_t i = 0; i < sizeof(hdr_bytes) / sizeof(hdr_bytes[0]); i++) {
+        const char *d = new_dir();
+        char seg[600], what[64];
+        seg_path(seg, sizeof(seg), d, 1);
+        memcpy(img, b, len);
+        img[hdr_bytes[i]] ^= 0x02;
+        write_file(seg, img, len);
+        snprintf(what, sizeof(what), "header byte %zu flipped", hdr_bytes[i]);
+        refuse_case(what, d, seg, img, len, SIZE_MAX, NULL);
+        drop_dir(d);
+    }
+    /* a segment whose name does not match its header */
+    {
+        const char *d = new_dir();
+        char seg[600];
+        seg_path(seg, sizeof(seg), d, 7);
+        write_file(seg, b, len);
+        refuse_case("segment renamed", d, seg, b, len, SIZE_MAX, NULL);
+        drop_dir(d);
+    }
+    free(img);
+    free(b);
+    drop_dir(base);
+}
+
+/* ------------------------------------------------------------ segments */
+
+static void test_segments(void) {
+    const char *args[] = {"--wal-segment-size", "4096", "--keep-wal", "yes", NULL};
+    const char *base = new_dir();
+    sb_server *s = srv_start_in(base, args);
+    redisContext *c = srv_connect(s);
+    set_keys(c, "s", 0, 60, 300);
+    redisFree(c);
+    /* SIGKILL: a clean stop may checkpoint and drop the older segments */
+    srv_kill(s);
+    char segs[64][300];
+    int n = list_segs(base, segs, 64);
+    printf("  %d segments of 4096 bytes\n", n);
+    CHECK(n >= 4);
+    if (n < 4) return;
+    uint64_t next = 1;
+    uint64_t first[64];
+    for (int i = 0; i < n; i++) {
+        size_t len;
+        unsigned char *b = read_all(segs[i], &len);
+        first[i] = strtoull(strrchr(segs[i], '-') + 1, NULL, 10);
+        CHECK_EQ_INT(first[i], next);
+        rec r[64];
+        int k = parse_segment(b, len, first[i], r, 64);
+        CHECK(k > 0);
+        for (int j = 0; j < k && j < 64; j++) CHECK_EQ_INT(r[j].lsn, next + (uint64_t)j);
+        if (i + 1 < n) CHECK_MSG(len >= 4096, "segment %d has only %zu bytes", i, len);
+        next += (uint64_t)(k > 0 ? k : 0);
+        free(b);
+    }
+    CHECK_EQ_INT(next, 61);
+
+    /* a copy comes back whole, and goes on writing */
+    const char *d = new_dir();
+    copy_wal(base, d);
+    s = srv_start_in(d, args);
+    c = srv_connect(s);
+    CHECK(keys_ok(c, "s", 0, 60, 300));
+    set_keys(c, "s", 60, 80, 300);
+    redisFree(c);
+    srv_stop(s);
+    s = srv_start_in(d, args);
+    c = srv_connect(s);
+    CHECK(keys_ok(c, "s", 0, 80, 300));
+    redisFree(c);
+    srv_stop(s);
+    drop_dir(d);
+
+    /* a missing middle segment */
+    d = new_dir();
+    copy_wal(base, d);
+    char gone[600], after[600];
+    seg_path(gone, sizeof(gone), d, first[2]);
+    seg_path(after, sizeof(after), d, first[3]);
+    unlink(gone);
+    refuse_case("middle segment missing", d, after, NULL, 0, SIZE_MAX, "LSN gap");
+    drop_dir(d);
+
+    /* a missing first segment: the data of LSN 1.. is gone */
+    d = new_dir();
+    copy_wal(base, d);
+    seg_path(gone, sizeof(gone), d, 1);
+    seg_path(after, sizeof(after), d, first[1]);
+    unlink(gone);
+    refuse_case("first segment missing", d, after, NULL, 0, SIZE_MAX, "LSN gap");
+    drop_dir(d);
+
+    /* a non-last segment cut short is corruption, not a torn tail */
+    d = new_dir();
+    copy_wal(base, d);
+    {
+        char seg[600];
+        seg_path(seg, sizeof(seg), d, first[1]);
+        size_t len;
+        unsigned char *b = read_all(seg, &len);
+        rec r[64];
+        int k = parse_segment(b, len, first[1], r, 64);
+        write_file(seg, b, len - 10);
+        char offs[64];
+        snprintf(offs, sizeof(offs), "offset %zu", r[k - 1].off);
+        refuse_case("middle segment cut short", d, seg, b, len - 10, r[k - 1].off, NULL);
+        free(b);
+    }
+    drop_dir(d);
+
+    /* the last segment cut: a torn tail, the rest is kept */
+    d = new_dir();
+    copy_wal(base, d);
+    {
+        char seg[600];
+        seg_path(seg, sizeof(seg), d, first[n - 1]);
+        if (truncate(seg, file_size(seg) - 10) != 0) perror("truncate");
+        s = srv_start_in(d, args);
+        c = srv_connect(s);
+        CHECK(keys_ok(c, "s", 0, 59, 300));
+        CHECK_NIL(cmd(c, "GET s59"));
+        CHECK(log_has(d, "torn write", seg, NULL));
+        redisFree(c);
+        srv_stop(s);
+    }
+    drop_dir(d);
+
+    /* a crash while creating a new segment: an incomplete header (0, 10 or
+     * 31 bytes) in a last segment is removed with a warning */
+    size_t hl[] = {0, 10, 31};
+    for (size_t i = 0; i < 3; i++) {
+        d = new_dir();
+        copy_wal(base, d);
+        char seg[600];
+        seg_path(seg, sizeof(seg), d, 61);
+        unsigned char h[32] = {'S', 'B', 'W', 'A', 'L', '\r', '\n', 0x1a, 1};
+        write_file(seg, h, hl[i]);
+        s = srv_start_in(d, args);
+        c = srv_connect(s);
+        CHECK(keys_ok(c, "s", 0, 60, 300));
+        CHECK_MSG(log_has(d, "torn write", seg, NULL), "no warning about the %zu-byte segment",
+                  hl[i]);
+        CHECK_STATUS(cmd(c, "SET more 1"), "OK");
+        redisFree(c);
+        srv_stop(s);
+        s = srv_start_in(d, args);
+        c = srv_connect(s);
+        CHECK(keys_ok(c, "s", 0, 60, 300));
+        CHECK_BULK(cmd(c, "GET more"), "1");
+        redisFree(c);
+        srv_stop(s);
+        drop_dir(d);
+    }
+    drop_dir(base);
+}
+
+/* ------------------------------------------------------------ crafted */
+
+/* Append a record of type `type` and raw payload to the image. */
+static size_t add_record(unsigned char *img, size_t len, uint64_t lsn, int type,
+                         const void *payload, size_t plen) {
+    unsigned char *p = img + len;
+    put32(p, (uint32_t)(9 + plen));
+    put64(p + 8, lsn);
+    p[16] = (unsigned char)type;
+    memcpy(p + 17, payload, plen);
+    put32(p + 4, crc32c(p + 8, 9 + plen));
+    return len + 17 + plen;
+}
+
+/* A unit payload: time, then changes given as "db argc arg..." strings
+ * with | between changes (args may not contain spaces or |). */
+static size_t make_unit(unsigned char *out, int64_t t, const char *spec) {
+    size_t n = 12;
+    uint32_t nch = 0;
+    put64(out, (uint64_t)t);
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s", spec);
+    char *save1;
+    for (char *ch = strtok_r(buf, "|", &save1); ch; ch = strtok_r(NULL, "|", &save1)) {
+        char *save2;
+        char *db = strtok_r(ch, " ", &save2);
+        char *argv[16];
+        int argc = 0;
+        for (char *a = strtok_r(NULL, " ", &save2); a && argc < 16; a = strtok_r(NULL, " ", &save2))
+            argv[argc++] = a;
+        put32(out + n, (uint32_t)atoi(db));
+        put32(out + n + 4, (uint32_t)argc);
+        n += 8;
+        for (int i = 0; i < argc; i++) {
+            size_t l = strlen(argv[i]);
+            put32(out + n, (uint32_t)l);
+            memcpy(out + n + 4, argv[i], l);
+            n += 4 + l;
+        }
+        nch++;
+    }
+    put32(out + 8, nch);
+    return n;
+}
+
+static void test_crafted(void) {
+    unsigned char hdr[32] = {'S', 'B', 'W', 'A', 'L', '\r', '\n', 0x1a, 1};
+    put64(hdr + 16, 1);
+    put32(hdr + 28, crc32c(hdr, 28));
+    unsigned char img[8192], unit[1024];
+    int64_t t = wall_ms();
+
+    /* a WAL written by the test alone is replayed (the format is the spec) */
+    {
+        const char *d = new_dir();
+        size_t len = 32;
+        memcpy(img, hdr, 32);
+        len = add_record(img, len, 1, 1, unit, make_unit(unit, t, "0 SET a 1"));
+        len = add_record(img, len, 2, 1, unit, make_unit(unit, t, "2 SET b 2|2 SET c 3"));
+        len = add_record(img, len, 3, 1, unit, make_unit(unit, t, "0 APPEND a 23"));
+        len = add_record(img, len, 4, 1, unit, make_unit(unit, t, "2 DEL c"));
+        char pxat[64];
+        snprintf(pxat, sizeof(pxat), "0 SET gone x PXAT %lld", (long long)(t - 1000));
+        len = add_record(img, len, 5, 1, unit, make_unit(unit, t - 2000, pxat));
+        char seg[600];
+        seg_path(seg, sizeof(seg), d, 1);
+        write_file(seg, img, len);
+        sb_server *s = srv_start_in(d, no_args);
+        redisContext *c = srv_connect(s);
+        CHECK_BULK(cmd(c, "GET a"), "123");
+        CHECK_NIL(cmd(c, "GET gone"));
+        CHECK_STATUS(cmd(c, "SELECT 2"), "OK");
+        CHECK_BULK(cmd(c, "GET b"), "2");
+        CHECK_NIL(cmd(c, "GET c"));
+        CHECK_STATUS(cmd(c, "SET d 4"), "OK");
+        redisFree(c);
+        srv_kill(s);
+        size_t l2;
+        unsigned char *b = read_all(seg, &l2);
+        rec r[16];
+        /* SET d 4, and the DEL of "gone" if GET expired it lazily */
+        int k = parse_segment(b, l2, 1, r, 16);
+        CHECK(k == 6 || k == 7);
+        for (int i = 0; i < k && i < 16; i++) CHECK_EQ_INT(r[i].lsn, i + 1);
+        free(b);
+        drop_dir(d);
+    }
+
+    /* valid CRCs, bad content: each must stop recovery, naming the place */
+    struct { const char *what, *spec; int type; const char *msg; } bad[] = {
+        {"unknown record type", "0 SET a 1", 7, "record type"},
+        {"unknown command", "0 FROB a 1", 1, "FROB"},
+        {"read-only command", "0 GET a", 1, "GET"},
+        {"db out of range", "99 SET a 1", 1, "malformed"},
+        {"failing change", "0 SET a 1 PXAT notanumber", 1, "LSN 2"},
+        {"no arguments", NULL, 1, "malformed"},
+        {"truncated change", NULL, 1, "malformed"},
+        {"huge argc", NULL, 1, "malformed"},
+        {"huge length", NULL, 1, "malformed"},
+        {"extra bytes", NULL, 1, "malformed"},
+        {"short unit", NULL, 1, "malformed"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *d = new_dir();
+        size_t len = 32;
+        memcpy(img, hdr, 32);
+        len = add_record(img, len, 1, 1, unit, make_unit(unit, t, "0 SET ok 1"));
+        size_t rec_off = len, ul;
+        if (bad[i].spec) {
+            ul = make_unit(unit, t, bad[i].spec);
+        } else if (!strcmp(bad[i].what, "no arguments")) {
+            ul = make_unit(unit, t, "0 SET a 1");
+            put32(unit + 16, 0); /* argc 0 */
+            ul = 20;
+        } else if (!strcmp(bad[i].what, "truncated change")) {
+            ul = make_unit(unit, t, "0 SET abc 1") - 3;
+        } else if (!strcmp(bad[i].what, "huge argc")) {
+            ul = make_unit(unit, t, "0 SET a 1");
+            put32(unit + 16, 0xFFFFFFFFu);
+        } else if (!strcmp(bad[i].what, "huge length")) {
+            ul = make_unit(unit, t, "0 SET a 1");
+            put32(unit + 20, 0xFFFFFFF0u);
+        } else if (!strcmp(bad[i].what, "extra bytes")) {
+            ul = make_unit(unit, t, "0 SET a 1");
+            memcpy(unit + ul, "xyz", 3);
+            ul += 3;
+        } else {
+            ul = 7;
+        }
+        len = add_record(img, len, 2, bad[i].type, unit, ul);
+        len = add_record(img, len, 3, 1, unit, make_unit(unit, t, "0 SET after 1"));
+        char seg[600];
+        seg_path(seg, sizeof(seg), d, 1);
+        write_file(seg, img, len);
+        refuse_case(bad[i].what, d, seg, img, len, rec_off, bad[i].msg);
+        drop_dir(d);
+    }
+}
+
+/* ------------------------------------------------------------ faults */
+
+static void fault_case(const char *op, const char *errname, const char *errtext, long after) {
+    int f0 = tu_failures;
+    const char *d = new_dir();
+    sb_server *s = srv_start_in(d, no_args);
+    redisContext *c = srv_connect(s);
+    set_keys(c, "a", 0, 10, 20);
+    char n[16];
+    snprintf(n, sizeof(n), "%ld", after);
+    CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT %s %s %s", op, errname, n), "OK");
+    /* `after` more writes go through, then one fails: its client gets no
+     * reply, its connection is closed */
+    int acked = 0;
+    redisReply *r = NULL;
+    for (int i = 0; i < after + 5; i++) {
+        r = cmd(c, "SET b%d v", i);
+        if (!r || r->type != REDIS_REPLY_STATUS) break;
+        acked++;
+        freeReplyObject(r);
+        r = NULL;
+    }
+    CHECK_MSG(r == NULL && c->err, "%s %s: the failed write got %s", op, errname, reply_str(r));
+    CHECK_EQ_INT(acked, after);
+    if (r) freeReplyObject(r);
+    redisFree(c);
+
+    c = srv_connect(s);
+    r = cmd(c, "SET y 1");
+    CHECK_MSG(r && r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "MISCONF ", 8) &&
+                  strstr(r->str, errtext) && strstr(r->str, op) && strstr(r->str, "wal-"),
+              "%s %s: SET after the failure got %s", op, errname, reply_str(r));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "INCR a0");
+    CHECK(r && r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "MISCONF", 7));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "DEL a1");
+    CHECK(r && r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "MISCONF", 7));
+    if (r) freeReplyObject(r);
+    CHECK(keys_ok(c, "a", 0, 10, 20)); /* reads are served */
+    CHECK_STATUS(cmd(c, "PING"), "PONG");
+    char v[512];
+    info_field(c, "wal_status", v, sizeof(v));
+    CHECK_MSG(!strcmp(v, "failed"), "wal_status:%s", v);
+    info_field(c, "aof_last_write_status", v, sizeof(v));
+    CHECK_MSG(!strcmp(v, "err"), "aof_last_write_status:%s", v);
+    info_field(c, "wal_error", v, sizeof(v));
+    CHECK_MSG(strstr(v, errtext) != NULL, "wal_error:%s", v);
+    CHECK(log_has(d, "WAL", op, errtext, NULL));
+    redisFree(c);
+    /* a clean stop still works, and everything acknowledged is there */
+    CHECK_EQ_INT(stop_status(s), 0);
+    s = srv_start_in(d, no_args);
+    c = srv_connect(s);
+    CHECK(keys_ok(c, "a", 0, 10, 20));
+    for (int i = 0; i < acked; i++) {
+        char k[16];
+        snprintf(k, sizeof(k), "b%d", i);
+        CHECK_BULK(cmd(c, "GET %s", k), "v");
+    }
+    CHECK_NIL(cmd(c, "GET y"));
+    if (!strcmp(op, "write") && after == 0) CHECK_NIL(cmd(c, "GET b0")); /* never written */
+    char v2[64];
+    info_field(c, "wal_status", v2, sizeof(v2));
+    CHECK_MSG(!strcmp(v2, "ok"), "wal_status after restart: %s", v2);
+    CHECK_STATUS(cmd(c, "SET z 1"), "OK"); /* writable again */
+    redisFree(c);
+    srv_stop(s);
+    s = srv_start_in(d, no_args);
+    c = srv_connect(s);
+    CHECK_BULK(cmd(c, "GET z"), "1");
+    redisFree(c);
+    srv_stop(s);
+    if (tu_failures != f0) {
+        fprintf(stderr, "  (case: %s %s after %ld)\n", op, errname, after);
+        dump_log(d);
+    }
+    drop_dir(d);
+}
+
+/* Clients with writes in flight when the WAL fails: none gets +OK. */
+typedef struct flood { int port, id; atomic_int *go; int oks, errs, closed; } flood;
+
+static void *flood_main(void *arg) {
+    flood *f = arg;
+    redisContext *c = redisConnect("127.0.0.1", f->port);
+    struct timeval tv = {10, 0};
+    redisSetTimeout(c, tv);
+    while (!atomic_load(f->go)) usleep(100);
+    for (int i = 0; i < 50; i++) redisAppendCommand(c, "SET f%d:%d v", f->id, i);
+    for (int i = 0; i < 50; i++) {
+        redisReply *r;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK) { f->closed = 1; break; }
+        if (r->type == REDIS_REPLY_STATUS) f->oks++;
+        else if (r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "MISCONF", 7)) f->errs++;
+        freeReplyObject(r);
+    }
+    redisFree(c);
+    return NULL;
+}
+
+static void test_fault(void) {
+    fault_case("fsync", "EIO", "Input/output error", 0);
+    fault_case("write", "EIO", "Input/output error", 0);
+    fault_case("write", "ENOSPC", "No space left on device", 0);
+    fault_case("fsync", "EDQUOT", "Disk quota exceeded", 0);
+    fault_case("write", "EIO", "Input/output error", 3);
+    fault_case("fsync", "ENOSPC", "No space left on device", 2);
+
+    /* many clients with pipelined writes when the fsync fails */
+    const char *d = new_dir();
+    sb_server *s = srv_start_in(d, no_args);
+    redisContext *c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT fsync EIO"), "OK");
+    atomic_int go = 0;
+    flood fl[6];
+    pthread_t th[6];
+    for (int i = 0; i < 6; i++) {
+        fl[i] = (flood){s->port, i, &go, 0, 0, 0};
+        pthread_create(&th[i], NULL, flood_main, &fl[i]);
+    }
+    usleep(50000);
+    atomic_store(&go, 1);
+    int oks = 0, closed = 0, errs = 0;
+    for (int i = 0; i < 6; i++) {
+        pthread_join(th[i], NULL);
+        oks += fl[i].oks;
+        closed += fl[i].closed;
+        errs += fl[i].errs;
+    }
+    CHECK_MSG(oks == 0, "%d writes acknowledged although the WAL's fsync failed", oks);
+    CHECK(closed >= 1);
+    printf("  flood: %d connections closed, %d MISCONF replies, %d OK\n", closed, errs, oks);
+    CHECK_STATUS(cmd(c, "PING"), "PONG");
+    redisFree(c);
+    CHECK_EQ_INT(stop_status(s), 0);
+    drop_dir(d);
+
+    /* WAL-FAULT off disarms */
+    d = new_dir();
+    s = srv_start_in(d, no_args);
+    c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT write EIO 2"), "OK");
+    CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT off"), "OK");
+    set_keys(c, "o", 0, 10, 10);
+    char st[64];
+    info_field(c, "wal_status", st, sizeof(st));
+    CHECK_MSG(!strcmp(st, "ok"), "wal_status:%s after WAL-FAULT off", st);
+    redisReply *bad = cmd(c, "DEBUG WAL-FAULT write EBADF");
+    CHECK(bad && bad->type == REDIS_REPLY_ERROR);
+    if (bad) freeReplyObject(bad);
+    redisFree(c);
+    srv_stop(s);
+    drop_dir(d);
+
+    /* failures while a new segment is made: every write below starts one
+     * (values bigger than the segment size). "write 0" fails the new
+     * header, "write 1" the first group after it, "fsync 0" the header's
+     * fsync. Restart: everything acknowledged is there, and it goes on. */
+    static const struct { const char *op; long after; } rot[] = {
+        {"write", 0}, {"write", 1}, {"fsync", 0}, {"fsync", 1}};
+    const char *seg_args[] = {"--wal-segment-size", "4096", NULL};
+    for (size_t i = 0; i < sizeof(rot) / sizeof(rot[0]); i++) {
+        int f0 = tu_failures;
+        d = new_dir();
+        s = srv_start_in(d, seg_args);
+        c = srv_connect(s);
+        set_keys(c, "r", 0, 3, 5000);
+        char n[16];
+        snprintf(n, sizeof(n), "%ld", rot[i].after);
+        CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT %s EIO %s", rot[i].op, n), "OK");
+        redisReply *r = cmd(c, "SET r3 %s", "x");
+        CHECK_MSG(r == NULL, "rotation %s %ld: the failed write got %s", rot[i].op,
+                  rot[i].after, reply_str(r));
+        if (r) freeReplyObject(r);
+        redisFree(c);
+        CHECK_EQ_INT(stop_status(s), 0);
+        s = srv_start_in(d, seg_args);
+        c = srv_connect(s);
+        CHECK(keys_ok(c, "r", 0, 3, 5000));
+        set_keys(c, "r", 10, 13, 5000);
+        redisFree(c);
+        srv_stop(s);
+        s = srv_start_in(d, seg_args);
+        c = srv_connect(s);
+        CHECK(keys_ok(c, "r", 0, 3, 5000));
+        CHECK(keys_ok(c, "r", 10, 13, 5000));
+        redisFree(c);
+        srv_stop(s);
+        if (tu_failures != f0) {
+            fprintf(stderr, "  (rotation case %s %ld)\n", rot[i].op, rot[i].after);
+            dump_log(d);
+        }
+        drop_dir(d);
+    }
+
+    /* everysec: a failed background fsync fails the WAL too, and WAITAOF
+     * never claims a durability it does not have */
+    d = new_dir();
+    const char *every[] = {"--appendfsync", "everysec", NULL};
+    s = srv_start_in(d, every);
+    c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT fsync EIO"), "OK");
+    CHECK_STATUS(cmd(c, "SET k v"), "OK"); /* everysec does not wait */
+    redisReply *w = cmd(c, "WAITAOF 1 0 0");
+    CHECK_MSG(w == NULL || (w->type == REDIS_REPLY_ARRAY && w->elements == 2 &&
+                            w->element[0]->integer == 0),
+              "WAITAOF after a failed fsync: %s", reply_str(w));
+    if (w) freeReplyObject(w);
+    redisFree(c);
+    c = srv_connect(s);
+    double deadline = now_s() + 3;
+    info_field(c, "wal_status", st, sizeof(st));
+    while (strcmp(st, "failed") && now_s() < deadline) {
+        usleep(20000);
+        info_field(c, "wal_status", st, sizeof(st));
+    }
+    CHECK_MSG(!strcmp(st, "failed"), "wal_status:%s", st);
+    w = cmd(c, "SET k2 v");
+    CHECK(w && w->type == REDIS_REPLY_ERROR && !strncmp(w->str, "MISCONF", 7));
+    if (w) freeReplyObject(w);
+    redisFree(c);
+    CHECK_EQ_INT(stop_status(s), 0);
+    drop_dir(d);
+
+    /* appendonly no: there is no WAL to fail */
+    s = srv_start("--appendonly", "no", NULL);
+    c = srv_connect(s);
+    redisReply *r = cmd(c, "DEBUG WAL-FAULT fsync EIO");
+    CHECK(r && r->type == REDIS_REPLY_ERROR);
+    if (r) freeReplyObject(r);
+    redisFree(c);
+    srv_stop(s);
+}
+
+/* ------------------------------------------------------------ expiry */
+
+static void test_expiry(void) {
+    const char *d = new_dir();
+    sb_server *s = srv_start_in(d, no_args);
+    redisContext *c = srv_connect(s);
+    /* no active expiry: the replay itself must drop what expired */
+    CHECK_STATUS(cmd(c, "DEBUG SET-ACTIVE-EXPIRE 0"), "OK");
+    CHECK_STATUS(cmd(c, "SET e1 v PX 100"), "OK");
+    CHECK_STATUS(cmd(c, "SET e2 v PX 60000"), "OK");
+    CHECK_STATUS(cmd(c, "SET e3 v"), "OK");
+    CHECK_INT(cmd(c, "PEXPIRE e3 50000"), 1);
+    CHECK_STATUS(cmd(c, "SET e4 v EX 100"), "OK");
+    CHECK_INT(cmd(c, "PERSIST e4"), 1);
+    CHECK_STATUS(cmd(c, "SET e5 10 EX 100"), "OK");
+    CHECK_INT(cmd(c, "INCR e5"), 11);                /* keeps the TTL */
+    CHECK_STATUS(cmd(c, "SET e6 v PX 100"), "OK");   /* expires lazily before the crash */
+    CHECK_STATUS(cmd(c, "SET e7 v EX 100"), "OK");
+    CHECK_INT(cmd(c, "PEXPIRE e7 200"), 1);          /* shortened, expires before the crash */
+    CHECK_STATUS(cmd(c, "SET e8 v PX 100"), "OK");
+    CHECK_STATUS(cmd(c, "SET e8 w"), "OK");          /* overwritten: no TTL any more */
+    usleep(300 * 1000);
+    CHECK_NIL(cmd(c, "GET e6"));
+    redisReply *r = cmd(c, "PTTL e2");
+    long long pttl2 = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -100;
+    if (r) freeReplyObject(r);
+    r = cmd(c, "PTTL e3");
+    long long pttl3 = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -100;
+    if (r) freeReplyObject(r);
+    double t_before = now_s();
+    redisFree(c);
+    srv_kill(s);
+    s = srv_start_in(d, no_args);
+    c = srv_connect(s);
+    double elapsed_ms = (now_s() - t_before) * 1000;
+    CHECK_NIL(cmd(c, "GET e1"));
+    CHECK_INT(cmd(c, "EXISTS e1 e6 e7"), 0);
+    r = cmd(c, "PTTL e2");
+    CHECK_MSG(r && r->type == REDIS_REPLY_INTEGER && r->integer <= pttl2 - elapsed_ms + 50 &&
+                  r->integer >= pttl2 - elapsed_ms - 1000,
+              "PTTL e2 after restart %s, before %lld, %.0f ms later", reply_str(r), pttl2,
+              elapsed_ms);
+    if (r) freeReplyObject(r);
+    r = cmd(c, "PTTL e3");
+    CHECK_MSG(r && r->type == REDIS_REPLY_INTEGER && r->integer <= pttl3 - elapsed_ms + 50 &&
+                  r->integer >= pttl3 - elapsed_ms - 1000,
+              "PTTL e3 after restart %s, before %lld, %.0f ms later", reply_str(r), pttl3,
+              elapsed_ms);
+    if (r) freeReplyObject(r);
+    CHECK_INT(cmd(c, "PTTL e4"), -1);
+    CHECK_BULK(cmd(c, "GET e5"), "11");
+    r = cmd(c, "PTTL e5");
+    CHECK_MSG(r && r->type == REDIS_REPLY_INTEGER && r->integer > 90000 && r->integer <= 100000,
+              "PTTL e5 %s", reply_str(r));
+    if (r) freeReplyObject(r);
+    CHECK_BULK(cmd(c, "GET e8"), "w");
+    CHECK_INT(cmd(c, "PTTL e8"), -1);
+
+    /* active expiry on: the cron's deletions are logged as well */
+    CHECK_STATUS(cmd(c, "SET a1 v PX 50"), "OK");
+    CHECK_STATUS(cmd(c, "SET a2 v PX 50"), "OK");
+    usleep(400 * 1000);
+    CHECK_INT(cmd(c, "EXISTS a1 a2"), 0);
+    redisFree(c);
+    srv_kill(s);
+    s = srv_start_in(d, no_args);
+    c = srv_connect(s);
+    CHECK_INT(cmd(c, "EXISTS a1 a2 e1"), 0);
+    CHECK_BULK(cmd(c, "GET e2"), "v");
+    redisFree(c);
+    srv_stop(s);
+    drop_dir(d);
+}
+
+/* ------------------------------------------------------------ everysec */
+
+static void test_everysec(void) {
+    const char *d = new_dir();
+    const char *every[] = {"--appendfsync", "everysec", NULL};
+    sb_server *s = srv_start_in(d, every);
+    redisContext *c = srv_connect(s);
+    char v[64];
+    info_field(c, "appendfsync", v, sizeof(v));
+    CHECK_MSG(!strcmp(v, "everysec"), "appendfsync:%s", v);
+    long long f0 = info_ll(c, "wal_fsyncs");
+    double t0 = now_s();
+    set_keys(c, "e", 0, 300, 50);
+    double secs = now_s() - t0;
+    long long f1 = info_ll(c, "wal_fsyncs");
+    CHECK_MSG(f1 - f0 <= (long long)secs + 2, "%lld fsyncs for 300 writes in %.2f s (everysec)",
+              f1 - f0, secs);
+    redisFree(c);
+    srv_stop(s); /* a clean stop fsyncs the rest */
+    s = srv_start_in(d, every);
+    c = srv_connect(s);
+    CHECK(keys_ok(c, "e", 0, 300, 50));
+
+    /* always at run time: one fsync per sequential write */
+    CHECK_STATUS(cmd(c, "CONFIG SET appendfsync always"), "OK");
+    redisReply *r = cmd(c, "CONFIG GET appendfsync");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+          !strcmp(r->element[1]->str, "always"));
+    if (r) freeReplyObject(r);
+    info_field(c, "appendfsync", v, sizeof(v));
+    CHECK_MSG(!strcmp(v, "always"), "appendfsync:%s", v);
+    f0 = info_ll(c, "wal_fsyncs");
+    set_keys(c, "w", 0, 20, 10);
+    f1 = info_ll(c, "wal_fsyncs");
+    CHECK_MSG(f1 - f0 >= 20, "%lld fsyncs for 20 writes (always)", f1 - f0);
+    CHECK_EQ_INT(info_ll(c, "wal_durable_lsn"), info_ll(c, "wal_lsn"));
+
+    /* and back to everysec */
+    CHECK_STATUS(cmd(c, "CONFIG SET appendfsync everysec"), "OK");
+    f0 = info_ll(c, "wal_fsyncs");
+    t0 = now_s();
+    set_keys(c, "x", 0, 200, 10);
+    secs = now_s() - t0;
+    f1 = info_ll(c, "wal_fsyncs");
+    CHECK_MSG(f1 - f0 <= (long long)secs + 2, "%lld fsyncs for 200 writes in %.2f s (everysec)",
+              f1 - f0, secs);
+    /* within about a second everything is durable */
+    double deadline = now_s() + 3;
+    while (now_s() < deadline && info_ll(c, "wal_durable_lsn") != info_ll(c, "wal_lsn"))
+        usleep(20000);
+    CHECK_EQ_INT(info_ll(c, "wal_durable_lsn"), info_ll(c, "wal_lsn"));
+    r = cmd(c, "CONFIG SET appendfsync sometimes");
+    CHECK(r && r->type == REDIS_REPLY_ERROR);
+    if (r) freeReplyObject(r);
+    CHECK_STATUS(cmd(c, "CONFIG SET appendfsync no"), "OK");
+    set_keys(c, "n", 0, 20, 10);
+    redisFree(c);
+    /* SIGKILL loses nothing that was written (the page cache survives) */
+    srv_kill(s);
+    s = srv_start_in(d, no_args);
+    c = srv_connect(s);
+    CHECK(keys_ok(c, "e", 0, 300, 50));
+    CHECK(keys_ok(c, "w", 0, 20, 10));
+    CHECK(keys_ok(c, "x", 0, 200, 10));
+    CHECK(keys_ok(c, "n", 0, 20, 10));
+    redisFree(c);
+    srv_stop(s);
+    drop_dir(d);
+}
+
+/* ------------------------------------------------------------ WAITAOF */
+
+static void check_waitaof(redisContext *c, const char *args, long long local) {
+    char a1[24], a2[24], a3[24];
+    if (sscanf(args, "%23s %23s %23s", a1, a2, a3) != 3) abort();
+    redisReply *r = cmd(c, "WAITAOF %s %s %s", a1, a2, a3);
+    CHECK_MSG(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+                  r->element[0]->type == REDIS_REPLY_INTEGER && r->element[0]->integer == local &&
+                  r->element[1]->type == REDIS_REPLY_INTEGER && r->element[1]->integer == 0,
+              "WAITAOF %s: %s, expected [%lld,0]", args, reply_str(r), local);
+    if (r) freeReplyObject(r);
+}
+
+static void test_waitaof(void) {
+    sb_server *s = srv_start("--appendfsync", "everysec", NULL);
+    redisContext *c = srv_connect(s);
+    check_waitaof(c, "1 0 0", 1); /* nothing written yet */
+    for (int i = 0; i < 5; i++) {
+        CHECK_STATUS(cmd(c, "SET k%d v", i), "OK");
+        double t0 = now_s();
+        check_waitaof(c, "1 0 0", 1);
+        double waited = now_s() - t0;
+        CHECK_MSG(waited < 1.5, "WAITAOF took %.2f s", waited);
+        long long lsn = info_ll(c, "wal_lsn"), durable = info_ll(c, "wal_durable_lsn");
+        CHECK_MSG(durable >= lsn, "after WAITAOF: durable %lld < lsn %lld", durable, lsn);
+    }
+    /* with a timeout, and numlocal 0 */
+    CHECK_STATUS(cmd(c, "SET k v"), "OK");
+    check_waitaof(c, "1 0 100", 1);
+    redisReply *r = cmd(c, "WAITAOF 0 0 0");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2);
+    if (r) freeReplyObject(r);
+    r = cmd(c, "WAITAOF 0 1 0");
+    CHECK_MSG(r && r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "ERR", 3),
+              "WAITAOF 0 1 0: %s", reply_str(r));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "WAITAOF 1 1 100");
+    CHECK_MSG(r && r->type == REDIS_REPLY_ERROR, "WAITAOF 1 1 100: %s", reply_str(r));
+    if (r) freeReplyObject(r);
+    CHECK_ERROR(cmd(c, "WAITAOF 1 0 -1"), "ERR timeout is negative");
+    /* a pipeline of writes then WAITAOF: all of them durable */
+    for (int i = 0; i < 50; i++) redisAppendCommand(c, "SET p%d v", i);
+    redisAppendCommand(c, "WAITAOF 1 0 0");
+    for (int i = 0; i < 51; i++) {
+        redisReply *x;
+        if (redisGetReply(c, (void **)&x) != REDIS_OK) { tu_failures++; break; }
+        if (i == 50)
+            CHECK_MSG(x->type == REDIS_REPLY_ARRAY && x->elements == 2 &&
+                          x->element[0]->integer == 1,
+                      "pipelined WAITAOF: %s", reply_str(x));
+        freeReplyObject(x);
+    }
+    CHECK(info_ll(c, "wal_durable_lsn") >= info_ll(c, "wal_lsn"));
+    /* appendfsync no: WAITAOF forces the fsync */
+    CHECK_STATUS(cmd(c, "CONFIG SET appendfsync no"), "OK");
+    CHECK_STATUS(cmd(c, "SET q v"), "OK");
+    check_waitaof(c, "1 0 0", 1);
+    CHECK(info_ll(c, "wal_durable_lsn") >= info_ll(c, "wal_lsn"));
+    /* always: already durable */
+    CHECK_STATUS(cmd(c, "CONFIG SET appendfsync always"), "OK");
+    CHECK_STATUS(cmd(c, "SET q w"), "OK");
+    check_waitaof(c, "1 0 0", 1);
+    redisFree(c);
+    srv_stop(s);
+
+    s = srv_start("--appendonly", "no", NULL);
+    c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "SET k v"), "OK");
+    CHECK_ERROR(cmd(c, "WAITAOF 1 0 0"),
+                "ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.");
+    check_waitaof(c, "0 0 0", 0);
+    redisFree(c);
+    srv_stop(s);
+}
+
+/* ------------------------------------------------------------ appendonly no */
+
+static void test_aofno(void) {
+    const char *d = new_dir();
+    const char *no[] = {"--appendonly", "no", NULL};
+    sb_server *s = srv_start_in(d, no);
+    redisContext *c = srv_connect(s);
+    set_keys(c, "k", 0, 50, 10);
+    char v[64];
+    info_field(c, "aof_enabled", v, sizeof(v));
+    CHECK_MSG(!strcmp(v, "0"), "aof_enabled:%s", v);
+    info_field(c, "wal_status", v, sizeof(v));
+    CHECK_MSG(!strcmp(v, "off"), "wal_status:%s", v);
+    redisFree(c);
+    srv_stop(s);
+    CHECK_EQ_INT(count_files(d, "wal-"), 0);
+    s = srv_start_in(d, no);
+    c = srv_connect(s);
+    CHECK_INT(cmd(c, "DBSIZE"), 0);
+    redisFree(c);
+    srv_kill(s);
+    CHECK_EQ_INT(count_files(d, "wal-"), 0);
+
+    /* an existing WAL is replayed and left alone */
+    s = srv_start_in(d, no_args);
+    c = srv_connect(s);
+    set_keys(c, "w", 0, 10, 10);
+    redisFree(c);
+    srv_stop(s);
+    char seg[600];
+    seg_path(seg, sizeof(seg), d, 1);
+    size_t len;
+    unsigned char *before = read_all(seg, &len);
+    s = srv_start_in(d, no);
+    c = srv_connect(s);
+    CHECK(keys_ok(c, "w", 0, 10, 10));
+    CHECK_STATUS(cmd(c, "SET mem only"), "OK");
+    redisFree(c);
+    srv_stop(s);
+    CHECK(same_file(seg, before, len));
+    CHECK_EQ_INT(count_files(d, "wal-"), 1);
+    free(before);
+    s = srv_start_in(d, no_args);
+    c = srv_connect(s);
+    CHECK(keys_ok(c, "w", 0, 10, 10));
+    CHECK_NIL(cmd(c, "GET mem"));
+    redisFree(c);
+    srv_stop(s);
+    drop_dir(d);
+}
+
+/* ------------------------------------------------------------ order */
+
+typedef struct orderer {
+    int port, id;
+    double until;
+    long rounds, bad, closes;
+    char err[256];
+} orderer;
+
+static void *order_main(void *arg) {
+    orderer *o = arg;
+    uint64_t r = 0x9E3779B97F4A7C15ull * (uint64_t)(o->id + 1);
+    char buf[256];
+    int fd = -1;
+    sb_server fake = {0};
+    fake.port = o->port;
+    while (now_s() < o->until && !o->bad) {
+        if (fd < 0) fd = raw_connect(&fake);
+        if (fd < 0) { o->bad++; snprintf(o->err, sizeof(o->err), "connect"); break; }
+        r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+        /* a write, then (in a separate packet, so often in a later engine
+         * batch) a read: the replies must come back in order */
+        char w[64];
+        int n = snprintf(w, sizeof(w), "*3\r\n$3\r\nSET\r\n$2\r\nk%d\r\n$1\r\nv\r\n", o->id);
+        raw_send(fd, w, (size_t)n);
+        if (r % 3) usleep((useconds_t)(r % 200));
+        raw_send(fd, "PING\r\n", 6);
+        if (r % 16 == 0) { /* go away with the replies pending */
+            close(fd);
+            fd = -1;
+            o->closes++;
+            continue;
+        }
+        int closed;
+        size_t got = raw_read(fd, buf, sizeof(buf), 12, 5000, &closed);
+        if (got != 12 || memcmp(buf, "+OK\r\n+PONG\r\n", 12)) {
+            snprintf(o->err, sizeof(o->err), "client %d round %ld: got \"%.*s\"", o->id,
+                     o->rounds, (int)got, buf);
+            o->bad++;
+        }
+        o->rounds++;
+    }
+    if (fd >= 0) close(fd);
+    return NULL;
+}
+
+static void test_order(void) {
+    sb_server *s = srv_start(NULL);
+    enum { N = 8 };
+    orderer o[N];
+    pthread_t th[N];
+    double until = now_s() + 2.0;
+    for (int i = 0; i < N; i++) {
+        o[i] = (orderer){s->port, i, until, 0, 0, 0, {0}};
+        pthread_create(&th[i], NULL, order_main, &o[i]);
+    }
+    long rounds = 0, closes = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        rounds += o[i].rounds;
+        closes += o[i].closes;
+        if (o[i].bad) {
+            fprintf(stderr, "replies out of order: %s\n", o[i].err);
+            tu_failures++;
+        }
+    }
+    printf("  %ld write+read rounds, %ld closes with replies pending\n", rounds, closes);
+    CHECK(srv_alive(s));
+    redisContext *c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "PING"), "PONG");
+    redisFree(c);
+    srv_stop(s);
+}
+
+/* ------------------------------------------------------------ main */
+
+static const struct { const char *name; void (*fn)(void); } sections[] = {
+    {"format", test_format},   {"torn", test_torn},         {"corrupt", test_corrupt},
+    {"segments", test_segments}, {"crafted", test_crafted}, {"fault", test_fault},
+    {"expiry", test_expiry},   {"everysec", test_everysec}, {"waitaof", test_waitaof},
+    {"aofno", test_aofno},     {"order", test_order},
+};
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IONBF, 0);
+    double t_all = now_s();
+    int ran = 0;
+    for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+        int wanted = argc < 2;
+        for (int a = 1; a < argc; a++) wanted |= !strcmp(argv[a], sections[i].name);
+        if (!wanted) continue;
+        int f0 = tu_failures;
+        double t0 = now_s();
+        printf("%s:\n", sections[i].name);
+        sections[i].fn();
+        printf("%s: %s (%.2f s)\n", sections[i].name, tu_failures == f0 ? "ok" : "FAILED",
+               now_s() - t0);
+        ran++;
+    }
+    if (!ran) {
+        fprintf(stderr, "no such section\n");
+        return 2;
+    }
+    printf("total %.2f s\n", now_s() - t_all);
+    TU_DONE();
+}
