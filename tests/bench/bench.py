@@ -104,7 +104,8 @@ def main():
         rdp = ["--appendonly", "yes", "--appendfsync", a.persistence]
     sbdir, rddir = os.path.join(tmp, "sb"), os.path.join(tmp, "rd")
     os.makedirs(rddir)
-    sb = start([a.server, "--port", str(sp), "--dir", sbdir, "--save", ""] + sbp, sp)
+    sb = start([a.server, "--port", str(sp), "--dir", sbdir, "--save", "",
+                "--min-free-disk", "0"] + sbp, sp)
     rd = start(["redis-server", "--port", str(rp), "--dir", rddir, "--save", "",
                 "--daemonize", "no"] + rdp, rp)
     workloads = [(t, int(p)) for p in a.pipelines.split(",") for t in a.tests.split(",")]

@@ -105,6 +105,9 @@ static int spawn_server(sb_server *s, const char **args, int need_pong, int *sta
         argv[n++] = "--port"; argv[n++] = port;
         argv[n++] = "--bind"; argv[n++] = "127.0.0.1";
         argv[n++] = "--dir"; argv[n++] = s->dir;
+        /* test machines may have little free disk: no min-free-disk guard
+         * unless a test asks for one (a later --min-free-disk wins) */
+        argv[n++] = "--min-free-disk"; argv[n++] = "0";
         for (int i = 0; args && args[i] && n < 126; i++) argv[n++] = args[i];
         argv[n] = NULL;
         pid_t pid = fork();

@@ -30,7 +30,8 @@ def main():
     datadir = tempfile.mkdtemp(prefix="sbpy.")
     port = free_port()
     log = open(os.path.join(datadir, "server.log"), "w")
-    proc = subprocess.Popen([server, "--port", str(port), "--dir", datadir],
+    proc = subprocess.Popen([server, "--port", str(port), "--dir", datadir,
+                             "--min-free-disk", "0"],
                             stdout=log, stderr=log)
     try:
         r = redis.Redis(host="127.0.0.1", port=port, decode_responses=True)
