@@ -305,6 +305,8 @@ const char *eng_requirepass(eng_engine *e);  /* NULL or "" when none */
 int64_t eng_start_time_ms(const eng_engine *e);
 eng_keyspace *eng_keyspace_of(eng_engine *e);
 const eng_stats *eng_get_stats(const eng_engine *e);
+/* Heap bytes handed out by the allocator right now (any thread). */
+long long eng_heap_in_use(void);
 /* Heap in use as of the last cron tick (for maxmemory and INFO). */
 long long eng_used_memory(const eng_engine *e);
 void eng_reset_stats(eng_engine *e);

@@ -132,8 +132,7 @@ void cmd_info(eng_ctx *x) {
         addf(&b, "blocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n");
     }
     if (want(x->argc, x->argv, "memory", 1)) {
-        struct mallinfo2 mi = mallinfo2();
-        long long used = (long long)(mi.uordblks + mi.hblkhd);
+        long long used = eng_heap_in_use();
         long long rss = rss_bytes();
         char h1[32], h2[32], h3[32];
         human(h1, sizeof(h1), (double)used);

@@ -1,0 +1,80 @@
+/* test_guards.c -- coffer's LimitMemory / LimitDisk: maxmemory with
+ * noeviction refuses commands that may grow memory (reads and deletes go
+ * on), min-free-disk refuses writes while the disk is short and lets them
+ * resume by themselves. */
+#include "harness.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+static void test_maxmemory(void) {
+    sb_server *s = srv_start("--maxmemory", "24mb", "--appendonly", "no", NULL);
+    redisContext *c = srv_connect(s);
+    size_t vlen = 1024 * 1024;
+    char *val = malloc(vlen);
+    memset(val, 'v', vlen);
+    int oom_at = -1;
+    for (int i = 0; i < 100; i++) {
+        redisReply *r = cmd(c, "SET big:%d %b", i, val, vlen);
+        if (r && r->type == REDIS_REPLY_ERROR) {
+            CHECK(!strcmp(r->str, "OOM command not allowed when used memory > 'maxmemory'."));
+            freeReplyObject(r);
+            oom_at = i;
+            break;
+        }
+        CHECK(r && r->type == REDIS_REPLY_STATUS);
+        if (r) freeReplyObject(r);
+        usleep(120 * 1000); /* used memory is sampled every 100 ms */
+    }
+    CHECK(oom_at > 5 && oom_at < 60);
+    /* reads, deletes and commands that don't grow memory still work */
+    redisReply *r = cmd(c, "GET big:0");
+    CHECK(r && r->type == REDIS_REPLY_STRING && r->len == vlen);
+    if (r) freeReplyObject(r);
+    CHECK_INT(cmd(c, "EXISTS big:1"), 1);
+    CHECK_ERROR(cmd(c, "APPEND big:0 x"), "OOM command not allowed when used memory > 'maxmemory'.");
+    /* free memory: writes come back */
+    for (int i = 0; i < oom_at; i++) CHECK_INT(cmd(c, "DEL big:%d", i), 1);
+    usleep(300 * 1000);
+    CHECK_STATUS(cmd(c, "SET small v"), "OK");
+    /* and the limit can be lifted at run time */
+    CHECK_STATUS(cmd(c, "CONFIG SET maxmemory 0"), "OK");
+    CHECK_STATUS(cmd(c, "SET big:0 %b", val, vlen), "OK");
+    CHECK_ERROR(cmd(c, "CONFIG SET maxmemory-policy allkeys-lru"),
+                "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: noeviction");
+    free(val);
+    redisFree(c);
+    srv_stop(s);
+}
+
+static void test_min_free_disk(void) {
+    /* far more free space than any disk has: writes are refused */
+    sb_server *s = srv_start("--min-free-disk", "1000000gb", NULL);
+    redisContext *c = srv_connect(s);
+    usleep(300 * 1000); /* the check runs every 100 ms */
+    redisReply *r = cmd(c, "SET k v");
+    CHECK(r && r->type == REDIS_REPLY_ERROR &&
+          !strncmp(r->str, "MISCONF Not enough free disk space in ", 38) &&
+          strstr(r->str, "min-free-disk is 1073741824000000"));
+    if (r) freeReplyObject(r);
+    CHECK_NIL(cmd(c, "GET k"));       /* reads are served */
+    CHECK_INT(cmd(c, "DBSIZE"), 0);
+    /* space "returns": writes resume by themselves */
+    CHECK_STATUS(cmd(c, "CONFIG SET min-free-disk 1mb"), "OK");
+    usleep(300 * 1000);
+    CHECK_STATUS(cmd(c, "SET k v"), "OK");
+    CHECK_BULK(cmd(c, "GET k"), "v");
+    redisFree(c);
+    srv_stop(s);
+    /* the log said so, with the directory */
+    char line[512], cmdline[400];
+    snprintf(cmdline, sizeof(cmdline), "grep -c 'below min-free-disk' %s", s->log);
+    run_capture(cmdline, line, sizeof(line));
+    CHECK(atoi(line) >= 1);
+}
+
+int main(void) {
+    test_maxmemory();
+    test_min_free_disk();
+    TU_DONE();
+}
