@@ -129,6 +129,8 @@ int ckpt_read(const char *path, ckpt_entry_fn *fn, void *ud, ckpt_info *info,
         snprintf(err, errlen, "can't open %s: %s", path, strerror(errno));
         return -1;
     }
+    struct stat st;
+    uint64_t fsize = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : UINT64_MAX;
     unsigned char h[CKPT_HEADER_SIZE];
     if (read_exact(fd, h, sizeof(h)) != 0 || memcmp(h, CKPT_MAGIC, 8) != 0 ||
         get32(h + 60) != wal_crc32c(h, 60)) {
@@ -173,6 +175,14 @@ int ckpt_read(const char *path, ckpt_entry_fn *fn, void *ud, ckpt_info *info,
         if (len > 1024u * 1024 * 1024 + BLOCK_TARGET) {
             snprintf(err, errlen, "%s: bad block length %u at offset %llu", path, len,
                      (unsigned long long)off);
+            rc = -1;
+            break;
+        }
+        if (fsize != UINT64_MAX && (uint64_t)len > fsize - off - 8) {
+            /* a damaged length (it has no CRC of its own) or a cut file:
+             * don't allocate what the file can't hold */
+            snprintf(err, errlen, "%s: damaged block at offset %llu (its length %u goes past the "
+                     "end of the file: truncated or damaged)", path, (unsigned long long)off, len);
             rc = -1;
             break;
         }
@@ -231,17 +241,21 @@ typedef struct block {
     unsigned char data[]; /* u32 len | u32 crc | payload */
 } block;
 
-#define MAX_TABLES 4096
+/* A table of the image and the db index it had at the start. */
+typedef struct tref {
+    kv_table *t;
+    int db;
+} tref;
 
 struct ckpt_job {
     eng_keyspace *ks;
     char dir[512], tmp[620], final[600];
     uint64_t lsn;
     uint32_t epoch;
-    int ntables;
-    kv_table *tables[MAX_TABLES];
-    int dbidx[MAX_TABLES];
-    int owned[MAX_TABLES]; /* retired by FLUSH: freed by the job */
+    int ntables;           /* every db of the keyspace, however many */
+    kv_table **tables;     /* by db index at the start */
+    int *owned;            /* retired by FLUSH: freed by the job */
+    tref *by_ptr;          /* the same tables sorted by address */
     int cur;               /* table being walked */
     uint64_t cursor;
     int walk_done;
@@ -296,10 +310,28 @@ static void seal(ckpt_job *j) {
     }
 }
 
+static int cmp_tref(const void *a, const void *b) {
+    const tref *x = a, *y = b;
+    return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* The db index t had at the start, or -1 (binary search: a pre-image must
+ * not cost O(databases)). */
 static int db_of(ckpt_job *j, kv_table *t) {
-    for (int i = 0; i < j->ntables; i++)
-        if (j->tables[i] == t) return j->dbidx[i];
+    size_t lo = 0, hi = (size_t)j->ntables;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (j->by_ptr[mid].t == t) return j->by_ptr[mid].db;
+        if (j->by_ptr[mid].t < t) lo = mid + 1;
+        else hi = mid;
+    }
     return -1;
+}
+
+static void free_tables(ckpt_job *j) {
+    free(j->tables);
+    free(j->owned);
+    free(j->by_ptr);
 }
 
 static void save_entry(ckpt_job *j, int db, kv_entry *e) {
@@ -341,8 +373,8 @@ static void on_walk(void *ud, kv_entry *e) {
 
 static void on_retire(void *ud, kv_table *t) {
     ckpt_job *j = ud;
-    for (int i = 0; i < j->ntables; i++)
-        if (j->tables[i] == t) j->owned[i] = 1;
+    int db = db_of(j, t);
+    if (db >= 0) j->owned[db] = 1;
 }
 
 static int write_all(int fd, const void *p, size_t n) {
@@ -422,14 +454,18 @@ ckpt_job *ckpt_start(eng_keyspace *ks, const char *dir, uint64_t lsn, char *err,
         return NULL;
     }
     j->ntables = eng_ks_count(ks);
-    if (j->ntables > MAX_TABLES) j->ntables = MAX_TABLES;
+    j->tables = calloc((size_t)j->ntables, sizeof(*j->tables));
+    j->owned = calloc((size_t)j->ntables, sizeof(*j->owned));
+    j->by_ptr = calloc((size_t)j->ntables, sizeof(*j->by_ptr));
+    if (!j->tables || !j->owned || !j->by_ptr) abort();
     j->epoch = next_epoch++;
     if (next_epoch == 0) next_epoch = 1;
     for (int i = 0; i < j->ntables; i++) {
         j->tables[i] = eng_ks_db(ks, i);
-        j->dbidx[i] = i;
+        j->by_ptr[i] = (tref){j->tables[i], i};
         kv_set_epoch(j->tables[i], j->epoch, on_preimage, j);
     }
+    qsort(j->by_ptr, (size_t)j->ntables, sizeof(*j->by_ptr), cmp_tref);
     eng_ks_set_retire(ks, on_retire, j);
     resp_buf_init(&j->blk);
     blk_reset(j);
@@ -456,6 +492,7 @@ ckpt_job *ckpt_start(eng_keyspace *ks, const char *dir, uint64_t lsn, char *err,
         for (int i = 0; i < j->ntables; i++) kv_set_epoch(j->tables[i], 0, NULL, NULL);
         eng_ks_set_retire(ks, NULL, NULL);
         free(b);
+        free_tables(j);
         free(j);
         return NULL;
     }
@@ -486,7 +523,7 @@ int ckpt_step(ckpt_job *j, long budget_us) {
     int64_t deadline = mono_us() + budget_us;
     int n = 0;
     while (j->cur < j->ntables) {
-        walk_ctx w = {j, j->tables[j->cur], j->dbidx[j->cur]};
+        walk_ctx w = {j, j->tables[j->cur], j->cur};
         j->cursor = kv_scan(w.t, j->cursor, on_walk, &w);
         if (j->cursor == 0) j->cur++;
         if ((++n & 15) == 0 && mono_us() > deadline) return 0;
@@ -521,6 +558,7 @@ int ckpt_finish(ckpt_job *j, ckpt_info *info, char *err, size_t errlen) {
     resp_buf_free(&j->blk);
     uv_cond_destroy(&j->cv);
     uv_mutex_destroy(&j->mu);
+    free_tables(j);
     free(j);
     return ok ? 0 : -1;
 }

@@ -391,7 +391,15 @@ int eng_replay_unit(eng_engine *e, uint64_t lsn, const void *payload, size_t len
         if (end - p < 8) goto bad_free;
         uint32_t db = get_u32(p), argc = get_u32(p + 4);
         p += 8;
-        if (db >= (uint32_t)e->o.databases || argc == 0 || argc > (1u << 30)) goto bad_free;
+        if (db >= (uint32_t)e->o.databases) {
+            snprintf(err, errlen, "LSN %llu: a change to db %u, but the server has only %d "
+                     "databases: start it with --databases %u or more",
+                     (unsigned long long)lsn, db, e->o.databases, db + 1);
+            resp_buf_free(&scratch);
+            resp_buf_free(&out);
+            return -1;
+        }
+        if (argc == 0 || argc > (1u << 30)) goto bad_free;
         /* copy the arguments, NUL-terminated, as handlers expect */
         scratch.len = 0;
         const unsigned char *q = p;
@@ -801,6 +809,7 @@ static int drain_inbox(eng_engine *e) {
     e->in_head = e->in_tail = NULL;
     uv_mutex_unlock(&e->mu);
     int any = list != NULL;
+    if (any && e->o.before_batch) e->o.before_batch(e->o.background_ud, e);
     while (list) {
         eng_inbatch *next = list->next;
         process_batch(e, list);

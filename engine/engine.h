@@ -199,6 +199,8 @@ typedef struct eng_options {
     /* background work between batches (checkpoint walk); returns 1 while
      * it has more to do, so the engine does not sleep */
     int (*background)(void *ud, eng_engine *e);
+    /* before each batch is run (reacts to a WAL failure first) */
+    void (*before_batch)(void *ud, eng_engine *e);
     /* last thing on the engine thread before it exits (final checkpoint) */
     void (*stopping)(void *ud, eng_engine *e);
     void *background_ud;   /* for background and stopping */

@@ -34,6 +34,7 @@ static struct {
     int last_status_ok;
     int nosave;
     int reloaded;            /* the durable state was rebuilt after a failure */
+    int scheduled;           /* BGSAVE SCHEDULE: another one after this one */
     char disk_msg[700];
 } ps;
 
@@ -126,7 +127,13 @@ static int load_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const 
         snprintf(l->err, sizeof(l->err), "unknown value type %d", type);
         return 1;
     }
-    kv_table *t = eng_ks_db(eng_keyspace_of(l->e), (int)db);
+    eng_keyspace *ks = eng_keyspace_of(l->e);
+    if (db >= (uint32_t)eng_ks_count(ks)) {
+        snprintf(l->err, sizeof(l->err), "it has keys in db %u but the server has only %d "
+                 "databases (the databases setting)", db, eng_ks_count(ks));
+        return 1;
+    }
+    kv_table *t = eng_ks_db(ks, (int)db);
     if (kv_find(t, key, klen)) {
         snprintf(l->err, sizeof(l->err), "key '%.*s' appears twice in db %u",
                  (int)(klen > 64 ? 64 : klen), key, db);
@@ -179,12 +186,20 @@ void persist_startup(void *ud, eng_engine *e) {
     size_t ncks;
     ckpt_list(ps.dir, &cks, &ncks);
     uint64_t base = 0;
+    uint64_t bad_lsn = 0;    /* LSN of the newest unreadable checkpoint */
     int loaded = -1;
     char bad[1400] = "";
     for (size_t i = 0; i < ncks; i++) {
         load_ctx l = {e, 0, t0, ""};
         ckpt_info info;
         int rc = ckpt_read(cks[i].path, load_entry, &l, &info, err, sizeof(err));
+        if (rc == 0 && info.lsn != cks[i].lsn) {
+            /* old checkpoints and segments are removed by the LSN in the
+             * name: one that lies about it would leave a gap later */
+            snprintf(err, sizeof(err), "%s: the header says LSN %llu but the file name says %llu",
+                     cks[i].path, (unsigned long long)info.lsn, (unsigned long long)cks[i].lsn);
+            rc = -1;
+        }
         if (rc == 0) {
             base = info.lsn;
             loaded = (int)i;
@@ -196,8 +211,12 @@ void persist_startup(void *ud, eng_engine *e) {
             break;
         }
         clear_all(e);
-        if (!bad[0])
-            snprintf(bad, sizeof(bad), "%s", rc > 0 ? l.err : err);
+        if (!bad[0]) {
+            /* (ckpt_read's messages name the file, the loader's don't) */
+            if (rc > 0) snprintf(bad, sizeof(bad), "%s: %s", cks[i].path, l.err);
+            else snprintf(bad, sizeof(bad), "%s", err);
+            bad_lsn = cks[i].lsn;
+        }
         sb_log(LOG_WARNING, "Checkpoint %s is unreadable: %s", cks[i].path, rc > 0 ? l.err : err);
     }
 
@@ -222,11 +241,24 @@ void persist_startup(void *ud, eng_engine *e) {
      * checkpoint ends.) Checkpoints but none readable and no WAL: refuse. */
     if (ncks && loaded < 0 && res.nsegs == 0)
         refuse("no checkpoint is readable (%s) and there is no WAL to rebuild from%s", bad, "");
+    uint64_t last = res.last_lsn > base ? res.last_lsn : base;
+    /* The unreadable checkpoint held the data up to bad_lsn: the WAL must
+     * reach at least that far, or falling back loses what only it had. */
+    if (bad_lsn && last < bad_lsn) {
+        char why[300];
+        snprintf(why, sizeof(why), "the WAL ends at LSN %llu, before the checkpoint's LSN %llu: "
+                 "falling back to %s would lose %llu change(s)", (unsigned long long)last,
+                 (unsigned long long)bad_lsn, loaded > 0 ? "an older checkpoint" : "the WAL",
+                 (unsigned long long)(bad_lsn - last));
+        refuse("the newest checkpoint is unreadable (%s), and %s", bad, why);
+    }
     if (loaded > 0)
         sb_log(LOG_WARNING, "Fell back to the older checkpoint %s: the WAL after it is complete, "
                "so nothing is lost", cks[loaded].path);
+    else if (ncks && loaded < 0)
+        sb_log(LOG_WARNING, "Fell back to the whole WAL (no checkpoint is readable): it is "
+               "complete from LSN 1, so nothing is lost");
     free(cks);
-    uint64_t last = res.last_lsn > base ? res.last_lsn : base;
     int append = res.nsegs > 0 && res.last_lsn == last;
     wal_scan_result_free(&res);
     eng_set_lsn(e, last);
@@ -374,6 +406,13 @@ static int ckpt_complete(char *err, size_t errlen) {
 }
 
 /* engine background hook: walk a little, collect a finished checkpoint */
+/* Before each batch: if the WAL has failed since, rebuild the durable
+ * state first, so the batch's replies (MISCONF, reads) can be sent. */
+void persist_before_batch(void *ud, eng_engine *e) {
+    (void)ud;
+    if (ps.w && !ps.reloaded && wal_failed(ps.w)) reload_durable(e);
+}
+
 int persist_background(void *ud, eng_engine *e) {
     (void)ud;
     if (ps.w && !ps.reloaded && wal_failed(ps.w)) reload_durable(e);
@@ -424,6 +463,12 @@ void persist_debug_reload(eng_ctx *x) {
     }
     char path[600];
     snprintf(path, sizeof(path), "%s/ckpt-%020llu.sbc", ps.dir, (unsigned long long)ps.ckpt_lsn);
+    ckpt_info vi;
+    if (ckpt_read(path, NULL, NULL, &vi, err, sizeof(err)) != 0) { /* before emptying memory */
+        sb_log(LOG_WARNING, "DEBUG RELOAD: the checkpoint just written is unreadable: %s", err);
+        eng_reply_error(x, "ERR Error trying to load the checkpoint back: %s", err);
+        return;
+    }
     clear_all(x->eng);
     load_ctx l = {x->eng, 0, mono_ms(), ""};
     ckpt_info info;
@@ -448,8 +493,12 @@ void cmd_bgsave(eng_ctx *x) {
         return;
     }
     if (ps.job) {
-        if (x->argc == 2) resp_add_status(x->out, "Background saving scheduled");
-        else eng_reply_error(x, "ERR Background save already in progress");
+        if (x->argc == 2) {
+            ps.scheduled = 1; /* started by persist_tick once this one is done */
+            resp_add_status(x->out, "Background saving scheduled");
+        } else {
+            eng_reply_error(x, "ERR Background save already in progress");
+        }
         return;
     }
     char err[800];
@@ -478,6 +527,14 @@ void persist_tick(void *ud) {
     if (ps.job && ckpt_poll(ps.job) != 0 && ckpt_step(ps.job, 0)) {
         char err[800];
         ckpt_complete(err, sizeof(err));
+    }
+    if (ps.w && !ps.job && ps.scheduled && ps.eng && !wal_failed(ps.w)) {
+        char err[800];
+        ps.scheduled = 0;
+        if (ckpt_begin(ps.eng, err, sizeof(err)) == 0)
+            sb_log(LOG_NOTICE, "Starting the scheduled checkpoint (BGSAVE SCHEDULE)");
+        else
+            sb_log(LOG_WARNING, "Can't start the scheduled checkpoint: %s", err);
     }
     /* auto checkpoint on WAL growth, like auto-aof-rewrite */
     if (ps.w && !ps.job && !wal_failed(ps.w) && ps.o.auto_pct && *ps.o.auto_pct > 0 && ps.eng) {

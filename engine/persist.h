@@ -38,6 +38,7 @@ const char *persist_write_refused(void *ud);     /* eng_options.write_refused */
 void persist_tick(void *ud);                     /* eng_options.tick: disk space */
 void persist_close(void);
 int persist_background(void *ud, eng_engine *e);  /* eng_options.background */
+void persist_before_batch(void *ud, eng_engine *e); /* eng_options.before_batch */
 void persist_on_stop(void *ud, eng_engine *e);    /* eng_options.stopping */
 void persist_set_nosave(int nosave);              /* SHUTDOWN NOSAVE */
 int64_t persist_lastsave_ms(void);

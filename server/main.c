@@ -261,6 +261,7 @@ int main(int argc, char **argv) {
     eo.write_refused = persist_write_refused;
     eo.tick = persist_tick;
     eo.background = persist_background;
+    eo.before_batch = persist_before_batch;
     eo.stopping = persist_on_stop;
     persist_options po = {0};
     po.dir = cfg.dir;

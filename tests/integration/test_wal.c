@@ -895,7 +895,7 @@ static void test_crafted(void) {
         {"unknown record type", "0 SET a 1", 7, "record type"},
         {"unknown command", "0 FROB a 1", 1, "FROB"},
         {"read-only command", "0 GET a", 1, "GET"},
-        {"db out of range", "99 SET a 1", 1, "malformed"},
+        {"db out of range", "99 SET a 1", 1, "a change to db 99"},
         {"failing change", "0 SET a 1 PXAT notanumber", 1, "LSN 2"},
         {"no arguments", NULL, 1, "malformed"},
         {"truncated change", NULL, 1, "malformed"},
