@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -230,6 +231,25 @@ int main(int argc, char **argv) {
             cfg.dir = abs;
         }
     }
+    /* one server per data directory: two would interleave their WALs */
+    char lockpath[PATH_MAX + 32];
+    snprintf(lockpath, sizeof(lockpath), "%s/strongbox.lock", cfg.dir);
+    int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
+        char other[32] = "?";
+        if (lockfd >= 0) {
+            ssize_t n = pread(lockfd, other, sizeof(other) - 1, 0);
+            other[n > 0 ? n : 0] = '\0';
+            other[strcspn(other, "\n")] = '\0';
+        }
+        sb_log(LOG_WARNING, "The data directory %s is in use by another strongbox-server (pid %s): "
+               "stop it first, or give this one another --dir", cfg.dir, other);
+        return 1;
+    }
+    char pidline[32];
+    int pl = snprintf(pidline, sizeof(pidline), "%d\n", (int)getpid());
+    if (ftruncate(lockfd, 0) != 0 || pwrite(lockfd, pidline, (size_t)pl, 0) != pl)
+        sb_log(LOG_WARNING, "Can't write the pid into %s: %s", lockpath, strerror(errno));
     raise_fd_limit(&cfg);
 
     static sb_main m;

@@ -73,7 +73,31 @@ static void test_min_free_disk(void) {
     CHECK(atoi(line) >= 1);
 }
 
+/* two servers on one data directory would interleave their WALs */
+static void test_dir_lock(void) {
+    sb_server *a = srv_start(NULL);
+    int status = 0;
+    sb_server *b = srv_try_start_in(a->dir, NULL, &status);
+    CHECK(b == NULL);
+    CHECK(status != 0);
+    char line[512], cmdline[400];
+    snprintf(cmdline, sizeof(cmdline), "grep -c 'is in use by another strongbox-server (pid %d)' %s",
+             (int)a->pid, a->log);
+    run_capture(cmdline, line, sizeof(line));
+    CHECK(atoi(line) == 1);
+    redisContext *c = srv_connect(a); /* the first one is unharmed */
+    CHECK_STATUS(cmd(c, "SET k v"), "OK");
+    redisFree(c);
+    srv_stop(a);
+    b = srv_start_in(a->dir, NULL); /* free again once it stopped */
+    c = srv_connect(b);
+    CHECK_BULK(cmd(c, "GET k"), "v");
+    redisFree(c);
+    srv_stop(b);
+}
+
 int main(void) {
+    test_dir_lock();
     test_maxmemory();
     test_min_free_disk();
     TU_DONE();
