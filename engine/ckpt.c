@@ -428,6 +428,8 @@ static void writer_main(void *arg) {
         } else if ((dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(dfd) != 0) {
             snprintf(j->err, sizeof(j->err), "fsync of directory %s failed: %s", j->dir, strerror(errno));
             failed = 1;
+            /* renamed but maybe not durable: it must not count as a checkpoint */
+            unlink(j->final);
         }
         if (dfd >= 0) close(dfd);
     }
@@ -540,7 +542,8 @@ int ckpt_poll(ckpt_job *j) {
 }
 
 int ckpt_finish(ckpt_job *j, ckpt_info *info, char *err, size_t errlen) {
-    while (!j->walk_done) ckpt_step(j, 1000000);
+    while (!j->walk_done)
+        if (!ckpt_step(j, 1000000)) usleep(1000); /* backlog: let the writer catch up */
     uv_thread_join(&j->thread);
     int ok = j->status == 1;
     if (info) {

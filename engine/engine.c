@@ -805,11 +805,17 @@ long long eng_used_memory(const eng_engine *e) { return e->used_memory; }
  * during recovery, by eng_loading_poll (commands then get -LOADING). */
 static int drain_inbox(eng_engine *e) {
     uv_mutex_lock(&e->mu);
+    int pending = e->in_head != NULL;
+    uv_mutex_unlock(&e->mu);
+    /* before taking the list: the hook may itself answer what is queued
+     * (a reload polls), and taking first would run older batches after
+     * newer ones */
+    if (pending && e->o.before_batch) e->o.before_batch(e->o.background_ud, e);
+    uv_mutex_lock(&e->mu);
     eng_inbatch *list = e->in_head;
     e->in_head = e->in_tail = NULL;
     uv_mutex_unlock(&e->mu);
     int any = list != NULL;
-    if (any && e->o.before_batch) e->o.before_batch(e->o.background_ud, e);
     while (list) {
         eng_inbatch *next = list->next;
         process_batch(e, list);

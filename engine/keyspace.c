@@ -164,6 +164,11 @@ static void expire_now(eng_ctx *x, int db, kv_table *t, kv_entry *e) {
 kv_entry *eng_lookup(eng_ctx *x, int db, const eng_arg *key) {
     kv_table *t = eng_ks_db(eng_keyspace_of(x->eng), db);
     kv_entry *e = kv_find(t, key->p, key->n);
+    if (e && eng_expired(x, e) && !x->replaying && eng_loading(x->eng)->loading) {
+        /* while the WAL is replayed, only replay (with the logged time)
+         * may decide that a key is gone: a later record may PERSIST it */
+        return NULL;
+    }
     if (e && eng_expired(x, e)) {
         expire_now(x, db, t, e);
         return NULL;

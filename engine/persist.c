@@ -11,6 +11,7 @@
 #include "keyspace.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,7 @@ typedef struct load_ctx {
     uint64_t n;
     int64_t last_poll_ms;
     char err[300];
+    int poll;     /* answer clients meanwhile (never from inside a command) */
 } load_ctx;
 
 static int load_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const char *key,
@@ -147,7 +149,7 @@ static int load_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const 
     if (expire_ms != KV_NO_EXPIRE) kv_set_expire(t, en, expire_ms);
     if ((++l->n & 4095) == 0) {
         int64_t now = mono_ms();
-        if (now - l->last_poll_ms >= 20) {
+        if (l->poll && now - l->last_poll_ms >= 20) {
             eng_loading_poll(l->e);
             l->last_poll_ms = now;
         }
@@ -190,7 +192,7 @@ void persist_startup(void *ud, eng_engine *e) {
     int loaded = -1;
     char bad[1400] = "";
     for (size_t i = 0; i < ncks; i++) {
-        load_ctx l = {e, 0, t0, ""};
+        load_ctx l = {e, 0, t0, "", 1};
         ckpt_info info;
         int rc = ckpt_read(cks[i].path, load_entry, &l, &info, err, sizeof(err));
         if (rc == 0 && info.lsn != cks[i].lsn) {
@@ -259,7 +261,20 @@ void persist_startup(void *ud, eng_engine *e) {
         sb_log(LOG_WARNING, "Fell back to the whole WAL (no checkpoint is readable): it is "
                "complete from LSN 1, so nothing is lost");
     free(cks);
-    int append = res.nsegs > 0 && res.last_lsn == last;
+    /* What was replayed may have been only in the page cache of a server
+     * whose fsync failed: make it durable now (or refuse), and write new
+     * records to a fresh segment, never after possibly-lost ones. */
+    if (res.nsegs > 0) {
+        const char *lastseg = res.segs[res.nsegs - 1].path;
+        int fd = open(lastseg, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || fdatasync(fd) != 0) {
+            char why[700];
+            snprintf(why, sizeof(why), "fsync of %s failed: %s", lastseg, strerror(errno));
+            refuse("%s. The disk does not take writes; fix it, then restart.%s", why, "");
+        }
+        close(fd);
+    }
+    int append = 0;
     wal_scan_result_free(&res);
     eng_set_lsn(e, last);
     ps.lsn_at_ckpt = base;
@@ -320,12 +335,14 @@ static void reload_durable(eng_engine *e) {
            "LSN %llu, so that reads show only what survives a restart", (unsigned long long)limit);
     eng_set_loading(e, 1);
     clear_all(e);
+    /* replies sent while loading (-LOADING) show no data: let them out */
+    eng_set_lsn(e, limit);
     uint64_t base = 0;
     ckpt_file *cks;
     size_t n;
     ckpt_list(ps.dir, &cks, &n);
     for (size_t i = 0; i < n; i++) {
-        load_ctx l = {e, 0, mono_ms(), ""};
+        load_ctx l = {e, 0, mono_ms(), "", 1};
         ckpt_info info;
         if (ckpt_read(cks[i].path, load_entry, &l, &info, err, sizeof(err)) == 0) {
             base = info.lsn;
@@ -436,8 +453,9 @@ static int save_now(eng_engine *e, char *err, size_t errlen) {
 
 void persist_on_stop(void *ud, eng_engine *e) {
     (void)ud;
-    if (!ps.w || wal_failed(ps.w)) return;
     char err[800];
+    if (ps.job && (!ps.w || wal_failed(ps.w))) ckpt_complete(err, sizeof(err));
+    if (!ps.w || wal_failed(ps.w)) return;
     if (ps.nosave) {
         if (ps.job) ckpt_complete(err, sizeof(err));
         return;
@@ -457,6 +475,10 @@ void persist_debug_reload(eng_ctx *x) {
         eng_reply_error(x, "ERR DEBUG RELOAD needs appendonly yes");
         return;
     }
+    if (eng_loading(x->eng)->loading || wal_failed(ps.w)) {
+        eng_reply_error(x, "ERR DEBUG RELOAD is not possible while loading or after a WAL failure");
+        return;
+    }
     if (save_now(x->eng, err, sizeof(err)) != 0) {
         eng_reply_error(x, "ERR Error trying to save the DB: %s", err);
         return;
@@ -470,13 +492,15 @@ void persist_debug_reload(eng_ctx *x) {
         return;
     }
     clear_all(x->eng);
-    load_ctx l = {x->eng, 0, mono_ms(), ""};
+    load_ctx l = {x->eng, 0, mono_ms(), "", 0}; /* inside a command: no polling */
     ckpt_info info;
     int rc = ckpt_read(path, load_entry, &l, &info, err, sizeof(err));
     if (rc != 0) {
-        sb_log(LOG_WARNING, "DEBUG RELOAD could not load %s back: %s", path, rc > 0 ? l.err : err);
-        eng_reply_error(x, "ERR Error trying to load the checkpoint back: %s", rc > 0 ? l.err : err);
-        return;
+        /* memory is half loaded: serving (or checkpointing) it would lose
+         * data; the files on disk are intact */
+        sb_log(LOG_WARNING, "DEBUG RELOAD could not load %s back: %s. Exiting; restart to "
+               "recover from the files.", path, rc > 0 ? l.err : err);
+        _exit(1);
     }
     eng_reply_ok(x);
 }
