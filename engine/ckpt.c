@@ -15,6 +15,7 @@
  * eng_ks_flush), SWAPDB needs nothing: the walk follows table objects, and
  * each remembers the db index it had at the start.
  */
+#include "util.h"
 #include "ckpt.h"
 #include "wal.h"
 
@@ -33,28 +34,6 @@ static const char CKPT_MAGIC[8] = {'S', 'B', 'C', 'K', 'P', 'T', '\r', '\n'};
 #define BLOCK_TARGET (256 * 1024)
 #define QUEUE_MAX (32u * 1024 * 1024) /* pause the walk above this backlog */
 
-static void put32(unsigned char *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static void put64(unsigned char *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static uint32_t get32(const unsigned char *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t get64(const unsigned char *p) {
-    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-static int64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-static int64_t mono_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* ------------------------------------------------------------ listing */
 
@@ -133,20 +112,20 @@ int ckpt_read(const char *path, ckpt_entry_fn *fn, void *ud, ckpt_info *info,
     uint64_t fsize = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : UINT64_MAX;
     unsigned char h[CKPT_HEADER_SIZE];
     if (read_exact(fd, h, sizeof(h)) != 0 || memcmp(h, CKPT_MAGIC, 8) != 0 ||
-        get32(h + 60) != wal_crc32c(h, 60)) {
+        sb_get32(h + 60) != wal_crc32c(h, 60)) {
         snprintf(err, errlen, "%s: bad checkpoint header at offset 0", path);
         close(fd);
         return -1;
     }
-    if (get32(h + 8) != CKPT_FORMAT_VERSION) {
+    if (sb_get32(h + 8) != CKPT_FORMAT_VERSION) {
         snprintf(err, errlen, "%s: checkpoint format version %u, this server reads version %d",
-                 path, get32(h + 8), CKPT_FORMAT_VERSION);
+                 path, sb_get32(h + 8), CKPT_FORMAT_VERSION);
         close(fd);
         return -1;
     }
-    info->databases = get32(h + 12);
-    info->lsn = get64(h + 16);
-    info->created_ms = (int64_t)get64(h + 24);
+    info->databases = sb_get32(h + 12);
+    info->lsn = sb_get64(h + 16);
+    info->created_ms = (int64_t)sb_get64(h + 24);
     uint64_t off = CKPT_HEADER_SIZE;
     unsigned char *buf = NULL;
     size_t cap = 0;
@@ -159,11 +138,11 @@ int ckpt_read(const char *path, ckpt_entry_fn *fn, void *ud, ckpt_info *info,
             rc = -1;
             break;
         }
-        uint32_t len = get32(bh), crc = get32(bh + 4);
+        uint32_t len = sb_get32(bh), crc = sb_get32(bh + 4);
         if (len == 0) { /* trailer: u64 entries, u64 blocks, u64 bytes */
             unsigned char t[24];
             if (read_exact(fd, t, 24) != 0 || wal_crc32c(t, 24) != crc ||
-                get64(t) != info->entries || get64(t + 8) != info->blocks) {
+                sb_get64(t) != info->entries || sb_get64(t + 8) != info->blocks) {
                 snprintf(err, errlen, "%s: bad trailer at offset %llu (expected %llu entries in %llu blocks)",
                          path, (unsigned long long)off, (unsigned long long)info->entries,
                          (unsigned long long)info->blocks);
@@ -202,12 +181,12 @@ int ckpt_read(const char *path, ckpt_entry_fn *fn, void *ud, ckpt_info *info,
         while (p < end) {
             if (end - p < 21) goto bad_entry;
             int type = p[0];
-            uint32_t db = get32(p + 1);
-            int64_t exp = (int64_t)get64(p + 5);
-            uint32_t klen = get32(p + 13);
+            uint32_t db = sb_get32(p + 1);
+            int64_t exp = (int64_t)sb_get64(p + 5);
+            uint32_t klen = sb_get32(p + 13);
             if ((size_t)(end - p - 17) < klen + 4u) goto bad_entry;
             const char *key = (const char *)p + 17;
-            uint32_t vlen = get32(p + 17 + klen);
+            uint32_t vlen = sb_get32(p + 17 + klen);
             if ((size_t)(end - p - 21 - klen) < vlen) goto bad_entry;
             const char *val = key + klen + 4;
             if (db >= info->databases) goto bad_entry;
@@ -299,8 +278,8 @@ static void seal(ckpt_job *j) {
     b->next = NULL;
     b->len = j->blk.len;
     memcpy(b->data, j->blk.data, j->blk.len);
-    put32(b->data, (uint32_t)plen);
-    put32(b->data + 4, wal_crc32c(b->data + 8, plen));
+    sb_put32(b->data, (uint32_t)plen);
+    sb_put32(b->data + 4, wal_crc32c(b->data + 8, plen));
     j->blocks++;
     push(j, b);
     blk_reset(j);
@@ -340,11 +319,11 @@ static void save_entry(ckpt_job *j, int db, kv_entry *e) {
     resp_buf_reserve(&j->blk, need);
     unsigned char *p = (unsigned char *)j->blk.data + j->blk.len;
     p[0] = v->type;
-    put32(p + 1, (uint32_t)db);
-    put64(p + 5, (uint64_t)e->expire_ms);
-    put32(p + 13, e->klen);
+    sb_put32(p + 1, (uint32_t)db);
+    sb_put64(p + 5, (uint64_t)e->expire_ms);
+    sb_put32(p + 13, e->klen);
     memcpy(p + 17, e->key, e->klen);
-    put32(p + 17 + e->klen, v->len);
+    sb_put32(p + 17 + e->klen, v->len);
     memcpy(p + 21 + e->klen, v->data, v->len);
     j->blk.len += need;
     j->entries++;
@@ -413,11 +392,11 @@ static void writer_main(void *arg) {
     if (!failed) {
         /* the trailer, then make it durable and visible atomically */
         unsigned char t[32];
-        put32(t, 0);
-        put64(t + 8, j->entries);
-        put64(t + 16, j->blocks);
-        put64(t + 24, 0);
-        put32(t + 4, wal_crc32c(t + 8, 24));
+        sb_put32(t, 0);
+        sb_put64(t + 8, j->entries);
+        sb_put64(t + 16, j->blocks);
+        sb_put64(t + 24, 0);
+        sb_put32(t + 4, wal_crc32c(t + 8, 24));
         int dfd = -1;
         if (write_all(j->fd, t, sizeof(t)) != 0 || fdatasync(j->fd) != 0) {
             snprintf(j->err, sizeof(j->err), "write/fsync of %s failed: %s", j->tmp, strerror(errno));
@@ -474,11 +453,11 @@ ckpt_job *ckpt_start(eng_keyspace *ks, const char *dir, uint64_t lsn, char *err,
     unsigned char h[CKPT_HEADER_SIZE];
     memset(h, 0, sizeof(h));
     memcpy(h, CKPT_MAGIC, 8);
-    put32(h + 8, CKPT_FORMAT_VERSION);
-    put32(h + 12, (uint32_t)j->ntables);
-    put64(h + 16, lsn);
-    put64(h + 24, (uint64_t)wall_ms());
-    put32(h + 60, wal_crc32c(h, 60));
+    sb_put32(h + 8, CKPT_FORMAT_VERSION);
+    sb_put32(h + 12, (uint32_t)j->ntables);
+    sb_put64(h + 16, lsn);
+    sb_put64(h + 24, (uint64_t)sb_wall_ms());
+    sb_put32(h + 60, wal_crc32c(h, 60));
     block *b = malloc(sizeof(block) + sizeof(h));
     if (!b) abort();
     b->next = NULL;
@@ -522,13 +501,13 @@ int ckpt_step(ckpt_job *j, long budget_us) {
     size_t backlog = j->q_bytes;
     uv_mutex_unlock(&j->mu);
     if (backlog > QUEUE_MAX) return 0; /* let the disk catch up */
-    int64_t deadline = mono_us() + budget_us;
+    int64_t deadline = sb_mono_us() + budget_us;
     int n = 0;
     while (j->cur < j->ntables) {
         walk_ctx w = {j, j->tables[j->cur], j->cur};
         j->cursor = kv_scan(w.t, j->cursor, on_walk, &w);
         if (j->cursor == 0) j->cur++;
-        if ((++n & 15) == 0 && mono_us() > deadline) return 0;
+        if ((++n & 15) == 0 && sb_mono_us() > deadline) return 0;
     }
     end_walk(j);
     return 1;

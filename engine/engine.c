@@ -12,6 +12,7 @@
  * whoever receives the batch (the WAL writer, later) decides when to let it
  * go.
  */
+#include "util.h"
 #include "engine.h"
 #include "keyspace.h"
 #include "slowlog.h"
@@ -285,9 +286,6 @@ static void put_u32(resp_buf *b, uint32_t v) {
                           (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
     resp_buf_append(b, p, 4);
 }
-static uint32_t get_u32(const unsigned char *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 #define UNIT_HEADER 12 /* i64 time_ms + u32 nchanges, filled at commit */
 
@@ -382,14 +380,14 @@ int eng_replay_unit(eng_engine *e, uint64_t lsn, const void *payload, size_t len
     if (len < UNIT_HEADER) goto bad;
     int64_t t = 0;
     for (int i = 7; i >= 0; i--) t = (t << 8) | p[i];
-    uint32_t n = get_u32(p + 8);
+    uint32_t n = sb_get32(p + 8);
     p += UNIT_HEADER;
     resp_buf scratch, out;
     resp_buf_init(&scratch);
     resp_buf_init(&out);
     for (uint32_t k = 0; k < n; k++) {
         if (end - p < 8) goto bad_free;
-        uint32_t db = get_u32(p), argc = get_u32(p + 4);
+        uint32_t db = sb_get32(p), argc = sb_get32(p + 4);
         p += 8;
         if (db >= (uint32_t)e->o.databases) {
             snprintf(err, errlen, "LSN %llu: a change to db %u, but the server has only %d "
@@ -405,7 +403,7 @@ int eng_replay_unit(eng_engine *e, uint64_t lsn, const void *payload, size_t len
         const unsigned char *q = p;
         for (uint32_t i = 0; i < argc; i++) {
             if (end - q < 4) goto bad_free;
-            uint32_t l = get_u32(q);
+            uint32_t l = sb_get32(q);
             if ((size_t)(end - q - 4) < l) goto bad_free;
             q += 4 + l;
         }
@@ -416,7 +414,7 @@ int eng_replay_unit(eng_engine *e, uint64_t lsn, const void *payload, size_t len
             if (!e->argv) abort();
         }
         for (uint32_t i = 0; i < argc; i++) {
-            uint32_t l = get_u32(p);
+            uint32_t l = sb_get32(p);
             char *d = scratch.data + scratch.len;
             memcpy(d, p + 4, l);
             d[l] = '\0';
@@ -526,17 +524,7 @@ void eng_kill_client(eng_ctx *x, eng_client *c) {
 
 /* ------------------------------------------------------------ dispatch */
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
-static int64_t mono_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Quote an argument for the "unknown command" message like Redis: at most
  * 128 bytes, single-quoted. */
@@ -683,7 +671,7 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
         cmd->fn(&x);
         unit_commit(e, x.now_ms);
         if (e->seq != seq0) c->last_lsn = wrote = e->seq;
-        e->mono_now_us = mono_us();
+        e->mono_now_us = sb_mono_us();
         int64_t dur = e->mono_now_us - t0;
         e->stats.commands++;
         if (e->o.limits && e->o.limits->slowlog_slower_than >= 0 &&
@@ -698,8 +686,8 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
 }
 
 static void sync_clock(eng_engine *e) {
-    e->mono_base_us = e->mono_now_us = mono_us();
-    e->real_base_ms = now_ms();
+    e->mono_base_us = e->mono_now_us = sb_mono_us();
+    e->real_base_ms = sb_wall_ms();
 }
 
 static void process_batch(eng_engine *e, eng_inbatch *b) {
@@ -781,7 +769,7 @@ static void run_cron(eng_engine *e) {
     eng_ctx x = {0};
     x.eng = e;
     x.out = &e->out->data;
-    x.now_ms = now_ms();
+    x.now_ms = sb_wall_ms();
     if (!e->o.limits || e->o.limits->active_expire)
         eng_active_expire(&x, 1000);
     unit_commit(e, x.now_ms);
@@ -836,7 +824,7 @@ void eng_require_fsync(eng_ctx *x, uint64_t lsn) {
 void eng_set_loading(eng_engine *e, int on) {
     e->loading.loading = on;
     if (on) {
-        e->loading.start_ms = now_ms();
+        e->loading.start_ms = sb_wall_ms();
         e->loading.done_bytes = e->loading.records = 0;
     }
 }
@@ -846,11 +834,11 @@ eng_loading_info *eng_loading(eng_engine *e) { return &e->loading; }
 static void engine_main(void *arg) {
     eng_engine *e = arg;
     if (e->o.startup) e->o.startup(e->o.startup_ud, e);
-    int64_t next_cron = mono_us() + CRON_US;
+    int64_t next_cron = sb_mono_us() + CRON_US;
     for (;;) {
         uv_mutex_lock(&e->mu);
         while (!e->in_head && !e->stopping && !e->busy) {
-            int64_t wait = next_cron - mono_us();
+            int64_t wait = next_cron - sb_mono_us();
             if (wait <= 0) break;
             e->sleeping = 1;
             uv_cond_timedwait(&e->cond, &e->mu, (uint64_t)wait * 1000);
@@ -861,9 +849,9 @@ static void engine_main(void *arg) {
 
         drain_inbox(e);
         e->busy = e->o.background && e->o.background(e->o.background_ud, e);
-        if (mono_us() >= next_cron) {
+        if (sb_mono_us() >= next_cron) {
             run_cron(e);
-            next_cron = mono_us() + CRON_US;
+            next_cron = sb_mono_us() + CRON_US;
         }
         if (stopping) {
             uv_mutex_lock(&e->mu);
@@ -888,7 +876,7 @@ eng_engine *eng_create(const eng_options *opts) {
     e->ks = eng_ks_create(e->o.databases);
     e->slowlog = eng_slowlog_create();
     e->out = outbatch_alloc();
-    e->start_ms = now_ms();
+    e->start_ms = sb_wall_ms();
     e->replay_client.authenticated = 1;
     e->replay_client.proto = RESP2;
     snprintf(e->replay_client.addr, sizeof(e->replay_client.addr), "replay");

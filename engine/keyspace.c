@@ -6,6 +6,7 @@
  * eng_emit, exactly like an explicit DEL, so replaying the log never
  * depends on the clock of the replaying machine.
  */
+#include "util.h"
 #include "keyspace.h"
 
 #include <stdlib.h>
@@ -200,18 +201,13 @@ int eng_db_delete(eng_ctx *x, int db, const eng_arg *key) {
     return kv_delete(t, key->p, key->n);
 }
 
-static int64_t mono_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Like Redis's activeExpireCycle: per db, sample 20 keys with an expiry;
  * go on while more than a quarter of a sample was expired and time is
  * left. */
 size_t eng_active_expire(eng_ctx *x, long budget_us) {
     eng_keyspace *ks = eng_keyspace_of(x->eng);
-    int64_t deadline = mono_us() + budget_us;
+    int64_t deadline = sb_mono_us() + budget_us;
     size_t total = 0;
     for (int db = 0; db < ks->n; db++) {
         kv_table *t = ks->db[db];
@@ -227,9 +223,9 @@ size_t eng_active_expire(eng_ctx *x, long budget_us) {
                 }
             }
             total += (size_t)expired;
-            if (expired * 4 <= sample || mono_us() > deadline) break;
+            if (expired * 4 <= sample || sb_mono_us() > deadline) break;
         }
-        if (mono_us() > deadline) break;
+        if (sb_mono_us() > deadline) break;
     }
     return total;
 }

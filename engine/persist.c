@@ -4,6 +4,7 @@
  * (-LOADING, INFO) while the WAL is replayed: every few milliseconds the
  * replay stops to answer what arrived.
  */
+#include "util.h"
 #include "persist.h"
 #include "log.h"
 #include "wal.h"
@@ -45,17 +46,8 @@ void persist_configure(const persist_options *o) {
     ps.o.dir = ps.dir;
 }
 
-static int64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static int64_t mono_ms(void) { return sb_mono_us() / 1000; }
 
 typedef struct replay_ctx {
     eng_engine *e;
@@ -175,7 +167,7 @@ void persist_startup(void *ud, eng_engine *e) {
     (void)ud;
     ps.eng = e;
     ps.last_status_ok = 1;
-    ps.lastsave_ms = wall_ms();
+    ps.lastsave_ms = sb_wall_ms();
     int64_t t0 = mono_ms();
     eng_set_loading(e, 1);
     eng_loading_info *li = eng_loading(e);
@@ -390,7 +382,7 @@ static int ckpt_begin(eng_engine *e, char *err, size_t errlen) {
 static void ckpt_done(uint64_t lsn, const ckpt_info *info) {
     ps.ckpt_lsn = lsn;
     ps.ckpt_size = info->bytes;
-    ps.lastsave_ms = wall_ms();
+    ps.lastsave_ms = sb_wall_ms();
     ps.saves++;
     ps.last_status_ok = 1;
     ps.wal_bytes_at_ckpt = ps.wal_bytes_at_start;

@@ -14,6 +14,7 @@
  * that depended on records that never became durable are not sent (their
  * connections are closed), and the engine refuses writes from then on.
  */
+#include "util.h"
 #include "wal.h"
 #include "log.h"
 
@@ -44,38 +45,16 @@ uint32_t wal_crc32c(const void *p, size_t n) {
     return crc ^ 0xFFFFFFFFu;
 }
 
-static void put32(unsigned char *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static void put64(unsigned char *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static uint32_t get32(const unsigned char *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t get64(const unsigned char *p) {
-    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
-static int64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-static int64_t mono_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Segment header (WAL_FORMAT.md): magic[8] | version u32 | reserved u32 |
  * first_lsn u64 | reserved u32 | crc32c u32 of bytes 0..27. */
 static void make_header(unsigned char h[WAL_HEADER_SIZE], uint64_t first_lsn) {
     memset(h, 0, WAL_HEADER_SIZE);
     memcpy(h, WAL_MAGIC, 8);
-    put32(h + 8, WAL_FORMAT_VERSION);
-    put64(h + 16, first_lsn);
-    put32(h + 28, wal_crc32c(h, 28));
+    sb_put32(h + 8, WAL_FORMAT_VERSION);
+    sb_put64(h + 16, first_lsn);
+    sb_put32(h + 28, wal_crc32c(h, 28));
 }
 
 static void segment_name(char *out, size_t cap, const char *dir, uint64_t first_lsn) {
@@ -156,11 +135,11 @@ static unsigned char *read_file(const char *path, size_t *len, char *err, size_t
 static int valid_record_after(const unsigned char *buf, size_t len, size_t from,
                               uint64_t min_lsn) {
     for (size_t o = from; o + WAL_REC_HEADER + WAL_REC_MIN_BODY <= len; o++) {
-        uint32_t blen = get32(buf + o);
+        uint32_t blen = sb_get32(buf + o);
         if (blen < WAL_REC_MIN_BODY || blen > len - o - WAL_REC_HEADER) continue;
         const unsigned char *body = buf + o + WAL_REC_HEADER;
-        if (get64(body) < min_lsn) continue;
-        if (wal_crc32c(body, blen) == get32(buf + o + 4)) return 1;
+        if (sb_get64(body) < min_lsn) continue;
+        if (wal_crc32c(body, blen) == sb_get32(buf + o + 4)) return 1;
     }
     return 0;
 }
@@ -198,7 +177,7 @@ int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *f
         s->last_lsn = s->first_lsn - 1;
         /* header */
         if (len < WAL_HEADER_SIZE || memcmp(buf, WAL_MAGIC, 8) != 0 ||
-            get32(buf + 28) != wal_crc32c(buf, 28)) {
+            sb_get32(buf + 28) != wal_crc32c(buf, 28)) {
             if (last && len <= WAL_HEADER_SIZE) {
                 /* a segment whose creation was cut short: nothing in it */
                 if (cut_torn) {
@@ -225,15 +204,15 @@ int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *f
             free(buf);
             return -1;
         }
-        if (get32(buf + 8) != WAL_FORMAT_VERSION) {
+        if (sb_get32(buf + 8) != WAL_FORMAT_VERSION) {
             snprintf(err, errlen, "%s: WAL format version %u, this server reads version %d",
-                     s->path, get32(buf + 8), WAL_FORMAT_VERSION);
+                     s->path, sb_get32(buf + 8), WAL_FORMAT_VERSION);
             free(buf);
             return -1;
         }
-        if (get64(buf + 16) != s->first_lsn) {
+        if (sb_get64(buf + 16) != s->first_lsn) {
             snprintf(err, errlen, "%s: header says first LSN %llu but the file name says %llu",
-                     s->path, (unsigned long long)get64(buf + 16),
+                     s->path, (unsigned long long)sb_get64(buf + 16),
                      (unsigned long long)s->first_lsn);
             free(buf);
             return -1;
@@ -268,12 +247,12 @@ int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *f
             uint32_t blen = 0;
             if (len - off < WAL_REC_HEADER) why = "incomplete record header";
             else {
-                blen = get32(buf + off);
+                blen = sb_get32(buf + off);
                 if (blen < WAL_REC_MIN_BODY || blen > WAL_REC_MAX_BODY) why = "bad record length";
                 else if (blen > len - off - WAL_REC_HEADER) why = "incomplete record";
-                else if (wal_crc32c(buf + off + WAL_REC_HEADER, blen) != get32(buf + off + 4))
+                else if (wal_crc32c(buf + off + WAL_REC_HEADER, blen) != sb_get32(buf + off + 4))
                     why = "CRC mismatch";
-                else if (get64(buf + off + WAL_REC_HEADER) != expect)
+                else if (sb_get64(buf + off + WAL_REC_HEADER) != expect)
                     why = "unexpected LSN";
             }
             if (why) {
@@ -542,14 +521,14 @@ static int writer_has_work(wal *w, int64_t last_fsync_us) {
     if (written <= durable) return 0;
     int mode = (int)atomic_load(w->o.fsync_mode);
     return mode == WAL_FSYNC_ALWAYS || w->fsync_want > durable ||
-           (mode == WAL_FSYNC_EVERYSEC && mono_us() - last_fsync_us >= 1000000);
+           (mode == WAL_FSYNC_EVERYSEC && sb_mono_us() - last_fsync_us >= 1000000);
 }
 
 static void writer_main(void *arg) {
     wal *w = arg;
     resp_buf wbuf;
     resp_buf_init(&wbuf);
-    int64_t last_fsync_us = mono_us();
+    int64_t last_fsync_us = sb_mono_us();
     for (;;) {
         uv_mutex_lock(&w->mu);
         while (!writer_has_work(w, last_fsync_us))
@@ -570,7 +549,7 @@ static void writer_main(void *arg) {
         int mode = (int)atomic_load(w->o.fsync_mode);
         if (wbuf.len) {
             long long segsize = *w->o.segment_size;
-            uint64_t first = get64((unsigned char *)wbuf.data + WAL_REC_HEADER);
+            uint64_t first = sb_get64((unsigned char *)wbuf.data + WAL_REC_HEADER);
             if (segsize > 0 && w->seg_bytes >= (uint64_t)segsize) {
                 char err[700];
                 /* the old segment must be durable before a newer one
@@ -603,19 +582,19 @@ static void writer_main(void *arg) {
         uint64_t durable = atomic_load(&w->durable_lsn);
         if (written > durable &&
             (mode == WAL_FSYNC_ALWAYS || want > durable || stop ||
-             (mode == WAL_FSYNC_EVERYSEC && mono_us() - last_fsync_us >= 1000000))) {
-            int64_t t0 = mono_us();
+             (mode == WAL_FSYNC_EVERYSEC && sb_mono_us() - last_fsync_us >= 1000000))) {
+            int64_t t0 = sb_mono_us();
             if (do_fsync(w, w->fd) != 0) {
                 fail(w, "fsync", errno);
                 continue;
             }
-            int64_t t1 = mono_us();
+            int64_t t1 = sb_mono_us();
             last_fsync_us = t1;
             uint64_t us = (uint64_t)(t1 - t0);
             atomic_fetch_add(&w->fsyncs, 1);
             atomic_fetch_add(&w->fsync_us_total, us);
             if (us > atomic_load(&w->fsync_us_max)) atomic_store(&w->fsync_us_max, us);
-            atomic_store(&w->last_fsync_ms, wall_ms());
+            atomic_store(&w->last_fsync_ms, sb_wall_ms());
             atomic_store(&w->durable_lsn, written);
         }
         uv_mutex_lock(&w->mu);
@@ -725,11 +704,11 @@ int wal_append(wal *w, uint64_t lsn, int type, const void *payload, size_t len) 
     size_t body = 9 + len;
     resp_buf_reserve(&w->stage, WAL_REC_HEADER + body);
     unsigned char *p = (unsigned char *)w->stage.data + w->stage.len;
-    put32(p, (uint32_t)body);
-    put64(p + 8, lsn);
+    sb_put32(p, (uint32_t)body);
+    sb_put64(p + 8, lsn);
     p[16] = (unsigned char)type;
     memcpy(p + 17, payload, len);
-    put32(p + 4, wal_crc32c(p + 8, body));
+    sb_put32(p + 4, wal_crc32c(p + 8, body));
     w->stage.len += WAL_REC_HEADER + body;
     w->stage_last = lsn;
     atomic_store(&w->next_lsn, lsn + 1);
