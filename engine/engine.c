@@ -792,13 +792,10 @@ long long eng_used_memory(const eng_engine *e) { return e->used_memory; }
 /* Take and run whatever the I/O thread queued; used by the main loop and,
  * during recovery, by eng_loading_poll (commands then get -LOADING). */
 static int drain_inbox(eng_engine *e) {
-    uv_mutex_lock(&e->mu);
-    int pending = e->in_head != NULL;
-    uv_mutex_unlock(&e->mu);
     /* before taking the list: the hook may itself answer what is queued
      * (a reload polls), and taking first would run older batches after
-     * newer ones */
-    if (pending && e->o.before_batch) e->o.before_batch(e->o.background_ud, e);
+     * newer ones. It is a cheap check when there is nothing to do. */
+    if (e->o.before_batch) e->o.before_batch(e->o.background_ud, e);
     uv_mutex_lock(&e->mu);
     eng_inbatch *list = e->in_head;
     e->in_head = e->in_tail = NULL;
