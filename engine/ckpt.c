@@ -22,6 +22,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,6 +372,11 @@ static int write_all(int fd, const void *p, size_t n) {
 
 static void writer_main(void *arg) {
     ckpt_job *j = arg;
+#ifdef SCHED_BATCH
+    /* like the engine thread: never preempt the I/O thread on wake-up */
+    struct sched_param sp = {0};
+    pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+#endif
     int failed = 0;
     for (;;) {
         uv_mutex_lock(&j->mu);

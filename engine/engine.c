@@ -22,6 +22,8 @@
 #include <limits.h>
 #include <malloc.h>
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -830,6 +832,14 @@ eng_loading_info *eng_loading(eng_engine *e) { return &e->loading; }
 
 static void engine_main(void *arg) {
     eng_engine *e = arg;
+#ifdef SCHED_BATCH
+    /* Woken engine threads must not preempt the I/O thread in the middle of
+     * its loop (on a busy 2-core machine they share a core): it would cut
+     * batches short and double the context switches. SCHED_BATCH turns off
+     * wake-up preemption for this thread only. */
+    struct sched_param sp = {0};
+    pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+#endif
     if (e->o.startup) e->o.startup(e->o.startup_ud, e);
     int64_t next_cron = sb_mono_us() + CRON_US;
     for (;;) {

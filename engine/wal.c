@@ -23,6 +23,8 @@
 #include <fcntl.h>
 #include <isa-l/crc.h>
 #include <stdatomic.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
