@@ -247,6 +247,7 @@ struct ckpt_job {
     uv_thread_t thread;
     uv_mutex_t mu;
     uv_cond_t cv;
+    uv_cond_t drained;     /* the backlog went down (engine may wait on it) */
     block *q_head, *q_tail;
     size_t q_bytes;
     int q_end;             /* the trailer is queued */
@@ -264,6 +265,10 @@ static void blk_reset(ckpt_job *j) {
 
 static void push(ckpt_job *j, block *b) {
     uv_mutex_lock(&j->mu);
+    /* Pre-images come from commands and cannot wait for the walk to pause:
+     * when the disk falls far behind, hold the engine here until the writer
+     * catches up, so the backlog (and memory) stays bounded. */
+    while (j->q_bytes > 2 * QUEUE_MAX && j->status == 0) uv_cond_wait(&j->drained, &j->mu);
     if (j->q_tail) j->q_tail->next = b;
     else j->q_head = b;
     j->q_tail = b;
@@ -386,6 +391,7 @@ static void writer_main(void *arg) {
             j->q_head = b->next;
             if (!j->q_head) j->q_tail = NULL;
             j->q_bytes -= b->len;
+            if (j->q_bytes <= QUEUE_MAX) uv_cond_signal(&j->drained);
         }
         int end = !b && j->q_end;
         uv_mutex_unlock(&j->mu);
@@ -424,6 +430,7 @@ static void writer_main(void *arg) {
     if (failed) unlink(j->tmp);
     uv_mutex_lock(&j->mu);
     j->status = failed ? -1 : 1;
+    uv_cond_broadcast(&j->drained);
     uv_mutex_unlock(&j->mu);
 }
 
@@ -472,6 +479,7 @@ ckpt_job *ckpt_start(eng_keyspace *ks, const char *dir, uint64_t lsn, char *err,
     memcpy(b->data, h, sizeof(h));
     uv_mutex_init(&j->mu);
     uv_cond_init(&j->cv);
+    uv_cond_init(&j->drained);
     push(j, b);
     if (uv_thread_create(&j->thread, writer_main, j) != 0) {
         snprintf(err, errlen, "can't start the checkpoint writer thread");
