@@ -26,6 +26,7 @@
  *  memory     RSS peak during a BGSAVE under overwrites vs the steady state
  */
 #include "harness.h"
+#include "testfs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -87,84 +88,6 @@ static uint64_t rnd(rng *r) { /* splitmix64 */
     return z ^ (z >> 31);
 }
 static uint32_t below(rng *r, uint32_t n) { return (uint32_t)(rnd(r) % n); }
-
-/* CRC32C (Castagnoli), bit by bit: independent of the server's isa-l. */
-static uint32_t crc32c(const void *p, size_t n) {
-    const unsigned char *c = p;
-    uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= c[i];
-        for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1u)));
-    }
-    return crc ^ 0xFFFFFFFFu;
-}
-static uint32_t get32(const unsigned char *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t get64(const unsigned char *p) {
-    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static unsigned char *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)n + 1);
-    if (fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); fclose(f); return NULL; }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
-static void write_file(const char *path, const void *p, size_t n) {
-    FILE *f = fopen(path, "wb");
-    if (!f || (n && fwrite(p, 1, n, f) != n)) { perror(path); exit(2); }
-    fclose(f);
-}
-
-static int same_file(const char *path, const void *p, size_t n) {
-    size_t len;
-    unsigned char *b = read_all(path, &len);
-    int same = b && len == n && memcmp(b, p, n) == 0;
-    free(b);
-    return same;
-}
-
-/* Data directories made here: removed at exit unless SB_KEEP_TEST_DIRS
- * (those a server ran in are also removed by the harness). */
-static char *dirs[256];
-static int ndirs;
-
-static void rm_dir(const char *d) {
-    DIR *dd = opendir(d);
-    if (!dd) return;
-    struct dirent *de;
-    char p[600];
-    while ((de = readdir(dd))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-        snprintf(p, sizeof(p), "%s/%s", d, de->d_name);
-        unlink(p);
-    }
-    closedir(dd);
-    rmdir(d);
-}
-
-static void rm_dirs(void) {
-    if (getenv("SB_KEEP_TEST_DIRS")) return;
-    for (int i = 0; i < ndirs; i++) rm_dir(dirs[i]);
-}
-
-static const char *new_dir(void) {
-    static int atexit_done;
-    if (!atexit_done) { atexit(rm_dirs); atexit_done = 1; }
-    char tmpl[] = "/tmp/sbckpt.XXXXXX";
-    if (!mkdtemp(tmpl)) { perror("mkdtemp"); exit(2); }
-    char *abs = realpath(tmpl, NULL); /* the server names files by real path */
-    if (ndirs < 256) dirs[ndirs++] = abs;
-    return abs;
-}
 
 /* Copy the files of src (not server.log) into a new directory. */
 static const char *copy_dir(const char *src) {
