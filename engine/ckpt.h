@@ -45,6 +45,10 @@ typedef int ckpt_entry_fn(void *ud, uint32_t db, int type, int64_t expire_ms,
 int ckpt_read(const char *path, ckpt_entry_fn *fn, void *ud, ckpt_info *info,
               char *err, size_t errlen);
 
+/* The entry count from a checkpoint's trailer (0 if unreadable): a hint
+ * for sizing tables before loading; ckpt_read still verifies it. */
+uint64_t ckpt_peek_entries(const char *path);
+
 typedef struct ckpt_file {
     char path[512];
     uint64_t lsn;

@@ -80,6 +80,7 @@ struct kv_table {
     size_t entry_bytes;    /* heap bytes of all entries */
     uint64_t rng;          /* xorshift64* state, never 0 */
     uint32_t epoch;        /* checkpoint epoch, 0 = none */
+    size_t min_size;       /* kv_reserve: never shrink below this */
     kv_preimage_fn *pre;
     void *pre_ud;
 };
@@ -305,8 +306,10 @@ static void resize_if_needed(kv_table *t) {
     if (rehashing(t)) return;
     if (h->used >= h->size)
         start_resize(t, h->used < SIZE_MAX ? next_pow2(h->used + 1) : 0);
-    else if (h->size > KV_MIN_BUCKETS && h->used * 10 < h->size) /* < 10% */
-        start_resize(t, next_pow2(h->used));
+    else if (h->size > KV_MIN_BUCKETS && h->size > t->min_size && h->used * 10 < h->size) {
+        size_t want = next_pow2(h->used); /* < 10% full */
+        start_resize(t, want > t->min_size ? want : t->min_size);
+    }
 }
 
 /* Move up to n non-empty buckets from ht[0] to ht[1], visiting at most
@@ -346,6 +349,11 @@ static int rehash(kv_table *t, int n) {
         return 0;
     }
     return 1;
+}
+
+void kv_reserve(kv_table *t, size_t n) {
+    t->min_size = n ? next_pow2(n) : 0;
+    if (n && !rehashing(t) && t->ht[0].size < t->min_size) start_resize(t, t->min_size);
 }
 
 int kv_rehash_step(kv_table *t, int n) {
@@ -445,10 +453,21 @@ kv_entry *kv_find(kv_table *t, const char *key, size_t klen) {
     return link ? *link : NULL;
 }
 
-kv_entry *kv_insert(kv_table *t, const char *key, size_t klen, void *val) {
+/* Insert with the hash computed once; with check_dup, return NULL instead
+ * if the key is already there (same chain walk as a look-up). */
+static kv_entry *insert_hashed(kv_table *t, const char *key, size_t klen, void *val,
+                               int check_dup) {
     rehash(t, 1);
     resize_if_needed(t);
     if (klen > UINT32_MAX) kv_oom(klen); /* keys are limited to 4 GiB */
+    uint64_t h = kv_hash(t, key, klen);
+    if (check_dup)
+        for (int i = 0; i < 2; i++) {
+            kv_ht *ht = &t->ht[i];
+            if (ht->used == 0) continue;
+            for (kv_entry *e = ht->table[h & ht->mask]; e; e = e->next)
+                if (key_eq(e, key, klen)) return NULL;
+        }
 
     size_t sz = sizeof(kv_entry) + klen + 1;
     kv_entry *e = malloc(sz);
@@ -465,11 +484,19 @@ kv_entry *kv_insert(kv_table *t, const char *key, size_t klen, void *val) {
 
     /* While rehashing new entries go to ht[1], so ht[0] only drains. */
     kv_ht *ht = &t->ht[rehashing(t) ? 1 : 0];
-    size_t idx = kv_hash(t, key, klen) & ht->mask;
+    size_t idx = h & ht->mask;
     e->next = ht->table[idx];
     ht->table[idx] = e;
     ht->used++;
     return e;
+}
+
+kv_entry *kv_insert(kv_table *t, const char *key, size_t klen, void *val) {
+    return insert_hashed(t, key, klen, val, 0);
+}
+
+kv_entry *kv_insert_new(kv_table *t, const char *key, size_t klen, void *val) {
+    return insert_hashed(t, key, klen, val, 1);
 }
 
 void kv_set_val(kv_table *t, kv_entry *e, void *val) {

@@ -64,6 +64,10 @@ kv_entry *kv_find(kv_table *t, const char *key, size_t klen);
  * Returns the new entry (expire_ms = KV_NO_EXPIRE). */
 kv_entry *kv_insert(kv_table *t, const char *key, size_t klen, void *val);
 
+/* Like kv_insert, but returns NULL (and takes nothing) if the key is
+ * already present: one hash, one chain walk (bulk loading). */
+kv_entry *kv_insert_new(kv_table *t, const char *key, size_t klen, void *val);
+
 /* Replace the value of an entry, freeing the old one (unless it is the
  * same pointer as val). */
 void kv_set_val(kv_table *t, kv_entry *e, void *val);
@@ -88,6 +92,11 @@ kv_entry *kv_random_expiring(kv_table *t);
  * (0 when the scan is complete). fn must not insert or delete. */
 typedef void kv_scan_fn(void *ud, kv_entry *e);
 uint64_t kv_scan(kv_table *t, uint64_t cursor, kv_scan_fn *fn, void *ud);
+
+/* Size the table for n entries now (bulk loading: no incremental growth)
+ * and don't shrink below that until kv_reserve(t, 0). Untouched buckets
+ * cost only address space (calloc). */
+void kv_reserve(kv_table *t, size_t n);
 
 /* Remove everything (FLUSHDB). */
 void kv_clear(kv_table *t);

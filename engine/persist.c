@@ -128,14 +128,15 @@ static int load_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const 
         return 1;
     }
     kv_table *t = eng_ks_db(ks, (int)db);
-    if (kv_find(t, key, klen)) {
+    eng_val *v = eng_val_new(val, vlen);
+    v->type = (uint8_t)type;
+    kv_entry *en = kv_insert_new(t, key, klen, v);
+    if (!en) {
+        eng_val_free(v);
         snprintf(l->err, sizeof(l->err), "key '%.*s' appears twice in db %u",
                  (int)(klen > 64 ? 64 : klen), key, db);
         return 1;
     }
-    eng_val *v = eng_val_new(val, vlen);
-    v->type = (uint8_t)type;
-    kv_entry *en = kv_insert(t, key, klen, v);
     /* expired entries are kept: the WAL after the checkpoint is replayed
      * with the clock of its time, and the active cycle deletes them */
     if (expire_ms != KV_NO_EXPIRE) kv_set_expire(t, en, expire_ms);
@@ -147,6 +148,13 @@ static int load_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const 
         }
     }
     return 0;
+}
+
+/* Size every db for the checkpoint's entry count before loading it (no
+ * rehash while loading), or lift that floor again (total = 0). */
+static void reserve_all(eng_engine *e, uint64_t total) {
+    eng_keyspace *ks = eng_keyspace_of(e);
+    for (int i = 0; i < eng_ks_count(ks); i++) kv_reserve(eng_ks_db(ks, i), (size_t)total);
 }
 
 static void clear_all(eng_engine *e) {
@@ -186,7 +194,9 @@ void persist_startup(void *ud, eng_engine *e) {
     for (size_t i = 0; i < ncks; i++) {
         load_ctx l = {e, 0, t0, "", 1};
         ckpt_info info;
+        reserve_all(e, ckpt_peek_entries(cks[i].path));
         int rc = ckpt_read(cks[i].path, load_entry, &l, &info, err, sizeof(err));
+        reserve_all(e, 0);
         if (rc == 0 && info.lsn != cks[i].lsn) {
             /* old checkpoints and segments are removed by the LSN in the
              * name: one that lies about it would leave a gap later */

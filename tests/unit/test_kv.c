@@ -513,7 +513,37 @@ static void test_binary_keys(void) {
     for (int i = 0; i < K; i++) CHECK_EQ_INT(freed[i], 1);
 }
 
+/* Bulk loading: kv_reserve sizes the table up front and keeps it from
+ * shrinking until released; kv_insert_new refuses duplicates. */
+static void test_reserve_insert_new(void) {
+    uint8_t seed[16] = {1};
+    kv_table *t = kv_create(seed, NULL);
+    kv_reserve(t, 100000);
+    CHECK(kv_buckets(t) >= 100000);
+    size_t b0 = kv_buckets(t);
+    char k[32];
+    for (int i = 0; i < 50000; i++) {
+        int n = snprintf(k, sizeof(k), "key:%d", i);
+        CHECK(kv_insert_new(t, k, (size_t)n, (void *)(intptr_t)(i + 1)) != NULL);
+    }
+    CHECK_EQ_INT(kv_buckets(t), b0);      /* no growth, no rehash */
+    CHECK(!kv_is_rehashing(t));
+    CHECK(kv_insert_new(t, "key:7", 5, (void *)99) == NULL); /* duplicate */
+    CHECK(kv_find(t, "key:7", 5)->val == (void *)8);
+    CHECK_EQ_INT(kv_size(t), 50000);
+    for (int i = 0; i < 50000; i++) {
+        int n = snprintf(k, sizeof(k), "key:%d", i);
+        kv_delete(t, k, (size_t)n);
+    }
+    CHECK_EQ_INT(kv_buckets(t), b0);      /* the floor holds while reserved */
+    kv_reserve(t, 0);
+    while (kv_rehash_step(t, 1000)) {}
+    CHECK(kv_buckets(t) < b0);            /* and is gone once released */
+    kv_destroy(t);
+}
+
 int main(void) {
+    test_reserve_insert_new();
     test_siphash();
     test_basic();
     test_bulk();
