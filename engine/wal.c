@@ -172,6 +172,17 @@ int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *f
     for (size_t i = 0; i < res->nsegs; i++) {
         wal_segment_info *s = &res->segs[i];
         int last = i + 1 == res->nsegs;
+        /* Wholly below after_lsn (the next segment starts at or before
+         * after_lsn + 1): a checkpoint covers it, nothing in it is needed,
+         * so it is not read (kept only with keep-wal; damage there must not
+         * stop a start that does not depend on it). */
+        if (!last && res->segs[i + 1].first_lsn <= after_lsn + 1) {
+            struct stat st;
+            s->bytes = stat(s->path, &st) == 0 ? (uint64_t)st.st_size : 0;
+            s->last_lsn = res->segs[i + 1].first_lsn - 1;
+            expect = 0;
+            continue;
+        }
         size_t len;
         unsigned char *buf = read_file(s->path, &len, err, errlen);
         if (!buf) return -1;

@@ -74,7 +74,9 @@ typedef struct wal_scan_result {
     uint64_t torn_offset, torn_bytes;
 } wal_scan_result;
 
-/* Read every segment of dir, records with LSN > after_lsn go to fn.
+/* Read the segments of dir, records with LSN > after_lsn go to fn.
+ * Segments wholly at or below after_lsn (the next one starts at or before
+ * after_lsn + 1) are skipped unread; after_lsn 0 verifies everything.
  * cut_torn: truncate a torn tail of the last segment (the dropped bytes are
  * first copied to "<segment>.torn-<offset>"), else only report it.
  * Returns 0, the callback's non-zero value, or -1 with a message in err
