@@ -116,30 +116,6 @@ static void copy_wal(const char *src, const char *dst) {
     }
 }
 
-/* A line of dir/server.log holding every needle (NULL-terminated list). */
-static int log_has(const char *dir, ...) {
-    char path[600];
-    snprintf(path, sizeof(path), "%s/server.log", dir);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    const char *needles[8];
-    int nn = 0;
-    va_list ap;
-    va_start(ap, dir);
-    for (const char *s = va_arg(ap, const char *); s && nn < 8; s = va_arg(ap, const char *))
-        needles[nn++] = s;
-    va_end(ap);
-    char line[8192];
-    int found = 0;
-    while (!found && fgets(line, sizeof(line), f)) {
-        found = 1;
-        for (int i = 0; i < nn; i++)
-            if (!strstr(line, needles[i])) found = 0;
-    }
-    fclose(f);
-    return found;
-}
-
 static void dump_log(const char *dir) {
     char cmdl[700];
     snprintf(cmdl, sizeof(cmdl), "tail -n 20 '%s/server.log' >&2", dir);

@@ -2,6 +2,7 @@
 #include "testfs.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,4 +92,27 @@ const char *new_dir(void) {
 
 void drop_dir(const char *d) {
     if (!getenv("SB_KEEP_TEST_DIRS")) rm_dir(d);
+}
+
+int log_has(const char *dir, ...) {
+    char path[600];
+    snprintf(path, sizeof(path), "%s/server.log", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    const char *needles[8];
+    int nn = 0;
+    va_list ap;
+    va_start(ap, dir);
+    for (const char *s = va_arg(ap, const char *); s && nn < 8; s = va_arg(ap, const char *))
+        needles[nn++] = s;
+    va_end(ap);
+    char line[8192];
+    int found = 0;
+    while (!found && fgets(line, sizeof(line), f)) {
+        found = 1;
+        for (int i = 0; i < nn; i++)
+            if (!strstr(line, needles[i])) found = 0;
+    }
+    fclose(f);
+    return found;
 }

@@ -19,6 +19,9 @@ unsigned char *read_all(const char *path, size_t *len); /* NULL if unreadable */
 void write_file(const char *path, const void *p, size_t n); /* exits on error */
 int same_file(const char *path, const void *p, size_t n);
 
+/* 1 if a line of dir/server.log holds every needle (NULL-terminated). */
+int log_has(const char *dir, ...);
+
 const char *new_dir(void);     /* a fresh absolute scratch directory */
 void rm_dir(const char *d);    /* remove it and the files in it */
 void drop_dir(const char *d);  /* done with it: remove now (unless kept) */
