@@ -335,17 +335,16 @@ static void free_tables(ckpt_job *j) {
 }
 
 static void save_entry(ckpt_job *j, int db, kv_entry *e) {
-    eng_val *v = e->val;
-    size_t need = 21 + e->klen + v->len;
+    size_t need = 21 + e->klen + e->vlen;
     resp_buf_reserve(&j->blk, need);
     unsigned char *p = (unsigned char *)j->blk.data + j->blk.len;
-    p[0] = v->type;
+    p[0] = e->type;
     sb_put32(p + 1, (uint32_t)db);
     sb_put64(p + 5, (uint64_t)e->expire_ms);
     sb_put32(p + 13, e->klen);
     memcpy(p + 17, e->key, e->klen);
-    sb_put32(p + 17 + e->klen, v->len);
-    memcpy(p + 21 + e->klen, v->data, v->len);
+    sb_put32(p + 17 + e->klen, e->vlen);
+    memcpy(p + 21 + e->klen, kv_cval(e), e->vlen);
     j->blk.len += need;
     j->entries++;
     if (j->blk.len >= BLOCK_TARGET) seal(j);

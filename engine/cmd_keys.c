@@ -161,7 +161,7 @@ void cmd_touch(eng_ctx *x) {
 
 void cmd_type(eng_ctx *x) {
     kv_entry *e = lookup_read_notouch(x, &x->argv[1]);
-    const char *t = e ? eng_type_name(((eng_val *)e->val)->type) : "none";
+    const char *t = e ? eng_type_name(e->type) : "none";
     resp_add_status(x->out, t);
 }
 
@@ -264,7 +264,7 @@ void cmd_scan(eng_ctx *x) {
     for (size_t i = 0; i < c.n; i++) {
         kv_entry *e = c.v[i];
         if (pat && !eng_glob_match(pat->p, pat->n, e->key, e->klen, 0)) continue;
-        if (type && !eng_arg_is(type, eng_type_name(((eng_val *)e->val)->type)))
+        if (type && !eng_arg_is(type, eng_type_name(e->type)))
             continue;
         c.v[n++] = e;
     }
@@ -325,13 +325,9 @@ static void rename_generic(eng_ctx *x, int nx) {
     kv_entry *d = eng_lookup_write(x, dst);
     if (d && nx) { eng_reply_int(x, 0); return; }
     kv_table *t = cur_table(x);
-    void *val;
-    int64_t exp;
     eng_emitv(x, x->c->db, "saa", "RENAME", src, dst);
-    kv_detach(t, src->p, src->n, &val, &exp);
     if (d) kv_delete(t, dst->p, dst->n);
-    kv_entry *ne = kv_insert(t, dst->p, dst->n, val);
-    if (exp != KV_NO_EXPIRE) kv_set_expire(t, ne, exp);
+    kv_entry *ne = kv_move(t, src->p, src->n, t, dst->p, dst->n);
     ne->lru = (uint32_t)(x->now_ms / 1000);
     if (nx) eng_reply_int(x, 1);
     else eng_reply_ok(x);
@@ -377,11 +373,11 @@ void cmd_copy(eng_ctx *x) {
     kv_table *dt = eng_ks_db(eng_keyspace_of(x->eng), dbid);
     eng_emitv(x, x->c->db, replace ? "saasls" : "saasl", "COPY", src, dst,
               "DB", (long long)dbid, "REPLACE");
-    eng_val *v = eng_val_dup(e->val);
-    int64_t exp = e->expire_ms;
-    if (d) kv_delete(dt, dst->p, dst->n);
-    kv_entry *ne = kv_insert(dt, dst->p, dst->n, v);
-    if (exp != KV_NO_EXPIRE) kv_set_expire(dt, ne, exp);
+    if (d) kv_delete(dt, dst->p, dst->n); /* never e: not the same key */
+    kv_entry *ne = kv_insert(dt, dst->p, dst->n, kv_val(e), e->vlen);
+    ne->type = e->type;
+    ne->flags = e->flags; /* Redis's COPY keeps the encoding */
+    if (e->expire_ms != KV_NO_EXPIRE) kv_set_expire(dt, ne, e->expire_ms);
     ne->lru = (uint32_t)(x->now_ms / 1000); /* a new object */
     eng_reply_int(x, 1);
 }
@@ -397,14 +393,9 @@ void cmd_move(eng_ctx *x) {
     kv_entry *e = eng_lookup_write(x, key);
     if (!e || eng_lookup(x, dbid, key)) { eng_reply_int(x, 0); return; }
     eng_emitv(x, x->c->db, "sal", "MOVE", key, (long long)dbid);
-    void *val;
-    int64_t exp;
-    uint32_t lru = e->lru; /* the same object moves: keep its access time */
-    kv_detach(cur_table(x), key->p, key->n, &val, &exp);
+    /* the same object moves: it keeps its access time */
     kv_table *dt = eng_ks_db(eng_keyspace_of(x->eng), dbid);
-    kv_entry *ne = kv_insert(dt, key->p, key->n, val);
-    if (exp != KV_NO_EXPIRE) kv_set_expire(dt, ne, exp);
-    ne->lru = lru;
+    kv_move(cur_table(x), key->p, key->n, dt, key->p, key->n);
     eng_reply_int(x, 1);
 }
 
@@ -603,9 +594,8 @@ void cmd_object(eng_ctx *x) {
     /* OBJECT does not touch the key (but counts a hit or miss) */
     kv_entry *e = lookup_read_notouch(x, &x->argv[2]);
     if (!e) { eng_reply_null(x); return; }
-    eng_val *v = e->val;
     if (enc) {
-        resp_add_bulk_cstr(x->out, eng_val_encoding(v));
+        resp_add_bulk_cstr(x->out, eng_val_encoding(e));
     } else if (idle) {
         long long now_s = x->now_ms / 1000;
         eng_reply_int(x, now_s > e->lru ? now_s - e->lru : 0);
@@ -613,8 +603,8 @@ void cmd_object(eng_ctx *x) {
         long long ll;
         /* Redis shares the objects of the integers 0..9999, but only for
          * int-encoded values (an APPENDed "12" is a raw string of its own) */
-        int shared = v->len <= 4 && !strcmp(eng_val_encoding(v), "int") &&
-                     eng_parse_ll(v->data, v->len, &ll) == 0 &&
+        int shared = e->vlen <= 4 && !strcmp(eng_val_encoding(e), "int") &&
+                     eng_parse_ll(kv_val(e), e->vlen, &ll) == 0 &&
                      ll >= 0 && ll < 10000;
         eng_reply_int(x, shared ? INT_MAX : 1);
     } else {

@@ -52,11 +52,10 @@ void cmd_debug(eng_ctx *x) {
     } else if (eng_arg_is(sub, "object") && x->argc == 3) {
         kv_entry *e = eng_lookup(x, x->c->db, &x->argv[2]);
         if (!e) { eng_reply_error(x, "ERR no such key"); return; }
-        eng_val *v = e->val;
         char buf[256];
         snprintf(buf, sizeof(buf),
                  "Value at:%p refcount:1 encoding:%s serializedlength:%u lru:%u lru_seconds_idle:%lld",
-                 (void *)v, eng_val_encoding(v), v->len, e->lru,
+                 (void *)e, eng_val_encoding(e), e->vlen, e->lru,
                  (long long)(x->now_ms / 1000 - e->lru));
         resp_add_status(x->out, buf);
     } else if (eng_arg_is(sub, "help")) {

@@ -21,7 +21,7 @@
 #define ERR_WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"
 
 static int check_string(eng_ctx *x, const kv_entry *e) {
-    if (e && ((eng_val *)e->val)->type != ENG_TYPE_STRING) {
+    if (e && e->type != ENG_TYPE_STRING) {
         eng_reply_error(x, ERR_WRONGTYPE);
         return -1;
     }
@@ -32,27 +32,29 @@ static kv_table *cur_db(eng_ctx *x) {
     return eng_ks_db(eng_keyspace_of(x->eng), x->c->db);
 }
 
-/* Store value v under key (creating or replacing), with an expiry:
- * exp > 0 absolute ms, exp == KV_NO_EXPIRE clears, keepttl keeps. */
-static kv_entry *store(eng_ctx *x, const eng_arg *key, eng_val *v,
+/* Store the string p[0..n) (NULL: n zero bytes) under key, creating or
+ * replacing, with an expiry: exp > 0 absolute ms, exp == KV_NO_EXPIRE
+ * clears, keepttl keeps. A fresh value: its encoding follows its content. */
+static kv_entry *store(eng_ctx *x, const eng_arg *key, const char *p, size_t n,
                        int64_t exp, int keepttl) {
-    kv_table *t = eng_ks_db(eng_keyspace_of(x->eng), x->c->db);
+    kv_table *t = cur_db(x);
     kv_entry *e = kv_find(t, key->p, key->n);
     if (e) {
-        kv_set_val(t, e, v);
+        e = kv_set_val(t, e, p, n);
         if (!keepttl) kv_set_expire(t, e, exp);
     } else {
-        e = kv_insert(t, key->p, key->n, v);
+        e = kv_insert(t, key->p, key->n, p, n);
         if (exp != KV_NO_EXPIRE) kv_set_expire(t, e, exp);
     }
+    e->type = ENG_TYPE_STRING;
+    e->flags = 0;
     e->lru = (uint32_t)(x->now_ms / 1000);
     return e;
 }
 
 /* Log "SET key value [PXAT ms]" from the entry's current state. */
 static void emit_set_state(eng_ctx *x, const kv_entry *e) {
-    eng_val *v = e->val;
-    eng_arg key = {e->key, e->klen}, val = {v->data, v->len};
+    eng_arg key = {e->key, e->klen}, val = {kv_cval(e), e->vlen};
     if (e->expire_ms != KV_NO_EXPIRE)
         eng_emitv(x, x->c->db, "saasl", "SET", &key, &val, "PXAT",
                   (long long)e->expire_ms);
@@ -84,8 +86,7 @@ void cmd_get(eng_ctx *x) {
     kv_entry *e = eng_lookup_read(x, &x->argv[1]);
     if (!e) { eng_reply_null(x); return; }
     if (check_string(x, e)) return;
-    eng_val *v = e->val;
-    eng_reply_bulk(x, v->data, v->len);
+    eng_reply_bulk(x, kv_val(e), e->vlen);
 }
 
 /* The generic SET: flags from SET's options. */
@@ -166,8 +167,7 @@ static void set_generic(eng_ctx *x, const eng_arg *key, const eng_arg *val,
     if ((flags & SET_GET) && check_string(x, old)) return;
     if (((flags & SET_NX) && old) || ((flags & SET_XX) && !old)) {
         if (flags & SET_GET) {
-            if (old) eng_reply_bulk(x, ((eng_val *)old->val)->data,
-                                    ((eng_val *)old->val)->len);
+            if (old) eng_reply_bulk(x, kv_val(old), old->vlen);
             else eng_reply_null(x);
         } else if (ok_reply) {
             eng_reply_null(x);
@@ -177,8 +177,7 @@ static void set_generic(eng_ctx *x, const eng_arg *key, const eng_arg *val,
         return;
     }
     if (flags & SET_GET) {
-        if (old) eng_reply_bulk(x, ((eng_val *)old->val)->data,
-                                ((eng_val *)old->val)->len);
+        if (old) eng_reply_bulk(x, kv_val(old), old->vlen);
         else eng_reply_null(x);
     } else if (ok_reply) {
         eng_reply_ok(x);
@@ -193,8 +192,7 @@ static void set_generic(eng_ctx *x, const eng_arg *key, const eng_arg *val,
         }
         return;
     }
-    kv_entry *e = store(x, key, eng_val_new(val->p, val->n), exp,
-                        (flags & SET_KEEPTTL) != 0);
+    kv_entry *e = store(x, key, val->p, val->n, exp, (flags & SET_KEEPTTL) != 0);
     emit_set_state(x, e);
 }
 
@@ -229,8 +227,7 @@ void cmd_getdel(eng_ctx *x) {
     kv_entry *e = eng_lookup_read(x, &x->argv[1]);
     if (!e) { eng_reply_null(x); return; }
     if (check_string(x, e)) return;
-    eng_val *v = e->val;
-    eng_reply_bulk(x, v->data, v->len);
+    eng_reply_bulk(x, kv_val(e), e->vlen);
     eng_emitv(x, x->c->db, "sa", "DEL", &x->argv[1]);
     eng_db_delete(x, x->c->db, &x->argv[1]);
 }
@@ -245,8 +242,7 @@ void cmd_getex(eng_ctx *x) {
     if (check_string(x, e)) return;
     int64_t exp;
     if (opts_expire(x, flags, expire, "getex", &exp)) return;
-    eng_val *v = e->val;
-    eng_reply_bulk(x, v->data, v->len);
+    eng_reply_bulk(x, kv_val(e), e->vlen);
     kv_table *t = eng_ks_db(eng_keyspace_of(x->eng), x->c->db);
     if (exp != KV_NO_EXPIRE) {
         if (exp <= x->now_ms) {
@@ -266,9 +262,8 @@ void cmd_mget(eng_ctx *x) {
     resp_add_array_len(x->out, x->argc - 1);
     for (int i = 1; i < x->argc; i++) {
         kv_entry *e = eng_lookup_read(x, &x->argv[i]);
-        eng_val *v = e ? e->val : NULL;
-        if (!v || v->type != ENG_TYPE_STRING) eng_reply_null(x);
-        else eng_reply_bulk(x, v->data, v->len);
+        if (!e || e->type != ENG_TYPE_STRING) eng_reply_null(x);
+        else eng_reply_bulk(x, kv_val(e), e->vlen);
     }
 }
 
@@ -284,8 +279,7 @@ static void mset_generic(eng_ctx *x, int nx) {
             }
     }
     for (int i = 1; i < x->argc; i += 2) {
-        kv_entry *e = store(x, &x->argv[i],
-                            eng_val_new(x->argv[i + 1].p, x->argv[i + 1].n),
+        kv_entry *e = store(x, &x->argv[i], x->argv[i + 1].p, x->argv[i + 1].n,
                             KV_NO_EXPIRE, 0);
         emit_set_state(x, e);
     }
@@ -300,10 +294,9 @@ void cmd_msetnx(eng_ctx *x) { mset_generic(x, 1); }
  * the TTL, and log it as SET ... KEEPTTL. */
 static void store_keepttl(eng_ctx *x, const eng_arg *key, const char *p,
                           size_t n) {
-    kv_entry *e = store(x, key, eng_val_new(p, n), KV_NO_EXPIRE, 1);
+    store(x, key, p, n, KV_NO_EXPIRE, 1);
     eng_arg val = {p, n};
     eng_emitv(x, x->c->db, "saas", "SET", key, &val, "KEEPTTL");
-    (void)e;
 }
 
 static void incr_generic(eng_ctx *x, long long by) {
@@ -311,8 +304,7 @@ static void incr_generic(eng_ctx *x, long long by) {
     if (check_string(x, e)) return;
     long long cur = 0;
     if (e) {
-        eng_val *v = e->val;
-        if (eng_parse_ll(v->data, v->len, &cur) != 0) {
+        if (eng_parse_ll(kv_val(e), e->vlen, &cur) != 0) {
             eng_reply_error(x, "ERR value is not an integer or out of range");
             return;
         }
@@ -389,8 +381,7 @@ void cmd_incrbyfloat(eng_ctx *x) {
     kv_entry *e = eng_lookup_write(x, &x->argv[1]);
     if (check_string(x, e)) return;
     long double cur = 0, by;
-    if ((e && string2ld(((eng_val *)e->val)->data, ((eng_val *)e->val)->len,
-                        &cur) != 0) ||
+    if ((e && string2ld(kv_val(e), e->vlen, &cur) != 0) ||
         string2ld(x->argv[2].p, x->argv[2].n, &by) != 0) {
         eng_reply_error(x, "ERR value is not a valid float");
         return;
@@ -433,20 +424,17 @@ void cmd_append(eng_ctx *x) {
     size_t len;
     if (!e) {
         if (check_len(x, add->n)) return;
-        kv_entry *ne = store(x, key, eng_val_new(add->p, add->n), KV_NO_EXPIRE, 0);
+        store(x, key, add->p, add->n, KV_NO_EXPIRE, 0);
         len = add->n;
-        (void)ne;
     } else {
-        eng_val *v = e->val;
-        if (check_len(x, (size_t)v->len + add->n)) return;
-        kv_will_change(cur_db(x), e); /* a checkpoint may need the old value */
-        v = e->val;
-        v = eng_val_grow(v, (size_t)v->len + add->n);
-        memcpy(v->data + v->len, add->p, add->n);
-        v->len += (uint32_t)add->n;
-        v->data[v->len] = '\0';
-        e->val = v; /* grown in place or moved: the entry keeps it */
-        len = v->len;
+        if (check_len(x, (size_t)e->vlen + add->n)) return;
+        /* grows in place or moves; a checkpoint gets the old value first */
+        e = kv_grow_val(cur_db(x), e, (size_t)e->vlen + add->n);
+        memcpy(kv_val(e) + e->vlen, add->p, add->n);
+        e->vlen += (uint32_t)add->n;
+        kv_val(e)[e->vlen] = '\0';
+        e->flags |= ENG_F_RAW;
+        len = e->vlen;
     }
     eng_emitv(x, x->c->db, "saa", "APPEND", key, add);
     eng_reply_int(x, (long long)len);
@@ -455,7 +443,7 @@ void cmd_append(eng_ctx *x) {
 void cmd_strlen(eng_ctx *x) {
     kv_entry *e = eng_lookup_read(x, &x->argv[1]);
     if (check_string(x, e)) return;
-    eng_reply_int(x, e ? ((eng_val *)e->val)->len : 0);
+    eng_reply_int(x, e ? e->vlen : 0);
 }
 
 void cmd_getrange(eng_ctx *x) {
@@ -465,8 +453,7 @@ void cmd_getrange(eng_ctx *x) {
     kv_entry *e = eng_lookup_read(x, &x->argv[1]);
     if (check_string(x, e)) return;
     if (!e) { eng_reply_bulk(x, "", 0); return; }
-    eng_val *v = e->val;
-    long long len = v->len;
+    long long len = e->vlen;
     if (start < 0 && end < 0 && start > end) { eng_reply_bulk(x, "", 0); return; }
     if (start < 0) start += len;
     if (end < 0) end += len;
@@ -474,7 +461,7 @@ void cmd_getrange(eng_ctx *x) {
     if (end < 0) end = 0;
     if (end >= len) end = len - 1;
     if (len == 0 || start > end) { eng_reply_bulk(x, "", 0); return; }
-    eng_reply_bulk(x, v->data + start, (size_t)(end - start + 1));
+    eng_reply_bulk(x, kv_val(e) + start, (size_t)(end - start + 1));
 }
 
 void cmd_setrange(eng_ctx *x) {
@@ -484,37 +471,30 @@ void cmd_setrange(eng_ctx *x) {
     if (off < 0) { eng_reply_error(x, "ERR offset is out of range"); return; }
     kv_entry *e = eng_lookup_write(x, key);
     if (check_string(x, e)) return;
-    eng_val *v = e ? e->val : NULL;
     if (val->n == 0) { /* nothing to write: reply the length, no change */
-        eng_reply_int(x, v ? v->len : 0);
+        eng_reply_int(x, e ? e->vlen : 0);
         return;
     }
     if ((unsigned long long)off > SIZE_MAX / 2 || check_len(x, (size_t)off + val->n))
         return;
     size_t need = (size_t)off + val->n;
-    if (e) {
-        kv_will_change(cur_db(x), e); /* a checkpoint may need the old value */
-        v = e->val;
+    if (!e) {
+        e = store(x, key, NULL, need, KV_NO_EXPIRE, 0);
+    } else {
+        /* grows in place or moves; a checkpoint gets the old value first */
+        e = kv_grow_val(cur_db(x), e, need);
+        if (need > e->vlen) {
+            memset(kv_val(e) + e->vlen, 0, need - e->vlen);
+            e->vlen = (uint32_t)need;
+            kv_val(e)[need] = '\0';
+        }
     }
-    if (!v) {
-        v = eng_val_new_cap(need, need);
-        memset(v->data, 0, need);
-        e = store(x, key, v, KV_NO_EXPIRE, 0);
-    } else if (need > v->len) {
-        v = eng_val_grow(v, need);
-        memset(v->data + v->len, 0, need - v->len);
-        v->len = (uint32_t)need;
-        v->data[need] = '\0';
-        e->val = v;
-    } else if (v->cap == v->len && v->len <= 44) {
-        /* Redis unshares the value first: an int/embstr becomes raw even
-         * when written within its length (spare capacity marks raw) */
-        v = eng_val_grow(v, v->len);
-        e->val = v;
-    }
-    memcpy(v->data + off, val->p, val->n);
+    /* Redis unshares the value first: an int/embstr becomes raw even when
+     * written within its length */
+    e->flags |= ENG_F_RAW;
+    memcpy(kv_val(e) + off, val->p, val->n);
     eng_emitv(x, x->c->db, "saaa", "SETRANGE", key, &x->argv[2], val);
-    eng_reply_int(x, v->len);
+    eng_reply_int(x, e->vlen);
 }
 
 /* LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN] */
@@ -538,10 +518,10 @@ void cmd_lcs(eng_ctx *x) {
     kv_entry *ea = eng_lookup_read(x, &x->argv[1]);
     kv_entry *eb = eng_lookup_read(x, &x->argv[2]);
     if (check_string(x, ea) || check_string(x, eb)) return;
-    const char *a = ea ? ((eng_val *)ea->val)->data : "";
-    const char *b = eb ? ((eng_val *)eb->val)->data : "";
-    size_t alen = ea ? ((eng_val *)ea->val)->len : 0;
-    size_t blen = eb ? ((eng_val *)eb->val)->len : 0;
+    const char *a = ea ? kv_cval(ea) : "";
+    const char *b = eb ? kv_cval(eb) : "";
+    size_t alen = ea ? ea->vlen : 0;
+    size_t blen = eb ? eb->vlen : 0;
     if (alen >= UINT32_MAX - 1 || blen >= UINT32_MAX - 1) {
         eng_reply_error(x, "ERR String too long for LCS");
         return;

@@ -1,10 +1,9 @@
 /* keyspace.c -- values, databases, lazy and active expiry.
  *
- * Values are one allocation (header + bytes) so a string costs one malloc
- * besides its entry. Expiry is policy, kept here and out of kv.c: a
- * look-up that finds an expired key deletes it and logs a DEL through
- * eng_emit, exactly like an explicit DEL, so replaying the log never
- * depends on the clock of the replaying machine.
+ * A string value lives inside its kv_entry (see kv.h). Expiry is policy,
+ * kept here and out of kv.c: a look-up that finds an expired key deletes
+ * it and logs a DEL through eng_emit, exactly like an explicit DEL, so
+ * replaying the log never depends on the clock of the replaying machine.
  */
 #include "util.h"
 #include "keyspace.h"
@@ -15,68 +14,15 @@
 
 /* -------------------------------------------------------------- values */
 
-static eng_val *val_alloc(size_t n, size_t cap) {
-    if (cap < n) cap = n;
-    eng_val *v = malloc(sizeof(eng_val) + cap + 1);
-    if (!v) abort();
-    v->len = (uint32_t)n;
-    v->cap = (uint32_t)cap;
-    v->type = ENG_TYPE_STRING;
-    v->data[n] = '\0';
-    return v;
-}
-
-/* A buffer the caller fills in place (SETRANGE creating a key): like a
- * string Redis builds in place, it is "raw", so it always gets spare
- * capacity (the raw marker, see eng_val_encoding). Use eng_val_new for a
- * value Redis would store with its int/embstr/raw encoding by content. */
-eng_val *eng_val_new_cap(size_t n, size_t cap) {
-    return val_alloc(n, cap > n ? cap : n + 1);
-}
-
-eng_val *eng_val_new(const char *p, size_t n) {
-    eng_val *v = val_alloc(n, n);
-    if (n) memcpy(v->data, p, n);
-    return v;
-}
-
-/* The copy keeps the capacity: spare capacity is what marks a string
- * modified in place as "raw" (see eng_val_encoding), and Redis's COPY keeps
- * the encoding of the source. */
-eng_val *eng_val_dup(const eng_val *v) {
-    eng_val *d = val_alloc(v->len, v->cap);
-    if (v->len) memcpy(d->data, v->data, v->len);
-    d->type = v->type;
-    return d;
-}
-
-void eng_val_free(void *v) { free(v); }
-
-/* Always leaves spare capacity (cap > n): that marks the value as modified
- * in place, i.e. Redis's "raw" encoding (see eng_val_encoding). */
-eng_val *eng_val_grow(eng_val *v, size_t n) {
-    if (n < v->cap) return v;
-    size_t cap = n < 1024 * 1024 ? n * 2 : n + 1024 * 1024;
-    if (cap <= n) cap = n + 1;
-    if (cap > UINT32_MAX - 1) cap = n;
-    eng_val *nv = realloc(v, sizeof(eng_val) + cap + 1);
-    if (!nv) abort();
-    nv->cap = (uint32_t)cap;
-    return nv;
-}
-
 /* Redis's string encodings: SET/INCR/... store "int" (an integer of at
  * most 20 chars), "embstr" (at most 44 bytes) or "raw" by content, but a
- * string modified in place (APPEND, SETRANGE growth) is always "raw". Only
- * eng_val_grow leaves spare capacity, so cap > len marks those values.
- * eng_val_new_cap (buffers built in place) also leaves spare capacity.
- * (Not marked: SETRANGE within the current length, which writes in place
- * without calling any of these.) */
-const char *eng_val_encoding(const eng_val *v) {
-    if (v->cap > v->len) return "raw";
+ * string built or modified in place (APPEND, SETRANGE) is always "raw":
+ * those commands set ENG_F_RAW, and storing a new value clears it. */
+const char *eng_val_encoding(const kv_entry *e) {
+    if (e->flags & ENG_F_RAW) return "raw";
     long long ll;
-    if (v->len <= 20 && eng_parse_ll(v->data, v->len, &ll) == 0) return "int";
-    return v->len <= 44 ? "embstr" : "raw";
+    if (e->vlen <= 20 && eng_parse_ll(kv_cval(e), e->vlen, &ll) == 0) return "int";
+    return e->vlen <= 44 ? "embstr" : "raw";
 }
 
 const char *eng_type_name(int type) {
@@ -105,7 +51,7 @@ eng_keyspace *eng_ks_create(int databases) {
     ks->db = calloc((size_t)databases, sizeof(kv_table *));
     if (!ks->db) abort();
     for (int i = 0; i < databases; i++) {
-        ks->db[i] = kv_create(seed, eng_val_free);
+        ks->db[i] = kv_create(seed, NULL);
         if (!ks->db[i]) abort();
     }
     return ks;
@@ -131,7 +77,7 @@ void eng_ks_flush(eng_keyspace *ks, int db) {
     if (kv_epoch(t) && ks->retire) {
         /* a checkpoint is still walking it: hand the whole table over
          * (no copy, no pre-images) and start this db afresh */
-        ks->db[db] = kv_create(ks->seed, eng_val_free);
+        ks->db[db] = kv_create(ks->seed, NULL);
         if (!ks->db[db]) abort();
         ks->retire(ks->retire_ud, t);
     } else {

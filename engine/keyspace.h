@@ -1,6 +1,6 @@
 /* keyspace.h -- databases, values and expiry policy on top of kv tables.
  *
- * Owns: the value representation (eng_val), the array of databases, lazy
+ * Owns: the value types and encodings, the array of databases, lazy
  * expiry on access and the bounded active-expiry cycle.
  *
  * Threads: engine thread only.
@@ -22,20 +22,13 @@
 
 #define ENG_TYPE_STRING 0
 
-/* A value. Strings are binary safe and NUL-terminated for convenience. */
-typedef struct eng_val {
-    uint32_t len, cap; /* cap excludes the NUL */
-    uint8_t type;
-    char data[];
-} eng_val;
+/* kv_entry.flags: the string was built or modified in place (Redis's
+ * "raw" encoding, whatever its content). */
+#define ENG_F_RAW 1
 
-eng_val *eng_val_new(const char *p, size_t n);
-eng_val *eng_val_new_cap(size_t n, size_t cap);    /* data uninitialised */
-eng_val *eng_val_dup(const eng_val *v);
-void eng_val_free(void *v);
-/* Grow to hold at least n bytes (amortised); may move the value. */
-eng_val *eng_val_grow(eng_val *v, size_t n);
-const char *eng_val_encoding(const eng_val *v);   /* "int", "embstr", "raw" */
+/* A string value is the entry's value bytes (kv_val, binary safe and
+ * NUL-terminated); e->type is ENG_TYPE_*. */
+const char *eng_val_encoding(const kv_entry *e);   /* "int", "embstr", "raw" */
 const char *eng_type_name(int type);
 
 /* The databases. */

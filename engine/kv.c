@@ -7,7 +7,7 @@
  *
  *  - Resizing is INCREMENTAL. A resize allocates ht[1] with the new size and
  *    sets rehashidx = 0; from then on every kv_find/kv_insert/kv_delete/
- *    kv_detach/kv_random moves one bucket of ht[0] into ht[1] (rehash_step,
+ *    kv_move/kv_random moves one bucket of ht[0] into ht[1] (rehash_step,
  *    like _dictRehashStep), and kv_rehash_step(t, n) moves n buckets for the
  *    engine's cron. Buckets of ht[0] below rehashidx are empty. While
  *    rehashing, look-ups probe both tables and inserts go to ht[1]. When ht[0]
@@ -26,7 +26,10 @@
  *  - Hash: SipHash-1-3 (64-bit output) keyed with the process-wide 16-byte
  *    seed, so clients cannot craft colliding keys.
  *
- *  - Entries are one allocation each: header + key bytes + NUL.
+ *  - Entries are one allocation each: header, key bytes, NUL, value bytes,
+ *    NUL, spare capacity. A value that outgrows its capacity (or shrinks a
+ *    lot) reallocates the entry; realloc_entry then re-points the one chain
+ *    link and the expires-index slot that referenced the old address.
  *
  *  - Expires index: a dense array of the entries with an expiry; each such
  *    entry knows its slot (exp_idx). Removal moves the last element into the
@@ -47,17 +50,16 @@
  */
 #include "kv.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#if defined(__GLIBC__)
+/* An entry's value capacity is whatever its allocation really holds, so
+ * the entry needs no capacity field: malloc_usable_size (glibc, musl). */
 #include <malloc.h>
-#define KV_USABLE(p, n) malloc_usable_size(p)
-#else
-#define KV_USABLE(p, n) (n)
-#endif
+#define KV_USABLE(p) malloc_usable_size((void *)(p))
 
 #define KV_MIN_BUCKETS 4         /* smallest table (and the initial one) */
 #define KV_EMPTY_VISITS 10       /* empty buckets skipped per bucket move */
@@ -74,7 +76,7 @@ struct kv_table {
     kv_ht ht[2];
     size_t rehashidx;      /* next ht[0] bucket to move, or KV_NOT_REHASHING */
     uint64_t k0, k1;       /* SipHash key */
-    void (*free_val)(void *);
+    void (*free_val)(kv_entry *);
     kv_entry **exp;        /* expires index */
     size_t exp_len, exp_cap;
     size_t entry_bytes;    /* heap bytes of all entries */
@@ -154,6 +156,20 @@ static int ht_init(kv_ht *h, size_t size) {
     return 0;
 }
 
+/* Bytes of an entry with these key and value capacities. */
+static inline size_t entry_size(size_t klen, size_t vcap) {
+    return offsetof(kv_entry, key) + klen + 1 + vcap + 1;
+}
+
+_Static_assert(offsetof(kv_entry, key) == 38, "kv_entry header grew: see kv.h");
+
+static inline size_t entry_bytes(const kv_entry *e) { return KV_USABLE(e); }
+
+size_t kv_vcap(const kv_entry *e) {
+    size_t cap = KV_USABLE(e) - offsetof(kv_entry, key) - e->klen - 2;
+    return cap < UINT32_MAX - 1 ? cap : UINT32_MAX - 2;
+}
+
 static inline int key_eq(const kv_entry *e, const char *key, size_t klen) {
     return e->klen == klen && (klen == 0 || memcmp(e->key, key, klen) == 0);
 }
@@ -221,7 +237,7 @@ void kv_seed_random(uint8_t seed[16]) {
 
 /* ------------------------------------------------------ create/destroy */
 
-kv_table *kv_create(const uint8_t seed[16], void (*free_val)(void *)) {
+kv_table *kv_create(const uint8_t seed[16], void (*free_val)(kv_entry *)) {
     kv_table *t = calloc(1, sizeof(*t));
     if (!t) kv_oom(sizeof(*t));
     if (ht_init(&t->ht[0], KV_MIN_BUCKETS) != 0) kv_oom(KV_MIN_BUCKETS * sizeof(void *));
@@ -243,7 +259,7 @@ static void free_all(kv_table *t) {
             kv_entry *e = h->table[b];
             while (e) {
                 kv_entry *next = e->next;
-                if (t->free_val) t->free_val(e->val);
+                if (t->free_val) t->free_val(e);
                 free(e);
                 h->used--;
                 e = next;
@@ -453,13 +469,28 @@ kv_entry *kv_find(kv_table *t, const char *key, size_t klen) {
     return link ? *link : NULL;
 }
 
+/* Link a new or moved entry with hash h into t. */
+static void link_hashed(kv_table *t, kv_entry *e, uint64_t h) {
+    e->epoch = t->epoch; /* not part of a checkpoint in progress */
+    t->entry_bytes += entry_bytes(e);
+    /* While rehashing new entries go to ht[1], so ht[0] only drains. */
+    kv_ht *ht = &t->ht[rehashing(t) ? 1 : 0];
+    size_t idx = h & ht->mask;
+    e->next = ht->table[idx];
+    ht->table[idx] = e;
+    ht->used++;
+    if (e->expire_ms != KV_NO_EXPIRE) exp_add(t, e);
+}
+
 /* Insert with the hash computed once; with check_dup, return NULL instead
  * if the key is already there (same chain walk as a look-up). */
-static kv_entry *insert_hashed(kv_table *t, const char *key, size_t klen, void *val,
-                               int check_dup) {
+static kv_entry *insert_hashed(kv_table *t, const char *key, size_t klen,
+                               const char *val, size_t vlen, int check_dup) {
     rehash(t, 1);
     resize_if_needed(t);
-    if (klen > UINT32_MAX) kv_oom(klen); /* keys are limited to 4 GiB */
+    /* keys and values are limited to 4 GiB */
+    if (klen >= UINT32_MAX) kv_oom(klen);
+    if (vlen >= UINT32_MAX) kv_oom(vlen);
     uint64_t h = kv_hash(t, key, klen);
     if (check_dup)
         for (int i = 0; i < 2; i++) {
@@ -469,45 +500,94 @@ static kv_entry *insert_hashed(kv_table *t, const char *key, size_t klen, void *
                 if (key_eq(e, key, klen)) return NULL;
         }
 
-    size_t sz = sizeof(kv_entry) + klen + 1;
+    size_t sz = entry_size(klen, vlen);
     kv_entry *e = malloc(sz);
     if (!e) kv_oom(sz);
     if (klen) memcpy(e->key, key, klen);
     e->key[klen] = '\0';
     e->klen = (uint32_t)klen;
-    e->val = val;
+    e->vlen = (uint32_t)vlen;
+    char *v = kv_val(e);
+    if (val) memcpy(v, val, vlen);
+    else memset(v, 0, vlen);
+    v[vlen] = '\0';
     e->expire_ms = KV_NO_EXPIRE;
     e->exp_idx = 0;
     e->lru = 0;
-    e->epoch = t->epoch; /* not part of a checkpoint in progress */
-    t->entry_bytes += KV_USABLE(e, sz);
-
-    /* While rehashing new entries go to ht[1], so ht[0] only drains. */
-    kv_ht *ht = &t->ht[rehashing(t) ? 1 : 0];
-    size_t idx = h & ht->mask;
-    e->next = ht->table[idx];
-    ht->table[idx] = e;
-    ht->used++;
+    e->type = 0;
+    e->flags = 0;
+    link_hashed(t, e, h);
     return e;
 }
 
-kv_entry *kv_insert(kv_table *t, const char *key, size_t klen, void *val) {
-    return insert_hashed(t, key, klen, val, 0);
+kv_entry *kv_insert(kv_table *t, const char *key, size_t klen,
+                    const char *val, size_t vlen) {
+    return insert_hashed(t, key, klen, val, vlen, 0);
 }
 
-kv_entry *kv_insert_new(kv_table *t, const char *key, size_t klen, void *val) {
-    return insert_hashed(t, key, klen, val, 1);
+kv_entry *kv_insert_new(kv_table *t, const char *key, size_t klen,
+                        const char *val, size_t vlen) {
+    return insert_hashed(t, key, klen, val, vlen, 1);
 }
 
-void kv_set_val(kv_table *t, kv_entry *e, void *val) {
-    if (val != e->val) kv_will_change(t, e);
-    void *old = e->val;
-    e->val = val;
-    if (old != val && t->free_val) t->free_val(old);
+/* The chain link that points at e (e must be in t). */
+static kv_entry **link_of(kv_table *t, const kv_entry *e) {
+    uint64_t h = kv_hash(t, e->key, e->klen);
+    for (int i = 0; i < 2; i++) {
+        kv_ht *ht = &t->ht[i];
+        if (ht->size == 0) continue;
+        for (kv_entry **link = &ht->table[h & ht->mask]; *link; link = &(*link)->next)
+            if (*link == e) return link;
+    }
+    fprintf(stderr, "kv: entry '%.*s' is not in its table\n",
+            (int)(e->klen > 64 ? 64 : e->klen), e->key);
+    abort();
+}
+
+/* Give e a value capacity of vcap bytes (keeping min(vlen, vcap) of its
+ * value) and re-point whatever referenced its old address. */
+static kv_entry *realloc_entry(kv_table *t, kv_entry *e, size_t vcap) {
+    if (vcap >= UINT32_MAX) kv_oom(vcap);
+    kv_entry **link = link_of(t, e);
+    size_t sz = entry_size(e->klen, vcap);
+    t->entry_bytes -= entry_bytes(e);
+    kv_entry *n = realloc(e, sz);
+    if (!n) kv_oom(sz);
+    if (n->vlen > vcap) n->vlen = (uint32_t)vcap;
+    kv_val(n)[n->vlen] = '\0';
+    t->entry_bytes += entry_bytes(n);
+    if (n != e) {
+        *link = n;
+        if (n->expire_ms != KV_NO_EXPIRE) t->exp[n->exp_idx] = n;
+    }
+    return n;
+}
+
+kv_entry *kv_set_val(kv_table *t, kv_entry *e, const char *val, size_t vlen) {
+    kv_will_change(t, e);
+    if (vlen >= UINT32_MAX) kv_oom(vlen);
+    /* Overwrites of a similar size stay in place; a value that no longer
+     * fits, or would leave most of the capacity unused, reallocates. */
+    size_t cap = kv_vcap(e);
+    if (vlen > cap || cap - vlen > 16 + vlen / 4) e = realloc_entry(t, e, vlen);
+    char *v = kv_val(e);
+    if (!val) memset(v, 0, vlen);
+    else if (vlen && val != v) memcpy(v, val, vlen);
+    v[vlen] = '\0';
+    e->vlen = (uint32_t)vlen;
+    return e;
+}
+
+kv_entry *kv_grow_val(kv_table *t, kv_entry *e, size_t need) {
+    kv_will_change(t, e);
+    if (need <= kv_vcap(e)) return e;
+    size_t cap = need < 1024 * 1024 ? need * 2 : need + 1024 * 1024;
+    if (cap >= UINT32_MAX) cap = need;
+    return realloc_entry(t, e, cap);
 }
 
 /* Unlink the entry for key from its chain and from the expires index; the
- * caller frees it. */
+ * caller frees or relinks it. */
 static kv_entry *unlink_key(kv_table *t, const char *key, size_t klen) {
     int which = 0;
     rehash(t, 1);
@@ -518,7 +598,7 @@ static kv_entry *unlink_key(kv_table *t, const char *key, size_t klen) {
     *link = e->next;
     t->ht[which].used--;
     if (e->expire_ms != KV_NO_EXPIRE) exp_remove(t, e);
-    t->entry_bytes -= KV_USABLE(e, sizeof(kv_entry) + e->klen + 1);
+    t->entry_bytes -= entry_bytes(e);
     resize_if_needed(t);
     return e;
 }
@@ -526,19 +606,32 @@ static kv_entry *unlink_key(kv_table *t, const char *key, size_t klen) {
 int kv_delete(kv_table *t, const char *key, size_t klen) {
     kv_entry *e = unlink_key(t, key, klen);
     if (!e) return 0;
-    if (t->free_val) t->free_val(e->val);
+    if (t->free_val) t->free_val(e);
     free(e);
     return 1;
 }
 
-int kv_detach(kv_table *t, const char *key, size_t klen, void **val,
-              int64_t *expire_ms) {
-    kv_entry *e = unlink_key(t, key, klen);
-    if (!e) return 0;
-    if (val) *val = e->val;
-    if (expire_ms) *expire_ms = e->expire_ms;
-    free(e);
-    return 1;
+kv_entry *kv_move(kv_table *from, const char *key, size_t klen,
+                  kv_table *to, const char *nkey, size_t nklen) {
+    if (nklen >= UINT32_MAX) kv_oom(nklen);
+    kv_entry *e = unlink_key(from, key, klen);
+    if (!e) return NULL;
+    if (nklen != klen) { /* a new home for the header and value */
+        size_t sz = entry_size(nklen, e->vlen);
+        kv_entry *n = malloc(sz);
+        if (!n) kv_oom(sz);
+        memcpy(n, e, offsetof(kv_entry, key));
+        n->klen = (uint32_t)nklen;
+        memcpy(kv_val(n), kv_val(e), (size_t)e->vlen + 1);
+        free(e);
+        e = n;
+    }
+    if (nklen) memmove(e->key, nkey, nklen);
+    e->key[nklen] = '\0';
+    rehash(to, 1);
+    resize_if_needed(to);
+    link_hashed(to, e, kv_hash(to, e->key, nklen));
+    return e;
 }
 
 /* ------------------------------------------------------- random, scan */

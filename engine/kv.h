@@ -1,8 +1,12 @@
 /* kv.h -- the keyspace hash table of one database.
  *
- * Owns: the entries of one database (key bytes embedded in the entry, a
- * value pointer owned through a free callback, an absolute expiry time) and
- * the index of entries that have an expiry.
+ * Owns: the entries of one database and the index of entries that have an
+ * expiry. An entry is ONE allocation: header, key bytes, NUL, value bytes,
+ * NUL, spare value capacity. (One malloc per key instead of three is most
+ * of why a key costs less memory here than in Redis, and why loading a
+ * checkpoint is fast.) The value bytes are opaque to the table: the engine
+ * stores strings there, and may store a pointer for other types, freed
+ * through the free callback.
  *
  * Threads: engine thread only. No locking.
  *
@@ -15,10 +19,11 @@
  *  - kv_scan has Redis's SCAN guarantees: reverse-binary cursor; every entry
  *    present during the whole scan is returned at least once, even if the
  *    table grows, shrinks or is rehashing between calls; cursor 0 ends it.
- *  - Entries never move in memory while they exist (pointers stay valid
- *    until the entry is deleted), so callers may hold a kv_entry* across
- *    other operations on OTHER keys: rehashing relinks entries between
- *    tables but never reallocates or frees them.
+ *  - An entry moves in memory only when ITS value is resized (kv_set_val,
+ *    kv_grow_val) or it is renamed (kv_move): those return the entry's new
+ *    address and the old pointer is dead. Anything else (rehashing, other
+ *    keys' inserts, deletes and resizes) leaves it where it is, so callers
+ *    may hold a kv_entry* across operations on OTHER keys.
  *  - Every entry with expire_ms != KV_NO_EXPIRE is in the expires index;
  *    kv_random_expiring samples it in O(1).
  *  - The table never looks at the clock: expiry policy lives in the engine.
@@ -33,21 +38,32 @@
 
 typedef struct kv_entry {
     struct kv_entry *next; /* bucket chain, private */
-    void *val;             /* owned by the table via free_val */
     int64_t expire_ms;     /* absolute unix time in ms, or KV_NO_EXPIRE */
     uint32_t exp_idx;      /* private: slot in the expires index */
+    uint32_t epoch;        /* private: checkpoint epoch it was saved in */
     uint32_t lru;          /* free for the engine (access clock, seconds) */
     uint32_t klen;
-    uint32_t epoch;        /* private: checkpoint epoch it was saved in */
-    char key[];            /* klen bytes followed by a NUL */
+    uint32_t vlen;         /* value bytes in use (capacity: kv_vcap) */
+    uint8_t type;          /* free for the engine (value type) */
+    uint8_t flags;         /* free for the engine (encoding marks) */
+    char key[];            /* klen bytes, NUL, value, NUL, spare bytes */
 } kv_entry;
+/* The header is 38 bytes: with a 16-byte key and a 32-byte value an entry
+ * is 88 bytes, one 96-byte malloc chunk. Keep it that small. */
+
+/* The value bytes: vlen of them, followed by a NUL. */
+size_t kv_vcap(const kv_entry *e); /* value capacity: the allocation's */
+static inline char *kv_val(kv_entry *e) { return e->key + e->klen + 1; }
+static inline const char *kv_cval(const kv_entry *e) { return e->key + e->klen + 1; }
 
 typedef struct kv_table kv_table;
 
-/* free_val may be NULL. seed must be 16 bytes shared by all tables of the
- * process (so SWAPDB/MOVE keep working); kv_seed_random() makes one. */
+/* free_val (may be NULL) is called on an entry about to be freed, for
+ * values that own memory elsewhere. seed must be 16 bytes shared by all
+ * tables of the process (so SWAPDB/MOVE keep working); kv_seed_random()
+ * makes one. */
 void kv_seed_random(uint8_t seed[16]);
-kv_table *kv_create(const uint8_t seed[16], void (*free_val)(void *));
+kv_table *kv_create(const uint8_t seed[16], void (*free_val)(kv_entry *));
 void kv_destroy(kv_table *t);
 
 uint64_t kv_hash(const kv_table *t, const char *key, size_t klen);
@@ -60,25 +76,36 @@ int kv_is_rehashing(const kv_table *t);
 /* Look-up only; no expiry logic. NULL when absent. */
 kv_entry *kv_find(kv_table *t, const char *key, size_t klen);
 
-/* Insert a key that must not exist. Takes ownership of val.
- * Returns the new entry (expire_ms = KV_NO_EXPIRE). */
-kv_entry *kv_insert(kv_table *t, const char *key, size_t klen, void *val);
+/* Insert a key that must not exist, with a copy of the vlen value bytes
+ * (val NULL: vlen zero bytes). Returns the new entry (expire_ms =
+ * KV_NO_EXPIRE, type, flags and lru 0). */
+kv_entry *kv_insert(kv_table *t, const char *key, size_t klen,
+                    const char *val, size_t vlen);
 
-/* Like kv_insert, but returns NULL (and takes nothing) if the key is
- * already present: one hash, one chain walk (bulk loading). */
-kv_entry *kv_insert_new(kv_table *t, const char *key, size_t klen, void *val);
+/* Like kv_insert, but returns NULL if the key is already present: one
+ * hash, one chain walk (bulk loading). */
+kv_entry *kv_insert_new(kv_table *t, const char *key, size_t klen,
+                        const char *val, size_t vlen);
 
-/* Replace the value of an entry, freeing the old one (unless it is the
- * same pointer as val). */
-void kv_set_val(kv_table *t, kv_entry *e, void *val);
+/* Replace the value bytes of an entry (val NULL: vlen zero bytes; type
+ * and flags are the caller's).
+ * Returns the entry, which may have moved. */
+kv_entry *kv_set_val(kv_table *t, kv_entry *e, const char *val, size_t vlen);
 
-/* Remove a key, free its value. Returns 1 if it existed, else 0. */
+/* Make room for at least `need` value bytes (amortised growth, for APPEND
+ * and SETRANGE), keeping the current value. The caller then writes the
+ * bytes, sets vlen and the NUL. Returns the entry, which may have moved. */
+kv_entry *kv_grow_val(kv_table *t, kv_entry *e, size_t need);
+
+/* Remove a key (and its value). Returns 1 if it existed, else 0. */
 int kv_delete(kv_table *t, const char *key, size_t klen);
 
-/* Remove a key but hand its value to the caller (*val) instead of freeing
- * it (RENAME, MOVE). Returns 1 if it existed. *expire_ms gets its expiry. */
-int kv_detach(kv_table *t, const char *key, size_t klen, void **val,
-              int64_t *expire_ms);
+/* RENAME and MOVE: the entry of `key` in `from` becomes the entry of `nkey`
+ * in `to` (which may be `from`), keeping value, expiry, lru, type and
+ * flags. nkey must not exist in `to`. Returns the moved entry, or NULL if
+ * key does not exist. */
+kv_entry *kv_move(kv_table *from, const char *key, size_t klen,
+                  kv_table *to, const char *nkey, size_t nklen);
 
 /* Set or clear (KV_NO_EXPIRE) the expiry of an entry; maintains the index. */
 void kv_set_expire(kv_table *t, kv_entry *e, int64_t expire_ms);

@@ -128,11 +128,9 @@ static int load_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const 
         return 1;
     }
     kv_table *t = eng_ks_db(ks, (int)db);
-    eng_val *v = eng_val_new(val, vlen);
-    v->type = (uint8_t)type;
-    kv_entry *en = kv_insert_new(t, key, klen, v);
+    kv_entry *en = kv_insert_new(t, key, klen, val, vlen);
+    if (en) en->type = (uint8_t)type;
     if (!en) {
-        eng_val_free(v);
         snprintf(l->err, sizeof(l->err), "key '%.*s' appears twice in db %u",
                  (int)(klen > 64 ? 64 : klen), key, db);
         return 1;

@@ -1,6 +1,7 @@
 /* test_kv.c -- unit tests for engine/kv.c: hashing, growth/shrink with
  * incremental rehash, SCAN guarantees under resizing, the expires index,
- * random sampling, detach/clear, binary keys and value ownership. */
+ * random sampling, move/clear, binary keys, values stored in the entry
+ * (resizing moves the entry and re-points its links), pre-image hooks. */
 #include "kv.h"
 #include "testutil.h"
 
@@ -17,10 +18,16 @@ static kv_entry *find_id(kv_table *t, int i) {
     size_t n = mk(b, i);
     return kv_find(t, b, n);
 }
-static kv_entry *insert_id(kv_table *t, int i, void *val) {
+/* Entries made by insert_id hold their id as a 4-byte value. */
+static kv_entry *insert_id(kv_table *t, int i) {
     char b[32];
     size_t n = mk(b, i);
-    return kv_insert(t, b, n, val);
+    return kv_insert(t, b, n, (const char *)&i, sizeof(i));
+}
+static int ival(kv_entry *e) {
+    int v;
+    memcpy(&v, kv_val(e), sizeof(v));
+    return v;
 }
 static int delete_id(kv_table *t, int i) {
     char b[32];
@@ -31,9 +38,11 @@ static void drain(kv_table *t) {
     while (kv_rehash_step(t, 100)) {}
 }
 
-/* Per-value free counters: a value is a pointer to its own counter. */
+/* Per-id free counters, bumped by the free hook. */
 static int freed[MAXID];
-static void count_free(void *p) { (*(int *)p)++; }
+static void count_free(kv_entry *e) {
+    if (e->vlen == sizeof(int)) freed[ival(e)]++;
+}
 
 /* Scan collector: counts how often each id is returned. */
 static int seen[MAXID];
@@ -102,52 +111,127 @@ static void test_basic(void) {
     CHECK(kv_random(t) == NULL);
     CHECK_EQ_INT(kv_scan(t, 0, on_scan, NULL), 0);
 
-    kv_entry *e = kv_insert(t, "hello", 5, &freed[0]);
+    int zero = 0;
+    kv_entry *e = kv_insert(t, "hello", 5, (const char *)&zero, sizeof(zero));
     CHECK(e != NULL);
     CHECK_EQ_INT(e->klen, 5);
     CHECK_MEM(e->key, e->klen, "hello");
     CHECK(e->key[5] == '\0');
     CHECK(e->expire_ms == KV_NO_EXPIRE);
-    CHECK(e->val == &freed[0]);
+    CHECK_EQ_INT(e->vlen, 4);
+    CHECK(kv_val(e)[4] == '\0');
+    CHECK_EQ_INT(ival(e), 0);
     CHECK(kv_find(t, "hello", 5) == e);
     CHECK(kv_find(t, "hell", 4) == NULL);
     CHECK(kv_find(t, "hello!", 6) == NULL);
     CHECK_EQ_INT(kv_size(t), 1);
 
-    kv_set_val(t, e, &freed[1]);        /* old value freed once */
-    CHECK_EQ_INT(freed[0], 1);
-    CHECK(e->val == &freed[1]);
-    kv_set_val(t, e, &freed[1]);        /* same pointer: not freed */
-    CHECK_EQ_INT(freed[1], 0);
+    /* Same size: in place. Bigger: the entry may move; the table follows. */
+    kv_entry *same = kv_set_val(t, e, "abcd", 4);
+    CHECK(same == e && kv_find(t, "hello", 5) == e);
+    CHECK_MEM(kv_val(e), e->vlen, "abcd");
+    char big[5000];
+    memset(big, 'x', sizeof(big));
+    e = kv_set_val(t, e, big, sizeof(big));
+    CHECK(kv_find(t, "hello", 5) == e);
+    CHECK_EQ_INT(e->vlen, sizeof(big));
+    CHECK(kv_val(e)[sizeof(big)] == '\0');
+    size_t ov_big = kv_overhead(t);
+    e = kv_set_val(t, e, "hi", 2);        /* much smaller: shrinks */
+    CHECK(kv_find(t, "hello", 5) == e);
+    CHECK_MEM(kv_val(e), e->vlen, "hi");
+    CHECK(kv_overhead(t) + 4000 < ov_big);
+    e = kv_set_val(t, e, NULL, 3);        /* NULL: zeroes */
+    CHECK(e->vlen == 3 && !kv_val(e)[0] && !kv_val(e)[1] && !kv_val(e)[2]);
+    e = kv_grow_val(t, e, 100);           /* capacity only */
+    CHECK(kv_vcap(e) >= 100 && e->vlen == 3);
+    CHECK(kv_find(t, "hello", 5) == e);
+    e = kv_set_val(t, e, (const char *)&zero, sizeof(zero));
+    CHECK_EQ_INT(freed[0], 0);
 
     CHECK_EQ_INT(kv_delete(t, "hello", 5), 1);
-    CHECK_EQ_INT(freed[1], 1);
+    CHECK_EQ_INT(freed[0], 1);             /* the hook saw the entry */
     CHECK_EQ_INT(kv_delete(t, "hello", 5), 0);
     CHECK_EQ_INT(kv_size(t), 0);
     CHECK(kv_overhead(t) > 0);
     kv_destroy(t);
     CHECK_EQ_INT(freed[0], 1);
-    CHECK_EQ_INT(freed[1], 1);
 
     /* NULL free_val is allowed. */
     t = kv_create(seed0, NULL);
-    kv_insert(t, "x", 1, (void *)1);
-    kv_set_val(t, kv_find(t, "x", 1), (void *)2);
+    kv_insert(t, "x", 1, "1", 1);
+    kv_set_val(t, kv_find(t, "x", 1), "2", 1);
     CHECK_EQ_INT(kv_delete(t, "x", 1), 1);
+    kv_destroy(t);
+}
+
+/* Values that grow and shrink in a table that is rehashing, with chains
+ * and an expires index: every resize re-points the chain link and the
+ * index slot, so every key stays findable with its own value. */
+static void test_resize_values(void) {
+    enum { N = 20000 };
+    kv_table *t = kv_create(seed0, NULL);
+    static uint16_t len[N];
+    char buf[3000];
+    for (int i = 0; i < N; i++) {
+        insert_id(t, i);
+        len[i] = sizeof(int);
+        if (i % 3 == 0) kv_set_expire(t, find_id(t, i), 1000 + i);
+    }
+    int moved = 0;
+    for (int round = 0; round < 4 * N; round++) {
+        int i = (int)(tr() % N);
+        kv_entry *e = find_id(t, i);
+        if (!e) { CHECK(!"key lost"); break; }
+        size_t n = sizeof(int) + tr() % 2900;
+        memset(buf, 'a' + (i % 26), n);
+        memcpy(buf, &i, sizeof(i));
+        kv_entry *ne;
+        if (tr() & 1) {
+            ne = kv_set_val(t, e, buf, n);
+        } else { /* grow, then fill in place */
+            ne = kv_grow_val(t, e, n);
+            CHECK(kv_vcap(ne) >= n);
+            memcpy(kv_val(ne), buf, n);
+            ne->vlen = (uint32_t)n;
+            kv_val(ne)[n] = '\0';
+        }
+        moved += ne != e;
+        len[i] = (uint16_t)n;
+        if (round % 100 == 0) kv_rehash_step(t, 1);
+        if (round == N) /* grow the table under the entries */
+            for (int j = N; j < 3 * N; j++) insert_id(t, j);
+    }
+    CHECK(moved > 1000);
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+        kv_entry *e = find_id(t, i);
+        if (!e || e->vlen != len[i] || ival(e) != i ||
+            (len[i] > 4 && kv_val(e)[len[i] - 1] != 'a' + (i % 26)) ||
+            kv_val(e)[len[i]] != '\0' ||
+            (e->expire_ms != KV_NO_EXPIRE) != (i % 3 == 0))
+            bad++;
+    }
+    CHECK_EQ_INT(bad, 0);
+    for (int d = 0; d < 5000; d++) { /* the index points at live entries */
+        kv_entry *e = kv_random_expiring(t);
+        if (!e || find_id(t, ival(e)) != e || e->expire_ms != 1000 + ival(e)) {
+            CHECK(!"stale expires index");
+            break;
+        }
+    }
     kv_destroy(t);
 }
 
 static void test_bulk(void) {
     enum { N = 200000 };
-    kv_table *t = kv_create(seed0, free);
+    kv_table *t = kv_create(seed0, NULL);
     size_t ov0 = kv_overhead(t);
     kv_entry *sample[64];
     int saw_rehash = 0;
 
     for (int i = 0; i < N; i++) {
-        int *v = malloc(sizeof(int));
-        *v = i;
-        kv_entry *e = insert_id(t, i, v);
+        kv_entry *e = insert_id(t, i);
         if (i < 64) sample[i] = e;
         saw_rehash |= kv_is_rehashing(t);
     }
@@ -156,8 +240,8 @@ static void test_bulk(void) {
     CHECK(kv_overhead(t) > ov0 + (size_t)N * sizeof(kv_entry));
     for (int i = 0; i < N; i++) {
         kv_entry *e = find_id(t, i);
-        CHECK(e && *(int *)e->val == i);
-        if (!e || *(int *)e->val != i) break;
+        CHECK(e && ival(e) == i);
+        if (!e || ival(e) != i) break;
     }
     for (int i = 0; i < 64; i++) CHECK(find_id(t, i) == sample[i]); /* stable */
     drain(t);
@@ -172,7 +256,7 @@ static void test_bulk(void) {
     CHECK_EQ_INT(kv_size(t), N / 2);
     for (int i = 0; i < N; i++) {
         kv_entry *e = find_id(t, i);
-        if ((i & 1) ? e != NULL : (e == NULL || *(int *)e->val != i)) {
+        if ((i & 1) ? e != NULL : (e == NULL || ival(e) != i)) {
             CHECK(!"wrong presence after deleting odd keys");
             break;
         }
@@ -199,7 +283,7 @@ static void test_bulk(void) {
 static void test_scan_static(void) {
     enum { N = 10000 };
     kv_table *t = kv_create(seed0, NULL);
-    for (int i = 0; i < N; i++) insert_id(t, i, NULL);
+    for (int i = 0; i < N; i++) insert_id(t, i);
     drain(t);
 
     reset_seen();
@@ -212,7 +296,7 @@ static void test_scan_static(void) {
 
     /* (d) Insert until a grow starts, then scan while it is in progress. */
     int n = N;
-    while (!kv_is_rehashing(t)) insert_id(t, n++, NULL);
+    while (!kv_is_rehashing(t)) insert_id(t, n++);
     reset_seen();
     c = 0;
     do { c = kv_scan(t, c, on_scan, NULL); } while (c);
@@ -245,7 +329,7 @@ static void test_scan_static(void) {
 static void test_scan_grow(void) {
     enum { N0 = 1000, ADD = 60000 };
     kv_table *t = kv_create(seed0, NULL);
-    for (int i = 0; i < N0; i++) insert_id(t, i, NULL);
+    for (int i = 0; i < N0; i++) insert_id(t, i);
     drain(t);
     size_t b0 = kv_buckets(t);
     reset_seen();
@@ -253,7 +337,7 @@ static void test_scan_grow(void) {
     int next = N0;
     do {
         c = kv_scan(t, c, on_scan, NULL);
-        for (int k = 0; k < 50 && next < N0 + ADD; k++) insert_id(t, next++, NULL);
+        for (int k = 0; k < 50 && next < N0 + ADD; k++) insert_id(t, next++);
     } while (c);
     CHECK(kv_buckets(t) >= 16 * b0);
     for (int i = 0; i < N0; i++) CHECK(seen[i] >= 1);
@@ -267,7 +351,7 @@ static void test_scan_grow(void) {
 static void test_scan_shrink(void) {
     enum { N = 20000, KEEP = 50 };
     kv_table *t = kv_create(seed0, NULL);
-    for (int i = 0; i < N; i++) insert_id(t, i, NULL);
+    for (int i = 0; i < N; i++) insert_id(t, i);
     drain(t);
     size_t b0 = kv_buckets(t), calls = 0;
     reset_seen();
@@ -298,9 +382,9 @@ static void test_scan_fuzz(void) {
         kv_table *t = kv_create(seed0, NULL);
         enum { STABLE = 300, VOL = 8000 };
         memset(live, 0, sizeof(live));
-        for (int i = 0; i < STABLE; i++) insert_id(t, i, NULL);
+        for (int i = 0; i < STABLE; i++) insert_id(t, i);
         for (int i = 0; i < (int)(tr() % VOL); i++) {
-            insert_id(t, STABLE + i, NULL);
+            insert_id(t, STABLE + i);
             live[STABLE + i] = 1;
         }
         reset_seen();
@@ -317,7 +401,7 @@ static void test_scan_fuzz(void) {
             for (int k = 0; k < ops; k++) {
                 int id = STABLE + (int)(tr() % VOL);
                 int want = phase == 0 ? 1 : phase == 1 ? 0 : (int)(tr() & 1);
-                if (want && !live[id]) { insert_id(t, id, NULL); live[id] = 1; }
+                if (want && !live[id]) { insert_id(t, id); live[id] = 1; }
                 else if (!want && live[id]) { delete_id(t, id); live[id] = 0; }
             }
             if (tr() % 4 == 0) kv_rehash_step(t, (int)(tr() % 8));
@@ -335,7 +419,7 @@ static void test_expires(void) {
     kv_table *t = kv_create(seed0, count_free);
     memset(freed, 0, sizeof(freed));
     CHECK(kv_random_expiring(t) == NULL);
-    for (int i = 0; i < N; i++) insert_id(t, i, &freed[i]);
+    for (int i = 0; i < N; i++) insert_id(t, i);
     for (int i = 0; i < 300; i++) kv_set_expire(t, find_id(t, i), 1000 + i);
     CHECK_EQ_INT(kv_expires_size(t), 300);
     for (int i = 0; i < 300; i += 3) kv_set_expire(t, find_id(t, i), KV_NO_EXPIRE);
@@ -351,7 +435,7 @@ static void test_expires(void) {
     CHECK_EQ_INT(kv_expires_size(t), 150);
 
     /* Grow the table (rehash) under the index; pointers stay valid. */
-    for (int i = N; i < 20 * N; i++) insert_id(t, i, &freed[i]);
+    for (int i = N; i < 20 * N; i++) insert_id(t, i);
     kv_set_expire(t, find_id(t, 10000), 77);
     CHECK_EQ_INT(kv_expires_size(t), 151);
 
@@ -383,13 +467,15 @@ static void test_expires(void) {
     }
     CHECK_EQ_INT(covered, 151);
 
-    /* Detach of an expiring key hands back value and expiry. */
-    void *v = NULL;
-    int64_t ex = 0;
-    CHECK_EQ_INT(kv_detach(t, "k10000", 6, &v, &ex), 1);
-    CHECK(v == &freed[10000] && ex == 77);
+    /* Moving an expiring key to another table takes value and expiry. */
+    kv_table *t2 = kv_create(seed0, count_free);
+    kv_entry *m = kv_move(t, "k10000", 6, t2, "k10000", 6);
+    CHECK(m && m->expire_ms == 77 && ival(m) == 10000);
     CHECK_EQ_INT(freed[10000], 0);
     CHECK_EQ_INT(kv_expires_size(t), 150);
+    CHECK_EQ_INT(kv_expires_size(t2), 1);
+    CHECK(kv_random_expiring(t2) == m && kv_find(t2, "k10000", 6) == m);
+    CHECK(find_id(t, 10000) == NULL);
 
     /* Remove every expiry. */
     for (int i = 0; i < 300; i++) {
@@ -402,11 +488,13 @@ static void test_expires(void) {
     for (int i = 0; i < 20 * N; i++)
         if (i != 10000) CHECK_EQ_INT(freed[i], 1);
     CHECK_EQ_INT(freed[10000], 0);
+    kv_destroy(t2);
+    CHECK_EQ_INT(freed[10000], 1);
 }
 
 static void test_random(void) {
     kv_table *t = kv_create(seed0, NULL);
-    for (int i = 0; i < 5000; i++) insert_id(t, i, NULL);
+    for (int i = 0; i < 5000; i++) insert_id(t, i);
     drain(t);
     for (int d = 0; d < 1000; d++) {
         kv_entry *e = kv_random(t);
@@ -427,7 +515,7 @@ static void test_random(void) {
     }
     /* A grow in progress. */
     int n = 10;
-    while (!kv_is_rehashing(t)) insert_id(t, n++, NULL);
+    while (!kv_is_rehashing(t)) insert_id(t, n++);
     reset_seen();
     for (int d = 0; d < 3000 && kv_is_rehashing(t); d++) {
         kv_entry *e = kv_random(t);
@@ -438,32 +526,37 @@ static void test_random(void) {
     kv_destroy(t);
 }
 
-static void test_detach_clear(void) {
+static void test_move_clear(void) {
     kv_table *t = kv_create(seed0, count_free);
     memset(freed, 0, sizeof(freed));
-    void *v = (void *)1;
-    int64_t ex = 0;
-    CHECK_EQ_INT(kv_detach(t, "nope", 4, &v, &ex), 0);
-    CHECK(v == (void *)1);
+    CHECK(kv_move(t, "nope", 4, t, "x", 1) == NULL);
 
-    for (int i = 0; i < 3000; i++) insert_id(t, i, &freed[i]);
+    for (int i = 0; i < 3000; i++) insert_id(t, i);
     kv_set_expire(t, find_id(t, 7), 123);
-    CHECK_EQ_INT(kv_detach(t, "k5", 2, &v, &ex), 1);
-    CHECK(v == &freed[5] && ex == KV_NO_EXPIRE);
+    find_id(t, 5)->lru = 42;
+    find_id(t, 5)->flags = 3;
+    /* RENAME to a longer name: value, lru and flags come along. */
+    kv_entry *e = kv_move(t, "k5", 2, t, "renamed", 7);
+    CHECK(e && kv_find(t, "renamed", 7) == e && find_id(t, 5) == NULL);
+    CHECK(ival(e) == 5 && e->lru == 42 && e->flags == 3 && e->expire_ms == KV_NO_EXPIRE);
+    CHECK_MEM(e->key, e->klen, "renamed");
     CHECK_EQ_INT(freed[5], 0);
-    CHECK(find_id(t, 5) == NULL);
-    CHECK_EQ_INT(kv_size(t), 2999);
-    /* Re-insert the detached value under a new name (RENAME). */
-    kv_entry *e = kv_insert(t, "renamed", 7, v);
-    kv_set_expire(t, e, ex);
+    CHECK_EQ_INT(kv_size(t), 3000);
+    /* Same length, with an expiry: the index follows. */
+    e = kv_move(t, "k7", 2, t, "q7", 2);
+    CHECK(e && e->expire_ms == 123 && kv_random_expiring(t) == e && ival(e) == 7);
     CHECK_EQ_INT(kv_expires_size(t), 1);
-    CHECK_EQ_INT(kv_detach(t, "k7", 2, NULL, NULL), 1); /* NULL outs ok */
-    CHECK_EQ_INT(freed[7], 0);
+    /* Shorter. */
+    e = kv_move(t, "q7", 2, t, "", 0);
+    CHECK(e && kv_find(t, "", 0) == e && e->klen == 0 && ival(e) == 7);
+    CHECK(kv_random_expiring(t) == e);
+    CHECK_EQ_INT(kv_delete(t, "", 0), 1);
+    CHECK_EQ_INT(freed[7], 1);
     CHECK_EQ_INT(kv_expires_size(t), 0);
 
     /* Clear while a rehash is in progress. */
     int n = 3000;
-    while (!kv_is_rehashing(t)) { insert_id(t, n, &freed[n]); n++; }
+    while (!kv_is_rehashing(t)) { insert_id(t, n); n++; }
     for (int i = 0; i < 3000; i += 2) kv_set_expire(t, find_id(t, i), 1);
     kv_clear(t);
     CHECK_EQ_INT(kv_size(t), 0);
@@ -471,11 +564,11 @@ static void test_detach_clear(void) {
     CHECK(!kv_is_rehashing(t));
     CHECK_EQ_INT(kv_buckets(t), 4);
     CHECK(kv_random(t) == NULL && kv_random_expiring(t) == NULL);
-    for (int i = 0; i < n; i++) CHECK_EQ_INT(freed[i], (i == 7) ? 0 : 1);
+    for (int i = 0; i < n; i++) CHECK_EQ_INT(freed[i], 1);
     CHECK(find_id(t, 1) == NULL);
     /* Usable after clear. */
-    insert_id(t, 1, &freed[1]);
-    CHECK(find_id(t, 1) && find_id(t, 1)->val == &freed[1]);
+    insert_id(t, 1);
+    CHECK(find_id(t, 1) && ival(find_id(t, 1)) == 1);
     kv_clear(t);
     kv_clear(t); /* clearing an empty table is fine */
     CHECK_EQ_INT(freed[1], 2);
@@ -491,14 +584,14 @@ static void test_binary_keys(void) {
     kv_table *t = kv_create(seed0, count_free);
     memset(freed, 0, sizeof(freed));
     for (int i = 0; i < K; i++) {
-        kv_entry *e = kv_insert(t, keys[i].k, keys[i].n, &freed[i]);
+        kv_entry *e = kv_insert(t, keys[i].k, keys[i].n, (const char *)&i, sizeof(i));
         CHECK_EQ_INT(e->klen, keys[i].n);
         CHECK(memcmp(e->key, keys[i].k, keys[i].n) == 0 && e->key[keys[i].n] == '\0');
     }
     CHECK_EQ_INT(kv_size(t), K);
     for (int i = 0; i < K; i++) {
         kv_entry *e = kv_find(t, keys[i].k, keys[i].n);
-        CHECK(e && e->val == &freed[i]);
+        CHECK(e && ival(e) == i);
     }
     CHECK_EQ_INT(kv_delete(t, "a\0b", 3), 1);
     CHECK(kv_find(t, "a\0b", 3) == NULL);
@@ -524,12 +617,12 @@ static void test_reserve_insert_new(void) {
     char k[32];
     for (int i = 0; i < 50000; i++) {
         int n = snprintf(k, sizeof(k), "key:%d", i);
-        CHECK(kv_insert_new(t, k, (size_t)n, (void *)(intptr_t)(i + 1)) != NULL);
+        CHECK(kv_insert_new(t, k, (size_t)n, k, (size_t)n) != NULL);
     }
     CHECK_EQ_INT(kv_buckets(t), b0);      /* no growth, no rehash */
     CHECK(!kv_is_rehashing(t));
-    CHECK(kv_insert_new(t, "key:7", 5, (void *)99) == NULL); /* duplicate */
-    CHECK(kv_find(t, "key:7", 5)->val == (void *)8);
+    CHECK(kv_insert_new(t, "key:7", 5, "other", 5) == NULL); /* duplicate */
+    CHECK_MEM(kv_val(kv_find(t, "key:7", 5)), 5, "key:7");
     CHECK_EQ_INT(kv_size(t), 50000);
     for (int i = 0; i < 50000; i++) {
         int n = snprintf(k, sizeof(k), "key:%d", i);
@@ -540,6 +633,46 @@ static void test_reserve_insert_new(void) {
     while (kv_rehash_step(t, 1000)) {}
     CHECK(kv_buckets(t) < b0);            /* and is gone once released */
     kv_destroy(t);
+}
+
+/* Checkpoint pre-images: every entry that existed when the epoch was set
+ * is handed over once, with its OLD value, before its first change of any
+ * kind; saved (kv_mark) and new entries never are. */
+static int pre_calls[64], pre_old[64];
+static void on_pre(void *ud, kv_table *t, kv_entry *e) {
+    (void)ud; (void)t;
+    int id = ival(e);
+    pre_calls[id]++;
+    pre_old[id] = e->vlen;
+}
+static void test_preimage(void) {
+    kv_table *t = kv_create(seed0, NULL), *t2 = kv_create(seed0, NULL);
+    for (int i = 0; i < 8; i++) insert_id(t, i);
+    kv_set_epoch(t, 7, on_pre, NULL);
+    kv_set_epoch(t2, 7, on_pre, NULL);
+    char buf[600];
+    memset(buf, 'z', sizeof(buf));
+    int one = 1;
+    memcpy(buf, &one, sizeof(one));
+    kv_entry *e = kv_set_val(t, find_id(t, 1), buf, sizeof(buf));   /* moves */
+    kv_set_val(t, e, buf, 8);                                        /* again */
+    e = kv_grow_val(t, find_id(t, 2), 5000);
+    kv_set_expire(t, find_id(t, 3), 99);
+    kv_delete(t, "k4", 2);
+    kv_move(t, "k5", 2, t2, "k5", 2);
+    kv_set_val(t2, kv_find(t2, "k5", 2), "\5\0\0\0", 4);              /* new there */
+    kv_mark(t, find_id(t, 6));
+    kv_set_val(t, find_id(t, 6), "\6\0\0\0", 4);                       /* saved */
+    kv_entry *n = insert_id(t, 9);
+    kv_set_val(t, n, "\11\0\0\0xyz", 7);                              /* new */
+    kv_will_change(t, find_id(t, 7));
+    kv_will_change(t, find_id(t, 7));
+    for (int i = 1; i <= 5; i++) CHECK_EQ_INT(pre_calls[i], 1);
+    CHECK_EQ_INT(pre_old[1], 4);                  /* the old value, not the new */
+    CHECK_EQ_INT(pre_calls[0] + pre_calls[6] + pre_calls[9], 0);
+    CHECK_EQ_INT(pre_calls[7], 1);
+    kv_destroy(t);
+    kv_destroy(t2);
 }
 
 int main(void) {
@@ -553,7 +686,9 @@ int main(void) {
     test_scan_fuzz();
     test_expires();
     test_random();
-    test_detach_clear();
+    test_move_clear();
+    test_resize_values();
+    test_preimage();
     test_binary_keys();
     TU_DONE();
 }
