@@ -482,24 +482,10 @@ static void link_hashed(kv_table *t, kv_entry *e, uint64_t h) {
     if (e->expire_ms != KV_NO_EXPIRE) exp_add(t, e);
 }
 
-/* Insert with the hash computed once; with check_dup, return NULL instead
- * if the key is already there (same chain walk as a look-up). */
-static kv_entry *insert_hashed(kv_table *t, const char *key, size_t klen,
-                               const char *val, size_t vlen, int check_dup) {
-    rehash(t, 1);
-    resize_if_needed(t);
+kv_entry *kv_entry_new(const char *key, size_t klen, const char *val, size_t vlen) {
     /* keys and values are limited to 4 GiB */
     if (klen >= UINT32_MAX) kv_oom(klen);
     if (vlen >= UINT32_MAX) kv_oom(vlen);
-    uint64_t h = kv_hash(t, key, klen);
-    if (check_dup)
-        for (int i = 0; i < 2; i++) {
-            kv_ht *ht = &t->ht[i];
-            if (ht->used == 0) continue;
-            for (kv_entry *e = ht->table[h & ht->mask]; e; e = e->next)
-                if (key_eq(e, key, klen)) return NULL;
-        }
-
     size_t sz = entry_size(klen, vlen);
     kv_entry *e = malloc(sz);
     if (!e) kv_oom(sz);
@@ -516,18 +502,57 @@ static kv_entry *insert_hashed(kv_table *t, const char *key, size_t klen,
     e->lru = 0;
     e->type = 0;
     e->flags = 0;
-    link_hashed(t, e, h);
+    e->epoch = 0;
+    e->next = NULL;
     return e;
+}
+
+void kv_entry_free(kv_entry *e) { free(e); }
+
+void kv_prefetch(const kv_table *t, uint64_t h) {
+    const kv_ht *ht = &t->ht[rehashing(t) ? 1 : 0];
+    __builtin_prefetch(&ht->table[h & ht->mask]);
+}
+
+void kv_prefetch_chain(const kv_table *t, uint64_t h) {
+    const kv_ht *ht = &t->ht[rehashing(t) ? 1 : 0];
+    const kv_entry *o = ht->table[h & ht->mask];
+    if (o) __builtin_prefetch(o);
+}
+
+/* Link e (hash h); with check_dup, link nothing and return -1 if its key
+ * is already there (the same chain walk as a look-up). */
+static int link_checked(kv_table *t, kv_entry *e, uint64_t h, int check_dup) {
+    rehash(t, 1);
+    resize_if_needed(t);
+    if (check_dup)
+        for (int i = 0; i < 2; i++) {
+            kv_ht *ht = &t->ht[i];
+            if (ht->used == 0) continue;
+            for (kv_entry *o = ht->table[h & ht->mask]; o; o = o->next)
+                if (key_eq(o, e->key, e->klen)) return -1;
+        }
+    link_hashed(t, e, h);
+    return 0;
+}
+
+int kv_link_new(kv_table *t, kv_entry *e, uint64_t h) {
+    return link_checked(t, e, h, 1);
 }
 
 kv_entry *kv_insert(kv_table *t, const char *key, size_t klen,
                     const char *val, size_t vlen) {
-    return insert_hashed(t, key, klen, val, vlen, 0);
+    kv_entry *e = kv_entry_new(key, klen, val, vlen);
+    link_checked(t, e, kv_hash(t, key, klen), 0);
+    return e;
 }
 
 kv_entry *kv_insert_new(kv_table *t, const char *key, size_t klen,
                         const char *val, size_t vlen) {
-    return insert_hashed(t, key, klen, val, vlen, 1);
+    kv_entry *e = kv_entry_new(key, klen, val, vlen);
+    if (link_checked(t, e, kv_hash(t, key, klen), 1) == 0) return e;
+    free(e);
+    return NULL;
 }
 
 /* The chain link that points at e (e must be in t). */

@@ -317,7 +317,7 @@ int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *f
     return 0;
 }
 
-int wal_remove_upto(const char *dir, uint64_t lsn) {
+int wal_remove_upto(const char *dir, uint64_t lsn, int last_too) {
     wal_segment_info *segs;
     size_t n;
     char err[256];
@@ -325,6 +325,8 @@ int wal_remove_upto(const char *dir, uint64_t lsn) {
     if (list_segments(dir, &segs, &n, err, sizeof(err)) != 0) return 0;
     for (size_t i = 0; i + 1 < n; i++)
         if (segs[i + 1].first_lsn <= lsn + 1 && unlink(segs[i].path) == 0) removed++;
+    if (last_too && n && segs[n - 1].first_lsn <= lsn + 1 && unlink(segs[n - 1].path) == 0)
+        removed++;
     free(segs);
     return removed;
 }

@@ -84,9 +84,11 @@ typedef struct wal_scan_result {
 int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *fn,
              void *ud, wal_scan_result *res, char *err, size_t errlen);
 void wal_scan_result_free(wal_scan_result *res);
-/* Remove the segments whose records are all <= lsn, never the last one
- * (after a checkpoint at lsn). Returns how many were removed. */
-int wal_remove_upto(const char *dir, uint64_t lsn);
+/* Remove the segments whose records are all <= lsn (after a checkpoint at
+ * lsn), never the last one unless last_too: the WAL is closed and lsn is
+ * its last record (a final checkpoint covers it all). Returns how many
+ * were removed. */
+int wal_remove_upto(const char *dir, uint64_t lsn, int last_too);
 /* Total size of the segment files in dir (for progress). */
 uint64_t wal_disk_bytes(const char *dir);
 

@@ -1481,6 +1481,7 @@ static void t_lifecycle(void) {
     redisFree(c);
     CHECK_EQ_INT(wait_exit(s), 0);
     CHECK_EQ_INT(ckpt_lsns(dir, cks, 8), 0);
+    CHECK(count_files(dir, "wal-") > 0);
     s = srv_start_in(dir, ARGS0);
     c = srv_connect(s);
     CHECK_EQ_INT(info_ll(c, "wal_lsn"), last);
@@ -1493,9 +1494,11 @@ static void t_lifecycle(void) {
     CHECK_EQ_INT(wait_exit(s), 0);
     CHECK_EQ_INT(ckpt_lsns(dir, cks, 8), 1);
     CHECK_EQ_INT(cks[0], last);
+    CHECK_EQ_INT(count_files(dir, "wal-"), 0); /* the checkpoint holds it all */
     s = srv_start_in(dir, ARGS0);
     c = srv_connect(s);
     CHECK_EQ_INT(info_ll(c, "checkpoint_lsn"), last);
+    CHECK_EQ_INT(info_ll(c, "wal_lsn"), last);
     CHECK_EQ_INT(check_range(c, "k:", 0, 20000, 0, 4), 0);
 
     /* SIGTERM: a checkpoint at the new last LSN, the old one removed */

@@ -116,3 +116,13 @@ int log_has(const char *dir, ...) {
     fclose(f);
     return found;
 }
+
+int count_files(const char *dir, const char *contains) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d) return 0;
+    struct dirent *de;
+    while ((de = readdir(d))) n += strstr(de->d_name, contains) != NULL;
+    closedir(d);
+    return n;
+}

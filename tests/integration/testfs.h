@@ -25,5 +25,6 @@ int log_has(const char *dir, ...);
 const char *new_dir(void);     /* a fresh absolute scratch directory */
 void rm_dir(const char *d);    /* remove it and the files in it */
 void drop_dir(const char *d);  /* done with it: remove now (unless kept) */
+int count_files(const char *dir, const char *contains); /* names containing it */
 
 #endif
