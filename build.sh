@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-RUNTIME_PKGS="cmake make gcc pkg-config libuv1-dev liblua5.4-dev libisal-dev"
+RUNTIME_PKGS="cmake make gcc pkg-config libuv1-dev liblua5.4-dev lua-cjson-dev libssl-dev libisal-dev"
 TEST_PKGS="libhiredis-dev redis-tools redis-server python3-redis clang"
 
 install_deps() {

@@ -18,6 +18,7 @@
 #include "util.h"
 #include "ckpt.h"
 #include "wal.h"
+#include "script.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -119,7 +120,7 @@ int ckpt_read(const char *path, ckpt_entry_fn *fn, void *ud, ckpt_info *info,
         close(fd);
         return -1;
     }
-    if (sb_get32(h + 8) != CKPT_FORMAT_VERSION) {
+    if (sb_get32(h + 8) < 1 || sb_get32(h + 8) > CKPT_FORMAT_VERSION) {
         snprintf(err, errlen, "%s: checkpoint format version %u, this server reads version %d",
                  path, sb_get32(h + 8), CKPT_FORMAT_VERSION);
         close(fd);
@@ -334,20 +335,29 @@ static void free_tables(ckpt_job *j) {
     free(j->by_ptr);
 }
 
-static void save_entry(ckpt_job *j, int db, kv_entry *e) {
-    size_t need = 21 + e->klen + e->vlen;
+static void save_raw(ckpt_job *j, int type, int db, int64_t expire_ms, const char *key,
+                     size_t klen, const char *val, size_t vlen) {
+    size_t need = 21 + klen + vlen;
     resp_buf_reserve(&j->blk, need);
     unsigned char *p = (unsigned char *)j->blk.data + j->blk.len;
-    p[0] = e->type;
+    p[0] = (unsigned char)type;
     sb_put32(p + 1, (uint32_t)db);
-    sb_put64(p + 5, (uint64_t)e->expire_ms);
-    sb_put32(p + 13, e->klen);
-    memcpy(p + 17, e->key, e->klen);
-    sb_put32(p + 17 + e->klen, e->vlen);
-    memcpy(p + 21 + e->klen, kv_cval(e), e->vlen);
+    sb_put64(p + 5, (uint64_t)expire_ms);
+    sb_put32(p + 13, (uint32_t)klen);
+    memcpy(p + 17, key, klen);
+    sb_put32(p + 17 + klen, (uint32_t)vlen);
+    memcpy(p + 21 + klen, val, vlen);
     j->blk.len += need;
     j->entries++;
     if (j->blk.len >= BLOCK_TARGET) seal(j);
+}
+
+static void save_entry(ckpt_job *j, int db, kv_entry *e) {
+    save_raw(j, e->type, db, e->expire_ms, e->key, e->klen, kv_cval(e), e->vlen);
+}
+
+static void save_script(void *ud, const char *sha, const char *body, size_t len) {
+    save_raw(ud, CKPT_TYPE_SCRIPT, 0, -1, sha, 40, body, len);
 }
 
 /* kv pre-image hook: e is about to change; save its state at the LSN. */
@@ -447,7 +457,8 @@ static void writer_main(void *arg) {
     uv_mutex_unlock(&j->mu);
 }
 
-ckpt_job *ckpt_start(eng_keyspace *ks, const char *dir, uint64_t lsn, char *err, size_t errlen) {
+ckpt_job *ckpt_start(eng_keyspace *ks, struct scr_vm *vm, const char *dir, uint64_t lsn,
+                     char *err, size_t errlen) {
     ckpt_job *j = calloc(1, sizeof(*j));
     if (!j) abort();
     j->ks = ks;
@@ -494,6 +505,10 @@ ckpt_job *ckpt_start(eng_keyspace *ks, const char *dir, uint64_t lsn, char *err,
     uv_cond_init(&j->cv);
     uv_cond_init(&j->drained);
     push(j, b);
+    /* libraries and scripts are small: all of them now, at the LSN */
+    for (scr_lib *l = vm ? scr_libs(vm) : NULL; l; l = l->next)
+        save_raw(j, CKPT_TYPE_LIBRARY, 0, -1, l->name, strlen(l->name), l->code, l->code_len);
+    if (vm) scr_script_each(vm, save_script, j);
     if (uv_thread_create(&j->thread, writer_main, j) != 0) {
         snprintf(err, errlen, "can't start the checkpoint writer thread");
         close(j->fd);

@@ -26,7 +26,11 @@
 #include <stdint.h>
 #include "keyspace.h"
 
-#define CKPT_FORMAT_VERSION 1
+#define CKPT_FORMAT_VERSION 2   /* reads 1 and 2 */
+
+/* Entry types besides the value types of keyspace.h (ENG_TYPE_*). */
+#define CKPT_TYPE_LIBRARY 16    /* key: library name, value: its code */
+#define CKPT_TYPE_SCRIPT  17    /* key: SHA-1 (hex), value: the script */
 #define CKPT_HEADER_SIZE 64
 
 typedef struct ckpt_info {
@@ -61,9 +65,11 @@ void ckpt_remove_temps(const char *dir);
 
 typedef struct ckpt_job ckpt_job;
 
-/* Begin a checkpoint of ks at lsn (engine thread, between commands). */
-ckpt_job *ckpt_start(eng_keyspace *ks, const char *dir, uint64_t lsn, char *err,
-                     size_t errlen);
+/* Begin a checkpoint of ks, and of the function libraries and scripts of
+ * vm (may be NULL), at lsn (engine thread, between commands). */
+struct scr_vm;
+ckpt_job *ckpt_start(eng_keyspace *ks, struct scr_vm *vm, const char *dir, uint64_t lsn,
+                     char *err, size_t errlen);
 /* Walk for about budget_us. Returns 1 once everything is handed to the
  * writer, 0 if there is more to walk. */
 int ckpt_step(ckpt_job *j, long budget_us);

@@ -214,9 +214,7 @@ static void client_help(eng_ctx *x) {
         "SETINFO <option> <value>", "    Set client meta attr: LIB-NAME, LIB-VER.",
         "SETNAME <name>", "    Assign the name <name> to the current connection.",
         "HELP", "    Print this help."};
-    size_t n = sizeof(help) / sizeof(help[0]);
-    resp_add_array_len(x->out, (long long)n);
-    for (size_t i = 0; i < n; i++) resp_add_status(x->out, help[i]);
+    eng_reply_lines(x, help, sizeof(help) / sizeof(help[0]));
 }
 
 static int onoff(eng_ctx *x, const eng_arg *a, unsigned flag) {

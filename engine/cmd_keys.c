@@ -574,9 +574,7 @@ void cmd_object(eng_ctx *x) {
             "    <key>.",
             "HELP",
             "    Prints this help."};
-        size_t n = sizeof(help) / sizeof(help[0]);
-        resp_add_array_len(x->out, (long long)n);
-        for (size_t i = 0; i < n; i++) resp_add_status(x->out, help[i]);
+        eng_reply_lines(x, help, sizeof(help) / sizeof(help[0]));
         return;
     }
     if (x->argc != 3) {

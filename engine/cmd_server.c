@@ -16,6 +16,10 @@
 void cmd_time(eng_ctx *x) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
+    if (x->time_us) { /* inside a script: its logged time, for replay */
+        ts.tv_sec = (time_t)(x->time_us / 1000000);
+        ts.tv_nsec = (long)(x->time_us % 1000000) * 1000;
+    }
     resp_add_array_len(x->out, 2);
     resp_add_bulk_ll(x->out, (long long)ts.tv_sec);
     resp_add_bulk_ll(x->out, (long long)(ts.tv_nsec / 1000));
@@ -71,9 +75,7 @@ void cmd_debug(eng_ctx *x) {
             "WAL-FAULT <write|fsync|off> [EIO|ENOSPC|EDQUOT] [<after-n>]",
             "    Make the WAL's next write or fsync (after n good ones) fail (tests).",
             "HELP", "    Prints this help."};
-        size_t n = sizeof(help) / sizeof(help[0]);
-        resp_add_array_len(x->out, (long long)n);
-        for (size_t i = 0; i < n; i++) resp_add_status(x->out, help[i]);
+        eng_reply_lines(x, help, sizeof(help) / sizeof(help[0]));
     } else {
         eng_reply_error(x, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try DEBUG HELP.",
                         (int)sub->n, sub->p);

@@ -27,6 +27,10 @@ eng_cmd_fn cmd_del, cmd_unlink, cmd_delstrict, cmd_exists, cmd_touch,
 eng_cmd_fn cmd_ping, cmd_echo, cmd_quit, cmd_reset, cmd_hello, cmd_select,
     cmd_auth, cmd_client;
 
+/* scripting (cmd_script.c) */
+eng_cmd_fn cmd_eval, cmd_evalsha, cmd_eval_ro, cmd_evalsha_ro, cmd_fcall, cmd_fcall_ro,
+    cmd_function, cmd_script;
+
 /* server (cmd_server.c) */
 eng_cmd_fn cmd_time, cmd_lastsave, cmd_debug, cmd_slowlog;
 

@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "keyspace.h"
 #include "slowlog.h"
+#include "script.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -67,6 +68,9 @@ struct eng_engine {
     long long used_memory;  /* heap bytes at the last cron tick */
     int busy;               /* background work pending: don't sleep */
     uint64_t need_fsync;    /* WAITAOF in this wake-up: fsync up to here */
+    int capture;            /* encode changes even if not logged (scripts) */
+    scr_vm *scripts;        /* the Lua runtime */
+    uint64_t rng;           /* splitmix64 state for script seeds */
 };
 
 /* ------------------------------------------------------------ batches */
@@ -219,6 +223,11 @@ void eng_reply_wrong_args(eng_ctx *x) {
 
 void eng_reply_syntax(eng_ctx *x) { eng_reply_error(x, "ERR syntax error"); }
 
+void eng_reply_lines(eng_ctx *x, const char *const *lines, size_t n) {
+    resp_add_array_len(x->out, (long long)n);
+    for (size_t i = 0; i < n; i++) resp_add_status(x->out, lines[i]);
+}
+
 /* ---------------------------------------------------- argument parsing */
 
 int eng_arg_is(const eng_arg *a, const char *lit) {
@@ -295,10 +304,10 @@ static void put_u32(resp_buf *b, uint32_t v) {
  * running command. Nothing is logged during replay. */
 void eng_emit(eng_ctx *x, int db, int argc, const eng_arg *argv) {
     eng_engine *e = x->eng;
-    if (x->replaying) return;
+    if (x->replaying && !e->capture) return;
     e->dirty++;
     e->unit_n++;
-    if (!e->hook) return; /* nothing consumes records: don't encode */
+    if (!e->hook && !e->capture) return; /* nothing consumes records: don't encode */
     if (e->unit.len == 0) {
         static const char zero[UNIT_HEADER];
         resp_buf_append(&e->unit, zero, UNIT_HEADER);
@@ -331,6 +340,38 @@ static void unit_commit(eng_engine *e, int64_t now_ms) {
         if (e->unit.cap > 1024 * 1024) resp_buf_free(&e->unit);
     }
     e->unit_n = 0;
+}
+
+eng_unit_mark eng_unit_mark_get(eng_engine *e) {
+    eng_unit_mark m = {e->unit.len, e->unit_n};
+    return m;
+}
+
+void eng_unit_rollback(eng_engine *e, eng_unit_mark m) {
+    if (e->unit_n > m.n) e->dirty -= e->unit_n - m.n;
+    e->unit.len = m.len;
+    e->unit_n = m.n;
+}
+
+const void *eng_unit_since(eng_engine *e, eng_unit_mark m, size_t *len) {
+    size_t from = m.len < UNIT_HEADER ? UNIT_HEADER : m.len;
+    if (e->unit.len <= from) {
+        *len = 0;
+        return "";
+    }
+    *len = e->unit.len - from;
+    return e->unit.data + from;
+}
+
+void eng_unit_capture(eng_engine *e, int on) { e->capture = on; }
+
+struct scr_vm *eng_scripts(eng_engine *e) { return e->scripts; }
+
+uint64_t eng_random64(eng_engine *e) {
+    uint64_t z = (e->rng += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
 }
 
 /* fmt letters: s = C string, a = eng_arg*, l = long long, d = int */
@@ -424,7 +465,9 @@ int eng_replay_unit(eng_engine *e, uint64_t lsn, const void *payload, size_t len
             e->argv[i] = (eng_arg){d, l};
             p += 4 + l;
         }
-        const eng_cmd *cmd = e->o.lookup(e->argv[0].p, e->argv[0].n);
+        const eng_cmd *cmd = e->argv[0].n && e->argv[0].p[0] == '@'
+                                 ? eng_internal_lookup(e->argv[0].p, e->argv[0].n)
+                                 : e->o.lookup(e->argv[0].p, e->argv[0].n);
         if (!cmd || !cmd->fn || !(cmd->flags & CMD_WRITE)) {
             snprintf(err, errlen, "LSN %llu: unknown change '%.*s'", (unsigned long long)lsn,
                      (int)(e->argv[0].n > 64 ? 64 : e->argv[0].n), e->argv[0].p);
@@ -546,11 +589,61 @@ static int arity_ok(const eng_cmd *c, int argc) {
     return c->arity > 0 ? argc == c->arity : argc >= -c->arity;
 }
 
+/* The command of argv, or its subcommand; NULL if unknown (*bad_sub set
+ * when the command exists but not the subcommand). */
+static const eng_cmd *lookup_sub(eng_engine *e, int argc, const eng_arg *argv,
+                                 const eng_cmd **parent) {
+    const eng_cmd *cmd = e->o.lookup(argv[0].p, argv[0].n);
+    *parent = NULL;
+    if (!cmd || !cmd->subcmds || argc < 2) return cmd;
+    for (const eng_cmd *s = cmd->subcmds; s->name; s++) {
+        const char *bar = strchr(s->name, '|');
+        const char *sn = bar ? bar + 1 : s->name;
+        if (strlen(sn) == argv[1].n && strcasecmp(sn, argv[1].p) == 0) return s;
+    }
+    *parent = cmd;
+    return NULL;
+}
+
+/* max-key-length and max-keys-per-request, from the legacy key positions.
+ * Returns -1 with the error text in err. */
+static int key_limits(eng_engine *e, const eng_cmd *cmd, int argc, const eng_arg *argv,
+                      char *err, size_t errlen) {
+    if (cmd->first_key <= 0) return 0;
+    const eng_limits *lim = e->o.limits;
+    long long maxlen = lim ? lim->max_key_length : 0;
+    long long maxkeys = lim ? lim->max_keys_per_request : 0;
+    int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
+    if (last >= argc) last = argc - 1;
+    int step = cmd->key_step > 0 ? cmd->key_step : 1;
+    long long nkeys = 0;
+    for (int i = cmd->first_key; i <= last; i += step) {
+        nkeys++;
+        if (maxlen > 0 && (long long)argv[i].n > maxlen) {
+            snprintf(err, errlen, "ERR key is too long: %zu bytes exceeds max-key-length (%lld)",
+                     argv[i].n, maxlen);
+            return -1;
+        }
+    }
+    if (maxkeys > 0 && nkeys > maxkeys) {
+        snprintf(err, errlen, "ERR too many keys in one request: %lld exceeds max-keys-per-request (%lld)",
+                 nkeys, maxkeys);
+        return -1;
+    }
+    return 0;
+}
+
+static int over_maxmemory(const eng_engine *e) {
+    return e->o.limits && e->o.limits->maxmemory > 0 &&
+           e->used_memory > e->o.limits->maxmemory;
+}
+
 /* Resolve the command (and subcommand), check arity, auth and limits. */
 static const eng_cmd *resolve(eng_ctx *x) {
     eng_engine *e = x->eng;
-    const eng_cmd *cmd = e->o.lookup(x->argv[0].p, x->argv[0].n);
-    if (!cmd) {
+    const eng_cmd *parent;
+    const eng_cmd *cmd = lookup_sub(e, x->argc, x->argv, &parent);
+    if (!cmd && !parent) {
         char msg[600];
         snprintf(msg, sizeof(msg),
                  "ERR unknown command '%.*s', with args beginning with: ",
@@ -559,29 +652,17 @@ static const eng_cmd *resolve(eng_ctx *x) {
         resp_add_error(x->out, msg, strlen(msg));
         return NULL;
     }
-    if (cmd->subcmds && x->argc >= 2) {
-        const eng_cmd *sc = NULL;
-        for (const eng_cmd *s = cmd->subcmds; s->name; s++) {
-            const char *bar = strchr(s->name, '|');
-            const char *sn = bar ? bar + 1 : s->name;
-            if (strlen(sn) == x->argv[1].n && strcasecmp(sn, x->argv[1].p) == 0) {
-                sc = s;
-                break;
-            }
-        }
-        if (!sc) {
-            char up[64];
-            size_t i;
-            for (i = 0; cmd->name[i] && i < sizeof(up) - 1; i++)
-                up[i] = (char)(cmd->name[i] >= 'a' && cmd->name[i] <= 'z'
-                                   ? cmd->name[i] - 32 : cmd->name[i]);
-            up[i] = '\0';
-            eng_reply_error(x, "ERR unknown subcommand '%.*s'. Try %s HELP.",
-                            (int)(x->argv[1].n > 128 ? 128 : x->argv[1].n),
-                            x->argv[1].p, up);
-            return NULL;
-        }
-        cmd = sc;
+    if (!cmd) {
+        char up[64];
+        size_t i;
+        for (i = 0; parent->name[i] && i < sizeof(up) - 1; i++)
+            up[i] = (char)(parent->name[i] >= 'a' && parent->name[i] <= 'z'
+                               ? parent->name[i] - 32 : parent->name[i]);
+        up[i] = '\0';
+        eng_reply_error(x, "ERR unknown subcommand '%.*s'. Try %s HELP.",
+                        (int)(x->argv[1].n > 128 ? 128 : x->argv[1].n),
+                        x->argv[1].p, up);
+        return NULL;
     }
     x->cmd = cmd;
     if (!arity_ok(cmd, x->argc)) {
@@ -600,8 +681,7 @@ static const eng_cmd *resolve(eng_ctx *x) {
             return NULL;
         }
     }
-    if ((cmd->flags & CMD_DENYOOM) && e->o.limits && e->o.limits->maxmemory > 0 &&
-        e->used_memory > e->o.limits->maxmemory) {
+    if ((cmd->flags & CMD_DENYOOM) && over_maxmemory(e)) {
         eng_reply_error(x, "OOM command not allowed when used memory > 'maxmemory'.");
         return NULL;
     }
@@ -612,30 +692,69 @@ static const eng_cmd *resolve(eng_ctx *x) {
             return NULL;
         }
     }
-    /* key limits, from the legacy key positions */
-    if (cmd->first_key > 0) {
-        const eng_limits *lim = e->o.limits;
-        long long maxlen = lim ? lim->max_key_length : 0;
-        long long maxkeys = lim ? lim->max_keys_per_request : 0;
-        int last = cmd->last_key < 0 ? x->argc + cmd->last_key : cmd->last_key;
-        if (last >= x->argc) last = x->argc - 1;
-        int step = cmd->key_step > 0 ? cmd->key_step : 1;
-        long long nkeys = 0;
-        for (int i = cmd->first_key; i <= last; i += step) {
-            nkeys++;
-            if (maxlen > 0 && (long long)x->argv[i].n > maxlen) {
-                eng_reply_error(x, "ERR key is too long: %zu bytes exceeds max-key-length (%lld)",
-                                x->argv[i].n, maxlen);
-                return NULL;
-            }
+    char err[200];
+    if (key_limits(e, cmd, x->argc, x->argv, err, sizeof(err))) {
+        resp_add_error(x->out, err, strlen(err));
+        return NULL;
+    }
+    return cmd;
+}
+
+const eng_cmd *eng_script_resolve(eng_ctx *x, int argc, const eng_arg *argv, int readonly,
+                                  int allow_oom, char *err, size_t errlen) {
+    eng_engine *e = x->eng;
+    const eng_cmd *parent;
+    const eng_cmd *cmd = argc ? lookup_sub(e, argc, argv, &parent) : NULL;
+    if (!cmd) {
+        snprintf(err, errlen, "ERR Unknown Redis command called from script");
+        return NULL;
+    }
+    if (!arity_ok(cmd, argc)) {
+        snprintf(err, errlen, "ERR Wrong number of args calling Redis command from script");
+        return NULL;
+    }
+    if (cmd->flags & CMD_NOSCRIPT) {
+        snprintf(err, errlen, "ERR This Redis command is not allowed from script");
+        return NULL;
+    }
+    if (cmd->flags & CMD_WRITE) {
+        if (readonly) {
+            snprintf(err, errlen, "ERR Write commands are not allowed from read-only scripts.");
+            return NULL;
         }
-        if (maxkeys > 0 && nkeys > maxkeys) {
-            eng_reply_error(x, "ERR too many keys in one request: %lld exceeds max-keys-per-request (%lld)",
-                            nkeys, maxkeys);
+        if (!strcmp(cmd->name, "flushall") || !strcmp(cmd->name, "flushdb") ||
+            !strcmp(cmd->name, "swapdb")) {
+            snprintf(err, errlen, "ERR %s is not allowed from scripts: strongbox rolls a failed "
+                     "script back, and this command could not be undone", cmd->name);
+            return NULL;
+        }
+        const char *why = e->o.write_refused ? e->o.write_refused(e->o.write_refused_ud) : NULL;
+        if (why) {
+            snprintf(err, errlen, "MISCONF %s", why);
             return NULL;
         }
     }
+    if ((cmd->flags & CMD_DENYOOM) && !allow_oom && !x->replaying && over_maxmemory(e)) {
+        snprintf(err, errlen, "OOM command not allowed when used memory > 'maxmemory'.");
+        return NULL;
+    }
+    if (!x->replaying && key_limits(e, cmd, argc, argv, err, errlen)) return NULL;
     return cmd;
+}
+
+void eng_script_exec(eng_ctx *x, const eng_cmd *cmd, eng_client *sc, int proto, int argc,
+                     eng_arg *argv, resp_buf *out) {
+    eng_ctx y = *x;
+    y.c = sc;
+    y.argc = argc;
+    y.argv = argv;
+    y.out = out;
+    y.proto = proto;
+    y.cmd = cmd;
+    y.out_flags = 0;
+    y.in_script = 1;
+    cmd->fn(&y);
+    if (y.span_lsn > x->span_lsn) x->span_lsn = y.span_lsn;
 }
 
 int eng_check_value_len(eng_ctx *x, size_t n) {
@@ -891,6 +1010,8 @@ eng_engine *eng_create(const eng_options *opts) {
     e->argv_cap = 64;
     e->argv = malloc(e->argv_cap * sizeof(eng_arg));
     if (!e->ks || !e->slowlog || !e->argv) abort();
+    e->rng = (uint64_t)sb_mono_us() ^ ((uint64_t)sb_wall_ms() << 20) ^ (uint64_t)(uintptr_t)e;
+    e->scripts = scr_create(e);
     uv_mutex_init(&e->mu);
     uv_cond_init(&e->cond);
     return e;
@@ -922,6 +1043,7 @@ void eng_destroy(eng_engine *e) {
     if (!e) return;
     uv_cond_destroy(&e->cond);
     uv_mutex_destroy(&e->mu);
+    scr_destroy(e->scripts); /* before the keyspace: it may hold undo state */
     eng_ks_destroy(e->ks);
     eng_slowlog_destroy(e->slowlog);
     eng_outbatch_free(e->out);

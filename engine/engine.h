@@ -133,6 +133,8 @@ typedef struct eng_ctx {
     uint32_t out_flags; /* ENG_OUT_* to put on this reply's span */
     int replaying;      /* re-executing a logged change: no limits, no log */
     uint64_t span_lsn;  /* the reply depends on this LSN (WAITAOF) */
+    int64_t time_us;    /* TIME inside a script: fixed (0 = the clock) */
+    int in_script;      /* issued by a script (redis.call) */
 } eng_ctx;
 
 typedef void eng_cmd_fn(eng_ctx *x);
@@ -258,6 +260,43 @@ typedef struct eng_loading_info {
 } eng_loading_info;
 eng_loading_info *eng_loading(eng_engine *e);
 
+/* ---- scripts (engine thread) ---- */
+
+/* A position in the unit of the running command, to roll back to (a
+ * script that failed) or to read the changes made since (the effects
+ * digest of a script). */
+typedef struct eng_unit_mark {
+    size_t len;
+    uint32_t n;
+} eng_unit_mark;
+eng_unit_mark eng_unit_mark_get(eng_engine *e);
+void eng_unit_rollback(eng_engine *e, eng_unit_mark m);
+/* The encoded changes since m (see the unit payload above). */
+const void *eng_unit_since(eng_engine *e, eng_unit_mark m, size_t *len);
+/* Encode changes even while replaying or with nothing logging them (the
+ * digest of a script's effects needs them). */
+void eng_unit_capture(eng_engine *e, int on);
+
+/* redis.call: resolve argv as a command issued by a script running in x.
+ * Returns the command, or NULL with Redis's error text in err: unknown
+ * command, wrong arity, commands not allowed from scripts, a write when
+ * `readonly`, FLUSHALL / FLUSHDB / SWAPDB (they cannot be rolled back),
+ * OOM (unless allow_oom), MISCONF, key limits. */
+const eng_cmd *eng_script_resolve(eng_ctx *x, int argc, const eng_arg *argv, int readonly,
+                                  int allow_oom, char *err, size_t errlen);
+/* Run a resolved command as client sc (the script's own client state,
+ * e.g. its SELECTed db), reply into out in protocol proto. Its changes
+ * join x's unit. */
+void eng_script_exec(eng_ctx *x, const eng_cmd *cmd, eng_client *sc, int proto, int argc,
+                     eng_arg *argv, resp_buf *out);
+/* The engine's Lua runtime. */
+struct scr_vm *eng_scripts(eng_engine *e);
+/* Engine-internal change records (names starting with '@': function
+ * libraries, script invocations), for replay; defined by cmd_script.c. */
+const eng_cmd *eng_internal_lookup(const char *name, size_t n);
+/* A random 64-bit number (script seeds). */
+uint64_t eng_random64(eng_engine *e);
+
 /* ---- engine-thread services for command handlers ---- */
 
 int eng_databases(const eng_engine *e);
@@ -273,6 +312,7 @@ void eng_reply_syntax(eng_ctx *x);       /* ERR syntax error */
 void eng_reply_null(eng_ctx *x);
 void eng_reply_int(eng_ctx *x, long long v);
 void eng_reply_bulk(eng_ctx *x, const void *p, size_t n);
+void eng_reply_lines(eng_ctx *x, const char *const *lines, size_t n); /* HELP texts */
 
 /* Argument parsing helpers (reply with Redis's error and return -1). */
 int eng_arg_ll(eng_ctx *x, const eng_arg *a, long long *v);  /* "value is not an integer or out of range" */

@@ -10,6 +10,7 @@
 #include "wal.h"
 #include "ckpt.h"
 #include "keyspace.h"
+#include "script.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -156,6 +157,19 @@ static int load_flush(load_ctx *l, int ok) {
 static int load_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const char *key,
                       size_t klen, const char *val, size_t vlen) {
     load_ctx *l = ud;
+    if (type == CKPT_TYPE_LIBRARY || type == CKPT_TYPE_SCRIPT) {
+        char sha[41], err[200];
+        int rc = type == CKPT_TYPE_LIBRARY
+                     ? scr_lib_load(eng_scripts(l->e), val, vlen, 1, NULL, err, sizeof(err))
+                     : scr_script_add(eng_scripts(l->e), val, vlen, sha, err, sizeof(err));
+        if (rc) {
+            snprintf(l->err, sizeof(l->err), "%s '%.*s' does not load: %s",
+                     type == CKPT_TYPE_LIBRARY ? "function library" : "script",
+                     (int)(klen > 64 ? 64 : klen), key, err);
+            return 1;
+        }
+        return 0;
+    }
     if (type != ENG_TYPE_STRING) {
         snprintf(l->err, sizeof(l->err), "unknown value type %d", type);
         return 1;
@@ -213,6 +227,8 @@ static void reserve_all(eng_engine *e, uint64_t total) {
 static void clear_all(eng_engine *e) {
     eng_keyspace *ks = eng_keyspace_of(e);
     for (int i = 0; i < eng_ks_count(ks); i++) kv_clear(eng_ks_db(ks, i));
+    scr_lib_flush(eng_scripts(e));
+    scr_script_flush(eng_scripts(e));
 }
 
 static void refuse(const char *fmt, const char *a, const char *b) {
@@ -432,7 +448,7 @@ static void reload_durable(eng_engine *e) {
 
 static int ckpt_begin(eng_engine *e, char *err, size_t errlen) {
     if (ps.job) return 0;
-    ps.job = ckpt_start(eng_keyspace_of(e), ps.dir, eng_change_seq(e), err, errlen);
+    ps.job = ckpt_start(eng_keyspace_of(e), eng_scripts(e), ps.dir, eng_change_seq(e), err, errlen);
     if (!ps.job) return -1;
     ps.ckpt_start_ms = mono_ms();
     wal_stats st;

@@ -186,9 +186,7 @@ void eng_cmd_slowlog(eng_ctx *x) {
             "LEN", "    Return the length of the slowlog.",
             "RESET", "    Reset the slowlog.",
             "HELP", "    Print this help."};
-        size_t n = sizeof(help) / sizeof(help[0]);
-        resp_add_array_len(x->out, (long long)n);
-        for (size_t i = 0; i < n; i++) resp_add_simple(x->out, help[i], strlen(help[i]));
+        eng_reply_lines(x, help, sizeof(help) / sizeof(help[0]));
     } else {
         eng_reply_error(x, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try SLOWLOG HELP.",
                         (int)x->argv[1].n, x->argv[1].p);

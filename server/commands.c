@@ -74,6 +74,26 @@ static const eng_cmd slowlog_subs[] = {
     C("slowlog|help", cmd_slowlog, 2, LD | ST, 0, 0, 0, "server", "Show helpful text about the different subcommands", "6.2.0"),
     {0}};
 
+static const eng_cmd function_subs[] = {
+    C("function|load", cmd_function, -3, W | M | NS, 0, 0, 0, "scripting", "Create a function with the given arguments (name, code, description)", "7.0.0"),
+    C("function|delete", cmd_function, 3, W | NS, 0, 0, 0, "scripting", "Delete a function by name", "7.0.0"),
+    C("function|flush", cmd_function, -2, W | NS, 0, 0, 0, "scripting", "Deleting all functions", "7.0.0"),
+    C("function|list", cmd_function, -2, NS, 0, 0, 0, "scripting", "List information about all the functions", "7.0.0"),
+    C("function|stats", cmd_function, 2, NS | CMD_ALLOW_BUSY, 0, 0, 0, "scripting", "Return information about the function currently running (name, description, duration)", "7.0.0"),
+    C("function|kill", cmd_function, 2, NS | CMD_ALLOW_BUSY, 0, 0, 0, "scripting", "Kill the function currently in execution.", "7.0.0"),
+    C("function|dump", cmd_function, 2, NS, 0, 0, 0, "scripting", "Dump all functions into a serialized binary payload", "7.0.0"),
+    C("function|restore", cmd_function, -3, W | M | NS, 0, 0, 0, "scripting", "Restore all the functions on the given payload", "7.0.0"),
+    C("function|help", cmd_function, 2, LD | ST, 0, 0, 0, "scripting", "Show helpful text about the different subcommands", "7.0.0"),
+    {0}};
+
+static const eng_cmd script_subs[] = {
+    C("script|load", cmd_script, 3, NS | ST, 0, 0, 0, "scripting", "Load the specified Lua script into the script cache.", "2.6.0"),
+    C("script|exists", cmd_script, -3, NS, 0, 0, 0, "scripting", "Check existence of scripts in the script cache.", "2.6.0"),
+    C("script|flush", cmd_script, -2, NS, 0, 0, 0, "scripting", "Remove all the scripts from the script cache.", "2.6.0"),
+    C("script|kill", cmd_script, 2, NS | CMD_ALLOW_BUSY, 0, 0, 0, "scripting", "Kill the script currently in execution.", "2.6.0"),
+    C("script|help", cmd_script, 2, LD | ST, 0, 0, 0, "scripting", "Show helpful text about the different subcommands", "5.0.0"),
+    {0}};
+
 static const eng_cmd table[] = {
     /* strings */
     C("get", cmd_get, 2, R | F, 1, 1, 1, "string", "Get the value of a key", "1.0.0"),
@@ -147,6 +167,15 @@ static const eng_cmd table[] = {
     C("save", cmd_save, 1, A | NS | CMD_NO_MULTI, 0, 0, 0, "server", "Synchronously saves the database(s) to disk (a checkpoint).", "1.0.0"),
     C("waitaof", cmd_waitaof, 4, NS, 0, 0, 0, "generic", "Blocks until all of the preceding write commands sent by the connection are written to the append-only file of the master and/or replicas.", "7.2.0"),
     {"slowlog", NULL, -2, 0, 0, 0, 0, "server", "A container for slow log commands", "2.2.12", slowlog_subs},
+    /* scripting */
+    C("eval", cmd_eval, -3, NS | ST, 0, 0, 0, "scripting", "Execute a Lua script server side", "2.6.0"),
+    C("evalsha", cmd_evalsha, -3, NS | ST, 0, 0, 0, "scripting", "Execute a Lua script server side", "2.6.0"),
+    C("eval_ro", cmd_eval_ro, -3, R | NS | ST, 0, 0, 0, "scripting", "Execute a read-only Lua script server side", "7.0.0"),
+    C("evalsha_ro", cmd_evalsha_ro, -3, R | NS | ST, 0, 0, 0, "scripting", "Execute a read-only Lua script server side", "7.0.0"),
+    C("fcall", cmd_fcall, -3, NS | ST, 0, 0, 0, "scripting", "Invoke a function", "7.0.0"),
+    C("fcall_ro", cmd_fcall_ro, -3, R | NS | ST, 0, 0, 0, "scripting", "Invoke a read-only function", "7.0.0"),
+    {"function", NULL, -2, 0, 0, 0, 0, "scripting", "A container for function commands", "7.0.0", function_subs},
+    {"script", NULL, -2, 0, 0, 0, 0, "scripting", "A container for Lua scripts management commands", "2.6.0", script_subs},
 };
 #define NCMDS (sizeof(table) / sizeof(table[0]))
 
@@ -305,6 +334,28 @@ static const cmd_meta metas[] = {
     {"shutdown", "@admin @slow @dangerous", "", "", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", "", NULL, NULL},
     {"debug", "@admin @slow @dangerous", "", "", "Depends on subcommand.", "syscmd", NULL, NULL},
     {"slowlog", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"eval", "@slow @scripting", "", "RW,access,update|2|-1|1|0|We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", "Depends on the script that is executed.", "", NULL, NULL},
+    {"evalsha", "@slow @scripting", "", "RW,access,update|2|-1|1|0|", "Depends on the script that is executed.", "", NULL, NULL},
+    {"eval_ro", "@slow @scripting", "", "RO,access|2|-1|1|0|We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", "Depends on the script that is executed.", "", NULL, NULL},
+    {"evalsha_ro", "@slow @scripting", "", "RO,access|2|-1|1|0|", "Depends on the script that is executed.", "", NULL, NULL},
+    {"fcall", "@slow @scripting", "", "RW,access,update|2|-1|1|0|We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", "Depends on the function that is executed.", "", NULL, NULL},
+    {"fcall_ro", "@slow @scripting", "", "RO,access|2|-1|1|0|We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", "Depends on the function that is executed.", "", NULL, NULL},
+    {"function", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"function|load", "@write @slow @scripting", "request_policy:all_shards response_policy:all_succeeded", "", "O(1) (considering compilation time is redundant)", "", NULL, NULL},
+    {"function|delete", "@write @slow @scripting", "request_policy:all_shards response_policy:all_succeeded", "", "O(1)", "", NULL, NULL},
+    {"function|flush", "@write @slow @scripting", "request_policy:all_shards response_policy:all_succeeded", "", "O(N) where N is the number of functions deleted", "", NULL, NULL},
+    {"function|list", "@slow @scripting", "nondeterministic_output_order", "", "O(N) where N is the number of functions", "", NULL, NULL},
+    {"function|stats", "@slow @scripting", "nondeterministic_output request_policy:all_shards response_policy:special", "", "O(1)", "", NULL, NULL},
+    {"function|kill", "@slow @scripting", "request_policy:all_shards response_policy:one_succeeded", "", "O(1)", "", NULL, NULL},
+    {"function|dump", "@slow @scripting", "", "", "O(N) where N is the number of functions", "", NULL, NULL},
+    {"function|restore", "@write @slow @scripting", "request_policy:all_shards response_policy:all_succeeded", "", "O(N) where N is the number of functions on the payload", "", NULL, NULL},
+    {"function|help", "@slow @scripting", "", "", "O(1)", "", NULL, NULL},
+    {"script", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"script|load", "@slow @scripting", "request_policy:all_nodes response_policy:all_succeeded", "", "O(N) with N being the length in bytes of the script body.", "", NULL, NULL},
+    {"script|exists", "@slow @scripting", "request_policy:all_shards response_policy:agg_logical_and", "", "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).", "", NULL, NULL},
+    {"script|flush", "@slow @scripting", "request_policy:all_nodes response_policy:all_succeeded", "", "O(N) with N being the number of scripts in cache", "", NULL, NULL},
+    {"script|kill", "@slow @scripting", "request_policy:all_shards response_policy:one_succeeded", "", "O(1).", "", NULL, NULL},
+    {"script|help", "@slow @scripting", "", "", "O(1)", "", NULL, NULL},
     {"bgsave", "@admin @slow @dangerous", "", "", "O(1)", "", NULL, NULL},
     {"save", "@admin @slow @dangerous", "", "", "O(N) where N is the total number of keys in all databases", "", NULL, NULL},
     {"waitaof", "@slow @connection", "request_policy:all_shards response_policy:agg_min", "", "O(1)", "", NULL, NULL},
@@ -641,8 +692,6 @@ void cmd_command(eng_ctx *x) {
             "GETKEYS <full-command>",
             "    Return the keys from a full Redis command.",
             "HELP", "    Print this help."};
-        size_t n = sizeof(help) / sizeof(help[0]);
-        resp_add_array_len(x->out, (long long)n);
-        for (size_t i = 0; i < n; i++) resp_add_status(x->out, help[i]);
+        eng_reply_lines(x, help, sizeof(help) / sizeof(help[0]));
     }
 }

@@ -563,8 +563,6 @@ void cmd_config(eng_ctx *x) {
             "RESETSTAT", "    Reset statistics reported by the INFO command.",
             "REWRITE", "    Rewrite the configuration file.",
             "HELP", "    Print this help."};
-        size_t n = sizeof(help) / sizeof(help[0]);
-        resp_add_array_len(x->out, (long long)n);
-        for (size_t i = 0; i < n; i++) resp_add_status(x->out, help[i]);
+        eng_reply_lines(x, help, sizeof(help) / sizeof(help[0]));
     }
 }

@@ -343,6 +343,7 @@ typedef struct ck_scan {
     size_t block_off[256];     /* offsets of the first blocks */
     size_t trailer_off, size;
     uint64_t per_db[16];
+    uint64_t scripting;        /* library and script entries */
     char err[200];
 } ck_scan;
 
@@ -355,7 +356,7 @@ static int ck_parse(const char *path, ck_scan *o) {
     o->size = n;
     static const char magic[8] = {'S', 'B', 'C', 'K', 'P', 'T', '\r', '\n'};
     int rc = -1;
-    if (n < 64 || memcmp(b, magic, 8) || get32(b + 8) != 1 || get32(b + 60) != crc32c(b, 60)) {
+    if (n < 64 || memcmp(b, magic, 8) || get32(b + 8) != 2 || get32(b + 60) != crc32c(b, 60)) {
         snprintf(o->err, sizeof(o->err), "bad header");
         goto out;
     }
@@ -387,13 +388,16 @@ static int ck_parse(const char *path, ck_scan *o) {
         while (p < end) {
             if (end - p < 21) { snprintf(o->err, sizeof(o->err), "short entry"); goto out; }
             uint32_t db = get32(p + 1), kl = get32(p + 13);
-            if (p[0] != 0 /* string */ || db >= o->databases || (size_t)(end - p - 21) < kl) {
+            /* 0 string, 16 function library, 17 script */
+            if ((p[0] != 0 && p[0] != 16 && p[0] != 17) || db >= o->databases ||
+                (size_t)(end - p - 21) < kl) {
                 snprintf(o->err, sizeof(o->err), "bad entry (type %d, db %u)", p[0], db);
                 goto out;
             }
             uint32_t vl = get32(p + 17 + kl);
             if ((size_t)(end - p - 21 - kl) < vl) { snprintf(o->err, sizeof(o->err), "bad value length"); goto out; }
-            if (db < 16) o->per_db[db]++;
+            if (p[0] == 0 && db < 16) o->per_db[db]++;
+            if (p[0] != 0) o->scripting++;
             o->entries++;
             p += 21 + kl + vl;
         }
