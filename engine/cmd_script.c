@@ -291,7 +291,22 @@ static void function_stats(eng_ctx *x) {
     scr_vm *vm = vm_of(x);
     resp_add_map_len(x->out, x->proto, 2);
     resp_add_bulk_cstr(x->out, "running_script");
-    resp_add_null(x->out, x->proto); /* a running script never yields here yet */
+    int64_t ms = 0;
+    int is_fn = 0;
+    const char *name = scr_running_name(vm, &ms);
+    if (name && scr_running(vm, &is_fn) && is_fn) {
+        resp_add_map_len(x->out, x->proto, 3);
+        resp_add_bulk_cstr(x->out, "name");
+        resp_add_bulk_cstr(x->out, name);
+        resp_add_bulk_cstr(x->out, "command");
+        resp_add_array_len(x->out, 2);
+        resp_add_bulk_cstr(x->out, "fcall");
+        resp_add_bulk_cstr(x->out, name);
+        resp_add_bulk_cstr(x->out, "duration_ms");
+        resp_add_int(x->out, ms);
+    } else {
+        resp_add_null(x->out, x->proto);
+    }
     resp_add_bulk_cstr(x->out, "engines");
     resp_add_map_len(x->out, x->proto, 1);
     resp_add_bulk_cstr(x->out, "LUA");

@@ -70,6 +70,9 @@ struct eng_engine {
     uint64_t need_fsync;    /* WAITAOF in this wake-up: fsync up to here */
     int capture;            /* encode changes even if not logged (scripts) */
     scr_vm *scripts;        /* the Lua runtime */
+    int busy_script;        /* polling inside a long script: 1 script, 2 function */
+    eng_client *busy_client;   /* whose script it is */
+    eng_client *deferred_close; /* it disconnected meanwhile: close after */
     uint64_t rng;           /* splitmix64 state for script seeds */
 };
 
@@ -164,6 +167,7 @@ static void inbatch_recycle(eng_engine *e, eng_inbatch *b) {
     }
     b->buf.len = 0;
     b->count = 0;
+    b->done = 0;
     b->next = NULL;
     eng_inbatch_free(atomic_exchange(&e->spare_in, b));
 }
@@ -670,6 +674,12 @@ static const eng_cmd *resolve(eng_ctx *x) {
                         cmd->name);
         return NULL;
     }
+    if (e->busy_script && !(cmd->flags & CMD_ALLOW_BUSY)) {
+        eng_reply_error(x, "BUSY Redis is busy running a script. You can only call %s KILL or "
+                           "SHUTDOWN NOSAVE.", e->busy_script == 2 ? "FUNCTION" : "SCRIPT");
+        return NULL;
+    }
+    if (e->busy_script && !strcmp(cmd->name, "shutdown")) scr_kill(e->scripts); /* rolled back */
     if (e->loading.loading && !(cmd->flags & CMD_LOADING)) {
         eng_reply_error(x, "LOADING Strongbox is loading the dataset in memory");
         return NULL;
@@ -784,6 +794,7 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
      * and wall time is derived from the monotonic clock (synced per batch) */
     int64_t t0 = e->mono_now_us;
     x.now_ms = e->real_base_ms + (t0 - e->mono_base_us) / 1000;
+    eng_outbatch *ob = e->out;
     const eng_cmd *cmd = resolve(&x);
     c->last_ms = x.now_ms;
     if (cmd) {
@@ -801,6 +812,7 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
             eng_slowlog_add(e->slowlog, &x, dur,
                             (size_t)(e->o.limits->slowlog_max_len));
     }
+    if (e->out != ob) off = 0; /* a long script flushed replies meanwhile */
     if (e->out->data.len > off && e->out->data.data[off] == '-')
         e->stats.error_replies++;
     out_span(e->out, c, off, 1, x.out_flags, wrote > x.span_lsn ? wrote : x.span_lsn);
@@ -811,12 +823,19 @@ static void sync_clock(eng_engine *e) {
     e->real_base_ms = sb_wall_ms();
 }
 
-static void process_batch(eng_engine *e, eng_inbatch *b) {
-    char *p = b->buf.data, *end = b->buf.data + b->buf.len;
+/* Run the messages of b. Returns 0, or 1 if it stopped (b->done set) at a
+ * command of the client whose script is running: that client's commands
+ * wait for its script, in order. */
+static int process_batch(eng_engine *e, eng_inbatch *b) {
+    char *p = b->buf.data + b->done, *end = b->buf.data + b->buf.len;
     sync_clock(e);
     while (p < end) {
         msg_hdr h;
         memcpy(&h, p, sizeof(h));
+        if (e->busy_script && h.kind == ENG_MSG_CMD && h.c == e->busy_client) {
+            b->done = (size_t)(p - b->buf.data);
+            return 1;
+        }
         size_t *lens = (size_t *)(p + sizeof(h));
         char *d = (char *)(lens + h.argc);
         if (h.argc > e->argv_cap) {
@@ -843,12 +862,24 @@ static void process_batch(eng_engine *e, eng_inbatch *b) {
             break;
         }
         case ENG_MSG_CLOSE:
+            if (e->busy_script && h.c == e->busy_client) {
+                /* its script still runs and will write a reply for it */
+                h.c->flags |= ENG_CLIENT_KILLED;
+                e->deferred_close = h.c;
+                break;
+            }
             client_unregister(e, h.c);
             out_span(e->out, h.c, e->out->data.len, 0, ENG_OUT_RELEASE, 0);
             break;
         }
+        if (e->deferred_close && !e->busy_script) {
+            client_unregister(e, e->deferred_close);
+            out_span(e->out, e->deferred_close, e->out->data.len, 0, ENG_OUT_RELEASE, 0);
+            e->deferred_close = NULL;
+        }
         p += h.total;
     }
+    return 0;
 }
 
 static void flush_out(eng_engine *e) {
@@ -934,6 +965,50 @@ static int drain_inbox(eng_engine *e) {
 }
 
 void eng_loading_poll(eng_engine *e) { drain_inbox(e); }
+
+void eng_busy_poll(eng_ctx *x, int is_function) {
+    eng_engine *e = x->eng;
+    if (x->replaying || e->busy_script) return;
+    /* what ran before the script goes out first, then the -BUSY replies,
+     * then (later) the script's own reply: each client's order holds */
+    flush_out(e);
+    /* other clients' commands need their own argv scratch: the script's
+     * command still points into this one */
+    eng_arg *saved_argv = e->argv;
+    size_t saved_cap = e->argv_cap;
+    e->argv_cap = 16;
+    e->argv = malloc(e->argv_cap * sizeof(eng_arg));
+    if (!e->argv) abort();
+    e->busy_script = is_function ? 2 : 1;
+    e->busy_client = x->c;
+    uv_mutex_lock(&e->mu);
+    eng_inbatch *list = e->in_head;
+    e->in_head = e->in_tail = NULL;
+    uv_mutex_unlock(&e->mu);
+    while (list) {
+        eng_inbatch *next = list->next;
+        if (process_batch(e, list)) { /* put it and the rest back, in front */
+            eng_inbatch *last = list;
+            while (last->next) last = last->next;
+            uv_mutex_lock(&e->mu);
+            last->next = e->in_head;
+            e->in_head = list;
+            if (!e->in_tail) e->in_tail = last;
+            uv_mutex_unlock(&e->mu);
+            break;
+        }
+        e->stats.batches++;
+        inbatch_recycle(e, list);
+        list = next;
+    }
+    flush_out(e);
+    free(e->argv);
+    e->argv = saved_argv;
+    e->argv_cap = saved_cap;
+    e->busy_script = 0;
+    e->busy_client = NULL;
+    x->out = &e->out->data; /* the script replies into the current batch */
+}
 
 void eng_require_fsync(eng_ctx *x, uint64_t lsn) {
     if (lsn > x->eng->need_fsync) x->eng->need_fsync = lsn;

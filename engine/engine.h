@@ -79,6 +79,7 @@ typedef struct eng_inbatch {
     struct eng_inbatch *next;
     resp_buf buf;
     size_t count;
+    size_t done;        /* engine: bytes already processed (busy polls) */
 } eng_inbatch;
 
 eng_inbatch *eng_inbatch_new(void);
@@ -181,6 +182,8 @@ typedef struct eng_limits {
     _Atomic long long active_expire;        /* DEBUG SET-ACTIVE-EXPIRE */
     _Atomic long long proto_max_bulk_len;   /* largest string value */
     _Atomic long long maxmemory;            /* 0 = no limit (noeviction) */
+    _Atomic long long busy_reply_ms;        /* a script past this answers -BUSY */
+    _Atomic long long lua_memory_limit;     /* bytes of the Lua state; 0 = none */
 } eng_limits;
 
 /* Options given by the server at creation. */
@@ -289,6 +292,10 @@ const eng_cmd *eng_script_resolve(eng_ctx *x, int argc, const eng_arg *argv, int
  * join x's unit. */
 void eng_script_exec(eng_ctx *x, const eng_cmd *cmd, eng_client *sc, int proto, int argc,
                      eng_arg *argv, resp_buf *out);
+/* From inside a long-running script (x is its command): answer what other
+ * clients sent meanwhile, -BUSY to all but CMD_ALLOW_BUSY commands (SCRIPT
+ * KILL, FUNCTION KILL, SHUTDOWN NOSAVE...). Does nothing while replaying. */
+void eng_busy_poll(eng_ctx *x, int is_function);
 /* The engine's Lua runtime. */
 struct scr_vm *eng_scripts(eng_engine *e);
 /* Engine-internal change records (names starting with '@': function

@@ -56,6 +56,7 @@ typedef struct scr_runstate {
     int proto;             /* redis.setresp */
     int readonly, allow_oom;
     const char *name;      /* for error messages: function name or sha */
+    int64_t start_us;
     int is_function;
     int killed;
     uint64_t rng;
@@ -1217,6 +1218,8 @@ void scr_script_each(scr_vm *vm, void (*fn)(void *ud, const char *sha, const cha
 static void kill_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     scr_vm *vm = vm_of(L);
+    if (vm->run && !vm->run->killed && sb_mono_us() - vm->run->start_us > vm->busy_us)
+        eng_busy_poll(vm->run->x, vm->run->is_function); /* may bring a KILL */
     if (vm->run && vm->run->killed) {
         lua_sethook(L, kill_hook, LUA_MASKLINE, 0); /* keep raising if caught */
         raise_err(L, vm->run->is_function ? "ERR Script killed by user with FUNCTION KILL..."
@@ -1228,6 +1231,12 @@ int scr_running(const scr_vm *vm, int *is_function) {
     if (!vm->run) return 0;
     if (is_function) *is_function = vm->run->is_function;
     return 1;
+}
+
+const char *scr_running_name(const scr_vm *vm, int64_t *ms) {
+    if (!vm->run) return NULL;
+    if (ms) *ms = (sb_mono_us() - vm->run->start_us) / 1000;
+    return vm->run->name;
 }
 
 void scr_kill(scr_vm *vm) {
@@ -1258,7 +1267,10 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     r.allow_oom = c->fn && (c->fn->flags & SCR_F_ALLOW_OOM);
     r.is_function = c->fn != NULL;
     r.name = c->fn ? c->fn->name : c->sha;
+    r.start_us = sb_mono_us();
     seed_rng(&r.rng, c->seed);
+    const eng_limits *lim = eng_get_limits(vm->e);
+    if (lim) scr_set_limits(vm, (size_t)lim->lua_memory_limit, lim->busy_reply_ms * 1000);
 
     int top = lua_gettop(L);
     lua_pushcfunction(L, msgh);

@@ -109,6 +109,8 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c);
 
 /* The running script (for SCRIPT KILL / FUNCTION KILL and -BUSY), or 0. */
 int scr_running(const scr_vm *vm, int *is_function);
+/* Its name (function name or script SHA-1) and how long it has run. */
+const char *scr_running_name(const scr_vm *vm, int64_t *ms);
 void scr_kill(scr_vm *vm);
 
 /* SHA-1 of p[0..n) as 40 lower-case hex characters. */

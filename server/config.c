@@ -77,6 +77,8 @@ static const cfg_row rows[] = {
     {"appendfsync", NULL, K_ENUM, 0, OFF(appendfsync), 0, 0, fsyncs, "always"},
     {"hz", NULL, K_INT, 0, OFF(hz), 0, INT_MAX, NULL, "10"},
     {"maxmemory", NULL, K_SIZE, 0, OFF(limits.maxmemory), 0, LLONG_MAX, NULL, "0"},
+    {"busy-reply-threshold", "lua-time-limit", K_INT, 0, OFF(limits.busy_reply_ms), 0, LLONG_MAX, NULL, "5000"},
+    {"lua-memory-limit", NULL, K_SIZE, 0, OFF(limits.lua_memory_limit), 0, LLONG_MAX, NULL, "256mb"},
     {"maxmemory-policy", NULL, K_ENUM, 0, OFF(maxmemory_policy), 0, 0, policies, "noeviction"},
     {"min-free-disk", NULL, K_SIZE, 0, OFF(min_free_disk), 0, LLONG_MAX, NULL, "1gb"},
     {"protected-mode", NULL, K_BOOL, 0, OFF(protected_mode), 0, 0, NULL, "yes"},
