@@ -23,7 +23,10 @@
 #include "script.h"
 #include "util.h"
 #include "wal.h"
+#include "log.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -656,4 +659,94 @@ const eng_cmd *eng_internal_lookup(const char *name, size_t n) {
         if (strlen(internal[i].name) == n && !strncasecmp(internal[i].name, name, n))
             return &internal[i];
     return NULL;
+}
+
+/* ------------------------------------------------------ functions-dir */
+
+static int cmp_names(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void scr_load_dir(eng_engine *e, const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) {
+        sb_log(LOG_VERBOSE, "No functions-dir %s (%s): no libraries loaded from files", dir,
+               strerror(errno));
+        return;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (l < 5 || strcmp(de->d_name + l - 4, ".lua") || de->d_name[0] == '.') continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            names = realloc(names, cap * sizeof(*names));
+            if (!names) abort();
+        }
+        names[n++] = strdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof(*names), cmp_names);
+    scr_vm *vm = eng_scripts(e);
+    resp_buf out;
+    resp_buf_init(&out);
+    for (size_t i = 0; i < n; i++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "rb");
+        char *code = NULL;
+        size_t len = 0;
+        if (f) {
+            resp_buf b;
+            resp_buf_init(&b);
+            char chunk[8192];
+            size_t r;
+            while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0) resp_buf_append(&b, chunk, r);
+            int bad = ferror(f);
+            fclose(f);
+            if (!bad) {
+                code = b.data; /* handed over */
+                len = b.len;
+            } else {
+                resp_buf_free(&b);
+            }
+        }
+        if (!code) {
+            sb_log(LOG_WARNING, "Can't read function library file %s: %s", path, strerror(errno));
+            continue;
+        }
+        /* the same code is live already (from the data): nothing to do */
+        char sha[41];
+        scr_sha1hex(code, len, sha);
+        int same = 0, known = 0;
+        for (scr_lib *l = scr_libs(vm); l; l = l->next) {
+            if (!strcmp(l->sha, sha)) same = 1;
+        }
+        if (!same) {
+            char *nl = memchr(code, '\n', len);
+            char *nm = memmem(code, nl ? (size_t)(nl - code) : len, "name=", 5);
+            if (nm) {
+                char *end = nm + 5;
+                while (end < code + len && *end != ' ' && *end != '\r' && *end != '\n') end++;
+                known = scr_lib_find(vm, nm + 5, (size_t)(end - nm - 5)) != NULL;
+            }
+            eng_arg argv[4] = {{"FUNCTION", 8}, {"LOAD", 4}, {"REPLACE", 7}, {code, len}};
+            out.len = 0;
+            eng_exec_internal(e, 4, argv, &out);
+            if (out.len && out.data[0] == '-')
+                sb_log(LOG_WARNING, "Function library file %s does not load: %.*s", path,
+                       (int)(out.len - 3), out.data + 1);
+            else if (known)
+                sb_log(LOG_NOTICE, "Function library file %s differs from the live library: "
+                       "replaced it (FUNCTION LOAD REPLACE)", path);
+            else
+                sb_log(LOG_NOTICE, "Loaded function library file %s", path);
+        }
+        free(code);
+    }
+    resp_buf_free(&out);
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
 }

@@ -966,6 +966,27 @@ static int drain_inbox(eng_engine *e) {
 
 void eng_loading_poll(eng_engine *e) { drain_inbox(e); }
 
+void eng_exec_internal(eng_engine *e, int argc, eng_arg *argv, resp_buf *out) {
+    eng_ctx x = {0};
+    x.eng = e;
+    x.c = &e->replay_client;
+    x.argc = argc;
+    x.argv = argv;
+    x.out = out;
+    x.proto = RESP2;
+    x.now_ms = sb_wall_ms();
+    e->replay_client.db = 0;
+    const eng_cmd *parent;
+    const eng_cmd *cmd = lookup_sub(e, argc, argv, &parent);
+    if (!cmd || !cmd->fn || !arity_ok(cmd, argc)) {
+        resp_add_error(out, "ERR internal command not found", 30);
+        return;
+    }
+    x.cmd = cmd;
+    cmd->fn(&x);
+    unit_commit(e, x.now_ms);
+}
+
 void eng_busy_poll(eng_ctx *x, int is_function) {
     eng_engine *e = x->eng;
     if (x->replaying || e->busy_script) return;

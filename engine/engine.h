@@ -296,6 +296,10 @@ void eng_script_exec(eng_ctx *x, const eng_cmd *cmd, eng_client *sc, int proto, 
  * clients sent meanwhile, -BUSY to all but CMD_ALLOW_BUSY commands (SCRIPT
  * KILL, FUNCTION KILL, SHUTDOWN NOSAVE...). Does nothing while replaying. */
 void eng_busy_poll(eng_ctx *x, int is_function);
+/* Run a command as the engine itself (start-up work such as loading the
+ * functions-dir), logged like a client's; its reply goes to out. Engine
+ * thread, outside any command. */
+void eng_exec_internal(eng_engine *e, int argc, eng_arg *argv, resp_buf *out);
 /* The engine's Lua runtime. */
 struct scr_vm *eng_scripts(eng_engine *e);
 /* Engine-internal change records (names starting with '@': function

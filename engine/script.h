@@ -113,6 +113,11 @@ int scr_running(const scr_vm *vm, int *is_function);
 const char *scr_running_name(const scr_vm *vm, int64_t *ms);
 void scr_kill(scr_vm *vm);
 
+/* Load every *.lua library file of dir (sorted by name) whose code is not
+ * live already, as FUNCTION LOAD REPLACE (logged), after recovery: the
+ * shipped handlers. Problems are logged, not fatal. */
+void scr_load_dir(eng_engine *e, const char *dir);
+
 /* SHA-1 of p[0..n) as 40 lower-case hex characters. */
 void scr_sha1hex(const void *p, size_t n, char out[41]);
 

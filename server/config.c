@@ -53,6 +53,7 @@ static const cfg_row rows[] = {
     {"tcp-backlog", NULL, K_INT, F_IMMUTABLE, OFF(tcp_backlog), 0, INT_MAX, NULL, "511"},
     {"tcp-keepalive", NULL, K_INT, 0, OFF(tcp_keepalive), 0, INT_MAX, NULL, "300"},
     {"logfile", NULL, K_STR, F_IMMUTABLE, OFF(logfile), 0, 0, NULL, ""},
+    {"functions-dir", NULL, K_STR, F_IMMUTABLE, OFF(functions_dir), 0, 0, NULL, ""},
     {"loglevel", NULL, K_ENUM, 0, OFF(loglevel), 0, 0, loglevels, "notice"},
     {"proto-max-bulk-len", NULL, K_SIZE, 0, OFF(limits.proto_max_bulk_len), 1024 * 1024, 4 * GB - 2, NULL, "512mb"},
     {"client-query-buffer-limit", NULL, K_SIZE, 0, OFF(client_query_buffer_limit), 1024 * 1024, LLONG_MAX, NULL, "1gb"},

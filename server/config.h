@@ -24,6 +24,7 @@ typedef struct sb_config {
     char *bind;
     char *dir;
     char *logfile;
+    char *functions_dir;   /* "" = the scripts folder next to the binary */
     char *requirepass;
     char *save;
     char *dbfilename;

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "net.h"
 #include "persist.h"
+#include "script.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,6 +188,33 @@ static void request_shutdown(sb_process *p) {
 
 static const char *requirepass_of(void *ud) { return ((sb_config *)ud)->requirepass; }
 
+/* functions-dir, or the scripts folder next to the binary. */
+static char functions_dir[1024];
+
+static void resolve_functions_dir(const sb_config *cfg) {
+    if (cfg->functions_dir && *cfg->functions_dir) {
+        snprintf(functions_dir, sizeof(functions_dir), "%s", cfg->functions_dir);
+        return;
+    }
+    char exe[900];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0) {
+        snprintf(functions_dir, sizeof(functions_dir), "scripts");
+        return;
+    }
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = '\0';
+    snprintf(functions_dir, sizeof(functions_dir), "%s/scripts", exe);
+}
+
+/* Recovery, then the shipped function libraries (they may replace what
+ * the data had, and that is logged like any FUNCTION LOAD). */
+static void startup(void *ud, eng_engine *e) {
+    persist_startup(ud, e);
+    scr_load_dir(e, functions_dir);
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version"))) {
         printf("strongbox server v=%s redis-compat=%s bits=%d build=%s %s\n", SB_VERSION,
@@ -277,7 +305,8 @@ int main(int argc, char **argv) {
     eo.limits = &cfg.limits;
     eo.requirepass = requirepass_of;
     eo.requirepass_ud = &cfg;
-    eo.startup = persist_startup;
+    resolve_functions_dir(&cfg);
+    eo.startup = startup;
     eo.write_refused = persist_write_refused;
     eo.tick = persist_tick;
     eo.background = persist_background;
