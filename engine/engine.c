@@ -64,7 +64,8 @@ struct eng_engine {
     uint32_t unit_n;        /* how many */
     eng_client replay_client; /* the pseudo-client replay runs as */
     eng_loading_info loading;
-    long long used_memory;  /* heap bytes at the last cron tick */
+    long long used_memory;  /* heap bytes at the last cron tick; -1 while
+                             * maxmemory is off (not measured then) */
     int busy;               /* background work pending: don't sleep */
     uint64_t need_fsync;    /* WAITAOF in this wake-up: fsync up to here */
 };
@@ -601,7 +602,7 @@ static const eng_cmd *resolve(eng_ctx *x) {
         }
     }
     if ((cmd->flags & CMD_DENYOOM) && e->o.limits && e->o.limits->maxmemory > 0 &&
-        e->used_memory > e->o.limits->maxmemory) {
+        eng_used_memory(e) > e->o.limits->maxmemory) {
         eng_reply_error(x, "OOM command not allowed when used memory > 'maxmemory'.");
         return NULL;
     }
@@ -778,13 +779,19 @@ static void run_cron(eng_engine *e) {
     for (int i = 0; i < e->o.databases; i++)
         kv_rehash_step(eng_ks_db(e->ks, i), 100);
     /* maxmemory is checked against this: mallinfo2 is too slow to call
-     * per command, and 100 ms of growth is the tolerance */
-    e->used_memory = heap_in_use();
+     * per command, and 100 ms of growth is the tolerance. It walks every
+     * free chunk (about 1 ms under a SET load), so not at all while
+     * maxmemory is off: INFO measures for itself. */
+    e->used_memory = e->o.limits && e->o.limits->maxmemory > 0 ? heap_in_use() : -1;
     if (e->o.tick) e->o.tick(e->o.tick_ud);
     flush_out(e);
 }
 
-long long eng_used_memory(const eng_engine *e) { return e->used_memory; }
+/* Measured at once when maxmemory was just switched on (-1: not yet). */
+long long eng_used_memory(eng_engine *e) {
+    if (e->used_memory < 0) e->used_memory = heap_in_use();
+    return e->used_memory;
+}
 
 #define CRON_US 100000 /* the engine's cron runs every 100 ms (hz 10) */
 
@@ -884,6 +891,7 @@ eng_engine *eng_create(const eng_options *opts) {
     e->slowlog = eng_slowlog_create();
     e->out = outbatch_alloc();
     e->start_ms = sb_wall_ms();
+    e->used_memory = -1;
     e->replay_client.authenticated = 1;
     e->replay_client.proto = RESP2;
     snprintf(e->replay_client.addr, sizeof(e->replay_client.addr), "replay");
