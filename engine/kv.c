@@ -447,6 +447,25 @@ static kv_entry **find_link(kv_table *t, const char *key, size_t klen, int *whic
     return NULL;
 }
 
+void kv_prefetch(kv_table *t, uint64_t h, const char *key, size_t klen, int stage) {
+    for (int i = 0; i < 2; i++) {
+        kv_ht *ht = &t->ht[i];
+        if (ht->used == 0) continue;
+        kv_entry **slot = &ht->table[h & ht->mask];
+        if (stage == 0) {
+            __builtin_prefetch(slot);
+        } else if (stage == 1) {
+            if (*slot) __builtin_prefetch(*slot);
+        } else {
+            for (kv_entry *e = *slot; e; e = e->next)
+                if (key_eq(e, key, klen)) {
+                    __builtin_prefetch(e->val);
+                    return;
+                }
+        }
+    }
+}
+
 kv_entry *kv_find(kv_table *t, const char *key, size_t klen) {
     rehash(t, 1);
     kv_entry **link = find_link(t, key, klen, NULL);

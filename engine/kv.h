@@ -60,6 +60,14 @@ int kv_is_rehashing(const kv_table *t);
 /* Look-up only; no expiry logic. NULL when absent. */
 kv_entry *kv_find(kv_table *t, const char *key, size_t klen);
 
+/* Prefetching for a batch of look-ups (the engine runs them in rounds so
+ * that the cache misses of several keys overlap instead of adding up).
+ * Pure hints: they change nothing and any stage may be skipped.
+ *   stage 0: the bucket slot(s) of hash h
+ *   stage 1: the first entry of those buckets (reads the slots)
+ *   stage 2: the value of the entry for key, if present (walks the chain) */
+void kv_prefetch(kv_table *t, uint64_t h, const char *key, size_t klen, int stage);
+
 /* Insert a key that must not exist. Takes ownership of val.
  * Returns the new entry (expire_ms = KV_NO_EXPIRE). */
 kv_entry *kv_insert(kv_table *t, const char *key, size_t klen, void *val);
