@@ -65,7 +65,8 @@ struct eng_engine {
     uint32_t unit_n;        /* how many */
     eng_client replay_client; /* the pseudo-client replay runs as */
     eng_loading_info loading;
-    long long used_memory;  /* heap bytes at the last cron tick */
+    long long used_memory;  /* heap bytes at the last cron tick; -1 while
+                             * maxmemory is off (not measured then) */
     int busy;               /* background work pending: don't sleep */
     uint64_t need_fsync;    /* WAITAOF in this wake-up: fsync up to here */
     int capture;            /* encode changes even if not logged (scripts) */
@@ -637,9 +638,9 @@ static int key_limits(eng_engine *e, const eng_cmd *cmd, int argc, const eng_arg
     return 0;
 }
 
-static int over_maxmemory(const eng_engine *e) {
+static int over_maxmemory(eng_engine *e) {
     return e->o.limits && e->o.limits->maxmemory > 0 &&
-           e->used_memory > e->o.limits->maxmemory;
+           eng_used_memory(e) > e->o.limits->maxmemory;
 }
 
 /* Resolve the command (and subcommand), check arity, auth and limits. */
@@ -823,61 +824,118 @@ static void sync_clock(eng_engine *e) {
     e->real_base_ms = sb_wall_ms();
 }
 
+static void run_msg(eng_engine *e, char *p) {
+    msg_hdr h;
+    memcpy(&h, p, sizeof(h));
+    size_t *lens = (size_t *)(p + sizeof(h));
+    char *d = (char *)(lens + h.argc);
+    if (h.argc > e->argv_cap) {
+        e->argv_cap = h.argc + 16;
+        e->argv = realloc(e->argv, e->argv_cap * sizeof(eng_arg));
+        if (!e->argv) abort();
+    }
+    for (uint32_t i = 0; i < h.argc; i++) {
+        e->argv[i] = (eng_arg){d, lens[i]};
+        d += lens[i] + 1;
+    }
+    switch (h.kind) {
+    case ENG_MSG_OPEN:
+        client_register(e, h.c);
+        break;
+    case ENG_MSG_CMD:
+        exec_command(e, h.c, (int)h.argc);
+        break;
+    case ENG_MSG_PROTOERR: {
+        size_t off = e->out->data.len;
+        resp_add_error(&e->out->data, e->argv[0].p, e->argv[0].n);
+        h.c->flags |= ENG_CLIENT_KILLED;
+        out_span(e->out, h.c, off, 0, ENG_OUT_CLOSE, 0);
+        break;
+    }
+    case ENG_MSG_CLOSE:
+        if (e->busy_script && h.c == e->busy_client) {
+            /* its script still runs and will write a reply for it */
+            h.c->flags |= ENG_CLIENT_KILLED;
+            e->deferred_close = h.c;
+            break;
+        }
+        client_unregister(e, h.c);
+        out_span(e->out, h.c, e->out->data.len, 0, ENG_OUT_RELEASE, 0);
+        break;
+    }
+    if (e->deferred_close && !e->busy_script) {
+        client_unregister(e, e->deferred_close);
+        out_span(e->out, e->deferred_close, e->out->data.len, 0, ENG_OUT_RELEASE, 0);
+        e->deferred_close = NULL;
+    }
+}
+
+/* Commands are run in windows of up to PF_WINDOW: the keys of a window
+ * (argv[1], where almost every command has its key) are first looked up
+ * in stages -- bucket slots, then first entries, then values -- with
+ * prefetches, so that their cache misses overlap: the keyspace is far
+ * bigger than the caches, and each key otherwise costs two or three
+ * misses in a row. Hints only: SELECT inside the window or a command
+ * whose key is elsewhere just makes a useless prefetch. */
+#define PF_WINDOW 16
+
+typedef struct pf_key {
+    kv_table *t;
+    const char *key;
+    size_t klen;
+    uint64_t h;
+} pf_key;
+
+static void prefetch_window(eng_engine *e, char **msgs, int n) {
+    pf_key k[PF_WINDOW];
+    int nk = 0;
+    for (int i = 0; i < n; i++) {
+        msg_hdr h;
+        memcpy(&h, msgs[i], sizeof(h));
+        if (h.kind != ENG_MSG_CMD || h.argc < 2 || h.c->db < 0 ||
+            h.c->db >= e->o.databases)
+            continue;
+        size_t *lens = (size_t *)(msgs[i] + sizeof(h));
+        pf_key *pk = &k[nk++];
+        pk->t = eng_ks_db(e->ks, h.c->db);
+        pk->key = (char *)(lens + h.argc) + lens[0] + 1;
+        pk->klen = lens[1];
+        pk->h = kv_hash(pk->t, pk->key, pk->klen);
+        kv_prefetch(pk->t, pk->h, pk->key, pk->klen, 0);
+    }
+    if (nk < 2) return; /* nothing to overlap */
+    for (int stage = 1; stage <= 2; stage++)
+        for (int i = 0; i < nk; i++)
+            kv_prefetch(k[i].t, k[i].h, k[i].key, k[i].klen, stage);
+}
+
 /* Run the messages of b. Returns 0, or 1 if it stopped (b->done set) at a
- * command of the client whose script is running: that client's commands
- * wait for its script, in order. */
+ * command of the client whose script is running (a busy poll): that
+ * client's commands wait for its script, in order. */
 static int process_batch(eng_engine *e, eng_inbatch *b) {
     char *p = b->buf.data + b->done, *end = b->buf.data + b->buf.len;
+    char *msgs[PF_WINDOW];
     sync_clock(e);
     while (p < end) {
-        msg_hdr h;
-        memcpy(&h, p, sizeof(h));
-        if (e->busy_script && h.kind == ENG_MSG_CMD && h.c == e->busy_client) {
-            b->done = (size_t)(p - b->buf.data);
-            return 1;
+        int n = 0;
+        while (p < end && n < PF_WINDOW) {
+            msg_hdr h;
+            memcpy(&h, p, sizeof(h));
+            msgs[n++] = p;
+            p += h.total;
         }
-        size_t *lens = (size_t *)(p + sizeof(h));
-        char *d = (char *)(lens + h.argc);
-        if (h.argc > e->argv_cap) {
-            e->argv_cap = h.argc + 16;
-            e->argv = realloc(e->argv, e->argv_cap * sizeof(eng_arg));
-            if (!e->argv) abort();
-        }
-        for (uint32_t i = 0; i < h.argc; i++) {
-            e->argv[i] = (eng_arg){d, lens[i]};
-            d += lens[i] + 1;
-        }
-        switch (h.kind) {
-        case ENG_MSG_OPEN:
-            client_register(e, h.c);
-            break;
-        case ENG_MSG_CMD:
-            exec_command(e, h.c, (int)h.argc);
-            break;
-        case ENG_MSG_PROTOERR: {
-            size_t off = e->out->data.len;
-            resp_add_error(&e->out->data, e->argv[0].p, e->argv[0].n);
-            h.c->flags |= ENG_CLIENT_KILLED;
-            out_span(e->out, h.c, off, 0, ENG_OUT_CLOSE, 0);
-            break;
-        }
-        case ENG_MSG_CLOSE:
-            if (e->busy_script && h.c == e->busy_client) {
-                /* its script still runs and will write a reply for it */
-                h.c->flags |= ENG_CLIENT_KILLED;
-                e->deferred_close = h.c;
-                break;
+        if (n > 1 && !e->busy_script) prefetch_window(e, msgs, n);
+        for (int i = 0; i < n; i++) {
+            if (e->busy_script) {
+                msg_hdr h;
+                memcpy(&h, msgs[i], sizeof(h));
+                if (h.kind == ENG_MSG_CMD && h.c == e->busy_client) {
+                    b->done = (size_t)(msgs[i] - b->buf.data);
+                    return 1;
+                }
             }
-            client_unregister(e, h.c);
-            out_span(e->out, h.c, e->out->data.len, 0, ENG_OUT_RELEASE, 0);
-            break;
+            run_msg(e, msgs[i]);
         }
-        if (e->deferred_close && !e->busy_script) {
-            client_unregister(e, e->deferred_close);
-            out_span(e->out, e->deferred_close, e->out->data.len, 0, ENG_OUT_RELEASE, 0);
-            e->deferred_close = NULL;
-        }
-        p += h.total;
     }
     return 0;
 }
@@ -928,13 +986,19 @@ static void run_cron(eng_engine *e) {
     for (int i = 0; i < e->o.databases; i++)
         kv_rehash_step(eng_ks_db(e->ks, i), 100);
     /* maxmemory is checked against this: mallinfo2 is too slow to call
-     * per command, and 100 ms of growth is the tolerance */
-    e->used_memory = heap_in_use();
+     * per command, and 100 ms of growth is the tolerance. It walks every
+     * free chunk (about 1 ms under a SET load), so not at all while
+     * maxmemory is off: INFO measures for itself. */
+    e->used_memory = e->o.limits && e->o.limits->maxmemory > 0 ? heap_in_use() : -1;
     if (e->o.tick) e->o.tick(e->o.tick_ud);
     flush_out(e);
 }
 
-long long eng_used_memory(const eng_engine *e) { return e->used_memory; }
+/* Measured at once when maxmemory was just switched on (-1: not yet). */
+long long eng_used_memory(eng_engine *e) {
+    if (e->used_memory < 0) e->used_memory = heap_in_use();
+    return e->used_memory;
+}
 
 #define CRON_US 100000 /* the engine's cron runs every 100 ms (hz 10) */
 
@@ -1099,6 +1163,7 @@ eng_engine *eng_create(const eng_options *opts) {
     e->slowlog = eng_slowlog_create();
     e->out = outbatch_alloc();
     e->start_ms = sb_wall_ms();
+    e->used_memory = -1;
     e->replay_client.authenticated = 1;
     e->replay_client.proto = RESP2;
     snprintf(e->replay_client.addr, sizeof(e->replay_client.addr), "replay");

@@ -361,7 +361,7 @@ const eng_stats *eng_get_stats(const eng_engine *e);
 /* Heap bytes handed out by the allocator right now (any thread). */
 long long eng_heap_in_use(void);
 /* Heap in use as of the last cron tick (for maxmemory and INFO). */
-long long eng_used_memory(const eng_engine *e);
+long long eng_used_memory(eng_engine *e);
 void eng_reset_stats(eng_engine *e);
 
 #endif

@@ -463,6 +463,26 @@ static kv_entry **find_link(kv_table *t, const char *key, size_t klen, int *whic
     return NULL;
 }
 
+void kv_prefetch(const kv_table *t, uint64_t h, const char *key, size_t klen, int stage) {
+    for (int i = 0; i < 2; i++) {
+        const kv_ht *ht = &t->ht[i];
+        if (ht->size == 0) continue;
+        kv_entry *const *slot = &ht->table[h & ht->mask];
+        if (stage == 0) {
+            __builtin_prefetch(slot);
+        } else if (stage == 1) {
+            if (*slot) __builtin_prefetch(*slot);
+        } else {
+            for (const kv_entry *e = *slot; e; e = e->next)
+                if (key_eq(e, key, klen)) {
+                    /* the value is in the entry: its first line after the key */
+                    __builtin_prefetch(kv_cval(e));
+                    return;
+                }
+        }
+    }
+}
+
 kv_entry *kv_find(kv_table *t, const char *key, size_t klen) {
     rehash(t, 1);
     kv_entry **link = find_link(t, key, klen, NULL);
@@ -508,17 +528,6 @@ kv_entry *kv_entry_new(const char *key, size_t klen, const char *val, size_t vle
 }
 
 void kv_entry_free(kv_entry *e) { free(e); }
-
-void kv_prefetch(const kv_table *t, uint64_t h) {
-    const kv_ht *ht = &t->ht[rehashing(t) ? 1 : 0];
-    __builtin_prefetch(&ht->table[h & ht->mask]);
-}
-
-void kv_prefetch_chain(const kv_table *t, uint64_t h) {
-    const kv_ht *ht = &t->ht[rehashing(t) ? 1 : 0];
-    const kv_entry *o = ht->table[h & ht->mask];
-    if (o) __builtin_prefetch(o);
-}
 
 /* Link e (hash h); with check_dup, link nothing and return -1 if its key
  * is already there (the same chain walk as a look-up). */

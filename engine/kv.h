@@ -87,6 +87,15 @@ kv_entry *kv_insert(kv_table *t, const char *key, size_t klen,
 kv_entry *kv_insert_new(kv_table *t, const char *key, size_t klen,
                         const char *val, size_t vlen);
 
+/* Prefetching for a batch of look-ups or inserts (the engine and the
+ * checkpoint loader work in rounds so that the cache misses of several keys
+ * overlap instead of adding up). Pure hints: they change nothing and any
+ * stage may be skipped.
+ *   stage 0: the bucket slot(s) of hash h
+ *   stage 1: the first entry of those buckets (reads the slots)
+ *   stage 2: the value of the entry for key, if present (walks the chain) */
+void kv_prefetch(const kv_table *t, uint64_t h, const char *key, size_t klen, int stage);
+
 /* Bulk loading in stages, so a loader can prefetch buckets ahead of the
  * inserts (a checkpoint load is bound by cache misses): make a detached
  * entry and hash its key, kv_prefetch the bucket, and a few entries later
@@ -94,9 +103,6 @@ kv_entry *kv_insert_new(kv_table *t, const char *key, size_t klen,
  * already present; the caller then frees e with kv_entry_free. */
 kv_entry *kv_entry_new(const char *key, size_t klen, const char *val, size_t vlen);
 void kv_entry_free(kv_entry *e);
-void kv_prefetch(const kv_table *t, uint64_t h);
-/* Later (the bucket is in cache by then): the first entry of its chain. */
-void kv_prefetch_chain(const kv_table *t, uint64_t h);
 int kv_link_new(kv_table *t, kv_entry *e, uint64_t h);
 
 /* Replace the value bytes of an entry (val NULL: vlen zero bytes; type

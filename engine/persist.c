@@ -188,7 +188,7 @@ static int load_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const 
      * with the clock of its time, and the active cycle deletes them */
     en->expire_ms = expire_ms;
     uint64_t h = kv_hash(t, key, klen);
-    kv_prefetch(t, h);
+    kv_prefetch(t, h, key, klen, 0);
     unsigned tail = (l->head + l->count) % LOAD_AHEAD;
     l->ring[tail].t = t;
     l->ring[tail].en = en;
@@ -197,7 +197,7 @@ static int load_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const 
     l->count++;
     if (l->count > LOAD_AHEAD / 2) { /* halfway: its chain's first entry */
         unsigned mid = (l->head + l->count - 1 - LOAD_AHEAD / 2) % LOAD_AHEAD;
-        kv_prefetch_chain(l->ring[mid].t, l->ring[mid].h);
+        kv_prefetch(l->ring[mid].t, l->ring[mid].h, NULL, 0, 1);
     }
     if ((++l->n & 4095) == 0) {
         int64_t now = mono_ms();

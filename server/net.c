@@ -49,8 +49,8 @@ typedef struct sb_conn {
     resp_buf obuf;   /* output waiting for the next uv_write */
     resp_buf wbuf;   /* output of the uv_write in flight */
     uv_write_t wreq;
-    int64_t last_ms;
-    int64_t soft_since;
+    int64_t last_ms;     /* loop time (uv_now) of the last read */
+    int64_t soft_since;  /* loop time it went over the soft limit, 0 = not */
     struct sb_conn *prev, *next;
     uv_buf_t *iov;   /* gathered replies of the batch being delivered */
     unsigned niov, iov_cap;
@@ -256,7 +256,7 @@ static void conn_flush(sb_conn *c) {
     }
     c->niov = 0;
     if (c->obuf.len) {
-        if (check_obuf_limit(c, now_ms())) return;
+        if (check_obuf_limit(c, (int64_t)uv_now(c->net->loop))) return;
         start_write(c);
     } else if (c->close_after_write && !c->writing) {
         conn_close(c);
@@ -408,7 +408,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
     }
     if (nread == 0 || c->closing || c->proto_err) return;
     n->stats.net_input_bytes += (uint64_t)nread;
-    c->last_ms = now_ms();
+    c->last_ms = (int64_t)uv_now(n->loop); /* no clock read per read */
     size_t used = conn_parse(c, buf->base, (size_t)nread);
     if (c->closing || c->proto_err) return;
     if (used < (size_t)nread) {
@@ -500,7 +500,8 @@ static void on_connection(uv_stream_t *server, int status) {
     uv_fileno((uv_handle_t *)&c->tcp, &fd);
     c->ec.fd = fd;
     c->ec.id = ++n->next_id;
-    c->ec.ctime_ms = c->last_ms = now_ms();
+    c->ec.ctime_ms = now_ms();
+    c->last_ms = (int64_t)uv_now(n->loop);
     c->reply_est = REPLY_EST_INITIAL;
 
     resp_limits lim;
@@ -523,7 +524,7 @@ static void on_connection(uv_stream_t *server, int status) {
 /* Once a second: idle timeout and soft output limits. */
 static void on_timer(uv_timer_t *t) {
     sb_net *n = t->data;
-    int64_t now = now_ms();
+    int64_t now = (int64_t)uv_now(n->loop);
     long long timeout = n->cfg->timeout;
     sb_conn *next;
     for (sb_conn *c = n->conns; c; c = next) {
