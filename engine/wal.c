@@ -445,10 +445,15 @@ static int new_segment(wal *w, uint64_t first_lsn, char *err, size_t errlen) {
     return 0;
 }
 
-static int batch_ready(wal *w, const eng_outbatch *b, uint64_t durable) {
+/* May b's replies go? always: once what they depend on is fsynced.
+ * everysec and no: once it is written to the OS (write() returned), like
+ * Redis, so a crash of the process loses nothing acknowledged; only a
+ * crash of the machine can lose the last second (everysec). WAITAOF asks
+ * for the fsync in any mode. */
+static int batch_ready(wal *w, const eng_outbatch *b, uint64_t durable, uint64_t written) {
     if (b->need_fsync_seq > durable) return 0;
-    if (atomic_load(w->o.fsync_mode) == WAL_FSYNC_ALWAYS && b->need_seq > durable) return 0;
-    return 1;
+    if (atomic_load(w->o.fsync_mode) == WAL_FSYNC_ALWAYS) return b->need_seq <= durable;
+    return b->need_seq <= written;
 }
 
 /* Replies that depended on records that never became durable must not be
@@ -482,10 +487,10 @@ void wal_set_reloaded(wal *w, uint64_t lsn) {
 
 /* Take the batches that may go now (under mu). */
 static eng_outbatch *take_ready(wal *w) {
-    uint64_t durable = atomic_load(&w->durable_lsn);
+    uint64_t durable = atomic_load(&w->durable_lsn), written = atomic_load(&w->written_lsn);
     int failed = atomic_load(&w->failed);
     eng_outbatch *head = NULL, **tail = &head;
-    while (w->pend_head && (failed || batch_ready(w, w->pend_head, durable))) {
+    while (w->pend_head && (failed || batch_ready(w, w->pend_head, durable, written))) {
         eng_outbatch *b = w->pend_head;
         w->pend_head = b->next;
         if (!w->pend_head) w->pend_tail = NULL;
@@ -754,10 +759,11 @@ void wal_release(void *ud, eng_outbatch *b) {
     eng_outbatch *now = NULL;
     if (b) {
         uint64_t durable = atomic_load(&w->durable_lsn);
+        uint64_t written = atomic_load(&w->written_lsn);
         if (atomic_load(&w->failed)) {
             drop_undurable(b, w->fail_durable);
             if (!w->pend_head) now = b;
-        } else if (!w->pend_head && batch_ready(w, b, durable)) {
+        } else if (!w->pend_head && batch_ready(w, b, durable, written)) {
             now = b;
         }
         if (!now) {
