@@ -73,7 +73,7 @@ struct eng_engine {
     scr_vm *scripts;        /* the Lua runtime */
     int busy_script;        /* polling inside a long script: 1 script, 2 function */
     eng_client *busy_client;   /* whose script it is */
-    eng_client *deferred_close; /* it disconnected meanwhile: close after */
+    eng_inbatch *deferred;  /* that client's messages meanwhile, in order */
     uint64_t rng;           /* splitmix64 state for script seeds */
 };
 
@@ -168,7 +168,6 @@ static void inbatch_recycle(eng_engine *e, eng_inbatch *b) {
     }
     b->buf.len = 0;
     b->count = 0;
-    b->done = 0;
     b->next = NULL;
     eng_inbatch_free(atomic_exchange(&e->spare_in, b));
 }
@@ -853,20 +852,9 @@ static void run_msg(eng_engine *e, char *p) {
         break;
     }
     case ENG_MSG_CLOSE:
-        if (e->busy_script && h.c == e->busy_client) {
-            /* its script still runs and will write a reply for it */
-            h.c->flags |= ENG_CLIENT_KILLED;
-            e->deferred_close = h.c;
-            break;
-        }
         client_unregister(e, h.c);
         out_span(e->out, h.c, e->out->data.len, 0, ENG_OUT_RELEASE, 0);
         break;
-    }
-    if (e->deferred_close && !e->busy_script) {
-        client_unregister(e, e->deferred_close);
-        out_span(e->out, e->deferred_close, e->out->data.len, 0, ENG_OUT_RELEASE, 0);
-        e->deferred_close = NULL;
     }
 }
 
@@ -909,11 +897,11 @@ static void prefetch_window(eng_engine *e, char **msgs, int n) {
             kv_prefetch(k[i].t, k[i].h, k[i].key, k[i].klen, stage);
 }
 
-/* Run the messages of b. Returns 0, or 1 if it stopped (b->done set) at a
- * command of the client whose script is running (a busy poll): that
- * client's commands wait for its script, in order. */
-static int process_batch(eng_engine *e, eng_inbatch *b) {
-    char *p = b->buf.data + b->done, *end = b->buf.data + b->buf.len;
+/* Run the messages of b. During a busy poll the messages of the client
+ * whose script runs (commands, its disconnection) are set aside, in order,
+ * to run after everything taken before them (drain_inbox). */
+static void process_batch(eng_engine *e, eng_inbatch *b) {
+    char *p = b->buf.data, *end = b->buf.data + b->buf.len;
     char *msgs[PF_WINDOW];
     sync_clock(e);
     while (p < end) {
@@ -926,18 +914,17 @@ static int process_batch(eng_engine *e, eng_inbatch *b) {
         }
         if (n > 1 && !e->busy_script) prefetch_window(e, msgs, n);
         for (int i = 0; i < n; i++) {
-            if (e->busy_script) {
-                msg_hdr h;
-                memcpy(&h, msgs[i], sizeof(h));
-                if (h.kind == ENG_MSG_CMD && h.c == e->busy_client) {
-                    b->done = (size_t)(msgs[i] - b->buf.data);
-                    return 1;
-                }
+            msg_hdr h;
+            memcpy(&h, msgs[i], sizeof(h));
+            if (e->busy_script && h.c == e->busy_client) {
+                if (!e->deferred) e->deferred = eng_inbatch_get(e);
+                resp_buf_append(&e->deferred->buf, msgs[i], h.total);
+                e->deferred->count++;
+                continue;
             }
             run_msg(e, msgs[i]);
         }
     }
-    return 0;
 }
 
 static void flush_out(eng_engine *e) {
@@ -1024,6 +1011,12 @@ static int drain_inbox(eng_engine *e) {
         inbatch_recycle(e, list);
         list = next;
     }
+    while (e->deferred) { /* a long script's client's messages, after it */
+        eng_inbatch *b = e->deferred;
+        e->deferred = NULL;
+        process_batch(e, b);
+        inbatch_recycle(e, b);
+    }
     flush_out(e);
     return any;
 }
@@ -1064,6 +1057,12 @@ void eng_busy_poll(eng_ctx *x, int is_function) {
     e->argv_cap = 16;
     e->argv = malloc(e->argv_cap * sizeof(eng_arg));
     if (!e->argv) abort();
+    /* the script's changes so far are not a unit of the commands run now:
+     * keep them out of the way (they commit or roll back with the script) */
+    resp_buf saved_unit = e->unit;
+    uint32_t saved_n = e->unit_n;
+    resp_buf_init(&e->unit);
+    e->unit_n = 0;
     e->busy_script = is_function ? 2 : 1;
     e->busy_client = x->c;
     uv_mutex_lock(&e->mu);
@@ -1072,21 +1071,15 @@ void eng_busy_poll(eng_ctx *x, int is_function) {
     uv_mutex_unlock(&e->mu);
     while (list) {
         eng_inbatch *next = list->next;
-        if (process_batch(e, list)) { /* put it and the rest back, in front */
-            eng_inbatch *last = list;
-            while (last->next) last = last->next;
-            uv_mutex_lock(&e->mu);
-            last->next = e->in_head;
-            e->in_head = list;
-            if (!e->in_tail) e->in_tail = last;
-            uv_mutex_unlock(&e->mu);
-            break;
-        }
+        process_batch(e, list);
         e->stats.batches++;
         inbatch_recycle(e, list);
         list = next;
     }
     flush_out(e);
+    resp_buf_free(&e->unit);
+    e->unit = saved_unit;
+    e->unit_n = saved_n;
     free(e->argv);
     e->argv = saved_argv;
     e->argv_cap = saved_cap;

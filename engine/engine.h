@@ -79,7 +79,6 @@ typedef struct eng_inbatch {
     struct eng_inbatch *next;
     resp_buf buf;
     size_t count;
-    size_t done;        /* engine: bytes already processed (busy polls) */
 } eng_inbatch;
 
 eng_inbatch *eng_inbatch_new(void);

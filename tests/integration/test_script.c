@@ -1,0 +1,440 @@
+/* test_script.c -- Lua functions and scripts against a real server:
+ *
+ *   api          FUNCTION LOAD/LIST/DELETE/FLUSH/DUMP/RESTORE/STATS, FCALL,
+ *                FCALL_RO, EVAL, EVALSHA, EVAL_RO, SCRIPT LOAD/EXISTS/FLUSH,
+ *                Lua <-> RESP conversions and Redis 7.0's error texts
+ *                (checked against redis-server 7.0.15)
+ *   rollback     a function that writes then fails, one killed in an
+ *                endless loop (others get -BUSY meanwhile), one past
+ *                lua-memory-limit: nothing changed, nothing logged, also
+ *                after a SIGKILL and restart
+ *   determinism  TIME and math.random inside a function replay to the same
+ *                values; a library file changed after a crash does not
+ *                change the replay (the logged version runs); a function
+ *                that is not deterministic stops recovery, named
+ *   sandbox      escapes (io, os, require, loadfile, binary chunks,
+ *                string.dump, globals, library tables, metatables) fail
+ *   durable      libraries and scripts survive checkpoints, DEBUG RELOAD
+ *                and restarts without WAL
+ */
+#include "harness.h"
+#include "testfs.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXPECT(cond, ...) do { if (!(cond)) { fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
+    fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); tu_failures++; } } while (0)
+
+/* An INFO field as a number (-1 if missing). */
+static long long info_num(redisContext *c, const char *name) {
+    redisReply *r = cmd(c, "INFO");
+    long long v = -1;
+    size_t nl = strlen(name);
+    for (char *p = r && r->type == REDIS_REPLY_STRING ? r->str : NULL; p && *p;
+         p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (!strncmp(p, name, nl) && p[nl] == ':') {
+            v = atoll(p + nl + 1);
+            break;
+        }
+    if (r) freeReplyObject(r);
+    return v;
+}
+
+/* An error reply starting with prefix. */
+static void check_error_prefix(int line, redisReply *r, const char *prefix) {
+    if (!r || r->type != REDIS_REPLY_ERROR || strncmp(r->str, prefix, strlen(prefix))) {
+        fprintf(stderr, "%s:%d: expected -%s..., got %s\n", __FILE__, line, prefix, reply_str(r));
+        tu_failures++;
+    }
+    if (r) freeReplyObject(r);
+}
+#define CHECK_ERR_PREFIX(r, p) check_error_prefix(__LINE__, (r), (p))
+
+static const char *LIB =
+    "#!lua name=t\n"
+    "redis.register_function('f', function(keys, args) return redis.call('nosuch') end)\n"
+    "redis.register_function('g', function(keys, args) error('boom') end)\n"
+    "redis.register_function('h', function(keys, args) return x.y end)\n"
+    "redis.register_function('w', function(keys, args) redis.call('set', keys[1], 'v'); return redis.call('incr', keys[1]) end)\n"
+    "redis.register_function{function_name='ro', callback=function(keys, args) return redis.call('set','a','b') end, flags={'no-writes'}}\n"
+    "redis.register_function('e', function(keys, args) return redis.error_reply('MY err') end)\n"
+    "redis.register_function('tbl', function(keys, args) return {1, 2.7, 'x', false, true, {ok='fine'}, nil, 5} end)\n"
+    "redis.register_function('gl', function(keys, args) y = 1 end)\n"
+    "redis.register_function('echo', function(keys, args) return {keys[1], args[1], #keys, #args} end)\n";
+
+static void t_api(redisContext *c) {
+    CHECK_BULK(cmd(c, "FUNCTION LOAD %s", LIB), "t");
+    CHECK_ERROR(cmd(c, "FUNCTION LOAD %s", LIB), "ERR Library 't' already exists");
+    CHECK_BULK(cmd(c, "FUNCTION LOAD REPLACE %s", LIB), "t");
+    CHECK_ERROR(cmd(c, "FUNCTION LOAD %s", "no shebang"), "ERR Missing library metadata");
+    CHECK_ERROR(cmd(c, "FUNCTION LOAD %s", "#!lua name=u\nreturn 1"), "ERR No functions registered");
+    CHECK_ERROR(cmd(c, "FUNCTION LOAD %s", "#!lua\nx"), "ERR Library name was not given");
+    CHECK_ERROR(cmd(c, "FUNCTION LOAD %s", "#!lua name=u foo=bar\nx"),
+                "ERR Invalid metadata value given: foo=bar");
+    CHECK_ERROR(cmd(c, "FUNCTION LOAD %s", "#!lua name=u\nredis.register_function('f', function() end)"),
+                "ERR Function f already exists");
+
+    CHECK_ERROR(cmd(c, "FCALL f 0"),
+                "ERR Unknown Redis command called from script script: f, on @user_function:2.");
+    CHECK_ERROR(cmd(c, "FCALL g 0"), "ERR user_function:3: boom script: g, on @user_function:3.");
+    CHECK_ERROR(cmd(c, "FCALL h 0"), "ERR user_function:4: Script attempted to access nonexistent "
+                "global variable 'x' script: h, on @user_function:4.");
+    CHECK_ERROR(cmd(c, "FCALL ro 0"), "ERR Write commands are not allowed from read-only scripts. "
+                "script: ro, on @user_function:6.");
+    CHECK_ERROR(cmd(c, "FCALL e 0"), "MY err");
+    CHECK_ERROR(cmd(c, "FCALL gl 0"), "ERR user_function:9: Attempt to modify a readonly table "
+                "script: gl, on @user_function:9.");
+    CHECK_ERROR(cmd(c, "FCALL nosuch 0"), "ERR Function not found");
+    CHECK_ERROR(cmd(c, "FCALL f 5 a"), "ERR Number of keys can't be greater than number of args");
+    CHECK_ERROR(cmd(c, "FCALL f -1"), "ERR Number of keys can't be negative");
+    CHECK_ERROR(cmd(c, "FCALL f abc"), "ERR Bad number of keys provided");
+    CHECK_ERROR(cmd(c, "FCALL_RO w 1 k"),
+                "ERR Can not execute a script with write flag using *_ro command.");
+
+    redisReply *r = cmd(c, "FCALL tbl 0"); /* stops at the first nil; floats truncate */
+    EXPECT(r && r->type == REDIS_REPLY_ARRAY && r->elements == 6 &&
+           r->element[0]->integer == 1 && r->element[1]->integer == 2 &&
+           !strcmp(r->element[2]->str, "x") && r->element[3]->type == REDIS_REPLY_NIL &&
+           r->element[4]->integer == 1 && r->element[5]->type == REDIS_REPLY_STATUS,
+           "FCALL tbl: %s", reply_str(r));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "FCALL echo 1 k1 a1");
+    EXPECT(r && r->type == REDIS_REPLY_ARRAY && r->elements == 4 && !strcmp(r->element[0]->str, "k1") &&
+           !strcmp(r->element[1]->str, "a1") && r->element[2]->integer == 1 &&
+           r->element[3]->integer == 1, "FCALL echo: %s", reply_str(r));
+    if (r) freeReplyObject(r);
+
+    /* FUNCTION LIST, filtered, with code */
+    r = cmd(c, "FUNCTION LIST LIBRARYNAME t* WITHCODE");
+    EXPECT(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 8 &&
+           !strcmp(r->element[0]->element[1]->str, "t") &&
+           !strcmp(r->element[0]->element[7]->str, LIB), "FUNCTION LIST: %s", reply_str(r));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "FUNCTION LIST LIBRARYNAME zz*");
+    EXPECT(r && r->type == REDIS_REPLY_ARRAY && r->elements == 0, "LIST zz*: %s", reply_str(r));
+    if (r) freeReplyObject(r);
+
+    /* DUMP / RESTORE */
+    r = cmd(c, "FUNCTION DUMP");
+    EXPECT(r && r->type == REDIS_REPLY_STRING, "FUNCTION DUMP: %s", reply_str(r));
+    CHECK_ERROR(cmd(c, "FUNCTION RESTORE %b", r->str, r->len), "ERR Library 't' already exists");
+    CHECK_STATUS(cmd(c, "FUNCTION FLUSH"), "OK");
+    CHECK_ERROR(cmd(c, "FCALL e 0"), "ERR Function not found");
+    CHECK_STATUS(cmd(c, "FUNCTION RESTORE %b", r->str, r->len), "OK");
+    CHECK_ERROR(cmd(c, "FCALL e 0"), "MY err");
+    CHECK_STATUS(cmd(c, "FUNCTION RESTORE %b REPLACE", r->str, r->len), "OK");
+    r->str[r->len / 2] ^= 1;
+    CHECK_ERROR(cmd(c, "FUNCTION RESTORE %b FLUSH", r->str, r->len),
+                "ERR payload version or checksum are wrong");
+    freeReplyObject(r);
+    CHECK_STATUS(cmd(c, "FUNCTION DELETE t"), "OK");
+    CHECK_ERROR(cmd(c, "FUNCTION DELETE t"), "ERR Library not found");
+
+    /* EVAL and the script cache */
+    CHECK_INT(cmd(c, "EVAL %s 0", "return 3.9"), 3);
+    CHECK_NIL(cmd(c, "EVAL %s 0", "return false"));
+    CHECK_STATUS(cmd(c, "EVAL %s 0", "return redis.status_reply('FINE')"), "FINE");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return {err='x'}"), "x");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return redis.pcall('nosuch')"),
+                "ERR Unknown Redis command called from script");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return redis.call('get', {})"),
+                "ERR Lua redis lib command arguments must be strings or integers script: "
+                "4368e88f98d93af9caf358186e5fbf273374ee91, on @user_script:1.");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return redis.call('eval', 'return 1', 0)"),
+                "ERR This Redis command is not allowed from script script: "
+                "310efa61ec0f2edf6c2e5b4007966dd555e75546, on @user_script:1.");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return redis.call('get', 'a', 'b')"),
+                "ERR Wrong number of args calling Redis command from script script: "
+                "83fb1f3d3ef84eb4eebaa00386befdba32e9f237, on @user_script:1.");
+    CHECK_ERROR(cmd(c, "EVAL %s -1", "return 1"), "ERR Number of keys can't be negative");
+    CHECK_ERROR(cmd(c, "EVAL %s x", "return 1"), "ERR value is not an integer or out of range");
+    CHECK_ERR_PREFIX(cmd(c, "EVAL %s 0", "return ("),
+                     "ERR Error compiling script (new function): user_script:1:");
+    CHECK_BULK(cmd(c, "EVAL %s 0", "return redis.sha1hex('')"),
+               "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    CHECK_BULK(cmd(c, "EVAL %s 0", "return cjson.encode({1,2})"), "[1,2]");
+    CHECK_INT(cmd(c, "EVAL %s 0", "return bit.band(0xff, 0x0f) + bit.bnot(0)"), 14);
+    CHECK_BULK(cmd(c, "EVAL %s 0", "return struct.pack('>I2', 258)"), "\x01\x02");
+    CHECK_INT(cmd(c, "EVAL %s 0", "return select('#', unpack({1, 2, 3}))"), 3);
+    CHECK_BULK(cmd(c, "EVAL %s 0", "return redis.REDIS_VERSION"), "7.0.15");
+    CHECK_BULK(cmd(c, "SCRIPT LOAD %s", "return 1"), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
+    CHECK_INT(cmd(c, "EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0"), 1);
+    CHECK_INT(cmd(c, "EVALSHA E0E1F9FABFC9D4800C877A703B823AC0578FF8DB 0"), 1);
+    r = cmd(c, "SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db ffff");
+    EXPECT(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->integer == 1 &&
+           r->element[1]->integer == 0, "SCRIPT EXISTS: %s", reply_str(r));
+    if (r) freeReplyObject(r);
+    CHECK_STATUS(cmd(c, "SCRIPT FLUSH"), "OK");
+    CHECK_ERROR(cmd(c, "EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0"),
+                "NOSCRIPT No matching script. Please use EVAL.");
+    CHECK_ERROR(cmd(c, "EVAL_RO %s 0", "return redis.call('set','a','b')"),
+                "ERR Write commands are not allowed from read-only scripts. script: "
+                "ff967d0ae0e68b4f9e360fa91c54598bc25ad9b6, on @user_script:1.");
+    CHECK_NIL(cmd(c, "EVAL_RO %s 0", "return redis.call('get','nokey')"));
+    CHECK_ERROR(cmd(c, "SCRIPT KILL"), "NOTBUSY No scripts in execution right now.");
+    CHECK_ERROR(cmd(c, "FUNCTION KILL"), "NOTBUSY No scripts in execution right now.");
+    /* a script that SELECTs does not move its caller */
+    CHECK_STATUS(cmd(c, "EVAL %s 0", "redis.call('select', 3); return redis.call('set', 'in3', 1)"), "OK");
+    CHECK_NIL(cmd(c, "GET in3"));
+    CHECK_STATUS(cmd(c, "SELECT 3"), "OK");
+    CHECK_BULK(cmd(c, "GET in3"), "1");
+    CHECK_STATUS(cmd(c, "SELECT 0"), "OK");
+    /* RESP3 from redis.setresp(3) and to a HELLO 3 client */
+    CHECK_INT(cmd(c, "EVAL %s 0", "redis.setresp(3); local t = redis.call('exists', 'x'); return t + 1"), 1);
+}
+
+/* ------------------------------------------------------------ rollback */
+
+static const char *RB_LIB =
+    "#!lua name=rb\n"
+    "redis.register_function('three_then_fail', function(keys, args)\n"
+    "  redis.call('set', keys[1], 'changed'); redis.call('del', keys[2]);\n"
+    "  redis.call('incrby', keys[3], 5); redis.call('expire', keys[1], 100);\n"
+    "  error('after three writes') end)\n"
+    "redis.register_function('spin', function(keys, args)\n"
+    "  redis.call('set', keys[1], 'spinning'); while true do end end)\n"
+    "redis.register_function('bomb', function(keys, args)\n"
+    "  redis.call('append', keys[1], 'more'); local t = {}\n"
+    "  for i = 1, 1e8 do t[i] = string.rep('x', 100) .. i end end)\n"
+    "redis.register_function('ok_write', function(keys, args) return redis.call('incr', keys[1]) end)\n";
+
+static void check_untouched(redisContext *c) {
+    CHECK_BULK(cmd(c, "GET a"), "orig-a");
+    CHECK_BULK(cmd(c, "GET b"), "orig-b");
+    CHECK_BULK(cmd(c, "GET n"), "10");
+    CHECK_INT(cmd(c, "TTL a"), -1);
+}
+
+static void t_rollback(void) {
+    const char *d = new_dir();
+    const char *args[] = {"--busy-reply-threshold", "200", "--lua-memory-limit", "32mb", NULL};
+    sb_server *s = srv_start_in(d, args);
+    redisContext *c = srv_connect(s), *c2 = srv_connect(s);
+    CHECK_BULK(cmd(c, "FUNCTION LOAD %s", RB_LIB), "rb");
+    CHECK_STATUS(cmd(c, "MSET a orig-a b orig-b n 10"), "OK");
+    long long lsn0 = info_num(c, "wal_lsn");
+
+    CHECK_ERR_PREFIX(cmd(c, "FCALL three_then_fail 3 a b n"), "ERR user_function:5: after three writes");
+    check_untouched(c);
+    CHECK_EQ_INT(info_num(c, "wal_lsn"), lsn0); /* nothing logged */
+
+    /* an endless loop: others get -BUSY, FUNCTION KILL rolls it back */
+    redisAppendCommand(c, "FCALL spin 1 a");
+    int done = 0;
+    redisBufferWrite(c, &done);
+    usleep(400 * 1000);
+    /* its own next command, sent while it spins, waits for it, and does
+     * not hold up the other clients' commands behind it */
+    redisAppendCommand(c, "GET a");
+    redisBufferWrite(c, &done);
+    usleep(100 * 1000);
+    CHECK_ERR_PREFIX(cmd(c2, "GET a"), "BUSY Redis is busy running a script. You can only call "
+                                      "FUNCTION KILL or SHUTDOWN NOSAVE.");
+    CHECK_ERR_PREFIX(cmd(c2, "SCRIPT KILL"), "BUSY");
+    redisReply *r = cmd(c2, "FUNCTION STATS");
+    EXPECT(r && r->type == REDIS_REPLY_ARRAY && r->elements == 4 &&
+           r->element[1]->type == REDIS_REPLY_ARRAY, "FUNCTION STATS while busy: %s", reply_str(r));
+    if (r) freeReplyObject(r);
+    CHECK_STATUS(cmd(c2, "FUNCTION KILL"), "OK");
+    void *rv = NULL;
+    redisGetReply(c, &rv);
+    CHECK_ERR_PREFIX(rv, "ERR Script killed by user with FUNCTION KILL...");
+    rv = NULL;
+    redisGetReply(c, &rv);
+    CHECK_BULK(rv, "orig-a"); /* in order, and rolled back */
+    check_untouched(c2);
+
+    /* a memory bomb stops at lua-memory-limit and is rolled back */
+    CHECK_ERR_PREFIX(cmd(c, "FCALL bomb 1 a"), "ERR script exceeded lua-memory-limit");
+    check_untouched(c);
+    CHECK_EQ_INT(info_num(c, "wal_lsn"), lsn0);
+    CHECK_INT(cmd(c, "FCALL ok_write 1 n"), 11); /* and the next call works */
+    CHECK_EQ_INT(info_num(c, "wal_lsn"), lsn0 + 1);
+    CHECK_STATUS(cmd(c, "SET n 10"), "OK");
+    redisFree(c);
+    redisFree(c2);
+
+    /* nothing of it comes back after a crash */
+    srv_kill(s);
+    s = srv_start_in(d, args);
+    c = srv_connect(s);
+    check_untouched(c);
+    CHECK_INT(cmd(c, "FCALL ok_write 1 n"), 11);
+    redisFree(c);
+    srv_stop(s);
+    drop_dir(d);
+}
+
+/* --------------------------------------------------------- determinism */
+
+static void write_lib(const char *dir, const char *body) {
+    char path[600];
+    snprintf(path, sizeof(path), "%s/det.lua", dir);
+    write_file(path, body, strlen(body));
+}
+
+static const char *DET_V1 =
+    "#!lua name=det\n"
+    "redis.register_function('stamp', function(keys, args)\n"
+    "  local t = redis.call('TIME')\n"
+    "  redis.call('set', keys[1], t[1] .. '.' .. t[2] .. ':' .. math.random(1000000000) .. ':' .. math.random())\n"
+    "  redis.call('set', keys[2], 'v1')\n"
+    "  return 1 end)\n"
+    "redis.register_function('chaos', function(keys, args)\n"
+    "  redis.call('set', keys[1], tostring({}))\n"
+    "  return 1 end)\n";
+
+static const char *DET_V2 =
+    "#!lua name=det\n"
+    "redis.register_function('stamp', function(keys, args)\n"
+    "  redis.call('set', keys[1], 'other')\n"
+    "  redis.call('set', keys[2], 'v2')\n"
+    "  return 2 end)\n"
+    "redis.register_function('chaos', function(keys, args) return 0 end)\n";
+
+static void t_determinism(void) {
+    const char *d = new_dir();
+    const char *fdir = new_dir();
+    write_lib(fdir, DET_V1);
+    const char *args[] = {"--functions-dir", fdir, NULL};
+    sb_server *s = srv_start_in(d, args);
+    redisContext *c = srv_connect(s);
+    CHECK_EQ_INT(log_has(d, "Loaded function library file", "det.lua", NULL), 1);
+    for (int i = 0; i < 20; i++) CHECK_INT(cmd(c, "FCALL stamp 2 s:%d ver:%d", i, i), 1);
+    char before[20][128];
+    for (int i = 0; i < 20; i++) {
+        redisReply *r = cmd(c, "GET s:%d", i);
+        snprintf(before[i], sizeof(before[i]), "%s", r && r->str ? r->str : "?");
+        if (r) freeReplyObject(r);
+    }
+    EXPECT(strcmp(before[0], before[1]) != 0, "two calls drew the same numbers: %s", before[0]);
+    redisFree(c);
+    srv_kill(s);
+
+    /* the file changes while the server is down: replay still runs v1 */
+    write_lib(fdir, DET_V2);
+    s = srv_start_in(d, args);
+    c = srv_connect(s);
+    for (int i = 0; i < 20; i++) {
+        CHECK_BULK(cmd(c, "GET s:%d", i), before[i]);
+        CHECK_BULK(cmd(c, "GET ver:%d", i), "v1");
+    }
+    CHECK_EQ_INT(log_has(d, "differs from the live library", NULL), 1);
+    CHECK_INT(cmd(c, "FCALL stamp 2 s:new ver:new"), 2); /* v2 is live now */
+    redisFree(c);
+    srv_kill(s);
+    s = srv_start_in(d, args); /* v1 calls, the v2 load, a v2 call: all replay */
+    c = srv_connect(s);
+    CHECK_BULK(cmd(c, "GET s:3"), before[3]);
+    CHECK_BULK(cmd(c, "GET ver:new"), "v2");
+    redisFree(c);
+    srv_kill(s);
+
+    /* a function whose effects differ on replay stops recovery, named */
+    write_lib(fdir, DET_V1);
+    s = srv_start_in(d, args);
+    c = srv_connect(s);
+    CHECK_INT(cmd(c, "FCALL chaos 1 addr"), 1);
+    redisFree(c);
+    srv_kill(s);
+    int status = 0;
+    sb_server *bad = srv_try_start_in(d, args, &status);
+    EXPECT(bad == NULL && status != 0, "a non-deterministic function replayed silently");
+    if (bad) srv_kill(bad);
+    EXPECT(log_has(d, "FCALL chaos", "not deterministic", NULL),
+           "the log does not name the non-deterministic function");
+    drop_dir(d);
+    drop_dir(fdir);
+}
+
+/* ------------------------------------------------------------- sandbox */
+
+static void t_sandbox(redisContext *c) {
+    static const char *escapes[] = {
+        "return os.execute('true')",
+        "return io.open('/etc/passwd')",
+        "return require('os')",
+        "return loadfile('/etc/passwd')",
+        "return dofile('/etc/passwd')",
+        "return debug.getinfo(1)",
+        "return string.dump(function() end)",
+        "return load(string.char(27) .. 'Lua')()",
+        "return loadstring(string.char(27, 76, 117, 97, 84, 0))()",
+        "setmetatable(_G, nil)",
+        "rawset(_G, 'x', 1)",
+        "_G.x = 1",
+        "x = 1",
+        "redis.call = nil",
+        "string.rep = nil",
+        "getmetatable('').__index = {}",
+        "cjson.encode = nil",
+        "return collectgarbage('count')",
+        "return package.loaded",
+        "return newproxy",
+    };
+    for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
+        redisReply *r = cmd(c, "EVAL %s 0", escapes[i]);
+        EXPECT(r && (r->type == REDIS_REPLY_ERROR || r->type == REDIS_REPLY_NIL),
+               "escape '%s' got %s", escapes[i], reply_str(r));
+        if (r) freeReplyObject(r);
+    }
+    /* and nothing of it stuck: the next script has an intact sandbox */
+    CHECK_BULK(cmd(c, "EVAL %s 0", "return string.rep('ab', 2)"), "abab");
+    CHECK_STATUS(cmd(c, "EVAL %s 0", "return redis.call('set', 'sandbox', 'ok')"), "OK");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return x"),
+                "ERR user_script:1: Script attempted to access nonexistent global variable 'x' "
+                "script: 03c387736bb5cc009ff35151572cee04677aa374, on @user_script:1.");
+    CHECK_INT(cmd(c, "EVAL %s 0", "return type(os.clock()) == 'number' and 1 or 0"), 1);
+}
+
+/* ------------------------------------------------------------- durable */
+
+static void t_durable(void) {
+    const char *d = new_dir();
+    sb_server *s = srv_start_in(d, NULL);
+    redisContext *c = srv_connect(s);
+    CHECK_BULK(cmd(c, "FUNCTION LOAD %s", RB_LIB), "rb");
+    CHECK_BULK(cmd(c, "SCRIPT LOAD %s", "return 'cached'"), "952f49ffc8f7b098d8ab5da45d3164ca36ed18b1");
+    CHECK_INT(cmd(c, "FCALL ok_write 1 n"), 1);
+    CHECK_STATUS(cmd(c, "DEBUG RELOAD"), "OK"); /* checkpoint, empty, load back */
+    CHECK_INT(cmd(c, "FCALL ok_write 1 n"), 2);
+    CHECK_BULK(cmd(c, "EVALSHA 952f49ffc8f7b098d8ab5da45d3164ca36ed18b1 0"), "cached");
+    redisFree(c);
+    srv_stop(s); /* a final checkpoint, no WAL left: all of it in there */
+    EXPECT(count_files(d, "wal-") == 0, "WAL left after a final checkpoint");
+    s = srv_start_in(d, NULL);
+    c = srv_connect(s);
+    CHECK_INT(cmd(c, "FCALL ok_write 1 n"), 3);
+    CHECK_BULK(cmd(c, "EVALSHA 952f49ffc8f7b098d8ab5da45d3164ca36ed18b1 0"), "cached");
+    CHECK_STATUS(cmd(c, "FUNCTION DELETE rb"), "OK");
+    CHECK_STATUS(cmd(c, "SCRIPT FLUSH"), "OK");
+    redisFree(c);
+    srv_kill(s); /* the deletes replay from the WAL */
+    s = srv_start_in(d, NULL);
+    c = srv_connect(s);
+    CHECK_ERROR(cmd(c, "FCALL ok_write 1 n"), "ERR Function not found");
+    CHECK_ERROR(cmd(c, "EVALSHA 952f49ffc8f7b098d8ab5da45d3164ca36ed18b1 0"),
+                "NOSCRIPT No matching script. Please use EVAL.");
+    CHECK_BULK(cmd(c, "GET n"), "3");
+    redisFree(c);
+    srv_stop(s);
+    drop_dir(d);
+}
+
+int main(void) {
+    sb_server *s = srv_start(NULL);
+    redisContext *c = srv_connect(s);
+    t_api(c);
+    t_sandbox(c);
+    redisFree(c);
+    srv_stop(s);
+    t_rollback();
+    t_determinism();
+    t_durable();
+    TU_DONE();
+}
