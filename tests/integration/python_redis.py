@@ -95,6 +95,36 @@ def main():
         except redis.ResponseError as e:
             assert str(e).startswith("unknown command 'NOSUCHCOMMAND'"), str(e)
 
+        # Lua: the shipped bank library (functions-dir defaults to the
+        # scripts folder next to the binary), function_load, fcall,
+        # register_script (EVALSHA, falling back to EVAL)
+        libs = {dict(zip(l[::2], l[1::2]))["library_name"] for l in r.function_list()}
+        assert "bank" in libs, libs
+        assert r.fcall("deposit", 1, "acct:a", 100) == 100
+        assert r.fcall("transfer", 2, "acct:a", "acct:b", 30) == [70, 30]
+        assert r.fcall_ro("total", 2, "acct:a", "acct:b") == 100
+        try:
+            r.fcall("debit", 1, "acct:b", 31)
+            raise AssertionError("expected insufficient funds")
+        except redis.ResponseError as e:
+            assert str(e) == "insufficient funds", str(e)
+        assert r.get("acct:b") == "30"
+        code = "#!lua name=pylib\nredis.register_function('hello', " \
+               "function(keys, args) return 'hello ' .. args[1] end)"
+        assert r.function_load(code) == "pylib"
+        assert r.fcall("hello", 0, "py") == "hello py"
+        assert r.function_delete("pylib") in ("OK", True)
+        incr_by = r.register_script(
+            "return redis.call('INCRBY', KEYS[1], ARGV[1])")
+        assert incr_by(keys=["scripted"], args=[5]) == 5
+        r.script_flush()
+        assert incr_by(keys=["scripted"], args=[5]) == 10  # EVALSHA -> NOSCRIPT -> EVAL
+        try:
+            r.eval("error('boom')", 0)
+            raise AssertionError("expected a script error")
+        except redis.ResponseError as e:
+            assert "boom" in str(e), str(e)
+
         r.flushall()
         assert r.dbsize() == 0
         print("ok")
