@@ -167,6 +167,11 @@ static void eval_generic(eng_ctx *x, int by_sha, int ro) {
             return;
         }
     }
+    unsigned flags = 0;
+    if (ro && scr_script_flags(vm_of(x), sha, &flags) == 1 && !(flags & SCR_F_NO_WRITES)) {
+        eng_reply_error(x, "ERR Can not execute a script with write flag using *_ro command.");
+        return;
+    }
     c.sha = sha;
     c.readonly = ro;
     run_logged(x, &c, record_eval, &body);

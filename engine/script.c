@@ -47,6 +47,8 @@ typedef struct scr_script {
     char *body;
     size_t len;
     int ref;
+    unsigned flags;        /* from a "#!lua flags=..." first line */
+    int shebang;
     struct scr_script *next;
 } scr_script;
 
@@ -1153,12 +1155,50 @@ static scr_script *script_find(scr_vm *vm, const char *sha) {
     return NULL;
 }
 
+/* EVAL's optional "#!lua [flags=f1,f2]" first line (Redis 7). */
+static int script_shebang(const char *body, size_t len, unsigned *flags, char *err,
+                          size_t errlen) {
+    const char *nl = memchr(body, '\n', len);
+    size_t ll = nl ? (size_t)(nl - body) : len;
+    char line[512];
+    if (ll >= sizeof(line)) ll = sizeof(line) - 1;
+    memcpy(line, body, ll);
+    line[ll] = '\0';
+    char *save = NULL, *tok = strtok_r(line + 2, " \r", &save);
+    if (!tok || strcmp(tok, "lua")) {
+        snprintf(err, errlen, "ERR Unexpected engine in script shebang: %.*s", (int)ll, body);
+        return -1;
+    }
+    while ((tok = strtok_r(NULL, " \r", &save))) {
+        if (strncmp(tok, "flags=", 6)) {
+            snprintf(err, errlen, "ERR Unknown lua shebang option: %s", tok);
+            return -1;
+        }
+        char *save2 = NULL;
+        for (char *f = strtok_r(tok + 6, ",", &save2); f; f = strtok_r(NULL, ",", &save2)) {
+            unsigned bit = 0;
+            for (size_t j = 0; j < sizeof(fn_flags) / sizeof(fn_flags[0]); j++)
+                if (!strcmp(f, fn_flags[j].name)) bit = fn_flags[j].bit;
+            if (!bit) {
+                snprintf(err, errlen, "ERR Unexpected flag in script shebang: %s", f);
+                return -1;
+            }
+            *flags |= bit;
+        }
+    }
+    return 0;
+}
+
 int scr_script_add(scr_vm *vm, const char *body, size_t len, char sha[41], char *err,
                    size_t errlen) {
     scr_sha1hex(body, len, sha);
     if (script_find(vm, sha)) return 0;
     lua_State *L = vm->L;
-    if (luaL_loadbufferx(L, body, len, "@user_script", "t") != LUA_OK) {
+    unsigned flags = 0;
+    int shebang = len >= 2 && body[0] == '#' && body[1] == '!';
+    if (shebang && script_shebang(body, len, &flags, err, errlen)) return -1;
+    reader rd = {body, len, shebang ? 0 : 1}; /* a shebang line becomes a comment */
+    if (lua_load(L, read_chunk, &rd, "@user_script", "t") != LUA_OK) {
         snprintf(err, errlen, "ERR Error compiling script (new function): %s",
                  lua_tostring(L, -1));
         lua_pop(L, 1);
@@ -1174,12 +1214,21 @@ int scr_script_add(scr_vm *vm, const char *body, size_t len, char sha[41], char 
     memcpy(s->body, body, len);
     s->body[len] = '\0';
     s->len = len;
+    s->flags = flags;
+    s->shebang = shebang;
     s->ref = luaL_ref(L, LUA_REGISTRYINDEX);
     unsigned b = sha_bucket(sha);
     s->next = vm->scripts[b];
     vm->scripts[b] = s;
     vm->nscripts++;
     return 0;
+}
+
+int scr_script_flags(scr_vm *vm, const char *sha, unsigned *flags) {
+    scr_script *s = script_find(vm, sha);
+    if (!s) return -1;
+    *flags = s->flags;
+    return s->shebang;
 }
 
 const char *scr_script_body(scr_vm *vm, const char *sha, size_t *len) {
@@ -1263,8 +1312,11 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     r.sc = *x->c;
     r.sc.authenticated = 1;
     r.proto = 2;
-    r.readonly = c->readonly || (c->fn && (c->fn->flags & SCR_F_NO_WRITES));
-    r.allow_oom = c->fn && (c->fn->flags & SCR_F_ALLOW_OOM);
+    unsigned flags = 0;
+    if (c->fn) flags = c->fn->flags;
+    else scr_script_flags(vm, c->sha, &flags);
+    r.readonly = c->readonly || (flags & SCR_F_NO_WRITES);
+    r.allow_oom = (flags & SCR_F_ALLOW_OOM) != 0;
     r.is_function = c->fn != NULL;
     r.name = c->fn ? c->fn->name : c->sha;
     r.start_us = sb_mono_us();

@@ -86,6 +86,9 @@ int scr_script_add(scr_vm *vm, const char *body, size_t len, char sha[41], char 
 /* The body of a cached script (sha: 40 hex chars, any case), or NULL. */
 const char *scr_script_body(scr_vm *vm, const char *sha, size_t *len);
 void scr_script_flush(scr_vm *vm);
+/* A cached script's flags ("#!lua flags=..."): 1 if it has a shebang line,
+ * 0 if not, -1 if it is not cached. */
+int scr_script_flags(scr_vm *vm, const char *sha, unsigned *flags);
 size_t scr_script_count(scr_vm *vm);
 /* Visit the cached scripts (checkpoints). */
 void scr_script_each(scr_vm *vm, void (*fn)(void *ud, const char *sha, const char *body,

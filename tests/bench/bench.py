@@ -11,6 +11,7 @@ of all its threads, from /proc/PID/stat, divided by the requests).
                          [--requests 200000] [--quick]
 """
 import argparse
+import hashlib
 import os
 import re
 import shutil
@@ -59,9 +60,39 @@ def start(cmd, port):
     return p
 
 
+# The transfer of the FCALL and EVALSHA workloads: two GETs and two SETs,
+# Lua that runs the same on Redis's 5.1 and strongbox's 5.4.
+TRANSFER_BODY = """
+local a = tonumber(redis.call('GET', KEYS[1]) or '1000000')
+local b = tonumber(redis.call('GET', KEYS[2]) or '1000000')
+local n = tonumber(ARGV[1])
+if a < n then return redis.error_reply('ERR insufficient funds') end
+redis.call('SET', KEYS[1], a - n)
+redis.call('SET', KEYS[2], b + n)
+return a - n
+"""
+TRANSFER_LIB = ("#!lua name=benchbank\n"
+                "redis.register_function('bench_transfer', function(KEYS, ARGV)\n"
+                + TRANSFER_BODY + "\nend)\n")
+TRANSFER_SHA = hashlib.sha1(TRANSFER_BODY.encode()).hexdigest()
+CUSTOM = {
+    "fcall": ["FCALL", "bench_transfer", "2", "acct:__rand_int__", "acct:__rand_int__", "1"],
+    "evalsha": ["EVALSHA", TRANSFER_SHA, "2", "acct:__rand_int__", "acct:__rand_int__", "1"],
+}
+
+
+def load_scripts(port):
+    for args in (["FUNCTION", "LOAD", "REPLACE", TRANSFER_LIB], ["SCRIPT", "LOAD", TRANSFER_BODY]):
+        out = subprocess.run(["redis-cli", "-p", str(port)] + args, capture_output=True,
+                             text=True, timeout=20).stdout
+        if "ERR" in out:
+            raise RuntimeError(f"loading the transfer script on port {port}: {out}")
+
+
 def run_benchmark(port, pid, test, pipeline, clients, requests):
     args = ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(requests),
-            "-P", str(pipeline), "-r", "100000", "-d", "32", "--csv", "-t", test]
+            "-P", str(pipeline), "-r", "100000", "-d", "32", "--csv"]
+    args += CUSTOM[test] if test in CUSTOM else ["-t", test]
     cpu0 = cpu_seconds(pid)
     out = subprocess.run(args, capture_output=True, text=True, timeout=600).stdout
     cpu1 = cpu_seconds(pid)
@@ -83,7 +114,8 @@ def main():
     ap.add_argument("--requests", type=int, default=200000)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--quick", action="store_true", help="1 round, fewer requests")
-    ap.add_argument("--tests", default="set,get,incr,mset", help="comma-separated workloads")
+    ap.add_argument("--tests", default="set,get,incr,mset",
+                    help="comma-separated workloads: redis-benchmark -t names, fcall, evalsha")
     ap.add_argument("--pipelines", default="1,16", help="comma-separated -P values")
     ap.add_argument("--persistence", default="none", choices=["none", "everysec", "always"],
                     help="none: no persistence on either; else appendfsync mode on both")
@@ -108,6 +140,8 @@ def main():
                 "--min-free-disk", "0"] + sbp, sp)
     rd = start(["redis-server", "--port", str(rp), "--dir", rddir, "--save", "",
                 "--daemonize", "no"] + rdp, rp)
+    for port in (sp, rp):
+        load_scripts(port)
     workloads = [(t, int(p)) for p in a.pipelines.split(",") for t in a.tests.split(",")]
     rows = []
     try:

@@ -176,6 +176,18 @@ static void t_api(redisContext *c) {
                 "ERR Write commands are not allowed from read-only scripts. script: "
                 "ff967d0ae0e68b4f9e360fa91c54598bc25ad9b6, on @user_script:1.");
     CHECK_NIL(cmd(c, "EVAL_RO %s 0", "return redis.call('get','nokey')"));
+    /* EVAL's "#!lua flags=..." first line */
+    CHECK_INT(cmd(c, "EVAL %s 0", "#!lua flags=no-writes\nreturn 1"), 1);
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "#!python\nreturn 1"),
+                "ERR Unexpected engine in script shebang: #!python");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "#!lua foo=bar\nreturn 1"), "ERR Unknown lua shebang option: foo=bar");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "#!lua flags=bogus\nreturn 1"),
+                "ERR Unexpected flag in script shebang: bogus");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "#!lua flags=no-writes\nreturn x"),
+                "ERR user_script:2: Script attempted to access nonexistent global variable 'x' "
+                "script: 4d98716cdd1286c5333781741c73d0feb4d4bfa6, on @user_script:2.");
+    CHECK_ERROR(cmd(c, "EVAL_RO %s 0", "#!lua\nreturn redis.call('set','a','b')"),
+                "ERR Can not execute a script with write flag using *_ro command.");
     CHECK_ERROR(cmd(c, "SCRIPT KILL"), "NOTBUSY No scripts in execution right now.");
     CHECK_ERROR(cmd(c, "FUNCTION KILL"), "NOTBUSY No scripts in execution right now.");
     /* a script that SELECTs does not move its caller */
