@@ -1323,6 +1323,9 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     seed_rng(&r.rng, c->seed);
     const eng_limits *lim = eng_get_limits(vm->e);
     if (lim) scr_set_limits(vm, (size_t)lim->lua_memory_limit, lim->busy_reply_ms * 1000);
+    /* a replayed call fit the limit it ran under: a lower one now must not
+     * stop recovery */
+    if (x->replaying) vm->mem_limit = 0;
 
     int top = lua_gettop(L);
     lua_pushcfunction(L, msgh);
