@@ -7,6 +7,7 @@
 #include "info.h"
 #include "keyspace.h"
 #include "net.h"
+#include "script.h"
 #include "persist.h"
 
 #include <malloc.h>
@@ -149,6 +150,13 @@ void cmd_info(eng_ctx *x) {
         addf(&b, "used_memory_peak:%lld\r\nused_memory_peak_human:%s\r\n",
              proc->peak_memory, h4);
         addf(&b, "total_system_memory:%lld\r\ntotal_system_memory_human:%s\r\n", sysmem, h5);
+        scr_vm *vm = eng_scripts(e);
+        char h6[32];
+        human(h6, sizeof(h6), (double)scr_memory(vm));
+        addf(&b, "used_memory_lua:%zu\r\nused_memory_lua_human:%s\r\n", scr_memory(vm), h6);
+        addf(&b, "number_of_cached_scripts:%zu\r\nnumber_of_functions:%zu\r\n"
+             "number_of_libraries:%zu\r\n", scr_script_count(vm), scr_fn_count(vm),
+             scr_lib_count(vm));
         addf(&b, "maxmemory:%lld\r\nmaxmemory_human:%s\r\n", (long long)cfg->limits.maxmemory, h3);
         addf(&b, "maxmemory_policy:noeviction\r\n");
         addf(&b, "mem_fragmentation_ratio:%.2f\r\n", used ? (double)rss / (double)used : 0.0);

@@ -132,6 +132,8 @@ static void t_api(redisContext *c) {
     CHECK_ERROR(cmd(c, "FUNCTION RESTORE %b FLUSH", r->str, r->len),
                 "ERR payload version or checksum are wrong");
     freeReplyObject(r);
+    EXPECT(info_num(c, "number_of_libraries") == 1 && info_num(c, "number_of_functions") == 9 &&
+           info_num(c, "used_memory_lua") > 0, "INFO memory scripting fields");
     CHECK_STATUS(cmd(c, "FUNCTION DELETE t"), "OK");
     CHECK_ERROR(cmd(c, "FUNCTION DELETE t"), "ERR Library not found");
 
