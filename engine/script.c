@@ -94,9 +94,19 @@ static scr_vm *vm_of(lua_State *L) {
 }
 
 void scr_sha1hex(const void *p, size_t n, char out[41]) {
+    /* fetched once: OpenSSL 3 looks the algorithm up on every implicit use */
+    static EVP_MD *sha1;
+    static EVP_MD_CTX *ctx;
+    if (!sha1) {
+        sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+        ctx = EVP_MD_CTX_new();
+        if (!sha1 || !ctx) abort();
+    }
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    EVP_Digest(p, n, md, &mdlen, EVP_sha1(), NULL);
+    if (!EVP_DigestInit_ex(ctx, sha1, NULL) || !EVP_DigestUpdate(ctx, p, n) ||
+        !EVP_DigestFinal_ex(ctx, md, &mdlen))
+        abort();
     static const char hex[] = "0123456789abcdef";
     for (unsigned i = 0; i < 20; i++) {
         out[2 * i] = hex[md[i] >> 4];
@@ -868,6 +878,8 @@ static void open_libs(scr_vm *vm) {
     vm->env_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
+static void kill_hook(lua_State *L, lua_Debug *ar);
+
 scr_vm *scr_create(eng_engine *e) {
     scr_vm *vm = calloc(1, sizeof(*vm));
     if (!vm) abort();
@@ -880,6 +892,9 @@ scr_vm *scr_create(eng_engine *e) {
     undo_init(&vm->undo);
     resp_buf_init(&vm->reply);
     open_libs(vm);
+    /* always on: a count hook costs one check every HOOK_EVERY instructions,
+     * less than setting it around every call */
+    lua_sethook(vm->L, kill_hook, LUA_MASKCOUNT, HOOK_EVERY);
     return vm;
 }
 
@@ -1062,8 +1077,6 @@ static const char *read_chunk(lua_State *L, void *ud, size_t *size) {
     return NULL;
 }
 
-static void kill_hook(lua_State *L, lua_Debug *ar);
-
 int scr_lib_load(scr_vm *vm, const char *code, size_t len, int replace, scr_lib **out,
                  char *err, size_t errlen) {
     char *name = NULL;
@@ -1097,9 +1110,7 @@ int scr_lib_load(scr_vm *vm, const char *code, size_t len, int replace, scr_lib 
     lua_setupvalue(L, -2, 1);
     vm->loading = lib;
     vm->limit_on = 1;
-    lua_sethook(L, kill_hook, LUA_MASKCOUNT, HOOK_EVERY);
     rc = lua_pcall(L, 0, 0, top + 1);
-    lua_sethook(L, NULL, 0, 0);
     vm->limit_on = 0;
     vm->loading = NULL;
     if (rc != LUA_OK) {
@@ -1357,9 +1368,8 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     x->time_us = c->time_us;
     vm->run = &r;
     vm->limit_on = 1;
-    lua_sethook(L, kill_hook, LUA_MASKCOUNT, HOOK_EVERY);
     int rc = lua_pcall(L, nargs, 1, top + 1);
-    lua_sethook(L, NULL, 0, 0);
+    if (r.killed) lua_sethook(L, kill_hook, LUA_MASKCOUNT, HOOK_EVERY); /* back from line mode */
     vm->limit_on = 0;
     vm->run = NULL;
     x->time_us = saved_time;
