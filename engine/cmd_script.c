@@ -88,7 +88,7 @@ static void run_logged(eng_ctx *x, scr_call *c, record_fn *record, void *ud) {
 
 /* The tail shared by both records: numkeys key... arg... */
 static int add_call_args(eng_arg *v, int n, const scr_call *c, char *nk) {
-    snprintf(nk, 24, "%d", c->nkeys);
+    sb_fmt_ll(nk, c->nkeys);
     v[n++] = (eng_arg){nk, strlen(nk)};
     for (int i = 0; i < c->nkeys; i++) v[n++] = c->keys[i];
     for (int i = 0; i < c->nargs; i++) v[n++] = c->args[i];
@@ -108,8 +108,8 @@ static void emit_invocation(eng_ctx *x, int fixed, eng_arg *head, const scr_call
 static void record_fcall(eng_ctx *x, const scr_call *c, const char *digest, void *ud) {
     (void)ud;
     char t[24], s[24];
-    snprintf(t, sizeof(t), "%lld", (long long)c->time_us);
-    snprintf(s, sizeof(s), "%llu", (unsigned long long)c->seed);
+    sb_fmt_ll(t, (long long)c->time_us);
+    sb_fmt_ull(s, (unsigned long long)c->seed);
     scr_lib *lib = c->fn->lib;
     eng_arg head[7] = {{"@fcall", 6}, {lib->name, strlen(lib->name)}, {lib->sha, 40},
                        {c->fn->name, strlen(c->fn->name)}, {t, strlen(t)}, {s, strlen(s)},
@@ -120,8 +120,8 @@ static void record_fcall(eng_ctx *x, const scr_call *c, const char *digest, void
 static void record_eval(eng_ctx *x, const scr_call *c, const char *digest, void *ud) {
     const eng_arg *body = ud;
     char t[24], s[24];
-    snprintf(t, sizeof(t), "%lld", (long long)c->time_us);
-    snprintf(s, sizeof(s), "%llu", (unsigned long long)c->seed);
+    sb_fmt_ll(t, (long long)c->time_us);
+    sb_fmt_ull(s, (unsigned long long)c->seed);
     eng_arg head[5] = {{"@eval", 5}, *body, {t, strlen(t)}, {s, strlen(s)}, {digest, 40}};
     emit_invocation(x, 5, head, c);
 }

@@ -35,10 +35,19 @@ static kv_table *cur_db(eng_ctx *x) {
 /* Store the string p[0..n) (NULL: n zero bytes) under key, creating or
  * replacing, with an expiry: exp > 0 absolute ms, exp == KV_NO_EXPIRE
  * clears, keepttl keeps. A fresh value: its encoding follows its content. */
+static kv_entry *store_into(eng_ctx *x, kv_entry *e, const eng_arg *key, const char *p,
+                            size_t n, int64_t exp, int keepttl);
+
 static kv_entry *store(eng_ctx *x, const eng_arg *key, const char *p, size_t n,
                        int64_t exp, int keepttl) {
+    return store_into(x, kv_find(cur_db(x), key->p, key->n), key, p, n, exp, keepttl);
+}
+
+/* store() when the caller has looked the key up already: e is its entry,
+ * or NULL if it does not exist. */
+static kv_entry *store_into(eng_ctx *x, kv_entry *e, const eng_arg *key, const char *p,
+                            size_t n, int64_t exp, int keepttl) {
     kv_table *t = cur_db(x);
-    kv_entry *e = kv_find(t, key->p, key->n);
     if (e) {
         e = kv_set_val(t, e, p, n);
         if (!keepttl) kv_set_expire(t, e, exp);
@@ -192,7 +201,7 @@ static void set_generic(eng_ctx *x, const eng_arg *key, const eng_arg *val,
         }
         return;
     }
-    kv_entry *e = store(x, key, val->p, val->n, exp, (flags & SET_KEEPTTL) != 0);
+    kv_entry *e = store_into(x, old, key, val->p, val->n, exp, (flags & SET_KEEPTTL) != 0);
     emit_set_state(x, e);
 }
 

@@ -396,7 +396,7 @@ void eng_emitv(eng_ctx *x, int db, const char *fmt, ...) {
             argv[argc] = *va_arg(ap, const eng_arg *);
             break;
         case 'l': {
-            int n = snprintf(nums[argc], 24, "%lld", va_arg(ap, long long));
+            int n = sb_fmt_ll(nums[argc], va_arg(ap, long long));
             argv[argc] = (eng_arg){nums[argc], (size_t)n};
             break;
         }

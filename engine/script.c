@@ -587,7 +587,7 @@ static int do_call(lua_State *L, int raise) {
         if (t == LUA_TNUMBER && numoff + 32 <= sizeof(vm->numbuf)) {
             char *d = vm->numbuf + numoff;
             int n = lua_isinteger(L, i)
-                        ? snprintf(d, 32, "%lld", (long long)lua_tointeger(L, i))
+                        ? sb_fmt_ll(d, (long long)lua_tointeger(L, i))
                         : snprintf(d, 32, "%.17g", (double)lua_tonumber(L, i));
             vm->argv[i - 1] = (eng_arg){d, (size_t)n};
             numoff += (size_t)n + 1;

@@ -22,6 +22,25 @@ static inline uint64_t sb_get64(const unsigned char *p) {
     return (uint64_t)sb_get32(p) | (uint64_t)sb_get32(p + 4) << 32;
 }
 
+/* Decimal text of v into buf (at least 21 bytes), NUL-terminated; returns
+ * the length. snprintf's cost shows in hot paths (scripts, change records). */
+static inline int sb_fmt_ull(char *buf, unsigned long long v) {
+    char t[21];
+    int n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (int i = 0; i < n; i++) buf[i] = t[n - 1 - i];
+    buf[n] = '\0';
+    return n;
+}
+static inline int sb_fmt_ll(char *buf, long long v) {
+    if (v >= 0) return sb_fmt_ull(buf, (unsigned long long)v);
+    buf[0] = '-';
+    return 1 + sb_fmt_ull(buf + 1, 0ULL - (unsigned long long)v);
+}
+
 /* Wall clock, ms since the epoch (what expiry times are in). */
 static inline int64_t sb_wall_ms(void) {
     struct timespec ts;
