@@ -280,7 +280,7 @@ redisReply *cmd(redisContext *c, const char *fmt, ...) {
     return r;
 }
 
-static void describe(const redisReply *r, char *buf, size_t cap) {
+void reply_describe(const redisReply *r, char *buf, size_t cap) {
     if (!r) { snprintf(buf, cap, "(no reply: connection error)"); return; }
     switch (r->type) {
     case REDIS_REPLY_STATUS: snprintf(buf, cap, "+%s", r->str); break;
@@ -291,7 +291,7 @@ static void describe(const redisReply *r, char *buf, size_t cap) {
     case REDIS_REPLY_ARRAY: {
         size_t n = (size_t)snprintf(buf, cap, "[");
         for (size_t i = 0; i < r->elements && n + 8 < cap; i++) {
-            describe(r->element[i], buf + n, cap - n);
+            reply_describe(r->element[i], buf + n, cap - n);
             n = strlen(buf);
             if (n + 2 < cap) { buf[n++] = i + 1 < r->elements ? ',' : ']'; buf[n] = 0; }
         }
@@ -304,7 +304,7 @@ static void describe(const redisReply *r, char *buf, size_t cap) {
 
 const char *reply_str(const redisReply *r) {
     static char buf[4096];
-    describe(r, buf, sizeof(buf));
+    reply_describe(r, buf, sizeof(buf));
     return buf;
 }
 

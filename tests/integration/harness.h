@@ -67,6 +67,8 @@ redisReply *cmd(redisContext *c, const char *fmt, ...);
 
 /* A printable description of a reply (static buffer). */
 const char *reply_str(const redisReply *r);
+/* The same into buf (thread-safe; reply_str has one static buffer). */
+void reply_describe(const redisReply *r, char *buf, size_t cap);
 
 /* Raw sockets: send bytes, read what arrives until `timeout_ms` passes
  * with nothing new or the peer closes. */

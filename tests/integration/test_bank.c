@@ -61,30 +61,6 @@ static uint64_t next_rand(uint64_t *s) { /* xorshift64* */
 
 static long long rnd(uint64_t *s, long long n) { return (long long)(next_rand(s) % (uint64_t)n); }
 
-/* reply_str() has one static buffer: threads describe replies with this. */
-static void describe(const redisReply *r, char *buf, size_t cap) {
-    if (!r) { snprintf(buf, cap, "(no reply: connection error)"); return; }
-    switch (r->type) {
-    case REDIS_REPLY_STATUS: snprintf(buf, cap, "+%s", r->str); break;
-    case REDIS_REPLY_ERROR: snprintf(buf, cap, "-%s", r->str); break;
-    case REDIS_REPLY_INTEGER: snprintf(buf, cap, ":%lld", r->integer); break;
-    case REDIS_REPLY_NIL: snprintf(buf, cap, "(nil)"); break;
-    case REDIS_REPLY_STRING:
-        snprintf(buf, cap, "$%.*s", (int)(r->len > 64 ? 64 : r->len), r->str);
-        break;
-    case REDIS_REPLY_ARRAY: {
-        size_t n = (size_t)snprintf(buf, cap, "[");
-        for (size_t i = 0; i < r->elements && n + 16 < cap; i++) {
-            describe(r->element[i], buf + n, cap - n);
-            n = strlen(buf);
-            if (i + 1 < r->elements && n + 2 < cap) { buf[n++] = ','; buf[n] = 0; }
-        }
-        if (n + 2 < cap) { buf[n++] = ']'; buf[n] = 0; }
-        break;
-    }
-    default: snprintf(buf, cap, "(type %d)", r->type);
-    }
-}
 
 /* The source tree's scripts folder (where bank.lua is), from __FILE__. */
 static char scripts[PATH_MAX];
@@ -156,7 +132,7 @@ static long long fcall_total(redisContext *c, keylist *k, char *err, size_t cap)
     redisReply *r = redisCommandArgv(c, a, k->argv, k->lens);
     long long v = LLONG_MIN;
     if (r && r->type == REDIS_REPLY_INTEGER) v = r->integer;
-    else describe(r, err, cap);
+    else reply_describe(r, err, cap);
     if (r) freeReplyObject(r);
     return v;
 }
@@ -170,7 +146,7 @@ static int mget_all(redisContext *c, keylist *k, long long *vals, char *err, siz
     redisReply *r = redisCommandArgv(c, a, k->argv, k->lens);
     int ret = 0;
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != (size_t)k->n) {
-        describe(r, err, cap);
+        reply_describe(r, err, cap);
         ret = -1;
     } else {
         for (int i = 0; i < k->n; i++) {
@@ -180,7 +156,7 @@ static int mget_all(redisContext *c, keylist *k, long long *vals, char *err, siz
             vals[i] = e->type == REDIS_REPLY_STRING ? strtoll(e->str, &end, 10) : 0;
             if (e->type != REDIS_REPLY_STRING || e->len == 0 || *end) {
                 char d[128];
-                describe(e, d, sizeof(d));
+                reply_describe(e, d, sizeof(d));
                 snprintf(err, cap, "%s holds %s, not an integer", k->names[i], d);
                 ret = -1;
             }
@@ -302,7 +278,7 @@ static void *teller_main(void *arg) {
             got = T_SAME;
         if (got < 0 || (got != expect && !(expect == T_OK && got == T_SHORT))) {
             char d[256];
-            describe(r, d, sizeof(d));
+            reply_describe(r, d, sizeof(d));
             snprintf(t->err, sizeof(t->err),
                      "client %d: FCALL transfer 2 acct:%d acct:%d %s: unexpected reply %s "
                      "(expected %s)", t->id, from, to, amt, d,
@@ -563,7 +539,7 @@ static void *client_main(void *arg) {
                   r->element[1]->type == REDIS_REPLY_INTEGER && r->element[0]->integer >= 0 &&
                   r->element[1]->integer >= amount)) {
                 char d[256];
-                describe(r, d, sizeof(d));
+                reply_describe(r, d, sizeof(d));
                 snprintf(w->err, sizeof(w->err), "client %d: FCALL transfer 2 acct:%d acct:%d "
                          "%lld: unexpected reply %s", w->id, from, to, amount, d);
                 freeReplyObject(r);
@@ -601,7 +577,7 @@ static void *client_main(void *arg) {
                  : r->type == REDIS_REPLY_ERROR && !strcmp(r->str, "ERR insufficient funds");
         if (!ok) {
             char d[256];
-            describe(r, d, sizeof(d));
+            reply_describe(r, d, sizeof(d));
             snprintf(w->err, sizeof(w->err), "client %d: FCALL transfer 2 p:%d:%c p:%d:%c %lld "
                      "with a=%lld b=%lld: unexpected reply %s (expected %s{%lld,%lld})", w->id,
                      w->id, dir ? 'b' : 'a', w->id, dir ? 'a' : 'b', amount, w->a, w->b, d,
