@@ -895,6 +895,9 @@ scr_vm *scr_create(eng_engine *e) {
     /* always on: a count hook costs one check every HOOK_EVERY instructions,
      * less than setting it around every call */
     lua_sethook(vm->L, kill_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    /* most of what a call allocates (argument tables, reply strings) dies
+     * with it: the generational collector handles that best */
+    lua_gc(vm->L, LUA_GCGEN, 0, 0);
     return vm;
 }
 
