@@ -425,24 +425,45 @@ static void function_restore(eng_ctx *x) {
             off += 4 + n;
         }
     }
-    if (policy == 2 && scr_lib_count(vm)) {
+    /* all or nothing: on a failure the libraries as they were come back
+     * and the records of what was applied leave the unit */
+    size_t nold = scr_lib_count(vm), k = 0;
+    char **old = malloc((nold ? nold : 1) * sizeof(char *));
+    size_t *oldlen = malloc((nold ? nold : 1) * sizeof(size_t));
+    if (!old || !oldlen) abort();
+    for (scr_lib *l = scr_libs(vm); l; l = l->next, k++) {
+        old[k] = malloc(l->code_len + 1);
+        if (!old[k]) abort();
+        memcpy(old[k], l->code, l->code_len + 1);
+        oldlen[k] = l->code_len;
+    }
+    eng_unit_mark m = eng_unit_mark_get(x->eng);
+    if (policy == 2 && nold) {
         eng_emitv(x, 0, "s", "@function-flush");
         scr_lib_flush(vm);
     }
     off = 10;
-    for (uint32_t i = 0; i < nlibs; i++) {
+    char err[600] = "";
+    for (uint32_t i = 0; i < nlibs && !err[0]; i++) {
         uint32_t n = sb_get32(p + off);
         eng_arg code = {(const char *)p + off + 4, n};
-        char err[600];
-        if (scr_lib_load(vm, code.p, code.n, policy != 0, NULL, err, sizeof(err))) {
-            /* earlier libraries stay (logged); say which one failed */
-            eng_reply_error(x, "%s", err);
-            return;
-        }
-        eng_emitv(x, 0, "sa", "@function-load", &code);
+        if (scr_lib_load(vm, code.p, code.n, policy != 0, NULL, err, sizeof(err)) == 0)
+            eng_emitv(x, 0, "sa", "@function-load", &code);
         off += 4 + n;
     }
-    eng_reply_ok(x);
+    if (err[0]) {
+        eng_unit_rollback(x->eng, m);
+        scr_lib_flush(vm);
+        char ignored[600];
+        for (k = 0; k < nold; k++) /* they loaded before: they load again */
+            scr_lib_load(vm, old[k], oldlen[k], 1, NULL, ignored, sizeof(ignored));
+        eng_reply_error(x, "%s", err);
+    } else {
+        eng_reply_ok(x);
+    }
+    for (k = 0; k < nold; k++) free(old[k]);
+    free(old);
+    free(oldlen);
 }
 
 static void function_help(eng_ctx *x) {

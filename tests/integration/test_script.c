@@ -134,6 +134,32 @@ static void t_api(redisContext *c) {
     freeReplyObject(r);
     EXPECT(info_num(c, "number_of_libraries") == 1 && info_num(c, "number_of_functions") == 9 &&
            info_num(c, "used_memory_lua") > 0, "INFO memory scripting fields");
+    /* RESTORE is all or nothing: a second library that does not compile
+     * leaves the first one out and the existing ones as they were */
+    {
+        static const char *codes[] = {
+            "#!lua name=okk\nredis.register_function('okf', function() return 1 end)",
+            "#!lua name=bad\nredis.register_function('badf', function() return ( end)"};
+        unsigned char pay[512];
+        size_t n = 0;
+        memcpy(pay, "SBFN\x01\x00", 6);
+        put32(pay + 6, 2);
+        n = 10;
+        for (int i = 0; i < 2; i++) {
+            size_t l = strlen(codes[i]);
+            put32(pay + n, (uint32_t)l);
+            memcpy(pay + n + 4, codes[i], l);
+            n += 4 + l;
+        }
+        put32(pay + n, crc32c(pay, n));
+        n += 4;
+        long long lsn = info_num(c, "wal_lsn");
+        CHECK_ERR_PREFIX(cmd(c, "FUNCTION RESTORE %b", pay, n), "ERR Error compiling function");
+        CHECK_ERR_PREFIX(cmd(c, "FUNCTION RESTORE %b FLUSH", pay, n), "ERR Error compiling function");
+        CHECK_ERROR(cmd(c, "FCALL okf 0"), "ERR Function not found");
+        CHECK_ERROR(cmd(c, "FCALL e 0"), "MY err"); /* t is still there */
+        CHECK_EQ_INT(info_num(c, "wal_lsn"), lsn);  /* and nothing was logged */
+    }
     CHECK_STATUS(cmd(c, "FUNCTION DELETE t"), "OK");
     CHECK_ERROR(cmd(c, "FUNCTION DELETE t"), "ERR Library not found");
 
