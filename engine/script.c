@@ -1365,6 +1365,8 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     }
     int nargs = c->fn ? 2 : 0;
 
+    vm->reply.len = 0; /* a Lua error may have left a reply of a redis.call */
+    if (vm->reply.cap > 1024 * 1024) resp_buf_free(&vm->reply);
     size_t undo_mark0 = undo_mark(&vm->undo);
     eng_unit_mark unit0 = eng_unit_mark_get(vm->e);
     int64_t saved_time = x->time_us;
