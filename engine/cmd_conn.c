@@ -5,6 +5,7 @@
  */
 #include "eng_commands.h"
 #include "keyspace.h"
+#include "multi.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ static const char *requirepass(eng_ctx *x) {
 
 void cmd_reset(eng_ctx *x) {
     eng_client *c = x->c;
+    multi_client_reset(x->eng, c); /* DISCARD and UNWATCH */
     c->db = 0;
     c->proto = x->proto = RESP2;
     c->flags &= ~(unsigned)(ENG_CLIENT_NO_EVICT | ENG_CLIENT_NO_TOUCH);
