@@ -127,6 +127,8 @@ static multi_state *state_of(eng_client *c) {
 
 int multi_active(const eng_client *c) { return c->mstate && (c->mstate->flags & MS_MULTI); }
 
+int multi_queued(const eng_client *c) { return multi_active(c) ? (int)c->mstate->n : -1; }
+
 static void unwatch_all(eng_engine *e, multi_state *m) {
     multi_index *ix = eng_multi_index(e);
     while (m->watches) {
@@ -279,19 +281,12 @@ void cmd_exec(eng_ctx *x) {
         return;
     }
     unwatch_all(x->eng, m);
-    /* take the queue: the commands run as those of a client not in MULTI */
-    mq_cmd **q = m->q;
-    size_t n = m->n;
-    m->q = NULL;
-    m->n = m->cap = 0;
-    m->qflags = 0;
-    m->flags &= ~MS_MULTI;
-    resp_add_array_len(x->out, (long long)n);
-    for (size_t i = 0; i < n; i++) {
-        eng_exec_queued(x, q[i]->cmd, q[i]->argc, q[i]->argv);
-        free(q[i]);
-    }
-    free(q);
+    /* the client stays in MULTI while they run, as in Redis (CLIENT INFO
+     * shows flags=x); nothing queues meanwhile: they are not dispatched */
+    resp_add_array_len(x->out, (long long)m->n);
+    for (size_t i = 0; i < m->n; i++)
+        eng_exec_queued(x, m->q[i]->cmd, m->q[i]->argc, m->q[i]->argv);
+    discard(x->eng, m);
 }
 
 void cmd_watch(eng_ctx *x) {

@@ -61,8 +61,10 @@ void multi_touch_all(eng_engine *e, int64_t now_ms);
 
 /* ---- hooks of the dispatcher (engine.c) ---- */
 
-/* c is in MULTI (queueing). */
+/* c is in MULTI (queueing, or running the queue in EXEC). */
 int multi_active(const eng_client *c);
+/* How many commands c has queued, -1 when not in MULTI (CLIENT LIST). */
+int multi_queued(const eng_client *c);
 /* The flags resolve() checks cmd against for client c: in MULTI, EXEC
  * also carries the write / denyoom flags of what it would run, and every
  * command that would be queued counts as denyoom (Redis refuses to queue

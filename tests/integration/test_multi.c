@@ -135,6 +135,15 @@ static void t_basic(redisContext *c) {
     CHECK_STATUS(cmd(c, "DISCARD"), "OK");
     CHECK_NIL(cmd(o, "GET b"));
     redisFree(o);
+    /* CLIENT INFO shows the transaction, also while EXEC runs it */
+    r = transaction(c, "CLIENT INFO; SET a 1");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+          strstr(r->element[0]->str, " flags=x ") && strstr(r->element[0]->str, " multi=2 "));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "CLIENT INFO");
+    CHECK(r && r->type == REDIS_REPLY_STRING && strstr(r->str, " flags=N ") &&
+          strstr(r->str, " multi=-1 "));
+    if (r) freeReplyObject(r);
     /* an empty transaction */
     CHECK_STATUS(cmd(c, "MULTI"), "OK");
     CHECK_ARRAY(cmd(c, "EXEC"), 0);
