@@ -764,7 +764,10 @@ const eng_cmd *eng_script_resolve(eng_ctx *x, int argc, const eng_arg *argv, int
                      "script back, and this command could not be undone", cmd->name);
             return NULL;
         }
-        const char *why = e->o.write_refused ? e->o.write_refused(e->o.write_refused_ud) : NULL;
+        /* (not when replaying: rebuilding the durable state after a WAL
+         * failure re-runs logged scripts while writes are refused) */
+        const char *why = e->o.write_refused && !x->replaying
+                              ? e->o.write_refused(e->o.write_refused_ud) : NULL;
         if (why) {
             snprintf(err, errlen, "MISCONF %s", why);
             return NULL;

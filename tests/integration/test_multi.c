@@ -14,7 +14,8 @@
  *  - RESP3 (_) and RESP2 (*-1) nulls for an aborted EXEC, pipelined
  *    transactions, MULTI/EXEC refused inside scripts, EVAL/FCALL queued;
  *  - durability: one EXEC with several writes is one WAL unit (wal_lsn +1),
- *    a WAL cut anywhere inside its record restores all of it or none,
+ *    a WAL cut anywhere inside its record restores all of it or none, a
+ *    WAL failure between MULTI and EXEC aborts the EXEC (MISCONF),
  *    and after SIGKILL at random moments under a stream of transactions
  *    every transaction is there entirely or not at all, every acknowledged
  *    one is there, and an FCALL inside EXEC replays.
@@ -610,6 +611,42 @@ static void t_torn_exec(void) {
     drop_dir(d);
 }
 
+/* The WAL fails between MULTI and EXEC: EXEC of writes is aborted with
+ * MISCONF (nothing runs unlogged), queueing a write is refused, reads
+ * still run; the durable state is rebuilt (including a logged EVAL). */
+static void t_wal_failure(void) {
+    const char *d = new_dir();
+    sb_server *s = srv_start_in(d, no_args);
+    redisContext *c = srv_connect(s), *o = srv_connect(s);
+    redisReply *r = cmd(c, "EVAL %s 0", "return redis.call('set', 'e', 'lua')");
+    CHECK_STATUS(r, "OK");
+    CHECK_STATUS(cmd(c, "MULTI"), "OK");
+    CHECK_STATUS(cmd(c, "SET a 1"), "QUEUED");
+    CHECK_STATUS(cmd(o, "DEBUG WAL-FAULT write EIO"), "OK");
+    r = cmd(o, "SET x 1"); /* fails: o's outcome is unknown, it is disconnected */
+    if (r) freeReplyObject(r);
+    redisFree(o);
+    sleep_ms(200);
+    r = cmd(c, "EXEC");
+    const char *want = "EXECABORT Transaction discarded because of: MISCONF Errors writing to the WAL";
+    CHECK_MSG(r && r->type == REDIS_REPLY_ERROR && !strncmp(r->str, want, strlen(want)),
+              "EXEC after a WAL failure: %s", reply_str(r));
+    if (r) freeReplyObject(r);
+    CHECK_STATUS(cmd(c, "MULTI"), "OK");
+    r = cmd(c, "SET a 2");
+    CHECK_MSG(r && r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "MISCONF ", 8),
+              "queueing a write after a WAL failure: %s", reply_str(r));
+    if (r) freeReplyObject(r);
+    CHECK_ERROR(cmd(c, "EXEC"), "EXECABORT Transaction discarded because of previous errors.");
+    r = transaction(c, "GET a; GET e");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+          r->element[0]->type == REDIS_REPLY_NIL && r->element[1]->type == REDIS_REPLY_STRING);
+    if (r) freeReplyObject(r);
+    redisFree(c);
+    srv_kill(s);
+    drop_dir(d);
+}
+
 #define TX_KEYS 8
 
 typedef struct txw {
@@ -720,6 +757,7 @@ int main(void) {
     srv_stop(s);
     t_one_unit();
     t_torn_exec();
+    t_wal_failure();
     t_crash_atomic();
     TU_DONE();
 }
