@@ -466,6 +466,8 @@ static void t_resp3(sb_server *s) {
     redisFree(c);
 }
 
+#define BUMP_LIB "#!lua name=mtest\nredis.register_function('bump', function(keys, args) " \
+                 "return redis.call('incrby', keys[1], args[1]) end)"
 #define NOSCRIPT_ERR "ERR This Redis command is not allowed from script"
 
 static void t_scripts(redisContext *c) {
@@ -480,10 +482,7 @@ static void t_scripts(redisContext *c) {
     r = cmd(c, "EVAL %s 1 w", "return redis.pcall('watch', KEYS[1])");
     CHECK(r && r->type == REDIS_REPLY_ERROR);
     if (r) freeReplyObject(r);
-    r = cmd(c, "FUNCTION LOAD %s", "#!lua name=mtest\n"
-            "redis.register_function('bump', function(keys, args) "
-            "return redis.call('incrby', keys[1], args[1]) end)");
-    CHECK_BULK(r, "mtest");
+    CHECK_BULK(cmd(c, "FUNCTION LOAD %s", BUMP_LIB), "mtest");
     CHECK_STATUS(cmd(c, "MULTI"), "OK");
     CHECK_STATUS(cmd(c, "FCALL bump 1 f 5"), "QUEUED");
     CHECK_STATUS(cmd(c, "EVAL %s 1 f", "return redis.call('incr', KEYS[1])"), "QUEUED");
@@ -538,6 +537,10 @@ static void t_one_unit(void) {
     CHECK_ABORTED(c);
     long long l2 = info_ll(c, "persistence", "wal_lsn");
     CHECK_MSG(l2 == l1 + 1, "wal_lsn %lld -> %lld: only the SET", l1, l2);
+    /* a function and a script inside EXEC: replayed inside the unit */
+    CHECK_BULK(cmd(c, "FUNCTION LOAD %s", BUMP_LIB), "mtest");
+    CHECK_ARRAY(transaction(c, "SET g 1; FCALL bump 1 g 5; INCR g; "
+                               "EVAL return(redis.call('incr',KEYS[1])) 1 g"), 4);
     /* a BGSAVE inside EXEC after writes starts after it (the image must be
      * the state at an LSN), DEBUG RELOAD is refused there */
     redisReply *r = transaction(c, "SET f 1; BGSAVE; DEBUG RELOAD; INCR f");
@@ -561,6 +564,7 @@ static void t_one_unit(void) {
     CHECK_BULK(cmd(c, "GET d"), "5");
     CHECK_NIL(cmd(c, "GET e"));
     CHECK_BULK(cmd(c, "GET f"), "2");
+    CHECK_BULK(cmd(c, "GET g"), "8");
     redisFree(c);
     srv_stop(s);
     drop_dir(d);
