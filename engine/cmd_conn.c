@@ -5,6 +5,7 @@
  */
 #include "eng_commands.h"
 #include "keyspace.h"
+#include "multi.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ static const char *requirepass(eng_ctx *x) {
 
 void cmd_reset(eng_ctx *x) {
     eng_client *c = x->c;
+    multi_client_reset(x->eng, c); /* DISCARD and UNWATCH */
     c->db = 0;
     c->proto = x->proto = RESP2;
     c->flags &= ~(unsigned)(ENG_CLIENT_NO_EVICT | ENG_CLIENT_NO_TOUCH);
@@ -176,6 +178,7 @@ void cmd_hello(eng_ctx *x) {
 static void client_line(eng_ctx *x, eng_client *c, resp_buf *b) {
     char line[1024], flags[8];
     int nf = 0;
+    if (multi_active(c)) flags[nf++] = 'x';
     if (c->flags & ENG_CLIENT_NO_EVICT) flags[nf++] = 'e';
     if (c->flags & ENG_CLIENT_NO_TOUCH) flags[nf++] = 'T';  /* (Redis 7.2) */
     if (!nf) flags[nf++] = 'N';
@@ -184,12 +187,12 @@ static void client_line(eng_ctx *x, eng_client *c, resp_buf *b) {
     long long idle = (x->now_ms - (c->last_ms ? c->last_ms : c->ctime_ms)) / 1000;
     int n = snprintf(line, sizeof(line),
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s "
-        "db=%d sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 "
+        "db=%d sub=0 psub=0 ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 "
         "multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r "
         "cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
         (unsigned long long)c->id, c->addr, c->laddr, c->fd,
         c->name ? c->name : "", age < 0 ? 0 : age, idle < 0 ? 0 : idle, flags, c->db,
-        c->last_cmd ? c->last_cmd : "NULL", c->proto,
+        multi_queued(c), c->last_cmd ? c->last_cmd : "NULL", c->proto,
         c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
     if (n > 0) resp_buf_append(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

@@ -31,6 +31,9 @@ eng_cmd_fn cmd_ping, cmd_echo, cmd_quit, cmd_reset, cmd_hello, cmd_select,
 eng_cmd_fn cmd_eval, cmd_evalsha, cmd_eval_ro, cmd_evalsha_ro, cmd_fcall, cmd_fcall_ro,
     cmd_function, cmd_script;
 
+/* transactions (multi.c) */
+eng_cmd_fn cmd_multi, cmd_exec, cmd_discard, cmd_watch, cmd_unwatch;
+
 /* server (cmd_server.c) */
 eng_cmd_fn cmd_time, cmd_lastsave, cmd_debug, cmd_slowlog;
 

@@ -17,6 +17,7 @@
 #include "keyspace.h"
 #include "slowlog.h"
 #include "script.h"
+#include "multi.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -74,6 +75,7 @@ struct eng_engine {
     int busy_script;        /* polling inside a long script: 1 script, 2 function */
     eng_client *busy_client;   /* whose script it is */
     eng_inbatch *deferred;  /* that client's messages meanwhile, in order */
+    multi_index *watch;     /* watched keys (multi.c) */
     uint64_t rng;           /* splitmix64 state for script seeds */
 };
 
@@ -309,6 +311,8 @@ static void put_u32(resp_buf *b, uint32_t v) {
 void eng_emit(eng_ctx *x, int db, int argc, const eng_arg *argv) {
     eng_engine *e = x->eng;
     if (x->replaying && !e->capture) return;
+    if (multi_nwatched(e->watch))
+        multi_touch(e, db, e->o.lookup(argv[0].p, argv[0].n), argc, argv, x->now_ms);
     e->dirty++;
     e->unit_n++;
     if (!e->hook && !e->capture) return; /* nothing consumes records: don't encode */
@@ -368,6 +372,8 @@ const void *eng_unit_since(eng_engine *e, eng_unit_mark m, size_t *len) {
 }
 
 void eng_unit_capture(eng_engine *e, int on) { e->capture = on; }
+int eng_unit_open(const eng_engine *e) { return e->unit_n > 0; }
+struct multi_index *eng_multi_index(eng_engine *e) { return e->watch; }
 
 struct scr_vm *eng_scripts(eng_engine *e) { return e->scripts; }
 
@@ -554,6 +560,7 @@ static void client_unregister(eng_engine *e, eng_client *c) {
     if (c->next) c->next->prev = c->prev;
     c->prev = c->next = NULL;
     e->nclients--;
+    multi_client_free(e, c);
     free(c->name);
     free(c->lib_name);
     free(c->lib_ver);
@@ -611,15 +618,38 @@ static const eng_cmd *lookup_sub(eng_engine *e, int argc, const eng_arg *argv,
 
 /* max-key-length and max-keys-per-request, from the legacy key positions.
  * Returns -1 with the error text in err. */
+int eng_key_range(const eng_cmd *cmd, int argc, int *last, int *step) {
+    if (cmd->first_key <= 0) return 0;
+    *last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
+    if (*last >= argc) *last = argc - 1;
+    *step = cmd->key_step > 0 ? cmd->key_step : 1;
+    return 1;
+}
+
+int eng_cmd_other_db(const eng_cmd *cmd, int argc, const eng_arg *argv, int databases,
+                     int *key_arg) {
+    long long v = -1;
+    if (!strcmp(cmd->name, "move") && argc == 3) {
+        *key_arg = 1;
+        if (eng_parse_ll(argv[2].p, argv[2].n, &v) != 0) return -1;
+    } else if (!strcmp(cmd->name, "copy")) {
+        *key_arg = 2;
+        for (int i = 3; i + 1 < argc; i++)
+            if (eng_arg_is(&argv[i], "db")) {
+                if (eng_parse_ll(argv[i + 1].p, argv[i + 1].n, &v) != 0) return -1;
+                break;
+            }
+    }
+    return v >= 0 && v < databases ? (int)v : -1;
+}
+
 static int key_limits(eng_engine *e, const eng_cmd *cmd, int argc, const eng_arg *argv,
                       char *err, size_t errlen) {
-    if (cmd->first_key <= 0) return 0;
+    int last, step;
+    if (!eng_key_range(cmd, argc, &last, &step)) return 0;
     const eng_limits *lim = e->o.limits;
     long long maxlen = lim ? lim->max_key_length : 0;
     long long maxkeys = lim ? lim->max_keys_per_request : 0;
-    int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
-    if (last >= argc) last = argc - 1;
-    int step = cmd->key_step > 0 ? cmd->key_step : 1;
     long long nkeys = 0;
     for (int i = cmd->first_key; i <= last; i += step) {
         nkeys++;
@@ -691,11 +721,17 @@ static const eng_cmd *resolve(eng_ctx *x) {
             return NULL;
         }
     }
-    if ((cmd->flags & CMD_DENYOOM) && over_maxmemory(e)) {
+    /* in MULTI, EXEC carries the flags of what it would run */
+    uint32_t flags = x->c->mstate ? multi_cmd_flags(x->c, cmd) : cmd->flags;
+    if ((cmd->flags & CMD_NO_MULTI) && x->c->mstate && multi_active(x->c)) {
+        eng_reply_error(x, "ERR Command not allowed inside a transaction");
+        return NULL;
+    }
+    if ((flags & CMD_DENYOOM) && over_maxmemory(e)) {
         eng_reply_error(x, "OOM command not allowed when used memory > 'maxmemory'.");
         return NULL;
     }
-    if ((cmd->flags & CMD_WRITE) && e->o.write_refused) {
+    if ((flags & CMD_WRITE) && e->o.write_refused) {
         const char *why = e->o.write_refused(e->o.write_refused_ud);
         if (why) {
             eng_reply_error(x, "MISCONF %s", why);
@@ -738,7 +774,9 @@ const eng_cmd *eng_script_resolve(eng_ctx *x, int argc, const eng_arg *argv, int
                      "script back, and this command could not be undone", cmd->name);
             return NULL;
         }
-        /* a replayed call did these writes once: no guard refuses them now */
+        /* a replayed call did these writes once: no guard refuses them now
+         * (rebuilding the durable state after a WAL failure re-runs logged
+         * scripts while writes are refused) */
         const char *why = e->o.write_refused && !x->replaying
                               ? e->o.write_refused(e->o.write_refused_ud) : NULL;
         if (why) {
@@ -780,6 +818,33 @@ int eng_check_value_len(eng_ctx *x, size_t n) {
     return 0;
 }
 
+/* Stats and slow log of a command that ran for dur microseconds. */
+static void command_done(eng_engine *e, eng_ctx *x, int64_t dur) {
+    e->stats.commands++;
+    if (e->o.limits && e->o.limits->slowlog_slower_than >= 0 &&
+        dur >= e->o.limits->slowlog_slower_than && !(x->cmd->flags & CMD_SKIP_SLOWLOG))
+        eng_slowlog_add(e->slowlog, x, dur, (size_t)(e->o.limits->slowlog_max_len));
+}
+
+void eng_exec_queued(eng_ctx *x, const eng_cmd *cmd, int argc, eng_arg *argv) {
+    eng_engine *e = x->eng;
+    eng_ctx y = *x;
+    y.argc = argc;
+    y.argv = argv;
+    y.cmd = cmd;
+    y.proto = x->c->proto; /* a queued HELLO changes it for the next ones */
+    y.out_flags = 0;
+    y.span_lsn = 0;
+    size_t off = x->out->len;
+    int64_t t0 = sb_mono_us();
+    x->c->last_cmd = cmd->name;
+    cmd->fn(&y);
+    command_done(e, &y, sb_mono_us() - t0);
+    if (x->out->len > off && x->out->data[off] == '-') e->stats.error_replies++;
+    x->out_flags |= y.out_flags;
+    if (y.span_lsn > x->span_lsn) x->span_lsn = y.span_lsn;
+}
+
 static void exec_command(eng_engine *e, eng_client *c, int argc) {
     eng_ctx x = {0};
     x.eng = e;
@@ -799,6 +864,11 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
     eng_outbatch *ob = e->out;
     const eng_cmd *cmd = resolve(&x);
     c->last_ms = x.now_ms;
+    if (!cmd) {
+        if (c->mstate || x.cmd) multi_rejected(&x, off);
+    } else if (c->mstate && multi_queue(&x, cmd)) {
+        cmd = NULL; /* +QUEUED: it runs at EXEC */
+    }
     if (cmd) {
         c->last_cmd = cmd->name;
         uint64_t seq0 = e->seq;
@@ -806,13 +876,7 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
         unit_commit(e, x.now_ms);
         if (e->seq != seq0) c->last_lsn = wrote = e->seq;
         e->mono_now_us = sb_mono_us();
-        int64_t dur = e->mono_now_us - t0;
-        e->stats.commands++;
-        if (e->o.limits && e->o.limits->slowlog_slower_than >= 0 &&
-            dur >= e->o.limits->slowlog_slower_than &&
-            !(cmd->flags & CMD_SKIP_SLOWLOG))
-            eng_slowlog_add(e->slowlog, &x, dur,
-                            (size_t)(e->o.limits->slowlog_max_len));
+        command_done(e, &x, e->mono_now_us - t0);
     }
     if (e->out != ob) off = 0; /* a long script flushed replies meanwhile */
     if (e->out->data.len > off && e->out->data.data[off] == '-')
@@ -1168,6 +1232,7 @@ eng_engine *eng_create(const eng_options *opts) {
     if (!e->ks || !e->slowlog || !e->argv) abort();
     e->rng = (uint64_t)sb_mono_us() ^ ((uint64_t)sb_wall_ms() << 20) ^ (uint64_t)(uintptr_t)e;
     e->scripts = scr_create(e);
+    e->watch = multi_index_create(e->o.databases);
     uv_mutex_init(&e->mu);
     uv_cond_init(&e->cond);
     return e;
@@ -1200,6 +1265,7 @@ void eng_destroy(eng_engine *e) {
     uv_cond_destroy(&e->cond);
     uv_mutex_destroy(&e->mu);
     scr_destroy(e->scripts); /* before the keyspace: it may hold undo state */
+    multi_index_destroy(e->watch);
     eng_ks_destroy(e->ks);
     eng_slowlog_destroy(e->slowlog);
     eng_outbatch_free(e->out);

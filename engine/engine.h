@@ -61,6 +61,7 @@ typedef struct eng_client {
     char *name, *lib_name, *lib_ver;
     int64_t last_ms;             /* last command time */
     const char *last_cmd;        /* name from the command table, or NULL */
+    struct multi_state *mstate;  /* MULTI / WATCH state (multi.c), NULL until used */
     struct eng_client *prev, *next; /* engine registry */
 } eng_client;
 
@@ -334,6 +335,27 @@ int eng_parse_double(const char *s, size_t n, double *out);
 /* max-value-length check: replies with the error and returns -1. */
 int eng_check_value_len(eng_ctx *x, size_t n);
 const eng_limits *eng_get_limits(const eng_engine *e);
+
+/* The key arguments of argv by the command table's key positions: indexes
+ * first..*last by *step. Returns 0 (and sets nothing) if it has none. */
+int eng_key_range(const eng_cmd *cmd, int argc, int *last, int *step);
+/* The other database a command vector writes a key to: the db argument of
+ * MOVE key db and COPY src dst ... DB db, with *key_arg the index of that
+ * key in argv; -1 if none or not a valid db number. */
+int eng_cmd_other_db(const eng_cmd *cmd, int argc, const eng_arg *argv, int databases,
+                     int *key_arg);
+
+/* EXEC (multi.c): run one queued command as part of the running command x
+ * (the EXEC): its changes join x's unit, it sees x's time and the
+ * client's current protocol; it is counted, and slow-logged, as a command
+ * of its own. Its reply goes to x->out. */
+void eng_exec_queued(eng_ctx *x, const eng_cmd *cmd, int argc, eng_arg *argv);
+/* The watched-keys index (multi.c). */
+struct multi_index *eng_multi_index(eng_engine *e);
+/* The running command has already made changes that have no LSN yet (an
+ * EXEC in the middle of its queue): a checkpoint now would not be the
+ * state at any LSN. */
+int eng_unit_open(const eng_engine *e);
 
 /* WAITAOF: the replies of this wake-up go out only after everything up to
  * lsn is fsynced, whatever appendfsync says. */

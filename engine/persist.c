@@ -6,6 +6,7 @@
  */
 #include "util.h"
 #include "persist.h"
+#include "multi.h"
 #include "log.h"
 #include "wal.h"
 #include "ckpt.h"
@@ -226,6 +227,7 @@ static void reserve_all(eng_engine *e, uint64_t total) {
 
 static void clear_all(eng_engine *e) {
     eng_keyspace *ks = eng_keyspace_of(e);
+    multi_touch_all(e, sb_wall_ms()); /* watched keys that exist change */
     for (int i = 0; i < eng_ks_count(ks); i++) kv_clear(eng_ks_db(ks, i));
     scr_lib_flush(eng_scripts(e));
     scr_script_flush(eng_scripts(e));
@@ -550,6 +552,13 @@ void persist_debug_reload(eng_ctx *x) {
         eng_reply_error(x, "ERR DEBUG RELOAD is not possible while loading or after a WAL failure");
         return;
     }
+    if (eng_unit_open(x->eng)) {
+        /* inside EXEC after changes that have no LSN yet: the checkpoint
+         * would hold them, and the unit would apply them again on replay */
+        eng_reply_error(x, "ERR DEBUG RELOAD is not possible inside a transaction after it "
+                           "changed data");
+        return;
+    }
     if (save_now(x->eng, err, sizeof(err)) != 0) {
         eng_reply_error(x, "ERR Error trying to save the DB: %s", err);
         return;
@@ -587,8 +596,10 @@ void cmd_bgsave(eng_ctx *x) {
         eng_reply_error(x, "ERR checkpoints need appendonly yes");
         return;
     }
-    if (ps.job) {
-        if (x->argc == 2) {
+    if (ps.job || eng_unit_open(x->eng)) {
+        /* (or inside EXEC after changes that have no LSN yet: the image
+         * would not be the state at any LSN, so start it right after) */
+        if (x->argc == 2 || !ps.job) {
             ps.scheduled = 1; /* started by persist_tick once this one is done */
             resp_add_status(x->out, "Background saving scheduled");
         } else {

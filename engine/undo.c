@@ -55,35 +55,14 @@ void undo_save(eng_undo *u, eng_keyspace *ks, int db, const char *key, size_t kl
     u->len += REC_HEADER + klen + vlen;
 }
 
-/* The db argument of MOVE key db / COPY src dst ... DB db, or -1. */
-static int other_db(const eng_cmd *cmd, int argc, const eng_arg *argv, int *key_arg) {
-    long long v = -1;
-    if (!strcmp(cmd->name, "move") && argc == 3) {
-        *key_arg = 1;
-        if (eng_parse_ll(argv[2].p, argv[2].n, &v) != 0) return -1;
-    } else if (!strcmp(cmd->name, "copy")) {
-        *key_arg = 2;
-        for (int i = 3; i + 1 < argc; i++)
-            if (eng_arg_is(&argv[i], "db")) {
-                if (eng_parse_ll(argv[i + 1].p, argv[i + 1].n, &v) != 0) return -1;
-                break;
-            }
-    }
-    return v >= 0 && v <= 0x7fffffff ? (int)v : -1;
-}
-
 void undo_save_command(eng_undo *u, eng_keyspace *ks, int db, const eng_cmd *cmd,
                        int argc, const eng_arg *argv) {
-    if (cmd->first_key > 0) {
-        int last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
-        if (last >= argc) last = argc - 1;
-        int step = cmd->key_step > 0 ? cmd->key_step : 1;
+    int last, step;
+    if (eng_key_range(cmd, argc, &last, &step))
         for (int i = cmd->first_key; i <= last; i += step)
             undo_save(u, ks, db, argv[i].p, argv[i].n);
-    }
-    int key_arg = 0, odb = other_db(cmd, argc, argv, &key_arg);
-    if (odb >= 0 && odb < eng_ks_count(ks))
-        undo_save(u, ks, odb, argv[key_arg].p, argv[key_arg].n);
+    int key_arg = 0, odb = eng_cmd_other_db(cmd, argc, argv, eng_ks_count(ks), &key_arg);
+    if (odb >= 0) undo_save(u, ks, odb, argv[key_arg].p, argv[key_arg].n);
 }
 
 void undo_rollback(eng_undo *u, eng_keyspace *ks, size_t mark) {

@@ -176,6 +176,12 @@ static const eng_cmd table[] = {
     C("fcall_ro", cmd_fcall_ro, -3, R | NS | ST, 0, 0, 0, "scripting", "Invoke a read-only function", "7.0.0"),
     {"function", NULL, -2, 0, 0, 0, 0, "scripting", "A container for function commands", "7.0.0", function_subs},
     {"script", NULL, -2, 0, 0, 0, 0, "scripting", "A container for Lua scripts management commands", "2.6.0", script_subs},
+    /* transactions */
+    C("multi", cmd_multi, 1, NS | LD | ST | F | CMD_ALLOW_BUSY, 0, 0, 0, "transactions", "Mark the start of a transaction block", "1.2.0"),
+    C("exec", cmd_exec, 1, NS | LD | ST | CMD_SKIP_SLOWLOG, 0, 0, 0, "transactions", "Execute all commands issued after MULTI", "1.2.0"),
+    C("discard", cmd_discard, 1, NS | LD | ST | F | CMD_ALLOW_BUSY, 0, 0, 0, "transactions", "Discard all commands issued after MULTI", "2.0.0"),
+    C("watch", cmd_watch, -2, NS | LD | ST | F | CMD_ALLOW_BUSY, 1, -1, 1, "transactions", "Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0"),
+    C("unwatch", cmd_unwatch, 1, NS | LD | ST | F | CMD_ALLOW_BUSY, 0, 0, 0, "transactions", "Forget about all watched keys", "2.2.0"),
 };
 #define NCMDS (sizeof(table) / sizeof(table[0]))
 
@@ -366,6 +372,11 @@ static const cmd_meta metas[] = {
     {"delstrict", "@keyspace @write @slow", "", "RM,delete|1|-1|1|0|", "O(N) where N is the number of keys", "", NULL, NULL},
     {"client|setinfo", "@slow @connection", "request_policy:all_nodes response_policy:all_succeeded", "", "O(1)", "", NULL, NULL},
     {"client|no-touch", "@slow @connection", "", "", "O(1)", "", NULL, NULL},
+    {"multi", "@fast @transaction", "", "", "O(1)", "", NULL, NULL},
+    {"exec", "@slow @transaction", "", "", "Depends on commands in the transaction", "", NULL, NULL},
+    {"discard", "@fast @transaction", "", "", "O(N), when N is the number of queued commands", "", NULL, NULL},
+    {"watch", "@fast @transaction", "", "RO|1|-1|1|0|", "O(1) for every key.", "", NULL, NULL},
+    {"unwatch", "@fast @transaction", "", "", "O(1)", "", NULL, NULL},
 };
 
 static const cmd_meta *meta_of(const eng_cmd *c) {

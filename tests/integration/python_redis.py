@@ -4,7 +4,9 @@
 Run with Debian's /usr/bin/python3 (it sees python3-redis):
     /usr/bin/python3 tests/integration/python_redis.py build/strongbox-server
 Connects (redis-py sends CLIENT SETINFO on connect in newer versions),
-pipelines, sets/gets, expires, iterates with scan_iter, checks HELLO 3.
+pipelines, sets/gets, expires, iterates with scan_iter, checks HELLO 3,
+runs MULTI/EXEC transactions (pipeline(transaction=True)) and the
+WATCH / retry pattern of optimistic locking (redis-py's transaction()).
 """
 import os
 import shutil
@@ -23,6 +25,64 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def transactions(r, port):
+    # MULTI ... EXEC in one round trip: the replies of every command
+    p = r.pipeline(transaction=True)
+    p.set("tx:a", 1).incr("tx:a").get("tx:a").delete("tx:nope")
+    assert p.execute() == [True, 2, "2", 0]
+
+    # a runtime error does not stop the others (raise_on_error=False)
+    r.set("tx:s", "abc")
+    p = r.pipeline(transaction=True)
+    p.incr("tx:s").set("tx:b", "x")
+    res = p.execute(raise_on_error=False)
+    assert isinstance(res[0], redis.ResponseError) and res[1] is True, res
+
+    # a command refused while queueing aborts the whole transaction
+    p = r.pipeline(transaction=True)
+    p.set("tx:c", 1).execute_command("NOSUCHCOMMAND")
+    try:
+        p.execute()
+        raise AssertionError("expected EXECABORT")
+    except redis.ResponseError as e:
+        assert "NOSUCHCOMMAND" in str(e) or "EXECABORT" in str(e), str(e)
+    assert r.get("tx:c") is None
+
+    # WATCH / MULTI / EXEC with retry: concurrent increments of one
+    # counter by check-and-set never lose an update
+    other = redis.Redis(host="127.0.0.1", port=port, decode_responses=True)
+    r.set("tx:counter", 0)
+    retries = [0]
+
+    def bump(pipe):
+        v = int(pipe.get("tx:counter"))
+        if retries[0] == 0 and v == 5:
+            other.incr("tx:counter")  # a write between WATCH and EXEC
+        pipe.multi()
+        pipe.set("tx:counter", v + 1)
+
+    for _ in range(10):
+        try:
+            r.transaction(bump, "tx:counter")
+        except redis.WatchError:
+            raise AssertionError("transaction() retries by itself")
+    assert r.get("tx:counter") == "11", r.get("tx:counter")
+
+    # an explicit WatchError when a watched key changes
+    with r.pipeline() as pipe:
+        pipe.watch("tx:counter")
+        other.set("tx:counter", 100)
+        pipe.multi()
+        pipe.set("tx:counter", 0)
+        try:
+            pipe.execute()
+            raise AssertionError("expected WatchError")
+        except redis.WatchError:
+            retries[0] += 1
+    assert r.get("tx:counter") == "100"
+    other.close()
 
 
 def main():
@@ -124,6 +184,8 @@ def main():
             raise AssertionError("expected a script error")
         except redis.ResponseError as e:
             assert "boom" in str(e), str(e)
+
+        transactions(r, port)
 
         r.flushall()
         assert r.dbsize() == 0
