@@ -32,8 +32,22 @@ void cmd_lastsave(eng_ctx *x) {
 
 void cmd_slowlog(eng_ctx *x) { eng_cmd_slowlog(x); }
 
+/* Is the client on this machine (loopback, or a unix socket)? */
+static int client_is_local(const eng_client *c) {
+    return !strncmp(c->addr, "127.", 4) || !strncmp(c->addr, "[::1]", 5) || c->addr[0] == '/';
+}
+
 void cmd_debug(eng_ctx *x) {
     const eng_arg *sub = &x->argv[1];
+    const eng_limits *lim = eng_get_limits(x->eng);
+    long long allow = lim ? lim->enable_debug : 1;
+    if (!x->replaying && !x->in_script && !(allow == 1 || (allow == 2 && client_is_local(x->c)))) {
+        eng_reply_error(x, "ERR DEBUG command not allowed. If the enable-debug-command option is "
+                           "set to \"local\", you can run it from a local connection, otherwise "
+                           "you need to set this option in the configuration file, and then "
+                           "restart the server.");
+        return;
+    }
     if (eng_arg_is(sub, "sleep") && x->argc == 3) {
         double secs;
         if (eng_arg_double(x, &x->argv[2], &secs)) return;

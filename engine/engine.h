@@ -184,6 +184,7 @@ typedef struct eng_limits {
     _Atomic long long maxmemory;            /* 0 = no limit (noeviction) */
     _Atomic long long busy_reply_ms;        /* a script past this answers -BUSY */
     _Atomic long long lua_memory_limit;     /* bytes of the Lua state; 0 = none */
+    _Atomic long long enable_debug;         /* DEBUG: 0 no, 1 yes, 2 local clients */
 } eng_limits;
 
 /* Options given by the server at creation. */

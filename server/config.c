@@ -39,6 +39,7 @@ static const char *const loglevels[] = {"debug", "verbose", "notice", "warning",
 static const char *const fsyncs[] = {"always", "everysec", "no", NULL};
 /* only noeviction: strongbox never throws data away to make room */
 static const char *const policies[] = {"noeviction", NULL};
+static const char *const yes_no_local[] = {"no", "yes", "local", NULL};
 
 #define OFF(f) offsetof(sb_config, f)
 #define GB (1024LL * 1024 * 1024)
@@ -83,6 +84,7 @@ static const cfg_row rows[] = {
     {"maxmemory-policy", NULL, K_ENUM, 0, OFF(maxmemory_policy), 0, 0, policies, "noeviction"},
     {"min-free-disk", NULL, K_SIZE, 0, OFF(min_free_disk), 0, LLONG_MAX, NULL, "1gb"},
     {"protected-mode", NULL, K_BOOL, 0, OFF(protected_mode), 0, 0, NULL, "yes"},
+    {"enable-debug-command", NULL, K_ENUM, F_IMMUTABLE, OFF(limits.enable_debug), 0, 0, yes_no_local, "no"},
     {"io-threads", NULL, K_INT, F_IMMUTABLE, OFF(io_threads), 1, 128, NULL, "1"},
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
@@ -298,6 +300,8 @@ static int set_row(sb_config *c, const cfg_row *r, int argc, const char **argv,
     case K_STR:
         free(*str_at(c, r));
         *str_at(c, r) = strdup(v);
+        /* the I/O thread may not read the string: it reads this flag */
+        if (!strcmp(r->name, "requirepass")) c->has_password = *v != 0;
         return 0;
     }
     return -1;

@@ -48,6 +48,7 @@ typedef struct sb_config {
     _Atomic long long maxmemory_policy; /* noeviction only */
     _Atomic long long min_free_disk;    /* refuse writes below this free space */
     _Atomic long long protected_mode;
+    _Atomic long long has_password;     /* requirepass is set (any thread) */
     _Atomic long long io_threads;       /* stored only */
     eng_limits limits;                  /* read by the engine */
 } sb_config;

@@ -14,6 +14,7 @@
  * and the engine has released it.
  */
 #include "net.h"
+#include "access.h"
 #include "log.h"
 
 #include <limits.h>
@@ -459,6 +460,16 @@ static void fmt_addr(const struct sockaddr_storage *ss, char *out, size_t cap) {
     }
 }
 
+/* An accepted connection that is not served: one error line, then close. */
+static void refuse(sb_conn *c, const char *msg) {
+    uv_buf_t b = uv_buf_init((char *)msg, (unsigned)strlen(msg));
+    uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    c->net->stats.rejected++;
+    c->released = 1;
+    c->closing = 1;
+    uv_close((uv_handle_t *)&c->tcp, on_closed);
+}
+
 static void on_connection(uv_stream_t *server, int status) {
     sb_net *n = server->data;
     if (status < 0) return;
@@ -474,13 +485,16 @@ static void on_connection(uv_stream_t *server, int status) {
         return;
     }
     if ((long long)n->stats.connected >= n->cfg->maxclients || n->shutting_down) {
-        static const char msg[] = "-ERR max number of clients reached\r\n";
-        uv_buf_t b = uv_buf_init((char *)msg, sizeof(msg) - 1);
-        uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-        n->stats.rejected++;
-        c->released = 1;
-        c->closing = 1;
-        uv_close((uv_handle_t *)&c->tcp, on_closed);
+        refuse(c, "-ERR max number of clients reached\r\n");
+        return;
+    }
+    struct sockaddr_storage peer;
+    int plen = sizeof(peer);
+    memset(&peer, 0, sizeof(peer));
+    uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&peer, &plen);
+    if (sb_protected_refuses((int)n->cfg->protected_mode, (int)n->cfg->has_password,
+                             (const struct sockaddr *)&peer)) {
+        refuse(c, SB_PROTECTED_MSG);
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);

@@ -108,6 +108,8 @@ static int spawn_server(sb_server *s, const char **args, int need_pong, int *sta
         /* test machines may have little free disk: no min-free-disk guard
          * unless a test asks for one (a later --min-free-disk wins) */
         argv[n++] = "--min-free-disk"; argv[n++] = "0";
+        /* tests use DEBUG (SLEEP, RELOAD, WAL-FAULT, SET-ACTIVE-EXPIRE) */
+        argv[n++] = "--enable-debug-command"; argv[n++] = "yes";
         /* no shipped libraries unless a test asks (a later option wins):
          * tests count WAL records and functions exactly */
         argv[n++] = "--functions-dir"; argv[n++] = "/nonexistent";

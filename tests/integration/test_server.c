@@ -1395,6 +1395,31 @@ static void test_config_file(void) {
     }
 }
 
+/* enable-debug-command: no (Redis 7's default; the harness says yes for
+ * the other tests), local (loopback clients only), yes. */
+static void test_debug_command(void) {
+    const char *msg = "ERR DEBUG command not allowed. If the enable-debug-command option is set "
+                      "to \"local\", you can run it from a local connection, otherwise you need "
+                      "to set this option in the configuration file, and then restart the server.";
+    sb_server *s = srv_start("--appendonly", "no", "--enable-debug-command", "no", NULL);
+    redisContext *c = srv_connect(s);
+    CHECK_ERROR(cmd(c, "DEBUG SLEEP 0"), msg);
+    CHECK_ERROR(cmd(c, "DEBUG SET-ACTIVE-EXPIRE 1"), msg);
+    redisReply *r = cmd(c, "CONFIG GET enable-debug-command");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && !strcmp(r->element[1]->str, "no"));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "CONFIG SET enable-debug-command yes");
+    CHECK(r && r->type == REDIS_REPLY_ERROR); /* start-up only, as in Redis */
+    if (r) freeReplyObject(r);
+    redisFree(c);
+    srv_stop(s);
+    s = srv_start("--appendonly", "no", "--enable-debug-command", "local", NULL);
+    c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "DEBUG SLEEP 0"), "OK"); /* we are on loopback */
+    redisFree(c);
+    srv_stop(s);
+}
+
 int main(void) {
     sb_server *s = srv_start("--appendonly", "no", NULL);
     test_connection(s);
@@ -1412,5 +1437,6 @@ int main(void) {
     test_shutdown();
     test_cmdline();
     test_config_file();
+    test_debug_command();
     TU_DONE();
 }
