@@ -500,6 +500,15 @@ void persist_info(eng_engine *e, resp_buf *b) {
         (unsigned long long)ps.saves, (long long)(ps.saves ? ps.last_duration_ms / 1000 : -1),
         (unsigned long long)ps.ckpt_lsn, (unsigned long long)ps.ckpt_size,
         (unsigned long long)(st.bytes - ps.wal_bytes_at_ckpt));
+    {   /* the live files (STRONGBOX FILES lists them one by one) */
+        wal_segment_info *segs = NULL;
+        size_t nsegs = 0;
+        char err[600];
+        wal_list_segments(ps.dir, &segs, &nsegs, err, sizeof(err));
+        ADD("wal_segments:%zu\r\nwal_first_segment_lsn:%llu\r\n", nsegs,
+            (unsigned long long)(nsegs ? segs[0].first_lsn : 0));
+        free(segs);
+    }
     static const char *modes[] = {"always", "everysec", "no"};
     long long m = ps.o.fsync_mode ? *ps.o.fsync_mode : 0;
     ADD("appendfsync:%s\r\n", modes[m >= 0 && m <= 2 ? m : 0]);
@@ -567,4 +576,69 @@ void persist_debug_fault(eng_ctx *x) {
     if (x->argc > 4 && eng_arg_ll(x, &x->argv[4], &after)) return;
     wal_inject_fault(ps.w, o, err, (long)after);
     eng_reply_ok(x);
+}
+
+/* One row of STRONGBOX FILES: a flat field/value array, like XINFO's. */
+static void add_file_row(eng_ctx *x, const char *path, const char *kind, uint64_t first,
+                         uint64_t last, int needed) {
+    struct stat st;
+    const char *name = strrchr(path, '/');
+    resp_add_array_len(x->out, 12);
+    resp_add_bulk_cstr(x->out, "file");
+    resp_add_bulk_cstr(x->out, name ? name + 1 : path);
+    resp_add_bulk_cstr(x->out, "kind");
+    resp_add_bulk_cstr(x->out, kind);
+    resp_add_bulk_cstr(x->out, "first_lsn");
+    resp_add_int(x->out, (long long)first);
+    resp_add_bulk_cstr(x->out, "last_lsn");
+    resp_add_int(x->out, (long long)last);
+    resp_add_bulk_cstr(x->out, "bytes");
+    resp_add_int(x->out, stat(path, &st) == 0 ? (long long)st.st_size : 0);
+    resp_add_bulk_cstr(x->out, "needed");
+    resp_add_int(x->out, needed);
+}
+
+/* STRONGBOX FILES | HELP: the live checkpoints and WAL segments with their
+ * LSN ranges (what `strongbox-check list` shows offline). A checkpoint
+ * covers LSN 1..its LSN; a segment runs to the next one's first LSN - 1,
+ * the last one to the last LSN written. */
+void cmd_strongbox(eng_ctx *x) {
+    if (eng_arg_is(&x->argv[1], "help") && x->argc == 2) {
+        static const char *help[] = {
+            "STRONGBOX <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "FILES",
+            "    List the checkpoint and WAL segment files of the data directory, with",
+            "    their LSN ranges, sizes and whether recovery needs them.",
+            "HELP",
+            "    Print this help."};
+        eng_reply_lines(x, help, sizeof(help) / sizeof(help[0]));
+        return;
+    }
+    if (!eng_arg_is(&x->argv[1], "files") || x->argc != 2) {
+        eng_reply_error(x, "ERR unknown subcommand or wrong number of arguments for '%.*s'. "
+                        "Try STRONGBOX HELP.", (int)(x->argv[1].n > 64 ? 64 : x->argv[1].n),
+                        x->argv[1].p);
+        return;
+    }
+    ckpt_file *cks = NULL;
+    size_t ncks = 0;
+    wal_segment_info *segs = NULL;
+    size_t nsegs = 0;
+    char err[600];
+    ckpt_list(ps.dir, &cks, &ncks);
+    wal_list_segments(ps.dir, &segs, &nsegs, err, sizeof(err));
+    wal_stats st;
+    wal_get_stats(ps.w, &st);
+    uint64_t written = st.next_lsn ? st.next_lsn - 1 : eng_change_seq(x->eng);
+    uint64_t base = ncks ? cks[0].lsn : 0;
+    resp_add_array_len(x->out, (long long)(ncks + nsegs));
+    for (size_t i = 0; i < ncks; i++)
+        add_file_row(x, cks[i].path, "checkpoint", 1, cks[i].lsn, i == 0);
+    for (size_t i = 0; i < nsegs; i++) {
+        uint64_t last = i + 1 < nsegs ? segs[i + 1].first_lsn - 1 : written;
+        add_file_row(x, segs[i].path, "wal", segs[i].first_lsn, last,
+                     last > base || i + 1 == nsegs);
+    }
+    free(cks);
+    free(segs);
 }
