@@ -189,14 +189,7 @@ static sb_server *make_log(int n) {
     return s;
 }
 
-static void flip(const char *path, size_t off) {
-    size_t n;
-    unsigned char *b = read_all(path, &n);
-    if (!b || off >= n) { fprintf(stderr, "flip %s at %zu: too short\n", path, off); exit(2); }
-    b[off] ^= 0x40;
-    write_file(path, b, n);
-    free(b);
-}
+static void flip(const char *path, size_t off) { flip_byte(path, off, 0x40); }
 
 static int last_seg(const char *dir, char *path, size_t cap) {
     char line[700], buf[8192];
