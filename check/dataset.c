@@ -71,9 +71,10 @@ static void xor_sha(unsigned char acc[20], const void *p, size_t n) {
     char hex[41];
     scr_sha1hex(p, n, hex);
     for (int i = 0; i < 20; i++) {
-        unsigned v;
-        sscanf(hex + 2 * i, "%2x", &v);
-        acc[i] ^= (unsigned char)v;
+        int hi = hex[2 * i], lo = hex[2 * i + 1];
+        hi = hi <= '9' ? hi - '0' : hi - 'a' + 10;
+        lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
+        acc[i] ^= (unsigned char)(hi << 4 | lo);
     }
 }
 

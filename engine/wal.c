@@ -571,12 +571,13 @@ static void fail(wal *w, const char *what, int err) {
         segment_name(seg, sizeof(seg), w->dir, w->seg_first_lsn);
         snprintf(w->cause, sizeof(w->cause), "%s of %s failed: %s", what, seg, strerror(err));
         w->fail_durable = atomic_load(&w->durable_lsn);
+        /* logged before anyone can see the failed state (INFO, MISCONF) */
+        sb_log(LOG_WARNING, "WAL %s. Writes are refused from now on and reads are still served; "
+               "nothing acknowledged is lost. Check the disk, then restart the server.", w->cause);
         atomic_store(&w->failed, 1);
     }
     release_list(w, take_ready(w));
     uv_mutex_unlock(&w->mu);
-    sb_log(LOG_WARNING, "WAL %s. Writes are refused from now on and reads are still served; "
-           "nothing acknowledged is lost. Check the disk, then restart the server.", w->cause);
 }
 
 /* Is there work for the writer? (under mu) */
