@@ -427,97 +427,122 @@ void eng_set_lsn(eng_engine *e, uint64_t lsn) { e->seq = lsn; }
 
 /* ------------------------------------------------------------- replay */
 
-int eng_replay_unit(eng_engine *e, uint64_t lsn, const void *payload, size_t len,
-                    char *err, size_t errlen) {
+int eng_unit_decode(const void *payload, size_t len, int64_t *time_ms,
+                    eng_unit_change_fn *fn, void *ud) {
     const unsigned char *p = payload, *end = p + len;
-    if (len < UNIT_HEADER) goto bad;
+    if (len < UNIT_HEADER) return -1;
     int64_t t = 0;
     for (int i = 7; i >= 0; i--) t = (t << 8) | p[i];
+    if (time_ms) *time_ms = t;
     uint32_t n = sb_get32(p + 8);
     p += UNIT_HEADER;
-    resp_buf scratch, out;
-    resp_buf_init(&scratch);
-    resp_buf_init(&out);
-    for (uint32_t k = 0; k < n; k++) {
-        if (end - p < 8) goto bad_free;
+    eng_arg small[16], *argv = small;
+    size_t cap = 16;
+    int rc = 0;
+    for (uint32_t k = 0; k < n && rc == 0; k++) {
+        if (end - p < 8) { rc = -1; break; }
         uint32_t db = sb_get32(p), argc = sb_get32(p + 4);
         p += 8;
-        if (db >= (uint32_t)e->o.databases) {
-            snprintf(err, errlen, "LSN %llu: a change to db %u, but the server has only %d "
-                     "databases: start it with --databases %u or more",
-                     (unsigned long long)lsn, db, e->o.databases, db + 1);
-            resp_buf_free(&scratch);
-            resp_buf_free(&out);
-            return -1;
+        if (argc == 0 || argc > (1u << 30)) { rc = -1; break; }
+        if (argc > cap) {
+            cap = argc;
+            eng_arg *na = realloc(argv == small ? NULL : argv, cap * sizeof(eng_arg));
+            if (!na) abort();
+            argv = na;
         }
-        if (argc == 0 || argc > (1u << 30)) goto bad_free;
-        /* copy the arguments, NUL-terminated, as handlers expect */
-        scratch.len = 0;
-        const unsigned char *q = p;
-        for (uint32_t i = 0; i < argc; i++) {
-            if (end - q < 4) goto bad_free;
-            uint32_t l = sb_get32(q);
-            if ((size_t)(end - q - 4) < l) goto bad_free;
-            q += 4 + l;
-        }
-        resp_buf_reserve(&scratch, (size_t)(q - p) + argc);
-        if (argc > e->argv_cap) {
-            e->argv_cap = argc + 16;
-            e->argv = realloc(e->argv, e->argv_cap * sizeof(eng_arg));
-            if (!e->argv) abort();
-        }
-        for (uint32_t i = 0; i < argc; i++) {
+        for (uint32_t i = 0; i < argc && rc == 0; i++) {
+            if (end - p < 4) { rc = -1; break; }
             uint32_t l = sb_get32(p);
-            char *d = scratch.data + scratch.len;
-            memcpy(d, p + 4, l);
-            d[l] = '\0';
-            scratch.len += l + 1;
-            e->argv[i] = (eng_arg){d, l};
+            if ((size_t)(end - p - 4) < l) { rc = -1; break; }
+            argv[i] = (eng_arg){(const char *)p + 4, l};
             p += 4 + l;
         }
-        const eng_cmd *cmd = e->argv[0].n && e->argv[0].p[0] == '@'
-                                 ? eng_internal_lookup(e->argv[0].p, e->argv[0].n)
-                                 : e->o.lookup(e->argv[0].p, e->argv[0].n);
-        if (!cmd || !cmd->fn || !(cmd->flags & CMD_WRITE)) {
-            snprintf(err, errlen, "LSN %llu: unknown change '%.*s'", (unsigned long long)lsn,
-                     (int)(e->argv[0].n > 64 ? 64 : e->argv[0].n), e->argv[0].p);
-            resp_buf_free(&scratch);
-            resp_buf_free(&out);
-            return -1;
-        }
-        e->replay_client.db = (int)db;
-        eng_ctx x = {0};
-        x.eng = e;
-        x.c = &e->replay_client;
-        x.argc = (int)argc;
-        x.argv = e->argv;
-        x.out = &out;
-        x.proto = RESP2;
-        x.cmd = cmd;
-        x.now_ms = t;
-        x.replaying = 1;
-        out.len = 0;
-        cmd->fn(&x);
-        if (out.len && out.data[0] == '-') {
-            snprintf(err, errlen, "LSN %llu: replaying '%.*s' failed: %.*s", (unsigned long long)lsn,
-                     (int)(e->argv[0].n > 64 ? 64 : e->argv[0].n), e->argv[0].p,
-                     (int)(out.len > 200 ? 200 : out.len - 2), out.data + 1);
-            resp_buf_free(&scratch);
-            resp_buf_free(&out);
-            return -1;
-        }
+        if (rc == 0 && fn) rc = fn(ud, db, argc, argv);
     }
-    resp_buf_free(&scratch);
-    resp_buf_free(&out);
-    if (p != end) goto bad;
+    if (argv != small) free(argv);
+    if (rc == 0 && p != end) rc = -1;
+    return rc;
+}
+
+typedef struct replay_state {
+    eng_engine *e;
+    uint64_t lsn;
+    int64_t t;
+    resp_buf scratch, out;
+    char *err;
+    size_t errlen;
+} replay_state;
+
+/* One change of a unit: copy its arguments NUL-terminated (as handlers
+ * expect) and run it. 1 stops the unit with rs->err set. */
+static int replay_change(void *ud, uint32_t db, uint32_t argc, const eng_arg *args) {
+    replay_state *rs = ud;
+    eng_engine *e = rs->e;
+    if (db >= (uint32_t)e->o.databases) {
+        snprintf(rs->err, rs->errlen, "LSN %llu: a change to db %u, but the server has only %d "
+                 "databases: start it with --databases %u or more",
+                 (unsigned long long)rs->lsn, db, e->o.databases, db + 1);
+        return 1;
+    }
+    size_t total = argc;
+    for (uint32_t i = 0; i < argc; i++) total += args[i].n;
+    rs->scratch.len = 0;
+    resp_buf_reserve(&rs->scratch, total);
+    if (argc > e->argv_cap) {
+        e->argv_cap = argc + 16;
+        e->argv = realloc(e->argv, e->argv_cap * sizeof(eng_arg));
+        if (!e->argv) abort();
+    }
+    for (uint32_t i = 0; i < argc; i++) {
+        char *d = rs->scratch.data + rs->scratch.len;
+        memcpy(d, args[i].p, args[i].n);
+        d[args[i].n] = '\0';
+        rs->scratch.len += args[i].n + 1;
+        e->argv[i] = (eng_arg){d, args[i].n};
+    }
+    const eng_cmd *cmd = e->argv[0].n && e->argv[0].p[0] == '@'
+                             ? eng_internal_lookup(e->argv[0].p, e->argv[0].n)
+                             : e->o.lookup(e->argv[0].p, e->argv[0].n);
+    if (!cmd || !cmd->fn || !(cmd->flags & CMD_WRITE)) {
+        snprintf(rs->err, rs->errlen, "LSN %llu: unknown change '%.*s'", (unsigned long long)rs->lsn,
+                 (int)(e->argv[0].n > 64 ? 64 : e->argv[0].n), e->argv[0].p);
+        return 1;
+    }
+    e->replay_client.db = (int)db;
+    eng_ctx x = {0};
+    x.eng = e;
+    x.c = &e->replay_client;
+    x.argc = (int)argc;
+    x.argv = e->argv;
+    x.out = &rs->out;
+    x.proto = RESP2;
+    x.cmd = cmd;
+    x.now_ms = rs->t;
+    x.replaying = 1;
+    rs->out.len = 0;
+    cmd->fn(&x);
+    if (rs->out.len && rs->out.data[0] == '-') {
+        snprintf(rs->err, rs->errlen, "LSN %llu: replaying '%.*s' failed: %.*s",
+                 (unsigned long long)rs->lsn, (int)(e->argv[0].n > 64 ? 64 : e->argv[0].n),
+                 e->argv[0].p, (int)(rs->out.len > 200 ? 200 : rs->out.len - 2), rs->out.data + 1);
+        return 1;
+    }
+    return 0;
+}
+
+int eng_replay_unit(eng_engine *e, uint64_t lsn, const void *payload, size_t len,
+                    char *err, size_t errlen) {
+    replay_state rs = {.e = e, .lsn = lsn, .err = err, .errlen = errlen};
+    resp_buf_init(&rs.scratch);
+    resp_buf_init(&rs.out);
+    int rc = eng_unit_decode(payload, len, &rs.t, replay_change, &rs);
+    resp_buf_free(&rs.scratch);
+    resp_buf_free(&rs.out);
+    if (rc < 0)
+        snprintf(err, errlen, "LSN %llu: malformed change unit (%zu bytes)", (unsigned long long)lsn, len);
+    if (rc) return -1;
     e->seq = lsn;
     return 0;
-bad_free:
-    resp_buf_free(&scratch);
-    resp_buf_free(&out);
-bad:
-    snprintf(err, errlen, "LSN %llu: malformed change unit (%zu bytes)", (unsigned long long)lsn, len);
-    return -1;
 }
 
 int eng_databases(const eng_engine *e) { return e->o.databases; }

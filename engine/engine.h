@@ -253,6 +253,16 @@ void eng_set_lsn(eng_engine *e, uint64_t lsn);
 int eng_replay_unit(eng_engine *e, uint64_t lsn, const void *payload, size_t len,
                     char *err, size_t errlen);
 
+/* Decode a logged unit (the payload above) without running it: its time
+ * into *time_ms, then fn for every change in order, with its db and its
+ * arguments (pointers into payload, NOT NUL-terminated). fn returns
+ * non-zero to stop. Returns 0, fn's non-zero value, or -1 when the payload
+ * is malformed. Any thread; the replay and strongbox-check's dump both use
+ * it, so there is one reader of the format. */
+typedef int eng_unit_change_fn(void *ud, uint32_t db, uint32_t argc, const eng_arg *argv);
+int eng_unit_decode(const void *payload, size_t len, int64_t *time_ms,
+                    eng_unit_change_fn *fn, void *ud);
+
 /* Loading state (recovery): while on, commands without CMD_LOADING get
  * -LOADING. eng_loading_poll answers what arrived meanwhile. */
 void eng_set_loading(eng_engine *e, int on);

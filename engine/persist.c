@@ -6,12 +6,12 @@
  */
 #include "util.h"
 #include "persist.h"
-#include "multi.h"
 #include "log.h"
 #include "wal.h"
 #include "ckpt.h"
 #include "keyspace.h"
 #include "script.h"
+#include "recover.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,55 +51,35 @@ void persist_configure(const persist_options *o) {
 
 static int64_t mono_ms(void) { return sb_mono_us() / 1000; }
 
-typedef struct replay_ctx {
-    eng_engine *e;
-    char err[1024];
+/* Recovery progress: answer clients meanwhile (-LOADING, INFO) and log
+ * once a second. */
+typedef struct progress_state {
     int64_t start_ms, last_poll_ms, last_log_ms;
-    char cur_path[512];
-    uint64_t base_bytes;   /* bytes of the segments before cur_path */
-    uint64_t cur_size;
-} replay_ctx;
+} progress_state;
 
-static int replay_one(void *ud, uint64_t lsn, int type, const void *body, size_t len,
-                      const char *path, uint64_t offset) {
-    replay_ctx *r = ud;
-    eng_loading_info *li = eng_loading(r->e);
-    if (strcmp(path, r->cur_path) != 0) {
-        r->base_bytes += r->cur_size;
-        struct stat st;
-        r->cur_size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
-        snprintf(r->cur_path, sizeof(r->cur_path), "%s", path);
+static void on_progress(void *ud, eng_engine *e, uint64_t lsn) {
+    progress_state *p = ud;
+    eng_loading_info *li = eng_loading(e);
+    int64_t now = mono_ms();
+    if (now - p->last_poll_ms >= 20) {
+        eng_loading_poll(e);
+        p->last_poll_ms = now;
     }
-    if (type != 1 /* WAL_REC_UNIT */) {
-        snprintf(r->err, sizeof(r->err), "%s offset %llu: LSN %llu has unknown record type %d "
-                 "(written by a newer strongbox?)", path, (unsigned long long)offset,
-                 (unsigned long long)lsn, type);
-        return 1;
+    if (lsn && now - p->last_log_ms >= 1000) {
+        double el = (double)(now - p->start_ms) / 1000.0;
+        double pct = li->total_bytes ? 100.0 * (double)li->done_bytes / (double)li->total_bytes : 0;
+        double rate = el > 0 ? (double)li->records / el : 0;
+        double eta = pct > 0 ? el * (100.0 - pct) / pct : 0;
+        sb_log(LOG_NOTICE, "Loading WAL: %.1f%% (%llu records, %.0f records/s, ETA %.0f s, LSN %llu)",
+               pct, (unsigned long long)li->records, rate, eta, (unsigned long long)lsn);
+        p->last_log_ms = now;
     }
-    char why[700];
-    if (eng_replay_unit(r->e, lsn, body, len, why, sizeof(why)) != 0) {
-        snprintf(r->err, sizeof(r->err), "%s offset %llu: %s", path, (unsigned long long)offset, why);
-        return 1;
-    }
-    li->records++;
-    li->done_bytes = r->base_bytes + offset + len;
-    if ((li->records & 255) == 0) {
-        int64_t now = mono_ms();
-        if (now - r->last_poll_ms >= 20) { /* answer clients meanwhile */
-            eng_loading_poll(r->e);
-            r->last_poll_ms = now;
-        }
-        if (now - r->last_log_ms >= 1000) {
-            double el = (double)(now - r->start_ms) / 1000.0;
-            double pct = li->total_bytes ? 100.0 * (double)li->done_bytes / (double)li->total_bytes : 0;
-            double rate = el > 0 ? (double)li->records / el : 0;
-            double eta = pct > 0 ? el * (100.0 - pct) / pct : 0;
-            sb_log(LOG_NOTICE, "Loading WAL: %.1f%% (%llu records, %.0f records/s, ETA %.0f s, LSN %llu)",
-                   pct, (unsigned long long)li->records, rate, eta, (unsigned long long)lsn);
-            r->last_log_ms = now;
-        }
-    }
-    return 0;
+}
+
+static rec_hooks progress_hooks(progress_state *p) {
+    p->start_ms = p->last_poll_ms = p->last_log_ms = mono_ms();
+    rec_hooks h = {.progress = on_progress, .ud = p};
+    return h;
 }
 
 static int hook(void *ud, uint64_t lsn, const void *payload, size_t len) {
@@ -108,134 +88,7 @@ static int hook(void *ud, uint64_t lsn, const void *payload, size_t len) {
 
 /* ---------------------------------------------------------- recovery */
 
-/* Entries wait LOAD_AHEAD places in a ring between being made (their
- * bucket prefetched) and being linked, so the cache misses of a load
- * overlap instead of adding up. */
-#define LOAD_AHEAD 16
-
-typedef struct load_ctx {
-    eng_engine *e;
-    uint64_t n;
-    int64_t last_poll_ms;
-    char err[300];
-    int poll;     /* answer clients meanwhile (never from inside a command) */
-    struct { kv_table *t; kv_entry *en; uint64_t h; uint32_t db; } ring[LOAD_AHEAD];
-    unsigned head, count;
-} load_ctx;
-
-static load_ctx load_ctx_make(eng_engine *e, int poll) {
-    load_ctx l = {.e = e, .last_poll_ms = mono_ms(), .poll = poll};
-    return l;
-}
-
-/* Link the oldest waiting entry. */
-static int load_link_one(load_ctx *l) {
-    unsigned i = l->head;
-    kv_entry *en = l->ring[i].en;
-    l->head = (i + 1) % LOAD_AHEAD;
-    l->count--;
-    if (kv_link_new(l->ring[i].t, en, l->ring[i].h) == 0) return 0;
-    snprintf(l->err, sizeof(l->err), "key '%.*s' appears twice in db %u",
-             (int)(en->klen > 64 ? 64 : en->klen), en->key, l->ring[i].db);
-    kv_entry_free(en);
-    return 1;
-}
-
-/* After the last entry (ok) or a failure (!ok: drop what waits). */
-static int load_flush(load_ctx *l, int ok) {
-    while (l->count) {
-        if (!ok) {
-            kv_entry_free(l->ring[l->head].en);
-            l->head = (l->head + 1) % LOAD_AHEAD;
-            l->count--;
-        } else if (load_link_one(l)) {
-            ok = 0;
-        }
-    }
-    return ok ? 0 : 1;
-}
-
-static int load_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const char *key,
-                      size_t klen, const char *val, size_t vlen) {
-    load_ctx *l = ud;
-    if (type == CKPT_TYPE_LIBRARY || type == CKPT_TYPE_SCRIPT) {
-        char sha[41], err[200];
-        int rc = type == CKPT_TYPE_LIBRARY
-                     ? scr_lib_load(eng_scripts(l->e), val, vlen, 1, NULL, err, sizeof(err))
-                     : scr_script_add(eng_scripts(l->e), val, vlen, sha, err, sizeof(err));
-        if (rc) {
-            snprintf(l->err, sizeof(l->err), "%s '%.*s' does not load: %s",
-                     type == CKPT_TYPE_LIBRARY ? "function library" : "script",
-                     (int)(klen > 64 ? 64 : klen), key, err);
-            return 1;
-        }
-        return 0;
-    }
-    if (type != ENG_TYPE_STRING) {
-        snprintf(l->err, sizeof(l->err), "unknown value type %d", type);
-        return 1;
-    }
-    eng_keyspace *ks = eng_keyspace_of(l->e);
-    if (db >= (uint32_t)eng_ks_count(ks)) {
-        snprintf(l->err, sizeof(l->err), "it has keys in db %u but the server has only %d "
-                 "databases (the databases setting)", db, eng_ks_count(ks));
-        return 1;
-    }
-    if (l->count == LOAD_AHEAD && load_link_one(l)) return 1;
-    kv_table *t = eng_ks_db(ks, (int)db);
-    kv_entry *en = kv_entry_new(key, klen, val, vlen);
-    en->type = (uint8_t)type;
-    /* expired entries are kept: the WAL after the checkpoint is replayed
-     * with the clock of its time, and the active cycle deletes them */
-    en->expire_ms = expire_ms;
-    uint64_t h = kv_hash(t, key, klen);
-    kv_prefetch(t, h, key, klen, 0);
-    unsigned tail = (l->head + l->count) % LOAD_AHEAD;
-    l->ring[tail].t = t;
-    l->ring[tail].en = en;
-    l->ring[tail].h = h;
-    l->ring[tail].db = db;
-    l->count++;
-    if (l->count > LOAD_AHEAD / 2) { /* halfway: its chain's first entry */
-        unsigned mid = (l->head + l->count - 1 - LOAD_AHEAD / 2) % LOAD_AHEAD;
-        kv_prefetch(l->ring[mid].t, l->ring[mid].h, NULL, 0, 1);
-    }
-    if ((++l->n & 4095) == 0) {
-        int64_t now = mono_ms();
-        if (l->poll && now - l->last_poll_ms >= 20) {
-            eng_loading_poll(l->e);
-            l->last_poll_ms = now;
-        }
-    }
-    return 0;
-}
-
-/* ckpt_read into the keyspace: 0, -1 (err: the file) or 1 (l->err). */
-static int load_ckpt(load_ctx *l, const char *path, ckpt_info *info, char *err,
-                     size_t errlen) {
-    int rc = ckpt_read(path, load_entry, l, info, err, errlen);
-    if (load_flush(l, rc == 0) && rc == 0) rc = 1;
-    return rc;
-}
-
-/* Size every db for the checkpoint's entry count before loading it (no
- * rehash while loading), or lift that floor again (total = 0). */
-static void reserve_all(eng_engine *e, uint64_t total) {
-    eng_keyspace *ks = eng_keyspace_of(e);
-    for (int i = 0; i < eng_ks_count(ks); i++) kv_reserve(eng_ks_db(ks, i), (size_t)total);
-}
-
-static void clear_all(eng_engine *e) {
-    eng_keyspace *ks = eng_keyspace_of(e);
-    multi_touch_all(e, sb_wall_ms()); /* watched keys that exist change */
-    for (int i = 0; i < eng_ks_count(ks); i++) kv_clear(eng_ks_db(ks, i));
-    scr_lib_flush(eng_scripts(e));
-    scr_script_flush(eng_scripts(e));
-}
-
-static void refuse(const char *fmt, const char *a, const char *b) {
-    char msg[2400];
-    snprintf(msg, sizeof(msg), fmt, a, b);
+static void refuse(const char *msg) {
     sb_log(LOG_WARNING, "Can't recover the data in %s: %s", ps.dir, msg);
     sb_log(LOG_WARNING, "Refusing to start so that nothing is lost silently. "
            "'strongbox-check verify %s' shows what is affected.", ps.dir);
@@ -253,102 +106,32 @@ void persist_startup(void *ud, eng_engine *e) {
     li->total_bytes = wal_disk_bytes(ps.dir);
     char err[1200];
 
-    /* newest readable checkpoint */
-    ckpt_remove_temps(ps.dir);
-    ckpt_file *cks;
-    size_t ncks;
-    ckpt_list(ps.dir, &cks, &ncks);
-    uint64_t base = 0;
-    uint64_t bad_lsn = 0;    /* LSN of the newest unreadable checkpoint */
-    int loaded = -1;
-    char bad[1400] = "";
-    for (size_t i = 0; i < ncks; i++) {
-        load_ctx l = load_ctx_make(e, 1);
-        ckpt_info info;
-        reserve_all(e, ckpt_peek_entries(cks[i].path));
-        int rc = load_ckpt(&l, cks[i].path, &info, err, sizeof(err));
-        reserve_all(e, 0);
-        if (rc == 0 && info.lsn != cks[i].lsn) {
-            /* old checkpoints and segments are removed by the LSN in the
-             * name: one that lies about it would leave a gap later */
-            snprintf(err, sizeof(err), "%s: the header says LSN %llu but the file name says %llu",
-                     cks[i].path, (unsigned long long)info.lsn, (unsigned long long)cks[i].lsn);
-            rc = -1;
-        }
-        if (rc == 0) {
-            base = info.lsn;
-            loaded = (int)i;
-            ps.ckpt_lsn = info.lsn;
-            ps.ckpt_size = cks[i].size;
-            ps.lastsave_ms = info.created_ms;
-            sb_log(LOG_NOTICE, "Loaded checkpoint %s: %llu keys at LSN %llu", cks[i].path,
-                   (unsigned long long)info.entries, (unsigned long long)info.lsn);
-            break;
-        }
-        clear_all(e);
-        if (!bad[0]) {
-            /* (ckpt_read's messages name the file, the loader's don't) */
-            if (rc > 0) snprintf(bad, sizeof(bad), "%s: %s", cks[i].path, l.err);
-            else snprintf(bad, sizeof(bad), "%s", err);
-            bad_lsn = cks[i].lsn;
-        }
-        sb_log(LOG_WARNING, "Checkpoint %s is unreadable: %s", cks[i].path, rc > 0 ? l.err : err);
+    progress_state pst;
+    rec_hooks h = progress_hooks(&pst);
+    rec_result rr;
+    if (rec_run(e, ps.dir, 1, &h, &rr, err, sizeof(err)) != 0) refuse(err);
+    uint64_t base = rr.base, last = rr.last_lsn;
+    if (rr.ckpt_path[0]) {
+        ps.ckpt_lsn = rr.base;
+        ps.ckpt_size = rr.ckpt_size;
+        ps.lastsave_ms = rr.ckpt_created_ms;
     }
-
-    replay_ctx r = {0};
-    r.e = e;
-    r.start_ms = t0;
-    r.last_poll_ms = t0;
-    r.last_log_ms = t0;
-    wal_scan_result res;
-    int rc = wal_scan(ps.dir, base, 1, replay_one, &r, &res, err, sizeof(err));
-    if (rc != 0 && loaded != 0 && ncks)
-        refuse("the newest checkpoint is unreadable (%s), and the WAL cannot replace it: %s. "
-               "Falling back to an older checkpoint would lose data.", bad, rc > 0 ? r.err : err);
-    if (rc != 0) refuse("%s%s", rc > 0 ? r.err : err, "");
-    if (res.torn)
-        sb_log(LOG_WARNING, "WAL %s ended with a torn write (a crash during a write): cut %llu "
-               "byte(s) at offset %llu, saved to %s.torn-%llu. Everything before it is kept.",
-               res.torn_path, (unsigned long long)res.torn_bytes,
-               (unsigned long long)res.torn_offset, res.torn_path,
-               (unsigned long long)res.torn_offset);
-    /* (wal_scan checked that the WAL goes on exactly where the loaded
-     * checkpoint ends.) Checkpoints but none readable and no WAL: refuse. */
-    if (ncks && loaded < 0 && res.nsegs == 0)
-        refuse("no checkpoint is readable (%s) and there is no WAL to rebuild from%s", bad, "");
-    uint64_t last = res.last_lsn > base ? res.last_lsn : base;
-    /* The unreadable checkpoint held the data up to bad_lsn: the WAL must
-     * reach at least that far, or falling back loses what only it had. */
-    if (bad_lsn && last < bad_lsn) {
-        char why[300];
-        snprintf(why, sizeof(why), "the WAL ends at LSN %llu, before the checkpoint's LSN %llu: "
-                 "falling back to %s would lose %llu change(s)", (unsigned long long)last,
-                 (unsigned long long)bad_lsn, loaded > 0 ? "an older checkpoint" : "the WAL",
-                 (unsigned long long)(bad_lsn - last));
-        refuse("the newest checkpoint is unreadable (%s), and %s", bad, why);
-    }
-    if (loaded > 0)
-        sb_log(LOG_WARNING, "Fell back to the older checkpoint %s: the WAL after it is complete, "
-               "so nothing is lost", cks[loaded].path);
-    else if (ncks && loaded < 0)
-        sb_log(LOG_WARNING, "Fell back to the whole WAL (no checkpoint is readable): it is "
-               "complete from LSN 1, so nothing is lost");
-    free(cks);
     /* What was replayed may have been only in the page cache of a server
      * whose fsync failed: make it durable now (or refuse), and write new
      * records to a fresh segment, never after possibly-lost ones. */
-    if (res.nsegs > 0) {
-        const char *lastseg = res.segs[res.nsegs - 1].path;
+    if (rr.last_segment[0]) {
+        const char *lastseg = rr.last_segment;
         int fd = open(lastseg, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || fdatasync(fd) != 0) {
             char why[700];
             snprintf(why, sizeof(why), "fsync of %s failed: %s", lastseg, strerror(errno));
-            refuse("%s. The disk does not take writes; fix it, then restart.%s", why, "");
+            snprintf(why + strlen(why), sizeof(why) - strlen(why),
+                     ". The disk does not take writes; fix it, then restart.");
+            refuse(why);
         }
         close(fd);
     }
     int append = 0;
-    wal_scan_result_free(&res);
     eng_set_lsn(e, last);
     ps.lsn_at_ckpt = base;
     eng_set_loading(e, 0);
@@ -380,20 +163,6 @@ void persist_startup(void *ud, eng_engine *e) {
 
 /* ------------------------------------------------ after a WAL failure */
 
-typedef struct limit_ctx {
-    replay_ctx r;
-    uint64_t limit, reached;
-} limit_ctx;
-
-static int replay_limited(void *ud, uint64_t lsn, int type, const void *body, size_t len,
-                          const char *path, uint64_t offset) {
-    limit_ctx *l = ud;
-    if (lsn > l->limit) return 2; /* past the durable point: stop */
-    int rc = replay_one(&l->r, lsn, type, body, len, path, offset);
-    if (rc == 0) l->reached = lsn;
-    return rc;
-}
-
 static int ckpt_complete(char *err, size_t errlen);
 
 /* The WAL failed: memory may hold changes that never reached the disk.
@@ -407,36 +176,33 @@ static void reload_durable(eng_engine *e) {
     sb_log(LOG_WARNING, "Rebuilding the in-memory data from the files up to the last durable "
            "LSN %llu, so that reads show only what survives a restart", (unsigned long long)limit);
     eng_set_loading(e, 1);
-    clear_all(e);
+    rec_clear(e);
     /* replies sent while loading (-LOADING) show no data: let them out */
     eng_set_lsn(e, limit);
+    progress_state pst;
+    rec_hooks h = progress_hooks(&pst);
+    h.quiet = 1;
     uint64_t base = 0;
     ckpt_file *cks;
     size_t n;
     ckpt_list(ps.dir, &cks, &n);
     for (size_t i = 0; i < n; i++) {
-        load_ctx l = load_ctx_make(e, 1);
         ckpt_info info;
-        if (load_ckpt(&l, cks[i].path, &info, err, sizeof(err)) == 0) {
+        if (rec_load_ckpt(e, cks[i].path, &h, &info, err, sizeof(err)) == 0) {
             base = info.lsn;
             break;
         }
-        clear_all(e);
+        rec_clear(e);
     }
     free(cks);
     if (base > limit) limit = base; /* a finished checkpoint is durable too */
-    limit_ctx l = {0};
-    l.r.e = e;
-    l.r.start_ms = l.r.last_poll_ms = l.r.last_log_ms = mono_ms();
-    l.limit = limit;
-    l.reached = base;
     wal_scan_result res;
-    int rc = wal_scan(ps.dir, base, 0, replay_limited, &l, &res, err, sizeof(err));
+    uint64_t reached;
+    int rc = rec_replay_wal(e, ps.dir, base, limit, 0, &h, &res, &reached, err, sizeof(err));
     wal_scan_result_free(&res);
-    if ((rc != 0 && rc != 2) && l.reached < limit) {
+    if (rc != 0 && reached < limit) {
         sb_log(LOG_WARNING, "Can't rebuild the durable state after the WAL failure (%s): "
-               "exiting rather than serving data that may not survive a restart",
-               rc > 0 ? l.r.err : err);
+               "exiting rather than serving data that may not survive a restart", err);
         _exit(1);
     }
     eng_set_lsn(e, limit);
@@ -571,15 +337,14 @@ void persist_debug_reload(eng_ctx *x) {
         eng_reply_error(x, "ERR Error trying to load the checkpoint back: %s", err);
         return;
     }
-    clear_all(x->eng);
-    load_ctx l = load_ctx_make(x->eng, 0); /* inside a command: no polling */
+    rec_clear(x->eng);
     ckpt_info info;
-    int rc = load_ckpt(&l, path, &info, err, sizeof(err));
+    int rc = rec_load_ckpt(x->eng, path, NULL, &info, err, sizeof(err)); /* no polling */
     if (rc != 0) {
         /* memory is half loaded: serving (or checkpointing) it would lose
          * data; the files on disk are intact */
         sb_log(LOG_WARNING, "DEBUG RELOAD could not load %s back: %s. Exiting; restart to "
-               "recover from the files.", path, rc > 0 ? l.err : err);
+               "recover from the files.", path, err);
         _exit(1);
     }
     eng_reply_ok(x);
@@ -744,6 +509,15 @@ void persist_info(eng_engine *e, resp_buf *b) {
         (unsigned long long)ps.saves, (long long)(ps.saves ? ps.last_duration_ms / 1000 : -1),
         (unsigned long long)ps.ckpt_lsn, (unsigned long long)ps.ckpt_size,
         (unsigned long long)(st.bytes - ps.wal_bytes_at_ckpt));
+    {   /* the live files (STRONGBOX FILES lists them one by one) */
+        wal_segment_info *segs = NULL;
+        size_t nsegs = 0;
+        char err[600];
+        wal_list_segments(ps.dir, &segs, &nsegs, err, sizeof(err));
+        ADD("wal_segments:%zu\r\nwal_first_segment_lsn:%llu\r\n", nsegs,
+            (unsigned long long)(nsegs ? segs[0].first_lsn : 0));
+        free(segs);
+    }
     static const char *modes[] = {"always", "everysec", "no"};
     long long m = ps.o.fsync_mode ? *ps.o.fsync_mode : 0;
     ADD("appendfsync:%s\r\n", modes[m >= 0 && m <= 2 ? m : 0]);
@@ -811,4 +585,69 @@ void persist_debug_fault(eng_ctx *x) {
     if (x->argc > 4 && eng_arg_ll(x, &x->argv[4], &after)) return;
     wal_inject_fault(ps.w, o, err, (long)after);
     eng_reply_ok(x);
+}
+
+/* One row of STRONGBOX FILES: a flat field/value array, like XINFO's. */
+static void add_file_row(eng_ctx *x, const char *path, const char *kind, uint64_t first,
+                         uint64_t last, int needed) {
+    struct stat st;
+    const char *name = strrchr(path, '/');
+    resp_add_array_len(x->out, 12);
+    resp_add_bulk_cstr(x->out, "file");
+    resp_add_bulk_cstr(x->out, name ? name + 1 : path);
+    resp_add_bulk_cstr(x->out, "kind");
+    resp_add_bulk_cstr(x->out, kind);
+    resp_add_bulk_cstr(x->out, "first_lsn");
+    resp_add_int(x->out, (long long)first);
+    resp_add_bulk_cstr(x->out, "last_lsn");
+    resp_add_int(x->out, (long long)last);
+    resp_add_bulk_cstr(x->out, "bytes");
+    resp_add_int(x->out, stat(path, &st) == 0 ? (long long)st.st_size : 0);
+    resp_add_bulk_cstr(x->out, "needed");
+    resp_add_int(x->out, needed);
+}
+
+/* STRONGBOX FILES | HELP: the live checkpoints and WAL segments with their
+ * LSN ranges (what `strongbox-check list` shows offline). A checkpoint
+ * covers LSN 1..its LSN; a segment runs to the next one's first LSN - 1,
+ * the last one to the last LSN written. */
+void cmd_strongbox(eng_ctx *x) {
+    if (eng_arg_is(&x->argv[1], "help") && x->argc == 2) {
+        static const char *help[] = {
+            "STRONGBOX <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "FILES",
+            "    List the checkpoint and WAL segment files of the data directory, with",
+            "    their LSN ranges, sizes and whether recovery needs them.",
+            "HELP",
+            "    Print this help."};
+        eng_reply_lines(x, help, sizeof(help) / sizeof(help[0]));
+        return;
+    }
+    if (!eng_arg_is(&x->argv[1], "files") || x->argc != 2) {
+        eng_reply_error(x, "ERR unknown subcommand or wrong number of arguments for '%.*s'. "
+                        "Try STRONGBOX HELP.", (int)(x->argv[1].n > 64 ? 64 : x->argv[1].n),
+                        x->argv[1].p);
+        return;
+    }
+    ckpt_file *cks = NULL;
+    size_t ncks = 0;
+    wal_segment_info *segs = NULL;
+    size_t nsegs = 0;
+    char err[600];
+    ckpt_list(ps.dir, &cks, &ncks);
+    wal_list_segments(ps.dir, &segs, &nsegs, err, sizeof(err));
+    wal_stats st;
+    wal_get_stats(ps.w, &st);
+    uint64_t written = st.next_lsn ? st.next_lsn - 1 : eng_change_seq(x->eng);
+    uint64_t base = ncks ? cks[0].lsn : 0;
+    resp_add_array_len(x->out, (long long)(ncks + nsegs));
+    for (size_t i = 0; i < ncks; i++)
+        add_file_row(x, cks[i].path, "checkpoint", 1, cks[i].lsn, i == 0);
+    for (size_t i = 0; i < nsegs; i++) {
+        uint64_t last = i + 1 < nsegs ? segs[i + 1].first_lsn - 1 : written;
+        add_file_row(x, segs[i].path, "wal", segs[i].first_lsn, last,
+                     last > base || i + 1 == nsegs);
+    }
+    free(cks);
+    free(segs);
 }

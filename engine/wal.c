@@ -70,8 +70,8 @@ static int cmp_seg(const void *a, const void *b) {
     return x->first_lsn < y->first_lsn ? -1 : x->first_lsn > y->first_lsn;
 }
 
-static int list_segments(const char *dir, wal_segment_info **out, size_t *n,
-                         char *err, size_t errlen) {
+int wal_list_segments(const char *dir, wal_segment_info **out, size_t *n, char *err,
+                      size_t errlen) {
     DIR *d = opendir(dir);
     *out = NULL;
     *n = 0;
@@ -164,10 +164,149 @@ static int save_torn(const char *path, const unsigned char *buf, size_t len, siz
     return r;
 }
 
+/* Read and check one segment: its header, then its records, which must
+ * go on from *expect (0: from the segment's first LSN). Returns 0, the
+ * callback's non-zero value, -1 with err, or 3 when the last segment is an
+ * incomplete header (dropped from res). */
+static int scan_segment(const char *dir, wal_segment_info *s, int last, uint64_t after_lsn,
+                        uint64_t *expectp, int cut_torn, wal_record_fn *fn, void *ud,
+                        wal_scan_result *res, char *err, size_t errlen) {
+    size_t len;
+    unsigned char *buf = read_file(s->path, &len, err, errlen);
+    if (!buf) return -1;
+    uint64_t expect = *expectp;
+    int rc = 0;
+    s->bytes = len;
+    s->last_lsn = s->first_lsn - 1;
+    /* header */
+    if (len < WAL_HEADER_SIZE || memcmp(buf, WAL_MAGIC, 8) != 0 ||
+        sb_get32(buf + 28) != wal_crc32c(buf, 28)) {
+        if (last && len <= WAL_HEADER_SIZE) {
+            /* a segment whose creation was cut short: nothing in it */
+            if (cut_torn) {
+                save_torn(s->path, buf, len, 0);
+                if (unlink(s->path) != 0) {
+                    snprintf(err, errlen, "can't remove incomplete segment %s: %s",
+                             s->path, strerror(errno));
+                    free(buf);
+                    return -1;
+                }
+            }
+            res->torn = 1;
+            snprintf(res->torn_path, sizeof(res->torn_path), "%s", s->path);
+            res->torn_offset = 0;
+            res->torn_bytes = len;
+            free(buf);
+            return 3;
+        }
+        snprintf(err, errlen,
+                 "%s: bad segment header at offset 0 (not a strongbox WAL segment, or "
+                 "damaged). Run 'strongbox-check verify %s' to see what is affected.",
+                 s->path, dir);
+        free(buf);
+        return -1;
+    }
+    if (sb_get32(buf + 8) != WAL_FORMAT_VERSION) {
+        snprintf(err, errlen, "%s: WAL format version %u, this server reads version %d",
+                 s->path, sb_get32(buf + 8), WAL_FORMAT_VERSION);
+        free(buf);
+        return -1;
+    }
+    if (sb_get64(buf + 16) != s->first_lsn) {
+        snprintf(err, errlen, "%s: header says first LSN %llu but the file name says %llu",
+                 s->path, (unsigned long long)sb_get64(buf + 16),
+                 (unsigned long long)s->first_lsn);
+        free(buf);
+        return -1;
+    }
+    /* Records must run on without a gap from after_lsn + 1 (where the
+     * loaded checkpoint ends); below that, gaps don't matter. */
+    if (!expect && s->first_lsn > after_lsn + 1) {
+        snprintf(err, errlen,
+                 "%s: LSN gap: the data before this segment ends at LSN %llu but the "
+                 "first WAL segment starts at LSN %llu (a segment or a checkpoint is "
+                 "missing or unreadable)",
+                 s->path, (unsigned long long)after_lsn, (unsigned long long)s->first_lsn);
+        free(buf);
+        return -1;
+    }
+    if (expect && s->first_lsn != expect &&
+        (s->first_lsn < expect || s->first_lsn > after_lsn + 1)) {
+        snprintf(err, errlen,
+                 "%s: LSN gap: the previous segment ends at LSN %llu but this one starts "
+                 "at %llu (a segment is missing). The WAL after LSN %llu cannot be "
+                 "replayed; 'strongbox-check repair %s --to-lsn %llu' keeps what is "
+                 "before the gap.",
+                 s->path, (unsigned long long)(expect - 1), (unsigned long long)s->first_lsn,
+                 (unsigned long long)(expect - 1), dir, (unsigned long long)(expect - 1));
+        free(buf);
+        return -1;
+    }
+    expect = s->first_lsn;
+    size_t off = WAL_HEADER_SIZE;
+    while (off < len) {
+        const char *why = NULL;
+        uint32_t blen = 0;
+        if (len - off < WAL_REC_HEADER) why = "incomplete record header";
+        else {
+            blen = sb_get32(buf + off);
+            if (blen < WAL_REC_MIN_BODY || blen > WAL_REC_MAX_BODY) why = "bad record length";
+            else if (blen > len - off - WAL_REC_HEADER) why = "incomplete record";
+            else if (wal_crc32c(buf + off + WAL_REC_HEADER, blen) != sb_get32(buf + off + 4))
+                why = "CRC mismatch";
+            else if (sb_get64(buf + off + WAL_REC_HEADER) != expect)
+                why = "unexpected LSN";
+        }
+        if (why) {
+            if (last && !valid_record_after(buf, len, off + 1, expect)) {
+                /* a torn tail: what a crash in the middle of a write leaves */
+                res->torn = 1;
+                snprintf(res->torn_path, sizeof(res->torn_path), "%s", s->path);
+                res->torn_offset = off;
+                res->torn_bytes = len - off;
+                if (cut_torn) {
+                    if (save_torn(s->path, buf, len, off) != 0 ||
+                        truncate(s->path, (off_t)off) != 0) {
+                        snprintf(err, errlen, "%s: can't cut the torn tail at offset %zu: %s",
+                                 s->path, off, strerror(errno));
+                        rc = -1;
+                        break;
+                    }
+                }
+                s->bytes = off;
+                break;
+            }
+            snprintf(err, errlen,
+                     "%s: %s at offset %zu (expected LSN %llu), and intact data follows "
+                     "it: this is corruption, not a torn write. The data after this point "
+                     "cannot be replayed safely; 'strongbox-check repair %s --to-lsn %llu' "
+                     "keeps everything before it (the rest is saved to a side file).",
+                     s->path, why, off, (unsigned long long)expect, dir,
+                     (unsigned long long)(expect - 1));
+            rc = -1;
+            break;
+        }
+        const unsigned char *body = buf + off + WAL_REC_HEADER;
+        if (!res->first_lsn) res->first_lsn = expect;
+        res->last_lsn = expect;
+        s->last_lsn = expect;
+        s->records++;
+        if (expect > after_lsn && fn) {
+            rc = fn(ud, expect, body[8], body + 9, blen - 9, s->path, off);
+            if (rc) break;
+        }
+        expect++;
+        off += WAL_REC_HEADER + blen;
+    }
+    free(buf);
+    *expectp = expect;
+    return rc;
+}
+
 int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *fn,
              void *ud, wal_scan_result *res, char *err, size_t errlen) {
     memset(res, 0, sizeof(*res));
-    if (list_segments(dir, &res->segs, &res->nsegs, err, errlen)) return -1;
+    if (wal_list_segments(dir, &res->segs, &res->nsegs, err, errlen)) return -1;
     uint64_t expect = 0; /* next LSN expected; 0 = take the first we see */
     for (size_t i = 0; i < res->nsegs; i++) {
         wal_segment_info *s = &res->segs[i];
@@ -183,138 +322,46 @@ int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *f
             expect = 0;
             continue;
         }
-        size_t len;
-        unsigned char *buf = read_file(s->path, &len, err, errlen);
-        if (!buf) return -1;
-        s->bytes = len;
-        s->last_lsn = s->first_lsn - 1;
-        /* header */
-        if (len < WAL_HEADER_SIZE || memcmp(buf, WAL_MAGIC, 8) != 0 ||
-            sb_get32(buf + 28) != wal_crc32c(buf, 28)) {
-            if (last && len <= WAL_HEADER_SIZE) {
-                /* a segment whose creation was cut short: nothing in it */
-                if (cut_torn) {
-                    save_torn(s->path, buf, len, 0);
-                    if (unlink(s->path) != 0) {
-                        snprintf(err, errlen, "can't remove incomplete segment %s: %s",
-                                 s->path, strerror(errno));
-                        free(buf);
-                        return -1;
-                    }
-                }
-                res->torn = 1;
-                snprintf(res->torn_path, sizeof(res->torn_path), "%s", s->path);
-                res->torn_offset = 0;
-                res->torn_bytes = len;
-                res->nsegs--;
-                free(buf);
-                break;
-            }
-            snprintf(err, errlen,
-                     "%s: bad segment header at offset 0 (not a strongbox WAL segment, or "
-                     "damaged). Run 'strongbox-check verify %s' to see what is affected.",
-                     s->path, dir);
-            free(buf);
-            return -1;
+        int rc = scan_segment(dir, s, last, after_lsn, &expect, cut_torn, fn, ud, res, err,
+                              errlen);
+        if (rc == 3) {
+            res->nsegs--;
+            break;
         }
-        if (sb_get32(buf + 8) != WAL_FORMAT_VERSION) {
-            snprintf(err, errlen, "%s: WAL format version %u, this server reads version %d",
-                     s->path, sb_get32(buf + 8), WAL_FORMAT_VERSION);
-            free(buf);
-            return -1;
-        }
-        if (sb_get64(buf + 16) != s->first_lsn) {
-            snprintf(err, errlen, "%s: header says first LSN %llu but the file name says %llu",
-                     s->path, (unsigned long long)sb_get64(buf + 16),
-                     (unsigned long long)s->first_lsn);
-            free(buf);
-            return -1;
-        }
-        /* Records must run on without a gap from after_lsn + 1 (where the
-         * loaded checkpoint ends); below that, gaps don't matter. */
-        if (!expect && s->first_lsn > after_lsn + 1) {
-            snprintf(err, errlen,
-                     "%s: LSN gap: the data before this segment ends at LSN %llu but the "
-                     "first WAL segment starts at LSN %llu (a segment or a checkpoint is "
-                     "missing or unreadable)",
-                     s->path, (unsigned long long)after_lsn, (unsigned long long)s->first_lsn);
-            free(buf);
-            return -1;
-        }
-        if (expect && s->first_lsn != expect &&
-            (s->first_lsn < expect || s->first_lsn > after_lsn + 1)) {
-            snprintf(err, errlen,
-                     "%s: LSN gap: the previous segment ends at LSN %llu but this one starts "
-                     "at %llu (a segment is missing). The WAL after LSN %llu cannot be "
-                     "replayed; 'strongbox-check repair %s --to-lsn %llu' keeps what is "
-                     "before the gap.",
-                     s->path, (unsigned long long)(expect - 1), (unsigned long long)s->first_lsn,
-                     (unsigned long long)(expect - 1), dir, (unsigned long long)(expect - 1));
-            free(buf);
-            return -1;
-        }
-        expect = s->first_lsn;
-        size_t off = WAL_HEADER_SIZE;
-        while (off < len) {
-            const char *why = NULL;
-            uint32_t blen = 0;
-            if (len - off < WAL_REC_HEADER) why = "incomplete record header";
-            else {
-                blen = sb_get32(buf + off);
-                if (blen < WAL_REC_MIN_BODY || blen > WAL_REC_MAX_BODY) why = "bad record length";
-                else if (blen > len - off - WAL_REC_HEADER) why = "incomplete record";
-                else if (wal_crc32c(buf + off + WAL_REC_HEADER, blen) != sb_get32(buf + off + 4))
-                    why = "CRC mismatch";
-                else if (sb_get64(buf + off + WAL_REC_HEADER) != expect)
-                    why = "unexpected LSN";
-            }
-            if (why) {
-                if (last && !valid_record_after(buf, len, off + 1, expect)) {
-                    /* a torn tail: what a crash in the middle of a write leaves */
-                    res->torn = 1;
-                    snprintf(res->torn_path, sizeof(res->torn_path), "%s", s->path);
-                    res->torn_offset = off;
-                    res->torn_bytes = len - off;
-                    if (cut_torn) {
-                        if (save_torn(s->path, buf, len, off) != 0 ||
-                            truncate(s->path, (off_t)off) != 0) {
-                            snprintf(err, errlen, "%s: can't cut the torn tail at offset %zu: %s",
-                                     s->path, off, strerror(errno));
-                            free(buf);
-                            return -1;
-                        }
-                    }
-                    s->bytes = off;
-                    break;
-                }
-                snprintf(err, errlen,
-                         "%s: %s at offset %zu (expected LSN %llu), and intact data follows "
-                         "it: this is corruption, not a torn write. The data after this point "
-                         "cannot be replayed safely; 'strongbox-check repair %s --to-lsn %llu' "
-                         "keeps everything before it (the rest is saved to a side file).",
-                         s->path, why, off, (unsigned long long)expect, dir,
-                         (unsigned long long)(expect - 1));
-                free(buf);
-                return -1;
-            }
-            const unsigned char *body = buf + off + WAL_REC_HEADER;
-            if (!res->first_lsn) res->first_lsn = expect;
-            res->last_lsn = expect;
-            s->last_lsn = expect;
-            s->records++;
-            if (expect > after_lsn && fn) {
-                int r = fn(ud, expect, body[8], body + 9, blen - 9, s->path, off);
-                if (r) {
-                    free(buf);
-                    return r;
-                }
-            }
-            expect++;
-            off += WAL_REC_HEADER + blen;
-        }
-        free(buf);
+        if (rc) return rc;
     }
     return 0;
+}
+
+int wal_scan_file(const char *path, wal_record_fn *fn, void *ud, wal_scan_result *res,
+                  char *err, size_t errlen) {
+    memset(res, 0, sizeof(*res));
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    unsigned long long lsn;
+    char tail[8];
+    if (strlen(base) != 28 || sscanf(base, "wal-%20llu.%7s", &lsn, tail) != 2 ||
+        strcmp(tail, "log")) {
+        snprintf(err, errlen, "%s: not a WAL segment name (wal-<first LSN, 20 digits>.log)", path);
+        return -1;
+    }
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%.*s", base == path ? 1 : (int)(base - path - 1),
+             base == path ? "." : path);
+    res->segs = calloc(1, sizeof(*res->segs));
+    if (!res->segs) abort();
+    res->nsegs = 1;
+    snprintf(res->segs[0].path, sizeof(res->segs[0].path), "%s", path);
+    res->segs[0].first_lsn = lsn;
+    uint64_t expect = 0;
+    int rc = scan_segment(dir, &res->segs[0], 1, lsn ? lsn - 1 : 0, &expect, 0, fn, ud, res,
+                          err, errlen);
+    if (rc == 3) {
+        snprintf(err, errlen, "%s: only %llu byte(s), no complete header at offset 0", path,
+                 (unsigned long long)res->torn_bytes);
+        return -1;
+    }
+    return rc;
 }
 
 int wal_remove_upto(const char *dir, uint64_t lsn, int last_too) {
@@ -322,7 +369,7 @@ int wal_remove_upto(const char *dir, uint64_t lsn, int last_too) {
     size_t n;
     char err[256];
     int removed = 0;
-    if (list_segments(dir, &segs, &n, err, sizeof(err)) != 0) return 0;
+    if (wal_list_segments(dir, &segs, &n, err, sizeof(err)) != 0) return 0;
     for (size_t i = 0; i + 1 < n; i++)
         if (segs[i + 1].first_lsn <= lsn + 1 && unlink(segs[i].path) == 0) removed++;
     if (last_too && n && segs[n - 1].first_lsn <= lsn + 1 && unlink(segs[n - 1].path) == 0)
@@ -336,7 +383,7 @@ uint64_t wal_disk_bytes(const char *dir) {
     size_t n;
     char err[256];
     uint64_t total = 0;
-    if (list_segments(dir, &segs, &n, err, sizeof(err)) != 0) return 0;
+    if (wal_list_segments(dir, &segs, &n, err, sizeof(err)) != 0) return 0;
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         if (stat(segs[i].path, &st) == 0) total += (uint64_t)st.st_size;
@@ -524,12 +571,13 @@ static void fail(wal *w, const char *what, int err) {
         segment_name(seg, sizeof(seg), w->dir, w->seg_first_lsn);
         snprintf(w->cause, sizeof(w->cause), "%s of %s failed: %s", what, seg, strerror(err));
         w->fail_durable = atomic_load(&w->durable_lsn);
+        /* logged before anyone can see the failed state (INFO, MISCONF) */
+        sb_log(LOG_WARNING, "WAL %s. Writes are refused from now on and reads are still served; "
+               "nothing acknowledged is lost. Check the disk, then restart the server.", w->cause);
         atomic_store(&w->failed, 1);
     }
     release_list(w, take_ready(w));
     uv_mutex_unlock(&w->mu);
-    sb_log(LOG_WARNING, "WAL %s. Writes are refused from now on and reads are still served; "
-           "nothing acknowledged is lost. Check the disk, then restart the server.", w->cause);
 }
 
 /* Is there work for the writer? (under mu) */
@@ -646,7 +694,7 @@ wal *wal_open(const wal_options *o, char *err, size_t errlen) {
     /* append to the last segment when it ends exactly where we go on */
     wal_segment_info *segs;
     size_t n;
-    if (list_segments(o->dir, &segs, &n, err, errlen) != 0) {
+    if (wal_list_segments(o->dir, &segs, &n, err, errlen) != 0) {
         close(w->dirfd);
         free(w);
         return NULL;

@@ -84,6 +84,16 @@ typedef struct wal_scan_result {
 int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *fn,
              void *ud, wal_scan_result *res, char *err, size_t errlen);
 void wal_scan_result_free(wal_scan_result *res);
+/* Read one segment file alone (strongbox-check dump), with the checks of
+ * wal_scan as if it were the last segment, from the first LSN its name
+ * gives: a torn tail is reported in res (never cut), corruption is -1.
+ * Returns 0, the callback's non-zero value, or -1 with err. */
+int wal_scan_file(const char *path, wal_record_fn *fn, void *ud, wal_scan_result *res,
+                  char *err, size_t errlen);
+/* The segment files of dir (path and first_lsn only), sorted by first LSN;
+ * none (0, *out NULL) when dir does not exist. Caller frees *out. */
+int wal_list_segments(const char *dir, wal_segment_info **out, size_t *n, char *err,
+                      size_t errlen);
 /* Remove the segments whose records are all <= lsn (after a checkpoint at
  * lsn), never the last one unless last_too: the WAL is closed and lsn is
  * its last record (a final checkpoint covers it all). Returns how many

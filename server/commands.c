@@ -94,6 +94,11 @@ static const eng_cmd script_subs[] = {
     C("script|help", cmd_script, 2, LD | ST, 0, 0, 0, "scripting", "Show helpful text about the different subcommands", "5.0.0"),
     {0}};
 
+static const eng_cmd strongbox_subs[] = {
+    C("strongbox|files", cmd_strongbox, 2, A | LD | ST, 0, 0, 0, "server", "Lists the checkpoint and WAL segment files with their LSN ranges (strongbox).", "0.1.0"),
+    C("strongbox|help", cmd_strongbox, 2, LD | ST, 0, 0, 0, "server", "Show helpful text about the different subcommands", "0.1.0"),
+    {0}};
+
 static const eng_cmd table[] = {
     /* strings */
     C("get", cmd_get, 2, R | F, 1, 1, 1, "string", "Get the value of a key", "1.0.0"),
@@ -146,6 +151,7 @@ static const eng_cmd table[] = {
     C("pexpiretime", cmd_pexpiretime, 2, R | F, 1, 1, 1, "generic", "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0"),
     C("persist", cmd_persist, 2, W | F, 1, 1, 1, "generic", "Remove the expiration from a key", "2.2.0"),
     {"object", NULL, -2, 0, 0, 0, 0, "generic", "A container for object introspection commands", "2.2.3", object_subs},
+    {"strongbox", NULL, -2, 0, 0, 0, 0, "server", "A container for strongbox's own server commands", "0.1.0", strongbox_subs},
     /* connection */
     C("ping", cmd_ping, -1, F, 0, 0, 0, "connection", "Ping the server", "1.0.0"),
     C("echo", cmd_echo, 2, LD | ST | F, 0, 0, 0, "connection", "Echo the given string", "1.0.0"),
@@ -369,6 +375,9 @@ static const cmd_meta metas[] = {
     {"slowlog|len", "@admin @slow @dangerous", "request_policy:all_nodes response_policy:agg_sum nondeterministic_output", "", "O(1)", "", NULL, NULL},
     {"slowlog|reset", "@admin @slow @dangerous", "request_policy:all_nodes response_policy:all_succeeded", "", "O(N) where N is the number of entries in the slowlog", "", NULL, NULL},
     {"slowlog|help", "@slow", "", "", "O(1)", "", NULL, NULL},
+    {"strongbox", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"strongbox|files", "@admin @slow @dangerous", "", "", "O(N) where N is the number of files", "", NULL, NULL},
+    {"strongbox|help", "@slow", "", "", "O(1)", "", NULL, NULL},
     {"delstrict", "@keyspace @write @slow", "", "RM,delete|1|-1|1|0|", "O(N) where N is the number of keys", "", NULL, NULL},
     {"client|setinfo", "@slow @connection", "request_policy:all_nodes response_policy:all_succeeded", "", "O(1)", "", NULL, NULL},
     {"client|no-touch", "@slow @connection", "", "", "O(1)", "", NULL, NULL},

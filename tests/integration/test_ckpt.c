@@ -1172,14 +1172,7 @@ static void check_all(sb_server *s, int na, int nb) {
     redisFree(c);
 }
 
-static void flip(const char *path, size_t off) {
-    size_t n;
-    unsigned char *b = read_all(path, &n);
-    if (!b || off >= n) { fprintf(stderr, "flip %s at %zu: too short\n", path, off); exit(2); }
-    b[off] ^= 0x20;
-    write_file(path, b, n);
-    free(b);
-}
+static void flip(const char *path, size_t off) { flip_byte(path, off, 0x20); }
 
 /* The server refuses dir: exit status non-zero, the log names the file and
  * says why (each of needles on the line naming the file). */

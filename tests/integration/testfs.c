@@ -126,3 +126,12 @@ int count_files(const char *dir, const char *contains) {
     closedir(d);
     return n;
 }
+
+void flip_byte(const char *path, size_t off, unsigned mask) {
+    size_t n;
+    unsigned char *b = read_all(path, &n);
+    if (!b || off >= n) { fprintf(stderr, "flip %s at %zu: too short\n", path, off); exit(2); }
+    b[off] ^= (unsigned char)mask;
+    write_file(path, b, n);
+    free(b);
+}

@@ -18,6 +18,8 @@ void put64(unsigned char *p, uint64_t v);
 unsigned char *read_all(const char *path, size_t *len); /* NULL if unreadable */
 void write_file(const char *path, const void *p, size_t n); /* exits on error */
 int same_file(const char *path, const void *p, size_t n);
+/* XOR the byte at off of path with mask (exits if the file is shorter). */
+void flip_byte(const char *path, size_t off, unsigned mask);
 
 /* 1 if a line of dir/server.log holds every needle (NULL-terminated). */
 int log_has(const char *dir, ...);
