@@ -90,6 +90,10 @@ static void section(resp_buf *b, const char *title) {
 }
 
 void cmd_info(eng_ctx *x) {
+    if (!proc) { /* an engine without a server process (strongbox-check replay) */
+        eng_reply_error(x, "ERR INFO is not available without a running server");
+        return;
+    }
     resp_buf b;
     resp_buf_init(&b);
     eng_engine *e = x->eng;
