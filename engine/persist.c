@@ -242,7 +242,7 @@ static void ckpt_done(uint64_t lsn, const ckpt_info *info) {
         free(cks);
     }
     if (!(ps.o.keep_wal && *ps.o.keep_wal)) wal_remove_upto(ps.dir, lsn, 0);
-    sb_log(LOG_NOTICE, "Checkpoint at LSN %llu done: %llu keys, %llu bytes, %lld ms",
+    sb_log(LOG_NOTICE, "Checkpoint at LSN %llu done: %llu entries, %llu bytes, %lld ms",
            (unsigned long long)lsn, (unsigned long long)info->entries,
            (unsigned long long)info->bytes, (long long)ps.last_duration_ms);
 }

@@ -227,7 +227,7 @@ int rec_run(eng_engine *e, const char *dir, int cut_torn, const rec_hooks *h,
             res->ckpt_entries = info.entries;
             res->ckpt_created_ms = info.created_ms;
             if (!quiet)
-                sb_log(LOG_NOTICE, "Loaded checkpoint %s: %llu keys at LSN %llu", cks[i].path,
+                sb_log(LOG_NOTICE, "Loaded checkpoint %s: %llu entries at LSN %llu", cks[i].path,
                        (unsigned long long)info.entries, (unsigned long long)info.lsn);
             break;
         }
