@@ -8,6 +8,7 @@
 #include "keyspace.h"
 #include "log.h"
 #include "script.h"
+#include "ckpt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,6 @@
 eng_engine *chk_engine_new(const chk_opts *o, const char *dir) {
     static eng_limits limits; /* all 0: no limits (replay ignores them anyway) */
     static int inited;
-    (void)dir;
     if (!inited) {
         sb_commands_init();
         sb_log_set_level(LOG_WARNING + 1); /* the tool prints its own findings */
@@ -24,6 +24,14 @@ eng_engine *chk_engine_new(const chk_opts *o, const char *dir) {
     }
     eng_options eo = {0};
     eo.databases = o->databases > 0 ? o->databases : 16;
+    /* by default as many as the server had (the newest checkpoint says) */
+    ckpt_file *cks;
+    size_t n;
+    if (o->databases <= 0 && dir && ckpt_list(dir, &cks, &n) == 0) {
+        uint32_t d = n ? ckpt_peek_databases(cks[0].path) : 0;
+        if (d > (uint32_t)eo.databases && d < (1u << 20)) eo.databases = (int)d;
+        free(cks);
+    }
     eo.lookup = sb_command_lookup;
     eo.limits = &limits;
     return eng_create(&eo);

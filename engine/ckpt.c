@@ -229,6 +229,18 @@ uint64_t ckpt_peek_entries(const char *path) {
     return n;
 }
 
+uint32_t ckpt_peek_databases(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    unsigned char h[CKPT_HEADER_SIZE];
+    uint32_t n = 0;
+    if (pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h) && !memcmp(h, CKPT_MAGIC, 8) &&
+        sb_get32(h + 60) == wal_crc32c(h, 60))
+        n = sb_get32(h + 12);
+    close(fd);
+    return n;
+}
+
 /* ------------------------------------------------------------ writing */
 
 typedef struct block {

@@ -52,6 +52,8 @@ int ckpt_read(const char *path, ckpt_entry_fn *fn, void *ud, ckpt_info *info,
 /* The entry count from a checkpoint's trailer (0 if unreadable): a hint
  * for sizing tables before loading; ckpt_read still verifies it. */
 uint64_t ckpt_peek_entries(const char *path);
+/* The number of databases in a checkpoint's header (0 if unreadable). */
+uint32_t ckpt_peek_databases(const char *path);
 
 typedef struct ckpt_file {
     char path[512];
