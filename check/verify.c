@@ -45,7 +45,8 @@ int chk_verify(const chk_opts *o) {
                (unsigned long long)rr.records, rr.nsegs, (unsigned long long)rr.last_lsn);
         if (rr.torn) {
             printf("TORN TAIL: %s ends with a torn write (a crash during a write) at offset "
-                   "%llu: %llu byte(s) would be cut, everything before is kept. The server "
+                   "%llu: %llu byte(s) would be cut, holding no intact record (0 records "
+                   "lost: a write that never finished), everything before is kept. The server "
                    "cuts it at start (saving it to %s.torn-%llu); 'strongbox-check repair %s "
                    "--truncate-torn' does it now.\n",
                    rr.torn_path, (unsigned long long)rr.torn_offset,
