@@ -492,9 +492,35 @@ static void test_backup(void) {
     srv_stop(bsrv);
 }
 
+#define CHECK_OUT(cond, what) do { if (!(cond)) { fprintf(stderr, "%s:%d: %s:\n%s\n", \
+    __FILE__, __LINE__, (what), out); tu_failures++; } } while (0)
+
+/* The progress bar: drawn on a terminal (script(1) gives the tool one),
+ * never with --quiet or into a pipe. */
+static void test_progress(void) {
+    const char *d = new_dir();
+    sb_server *s = srv_start_in(d, NULL);
+    redisContext *c = srv_connect(s);
+    set_n(c, "p", 1, 2000);
+    redisFree(c);
+    srv_kill(s);
+    char line[1200];
+    snprintf(line, sizeof(line), "script -qec '%s verify %s --replay' /dev/null 2>&1",
+             SB_CHECK_PATH, d);
+    run_capture(line, out, sizeof(out));
+    CHECK_OUT(strstr(out, "replay ") && strstr(out, "%"), "no progress bar on a terminal");
+    snprintf(line, sizeof(line), "script -qec '%s verify %s --replay --quiet' /dev/null 2>&1",
+             SB_CHECK_PATH, d);
+    run_capture(line, out, sizeof(out));
+    CHECK_OUT(!strstr(out, "%"), "a progress bar with --quiet");
+    tool("verify %s --replay", d); /* a pipe */
+    CHECK_OUT(!strstr(out, "%"), "a progress bar into a pipe");
+    drop_dir(d);
+}
+
 static const struct { const char *name; void (*fn)(void); } sections[] = {
     {"tool", test_tool}, {"damage", test_damage}, {"pitr", test_pitr},
-    {"export", test_export}, {"backup", test_backup}};
+    {"export", test_export}, {"backup", test_backup}, {"progress", test_progress}};
 
 int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
