@@ -464,6 +464,79 @@ void persist_close(void) {
     if (covered && !(ps.o.keep_wal && *ps.o.keep_wal)) wal_remove_upto(ps.dir, ps.ckpt_lsn, 1);
 }
 
+/* The live files with their LSN ranges, oldest first: a checkpoint covers
+ * LSN 1..its LSN; a segment runs to the next one's first LSN - 1, the last
+ * one to the last LSN written. */
+typedef void file_fn(void *ud, const char *path, const char *kind, uint64_t first,
+                     uint64_t last, long long bytes, int needed);
+
+static void each_file(eng_engine *e, void (*begin)(void *ud, long long n), file_fn *fn,
+                      void *ud) {
+    ckpt_file *cks = NULL;
+    size_t ncks = 0;
+    wal_segment_info *segs = NULL;
+    size_t nsegs = 0;
+    char err[600];
+    ckpt_list(ps.dir, &cks, &ncks);
+    wal_list_segments(ps.dir, &segs, &nsegs, err, sizeof(err));
+    wal_stats st;
+    wal_get_stats(ps.w, &st);
+    uint64_t written = st.next_lsn ? st.next_lsn - 1 : eng_change_seq(e);
+    uint64_t base = ncks ? cks[0].lsn : 0;
+    struct stat sb;
+    if (begin) begin(ud, (long long)(ncks + nsegs)); /* one listing: counts match */
+    for (size_t i = 0; i < ncks; i++)
+        fn(ud, cks[i].path, "checkpoint", 1, cks[i].lsn,
+           stat(cks[i].path, &sb) == 0 ? (long long)sb.st_size : 0, i == 0);
+    for (size_t i = 0; i < nsegs; i++) {
+        uint64_t last = i + 1 < nsegs ? segs[i + 1].first_lsn - 1 : written;
+        fn(ud, segs[i].path, "wal", segs[i].first_lsn, last,
+           stat(segs[i].path, &sb) == 0 ? (long long)sb.st_size : 0,
+           last > base || i + 1 == nsegs);
+    }
+    free(cks);
+    free(segs);
+}
+
+static const char *base_name(const char *path) {
+    const char *name = strrchr(path, '/');
+    return name ? name + 1 : path;
+}
+
+/* One row of STRONGBOX FILES: a flat field/value array, like XINFO's. */
+static void add_file_row(void *ud, const char *path, const char *kind, uint64_t first,
+                         uint64_t last, long long bytes, int needed) {
+    resp_buf *out = ud;
+    resp_add_array_len(out, 12);
+    resp_add_bulk_cstr(out, "file");
+    resp_add_bulk_cstr(out, base_name(path));
+    resp_add_bulk_cstr(out, "kind");
+    resp_add_bulk_cstr(out, kind);
+    resp_add_bulk_cstr(out, "first_lsn");
+    resp_add_int(out, (long long)first);
+    resp_add_bulk_cstr(out, "last_lsn");
+    resp_add_int(out, (long long)last);
+    resp_add_bulk_cstr(out, "bytes");
+    resp_add_int(out, bytes);
+    resp_add_bulk_cstr(out, "needed");
+    resp_add_int(out, needed);
+}
+
+static void files_header(void *ud, long long n) { resp_add_array_len(ud, n); }
+
+/* INFO persistence: file_<n>:name=...,kind=...,first_lsn=...,... */
+typedef struct info_files { resp_buf *b; int n; } info_files;
+static void info_file_line(void *ud, const char *path, const char *kind, uint64_t first,
+                           uint64_t last, long long bytes, int needed) {
+    info_files *f = ud;
+    char line[700];
+    int n = snprintf(line, sizeof(line),
+                     "file_%d:name=%s,kind=%s,first_lsn=%llu,last_lsn=%llu,bytes=%lld,needed=%d\r\n",
+                     f->n++, base_name(path), kind, (unsigned long long)first,
+                     (unsigned long long)last, bytes, needed);
+    if (n > 0) resp_buf_append(f->b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
 void persist_info(eng_engine *e, resp_buf *b) {
     char line[1400];
     eng_loading_info *li = eng_loading(e);
@@ -517,6 +590,8 @@ void persist_info(eng_engine *e, resp_buf *b) {
         ADD("wal_segments:%zu\r\nwal_first_segment_lsn:%llu\r\n", nsegs,
             (unsigned long long)(nsegs ? segs[0].first_lsn : 0));
         free(segs);
+        info_files f = {b, 0};
+        each_file(e, NULL, info_file_line, &f);
     }
     static const char *modes[] = {"always", "everysec", "no"};
     long long m = ps.o.fsync_mode ? *ps.o.fsync_mode : 0;
@@ -587,26 +662,6 @@ void persist_debug_fault(eng_ctx *x) {
     eng_reply_ok(x);
 }
 
-/* One row of STRONGBOX FILES: a flat field/value array, like XINFO's. */
-static void add_file_row(eng_ctx *x, const char *path, const char *kind, uint64_t first,
-                         uint64_t last, int needed) {
-    struct stat st;
-    const char *name = strrchr(path, '/');
-    resp_add_array_len(x->out, 12);
-    resp_add_bulk_cstr(x->out, "file");
-    resp_add_bulk_cstr(x->out, name ? name + 1 : path);
-    resp_add_bulk_cstr(x->out, "kind");
-    resp_add_bulk_cstr(x->out, kind);
-    resp_add_bulk_cstr(x->out, "first_lsn");
-    resp_add_int(x->out, (long long)first);
-    resp_add_bulk_cstr(x->out, "last_lsn");
-    resp_add_int(x->out, (long long)last);
-    resp_add_bulk_cstr(x->out, "bytes");
-    resp_add_int(x->out, stat(path, &st) == 0 ? (long long)st.st_size : 0);
-    resp_add_bulk_cstr(x->out, "needed");
-    resp_add_int(x->out, needed);
-}
-
 /* STRONGBOX FILES | HELP: the live checkpoints and WAL segments with their
  * LSN ranges (what `strongbox-check list` shows offline). A checkpoint
  * covers LSN 1..its LSN; a segment runs to the next one's first LSN - 1,
@@ -629,25 +684,5 @@ void cmd_strongbox(eng_ctx *x) {
                         x->argv[1].p);
         return;
     }
-    ckpt_file *cks = NULL;
-    size_t ncks = 0;
-    wal_segment_info *segs = NULL;
-    size_t nsegs = 0;
-    char err[600];
-    ckpt_list(ps.dir, &cks, &ncks);
-    wal_list_segments(ps.dir, &segs, &nsegs, err, sizeof(err));
-    wal_stats st;
-    wal_get_stats(ps.w, &st);
-    uint64_t written = st.next_lsn ? st.next_lsn - 1 : eng_change_seq(x->eng);
-    uint64_t base = ncks ? cks[0].lsn : 0;
-    resp_add_array_len(x->out, (long long)(ncks + nsegs));
-    for (size_t i = 0; i < ncks; i++)
-        add_file_row(x, cks[i].path, "checkpoint", 1, cks[i].lsn, i == 0);
-    for (size_t i = 0; i < nsegs; i++) {
-        uint64_t last = i + 1 < nsegs ? segs[i + 1].first_lsn - 1 : written;
-        add_file_row(x, segs[i].path, "wal", segs[i].first_lsn, last,
-                     last > base || i + 1 == nsegs);
-    }
-    free(cks);
-    free(segs);
+    each_file(x->eng, files_header, add_file_row, x->out);
 }

@@ -130,6 +130,11 @@ static void test_tool(void) {
     CHECK_EQ_INT(ck, 1);
     CHECK(wal >= 2);
     if (r) freeReplyObject(r);
+    /* and the same files in INFO persistence, one line each */
+    r = cmd(c, "INFO persistence");
+    CHECK(r && r->type == REDIS_REPLY_STRING && strstr(r->str, "file_0:name=ckpt-") &&
+          strstr(r->str, "kind=wal,first_lsn=") && strstr(r->str, ",needed=1"));
+    if (r) freeReplyObject(r);
     CHECK_ERROR(cmd(c, "STRONGBOX NOPE"), "ERR unknown subcommand 'NOPE'. Try STRONGBOX HELP.");
     redisFree(c);
     srv_kill(s); /* the WAL stays: a checkpoint + segments after it */
