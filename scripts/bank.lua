@@ -14,14 +14,17 @@ strongbox runs each call atomically: a call that fails leaves no trace.
   FCALL_RO total   N account...          -> sum of the balances
 ]]
 
-local MAX = math.maxinteger
+-- The same code loads in strongbox (Lua 5.4, integers) and in Redis 7
+-- (Lua 5.1, where numbers are doubles and the load-time globals have no
+-- math), so `strongbox-check export` can move a dataset with it to Redis.
+-- Balances are limited to MAX, 10^18 - 1; on Redis they are exact up to
+-- 2^53.
+local MAX = 999999999999999999
 
 -- An amount argument: a decimal integer >= 0 (as text, no sign, no spaces).
 local function amount(s)
-  if type(s) ~= 'string' or not s:match('^%d+$') or #s > 19 then return nil end
-  local n = math.tointeger(tonumber(s))
-  if n == nil or n < 0 then return nil end
-  return n
+  if type(s) ~= 'string' or not s:match('^%d+$') or #s > 18 then return nil end
+  return tonumber(s)
 end
 
 -- The balance of an account: 0 when missing; nil if the value is not one.
@@ -49,7 +52,7 @@ local function deposit(keys, args)
   local b = balance_of(keys[1])
   if b == nil then return bad_balance(keys[1]) end
   if b > MAX - n then return redis.error_reply('ERR balance overflow') end
-  redis.call('SET', keys[1], tostring(b + n))
+  redis.call('SET', keys[1], b + n)
   return b + n
 end
 
@@ -60,7 +63,7 @@ local function debit(keys, args)
   local b = balance_of(keys[1])
   if b == nil then return bad_balance(keys[1]) end
   if b < n then return redis.error_reply('ERR insufficient funds') end
-  redis.call('SET', keys[1], tostring(b - n))
+  redis.call('SET', keys[1], b - n)
   return b - n
 end
 
@@ -74,8 +77,8 @@ local function transfer(keys, args)
   if to == nil then return bad_balance(keys[2]) end
   if from < n then return redis.error_reply('ERR insufficient funds') end
   if to > MAX - n then return redis.error_reply('ERR balance overflow') end
-  redis.call('SET', keys[1], tostring(from - n))
-  redis.call('SET', keys[2], tostring(to + n))
+  redis.call('SET', keys[1], from - n)
+  redis.call('SET', keys[2], to + n)
   return {from - n, to + n}
 end
 
