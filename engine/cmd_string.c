@@ -301,11 +301,12 @@ void cmd_msetnx(eng_ctx *x) { mset_generic(x, 1); }
 
 /* Store a new string value into an existing entry or a new key, keeping
  * the TTL, and log it as SET ... KEEPTTL. */
-static void store_keepttl(eng_ctx *x, const eng_arg *key, const char *p,
-                          size_t n) {
-    store(x, key, p, n, KV_NO_EXPIRE, 1);
+static kv_entry *store_keepttl(eng_ctx *x, const eng_arg *key, const char *p,
+                               size_t n) {
+    kv_entry *e = store(x, key, p, n, KV_NO_EXPIRE, 1);
     eng_arg val = {p, n};
     eng_emitv(x, x->c->db, "saas", "SET", key, &val, "KEEPTTL");
+    return e;
 }
 
 static void incr_generic(eng_ctx *x, long long by) {
@@ -407,7 +408,7 @@ void cmd_incrbyfloat(eng_ctx *x) {
         return;
     }
     if (eng_check_value_len(x, (size_t)n)) return;
-    store_keepttl(x, &x->argv[1], buf, (size_t)n);
+    store_keepttl(x, &x->argv[1], buf, (size_t)n)->flags |= ENG_F_NOINT;
     eng_reply_bulk(x, buf, (size_t)n);
 }
 

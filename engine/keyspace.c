@@ -21,7 +21,7 @@
 const char *eng_val_encoding(const kv_entry *e) {
     if (e->flags & ENG_F_RAW) return "raw";
     long long ll;
-    if (e->vlen <= 20 && eng_parse_ll(kv_cval(e), e->vlen, &ll) == 0) return "int";
+    if (!(e->flags & ENG_F_NOINT) && e->vlen <= 20 && eng_parse_ll(kv_cval(e), e->vlen, &ll) == 0) return "int";
     return e->vlen <= 44 ? "embstr" : "raw";
 }
 

@@ -25,6 +25,9 @@
 /* kv_entry.flags: the string was built or modified in place (Redis's
  * "raw" encoding, whatever its content). */
 #define ENG_F_RAW 1
+/* kv_entry.flags: a string Redis never encodes as "int" (INCRBYFLOAT's
+ * result is an embstr even when it reads like an integer). */
+#define ENG_F_NOINT 2
 
 /* A string value is the entry's value bytes (kv_val, binary safe and
  * NUL-terminated); e->type is ENG_TYPE_*. */

@@ -1206,6 +1206,11 @@ static void test_encoding(redisContext *c) {
     CHECK_BULK(cmd(c, "OBJECT ENCODING k"), "embstr");
     CHECK_STATUS(cmd(c, "SET k 12345678901234567890"), "OK");
     CHECK_BULK(cmd(c, "OBJECT ENCODING k"), "embstr");
+    /* INCRBYFLOAT stores a string Redis never makes "int" */
+    CHECK_BULK(cmd(c, "INCRBYFLOAT f 1"), "1");
+    CHECK_BULK(cmd(c, "OBJECT ENCODING f"), "embstr");
+    CHECK_INT(cmd(c, "INCR f"), 2);
+    CHECK_BULK(cmd(c, "OBJECT ENCODING f"), "int");
     /* APPEND and SETRANGE modify in place: always raw (even within the length, even APPEND of nothing) */
     CHECK_STATUS(cmd(c, "SET k abc"), "OK");
     CHECK_INT(cmd(c, "APPEND k d"), 4);
