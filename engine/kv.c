@@ -64,6 +64,7 @@
 #define KV_MIN_BUCKETS 4         /* smallest table (and the initial one) */
 #define KV_EMPTY_VISITS 10       /* empty buckets skipped per bucket move */
 #define KV_NOT_REHASHING SIZE_MAX
+#define KV_HC_KEY 32             /* keys up to this long use the hash cache */
 
 typedef struct kv_ht {
     kv_entry **table;
@@ -85,6 +86,12 @@ struct kv_table {
     size_t min_size;       /* kv_reserve: never shrink below this */
     kv_preimage_fn *pre;
     void *pre_ud;
+    /* The last keys hashed: a command's key is usually hashed several
+     * times in a row (prefetch, look-up, a script's undo save, insert).
+     * Keyed by address and checked by content, so a reused buffer with
+     * other bytes is a miss. */
+    struct { const char *p; uint32_t n; uint64_t h; char copy[KV_HC_KEY]; } hc[2];
+    unsigned hc_next;
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -211,7 +218,18 @@ static uint64_t siphash13(uint64_t k0, uint64_t k1, const uint8_t *in, size_t le
 }
 
 uint64_t kv_hash(const kv_table *t, const char *key, size_t klen) {
-    return siphash13(t->k0, t->k1, (const uint8_t *)key, klen);
+    if (!key || klen > KV_HC_KEY) return siphash13(t->k0, t->k1, (const uint8_t *)key, klen);
+    kv_table *m = (kv_table *)t; /* the cache is not part of the table's state */
+    for (int i = 0; i < 2; i++)
+        if (m->hc[i].p == key && m->hc[i].n == klen && !memcmp(m->hc[i].copy, key, klen))
+            return m->hc[i].h;
+    uint64_t h = siphash13(t->k0, t->k1, (const uint8_t *)key, klen);
+    unsigned i = m->hc_next++ & 1;
+    m->hc[i].p = key;
+    m->hc[i].n = (uint32_t)klen;
+    m->hc[i].h = h;
+    if (klen) memcpy(m->hc[i].copy, key, klen);
+    return h;
 }
 
 void kv_seed_random(uint8_t seed[16]) {
