@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "keyspace.h"
 #include "slowlog.h"
+#include "log.h"
 #include "script.h"
 #include "multi.h"
 
@@ -71,6 +72,7 @@ struct eng_engine {
     int busy;               /* background work pending: don't sleep */
     uint64_t need_fsync;    /* WAITAOF in this wake-up: fsync up to here */
     int capture;            /* encode changes even if not logged (scripts) */
+    uint64_t out_gen;       /* bumped whenever a reply batch is handed on */
     scr_vm *scripts;        /* the Lua runtime */
     int busy_script;        /* polling inside a long script: 1 script, 2 function */
     eng_client *busy_client;   /* whose script it is */
@@ -906,6 +908,25 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
     if (e->out != ob) off = 0; /* a long script flushed replies meanwhile */
     if (e->out->data.len > off && e->out->data.data[off] == '-')
         e->stats.error_replies++;
+    /* Redis's hard output limit, checked as replies are made: a client that
+     * pipelined many big reads is cut off here, before the engine builds
+     * gigabytes the I/O thread would only discard (it enforces the limit
+     * again on what is waiting to be written) */
+    long long hard = e->o.limits ? e->o.limits->obuf_hard : 0;
+    if (hard > 0) {
+        if (c->out_gen != e->out_gen) {
+            c->out_gen = e->out_gen;
+            c->out_bytes = 0;
+        }
+        c->out_bytes += e->out->data.len - off;
+        if ((long long)c->out_bytes > hard && !(c->flags & ENG_CLIENT_KILLED)) {
+            c->flags |= ENG_CLIENT_KILLED; /* its further commands are skipped */
+            x.out_flags |= ENG_OUT_CLOSE;
+            sb_log(LOG_WARNING, "Client id=%llu addr=%s closed for overcoming of output buffer "
+                   "limits (%zu bytes of replies in one batch).", (unsigned long long)c->id,
+                   c->addr, c->out_bytes);
+        }
+    }
     out_span(e->out, c, off, 1, x.out_flags, wrote > x.span_lsn ? wrote : x.span_lsn);
 }
 
@@ -1019,6 +1040,7 @@ static void process_batch(eng_engine *e, eng_inbatch *b) {
 }
 
 static void flush_out(eng_engine *e) {
+    e->out_gen++;
     if (e->out->nspans == 0) {
         /* nothing to answer, but staged records must still reach the log */
         if (e->hook) e->o.release(e->o.release_ud, NULL);

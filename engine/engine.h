@@ -58,6 +58,8 @@ typedef struct eng_client {
     unsigned flags;
     int authenticated;
     uint64_t last_lsn;           /* LSN of this client's last write */
+    uint64_t out_gen;            /* the reply batch out_bytes counts in */
+    size_t out_bytes;            /* reply bytes made for it in that batch */
     char *name, *lib_name, *lib_ver;
     int64_t last_ms;             /* last command time */
     const char *last_cmd;        /* name from the command table, or NULL */
@@ -185,6 +187,7 @@ typedef struct eng_limits {
     _Atomic long long busy_reply_ms;        /* a script past this answers -BUSY */
     _Atomic long long lua_memory_limit;     /* bytes of the Lua state; 0 = none */
     _Atomic long long enable_debug;         /* DEBUG: 0 no, 1 yes, 2 local clients */
+    _Atomic long long obuf_hard;            /* normal clients' output hard limit; 0 none */
 } eng_limits;
 
 /* Options given by the server at creation. */

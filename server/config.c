@@ -179,6 +179,7 @@ static int set_obuf(sb_config *c, int argc, const char **argv, char *err, size_t
                                  : cls[i] == 1 ? &c->obuf_replica[0] : &c->obuf_pubsub[0];
         if (cls[i] == 0) {
             c->obuf_hard = vals[i][0];
+            c->limits.obuf_hard = vals[i][0]; /* the engine enforces it too */
             c->obuf_soft = vals[i][1];
             c->obuf_soft_seconds = vals[i][2];
         } else {
