@@ -16,7 +16,6 @@
 #include "engine.h"
 #include "keyspace.h"
 #include "slowlog.h"
-#include "log.h"
 #include "script.h"
 #include "multi.h"
 
@@ -921,10 +920,7 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
         c->out_bytes += e->out->data.len - off;
         if ((long long)c->out_bytes > hard && !(c->flags & ENG_CLIENT_KILLED)) {
             c->flags |= ENG_CLIENT_KILLED; /* its further commands are skipped */
-            x.out_flags |= ENG_OUT_CLOSE;
-            sb_log(LOG_WARNING, "Client id=%llu addr=%s closed for overcoming of output buffer "
-                   "limits (%zu bytes of replies in one batch).", (unsigned long long)c->id,
-                   c->addr, c->out_bytes);
+            x.out_flags |= ENG_OUT_OBUF;  /* the I/O thread closes, counts and logs it */
         }
     }
     out_span(e->out, c, off, 1, x.out_flags, wrote > x.span_lsn ? wrote : x.span_lsn);

@@ -92,6 +92,7 @@ void eng_inbatch_add(eng_inbatch *b, eng_client *c, int kind, int argc,
 /* Span flags of the output. */
 #define ENG_OUT_CLOSE   (1u << 0) /* close the connection after these bytes */
 #define ENG_OUT_RELEASE (1u << 1) /* engine is done with the client: free it */
+#define ENG_OUT_OBUF    (1u << 2) /* over the output hard limit: close, drop the bytes */
 
 typedef struct eng_span {
     eng_client *c;

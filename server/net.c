@@ -287,6 +287,12 @@ static void deliver(sb_net *n, eng_outbatch *b) {
             c->reply_est = r >= c->reply_est ? r : (c->reply_est + r) / 2;
             if (!c->reading) conn_resume(c);
         }
+        if (!c->closing && (s->flags & ENG_OUT_OBUF)) {
+            sb_log(LOG_WARNING, "Client id=%llu addr=%s closed for overcoming of output buffer "
+                   "limits.", (unsigned long long)c->ec.id, c->ec.addr);
+            c->net->stats.obuf_disconnects++;
+            conn_close(c);
+        }
         if (!c->closing && (s->len || (s->flags & ENG_OUT_CLOSE))) {
             if (s->len) gather(c, b->data.data + s->off, s->len);
             if (s->flags & ENG_OUT_CLOSE) c->close_after_write = 1;
