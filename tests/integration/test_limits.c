@@ -160,11 +160,12 @@ static void fill_values(redisContext *c, int nkeys, size_t size) {
  * disconnect it, keep serving `other`, and not balloon. */
 static void flood_unread(sb_server *s, redisContext *other, const char *req, size_t len,
                          const char *what, long base_kb) {
+    /* (counted before sending: the server may cut it off at once) */
+    long long disc = 0, before = info_int(other, "stats", "client_output_buffer_limit_disconnections");
     int fd = connect_small_rcvbuf(s);
     raw_send(fd, req, len);
     long peak = 0;
     double t0 = now_s();
-    long long disc = 0, before = info_int(other, "stats", "client_output_buffer_limit_disconnections");
     while (now_s() - t0 < 10) {
         long r = srv_rss_kb(s);
         if (r > peak) peak = r;
