@@ -164,6 +164,135 @@ static int save_torn(const char *path, const unsigned char *buf, size_t len, siz
     return r;
 }
 
+int wal_read_segment(const unsigned char *buf, size_t len, const char *dir, int last,
+                     uint64_t after_lsn, uint64_t *expect_io, wal_record_fn *fn, void *ud,
+                     wal_segment_info *s, wal_scan_result *res, char *err, size_t errlen) {
+    uint64_t expect = *expect_io;
+    s->bytes = len;
+    s->last_lsn = s->first_lsn - 1;
+    /* header */
+    if (len < WAL_HEADER_SIZE || memcmp(buf, WAL_MAGIC, 8) != 0 ||
+        sb_get32(buf + 28) != wal_crc32c(buf, 28)) {
+        if (last && len <= WAL_HEADER_SIZE) {
+            /* a segment whose creation was cut short: nothing in it */
+            res->torn = 1;
+            snprintf(res->torn_path, sizeof(res->torn_path), "%s", s->path);
+            res->torn_offset = 0;
+            res->torn_bytes = len;
+            return 0;
+        }
+        snprintf(err, errlen,
+                 "%s: bad segment header at offset 0 (not a strongbox WAL segment, or "
+                 "damaged). Run 'strongbox-check verify %s' to see what is affected.",
+                 s->path, dir);
+        return -1;
+    }
+    if (sb_get32(buf + 8) != WAL_FORMAT_VERSION) {
+        snprintf(err, errlen, "%s: WAL format version %u, this server reads version %d",
+                 s->path, sb_get32(buf + 8), WAL_FORMAT_VERSION);
+        return -1;
+    }
+    if (sb_get64(buf + 16) != s->first_lsn) {
+        snprintf(err, errlen, "%s: header says first LSN %llu but the file name says %llu",
+                 s->path, (unsigned long long)sb_get64(buf + 16),
+                 (unsigned long long)s->first_lsn);
+        return -1;
+    }
+    /* Records must run on without a gap from after_lsn + 1 (where the
+     * loaded checkpoint ends); below that, gaps don't matter. */
+    if (!expect && s->first_lsn > after_lsn + 1) {
+        snprintf(err, errlen,
+                 "%s: LSN gap: the data before this segment ends at LSN %llu but the "
+                 "first WAL segment starts at LSN %llu (a segment or a checkpoint is "
+                 "missing or unreadable)",
+                 s->path, (unsigned long long)after_lsn, (unsigned long long)s->first_lsn);
+        return -1;
+    }
+    if (expect && s->first_lsn != expect &&
+        (s->first_lsn < expect || s->first_lsn > after_lsn + 1)) {
+        snprintf(err, errlen,
+                 "%s: LSN gap: the previous segment ends at LSN %llu but this one starts "
+                 "at %llu (a segment is missing). The WAL after LSN %llu cannot be "
+                 "replayed; 'strongbox-check repair %s --to-lsn %llu' keeps what is "
+                 "before the gap.",
+                 s->path, (unsigned long long)(expect - 1), (unsigned long long)s->first_lsn,
+                 (unsigned long long)(expect - 1), dir, (unsigned long long)(expect - 1));
+        return -1;
+    }
+    expect = s->first_lsn;
+    size_t off = WAL_HEADER_SIZE;
+    while (off < len) {
+        const char *why = NULL;
+        uint32_t blen = 0;
+        if (len - off < WAL_REC_HEADER) why = "incomplete record header";
+        else {
+            blen = sb_get32(buf + off);
+            if (blen < WAL_REC_MIN_BODY || blen > WAL_REC_MAX_BODY) why = "bad record length";
+            else if (blen > len - off - WAL_REC_HEADER) why = "incomplete record";
+            else if (wal_crc32c(buf + off + WAL_REC_HEADER, blen) != sb_get32(buf + off + 4))
+                why = "CRC mismatch";
+            else if (sb_get64(buf + off + WAL_REC_HEADER) != expect)
+                why = "unexpected LSN";
+        }
+        if (why) {
+            if (last && !valid_record_after(buf, len, off + 1, expect)) {
+                /* a torn tail: what a crash in the middle of a write leaves */
+                res->torn = 1;
+                snprintf(res->torn_path, sizeof(res->torn_path), "%s", s->path);
+                res->torn_offset = off;
+                res->torn_bytes = len - off;
+                s->bytes = off;
+                break;
+            }
+            snprintf(err, errlen,
+                     "%s: %s at offset %zu (expected LSN %llu), and intact data follows "
+                     "it: this is corruption, not a torn write. The data after this point "
+                     "cannot be replayed safely; 'strongbox-check repair %s --to-lsn %llu' "
+                     "keeps everything before it (the rest is saved to a side file).",
+                     s->path, why, off, (unsigned long long)expect, dir,
+                     (unsigned long long)(expect - 1));
+            return -1;
+        }
+        const unsigned char *body = buf + off + WAL_REC_HEADER;
+        if (!res->first_lsn) res->first_lsn = expect;
+        res->last_lsn = expect;
+        s->last_lsn = expect;
+        s->records++;
+        if (expect > after_lsn && fn) {
+            int r = fn(ud, expect, body[8], body + 9, blen - 9, s->path, off);
+            if (r) return r;
+        }
+        expect++;
+        off += WAL_REC_HEADER + blen;
+    }
+    *expect_io = expect;
+    return 0;
+}
+
+/* Act on the torn tail wal_read_segment found in the last segment (held in
+ * buf): save the bytes to a side file, then cut them off, or remove a
+ * segment whose header is incomplete. */
+static int cut_torn_tail(const wal_scan_result *res, const unsigned char *buf, size_t len,
+                         char *err, size_t errlen) {
+    const char *path = res->torn_path;
+    size_t off = (size_t)res->torn_offset;
+    if (off == 0) {
+        save_torn(path, buf, len, 0);
+        if (unlink(path) != 0) {
+            snprintf(err, errlen, "can't remove incomplete segment %s: %s", path,
+                     strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    if (save_torn(path, buf, len, off) != 0 || truncate(path, (off_t)off) != 0) {
+        snprintf(err, errlen, "%s: can't cut the torn tail at offset %zu: %s", path, off,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *fn,
              void *ud, wal_scan_result *res, char *err, size_t errlen) {
     memset(res, 0, sizeof(*res));
@@ -186,133 +315,12 @@ int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *f
         size_t len;
         unsigned char *buf = read_file(s->path, &len, err, errlen);
         if (!buf) return -1;
-        s->bytes = len;
-        s->last_lsn = s->first_lsn - 1;
-        /* header */
-        if (len < WAL_HEADER_SIZE || memcmp(buf, WAL_MAGIC, 8) != 0 ||
-            sb_get32(buf + 28) != wal_crc32c(buf, 28)) {
-            if (last && len <= WAL_HEADER_SIZE) {
-                /* a segment whose creation was cut short: nothing in it */
-                if (cut_torn) {
-                    save_torn(s->path, buf, len, 0);
-                    if (unlink(s->path) != 0) {
-                        snprintf(err, errlen, "can't remove incomplete segment %s: %s",
-                                 s->path, strerror(errno));
-                        free(buf);
-                        return -1;
-                    }
-                }
-                res->torn = 1;
-                snprintf(res->torn_path, sizeof(res->torn_path), "%s", s->path);
-                res->torn_offset = 0;
-                res->torn_bytes = len;
-                res->nsegs--;
-                free(buf);
-                break;
-            }
-            snprintf(err, errlen,
-                     "%s: bad segment header at offset 0 (not a strongbox WAL segment, or "
-                     "damaged). Run 'strongbox-check verify %s' to see what is affected.",
-                     s->path, dir);
-            free(buf);
-            return -1;
-        }
-        if (sb_get32(buf + 8) != WAL_FORMAT_VERSION) {
-            snprintf(err, errlen, "%s: WAL format version %u, this server reads version %d",
-                     s->path, sb_get32(buf + 8), WAL_FORMAT_VERSION);
-            free(buf);
-            return -1;
-        }
-        if (sb_get64(buf + 16) != s->first_lsn) {
-            snprintf(err, errlen, "%s: header says first LSN %llu but the file name says %llu",
-                     s->path, (unsigned long long)sb_get64(buf + 16),
-                     (unsigned long long)s->first_lsn);
-            free(buf);
-            return -1;
-        }
-        /* Records must run on without a gap from after_lsn + 1 (where the
-         * loaded checkpoint ends); below that, gaps don't matter. */
-        if (!expect && s->first_lsn > after_lsn + 1) {
-            snprintf(err, errlen,
-                     "%s: LSN gap: the data before this segment ends at LSN %llu but the "
-                     "first WAL segment starts at LSN %llu (a segment or a checkpoint is "
-                     "missing or unreadable)",
-                     s->path, (unsigned long long)after_lsn, (unsigned long long)s->first_lsn);
-            free(buf);
-            return -1;
-        }
-        if (expect && s->first_lsn != expect &&
-            (s->first_lsn < expect || s->first_lsn > after_lsn + 1)) {
-            snprintf(err, errlen,
-                     "%s: LSN gap: the previous segment ends at LSN %llu but this one starts "
-                     "at %llu (a segment is missing). The WAL after LSN %llu cannot be "
-                     "replayed; 'strongbox-check repair %s --to-lsn %llu' keeps what is "
-                     "before the gap.",
-                     s->path, (unsigned long long)(expect - 1), (unsigned long long)s->first_lsn,
-                     (unsigned long long)(expect - 1), dir, (unsigned long long)(expect - 1));
-            free(buf);
-            return -1;
-        }
-        expect = s->first_lsn;
-        size_t off = WAL_HEADER_SIZE;
-        while (off < len) {
-            const char *why = NULL;
-            uint32_t blen = 0;
-            if (len - off < WAL_REC_HEADER) why = "incomplete record header";
-            else {
-                blen = sb_get32(buf + off);
-                if (blen < WAL_REC_MIN_BODY || blen > WAL_REC_MAX_BODY) why = "bad record length";
-                else if (blen > len - off - WAL_REC_HEADER) why = "incomplete record";
-                else if (wal_crc32c(buf + off + WAL_REC_HEADER, blen) != sb_get32(buf + off + 4))
-                    why = "CRC mismatch";
-                else if (sb_get64(buf + off + WAL_REC_HEADER) != expect)
-                    why = "unexpected LSN";
-            }
-            if (why) {
-                if (last && !valid_record_after(buf, len, off + 1, expect)) {
-                    /* a torn tail: what a crash in the middle of a write leaves */
-                    res->torn = 1;
-                    snprintf(res->torn_path, sizeof(res->torn_path), "%s", s->path);
-                    res->torn_offset = off;
-                    res->torn_bytes = len - off;
-                    if (cut_torn) {
-                        if (save_torn(s->path, buf, len, off) != 0 ||
-                            truncate(s->path, (off_t)off) != 0) {
-                            snprintf(err, errlen, "%s: can't cut the torn tail at offset %zu: %s",
-                                     s->path, off, strerror(errno));
-                            free(buf);
-                            return -1;
-                        }
-                    }
-                    s->bytes = off;
-                    break;
-                }
-                snprintf(err, errlen,
-                         "%s: %s at offset %zu (expected LSN %llu), and intact data follows "
-                         "it: this is corruption, not a torn write. The data after this point "
-                         "cannot be replayed safely; 'strongbox-check repair %s --to-lsn %llu' "
-                         "keeps everything before it (the rest is saved to a side file).",
-                         s->path, why, off, (unsigned long long)expect, dir,
-                         (unsigned long long)(expect - 1));
-                free(buf);
-                return -1;
-            }
-            const unsigned char *body = buf + off + WAL_REC_HEADER;
-            if (!res->first_lsn) res->first_lsn = expect;
-            res->last_lsn = expect;
-            s->last_lsn = expect;
-            s->records++;
-            if (expect > after_lsn && fn) {
-                int r = fn(ud, expect, body[8], body + 9, blen - 9, s->path, off);
-                if (r) {
-                    free(buf);
-                    return r;
-                }
-            }
-            expect++;
-            off += WAL_REC_HEADER + blen;
-        }
+        int rc = wal_read_segment(buf, len, dir, last, after_lsn, &expect, fn, ud, s, res, err,
+                                  errlen);
+        if (rc == 0 && res->torn && cut_torn) rc = cut_torn_tail(res, buf, len, err, errlen);
         free(buf);
+        if (rc) return rc;
+        if (res->torn && res->torn_offset == 0) res->nsegs--; /* incomplete header: gone */
     }
     return 0;
 }
