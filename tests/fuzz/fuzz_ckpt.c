@@ -10,8 +10,7 @@
  * Checked: the result is 0, -1 with a message naming the file, or the
  * callback's value; every entry handed out lies inside what was read
  * (every byte touched under ASan) and names a db below the header's count;
- * on success the entry count matches the callbacks; nothing leaks, no fd
- * is left open.
+ * on success the entry count matches the callbacks; nothing leaks.
  */
 #include "fuzz.h"
 #include "util.h"
