@@ -5,14 +5,16 @@
 #                     start strongbox-server on 127.0.0.1:6379, data in ./data
 #   ./build.sh test   install missing Debian packages, build, and run the whole
 #                     test suite: a Release build, then an ASan+UBSan build,
-#                     both under ctest, and a clang -Wall -Wextra -Werror build
+#                     both under ctest, and a clang -Wall -Wextra -Werror build;
+#                     with CI=true (or SB_FUZZ_SECONDS=N) also every libFuzzer
+#                     target of tests/fuzz for 60 s (N s) each
 #
 # Extra arguments after `run` go to strongbox-server (e.g. --port 7000).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 RUNTIME_PKGS="cmake make gcc pkg-config libuv1-dev liblua5.4-dev lua-cjson-dev libssl-dev libisal-dev"
-TEST_PKGS="libhiredis-dev redis-tools redis-server python3-redis clang"
+TEST_PKGS="libhiredis-dev redis-tools redis-server python3-redis clang libclang-rt-14-dev"
 
 install_deps() {
     local missing=()
@@ -51,6 +53,10 @@ test)
         ctest --test-dir build-asan --output-on-failure -j2
     echo "== clang -Wall -Wextra -Werror"
     CC=clang build build-clang -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-Werror
+    if [ "${CI:-}" = true ] || [ -n "${SB_FUZZ_SECONDS:-}" ]; then
+        echo "== libFuzzer targets, ${SB_FUZZ_SECONDS:-60} s each"
+        tests/fuzz/run.sh "${SB_FUZZ_SECONDS:-60}"
+    fi
     echo "all tests passed"
     ;;
 *)

@@ -103,6 +103,34 @@ static int read_exact(int fd, void *p, size_t n) {
     return 0;
 }
 
+/* The fixed fields of the entry at p, with `left` bytes of its block from p
+ * on. Returns NULL if the entry is well formed, else what is wrong. The
+ * lengths are compared with what is left in size_t: klen + 4 must not wrap
+ * in 32 bits (found by fuzz_ckpt). */
+typedef struct entry_hdr {
+    int type;
+    uint32_t db, klen, vlen;
+    int64_t expire_ms;
+} entry_hdr;
+
+static const char *parse_entry(const unsigned char *p, size_t left, uint32_t databases,
+                               uint32_t version, entry_hdr *e) {
+    memset(e, 0, sizeof(*e));
+    if (left < 21) return "entry header cut short";
+    e->type = p[0];
+    e->db = sb_get32(p + 1);
+    e->expire_ms = (int64_t)sb_get64(p + 5);
+    e->klen = sb_get32(p + 13);
+    if (left - 21 < e->klen) return "key length past the block";
+    e->vlen = sb_get32(p + 17 + e->klen);
+    if (left - 21 - e->klen < e->vlen) return "value length past the block";
+    if (e->db >= databases) return "db index out of range";
+    if (e->type != ENG_TYPE_STRING &&
+        !(version >= 2 && (e->type == CKPT_TYPE_LIBRARY || e->type == CKPT_TYPE_SCRIPT)))
+        return "unknown entry type";
+    return NULL;
+}
+
 int ckpt_read(const char *path, ckpt_entry_fn *fn, void *ud, ckpt_info *info,
               char *err, size_t errlen) {
     memset(info, 0, sizeof(*info));
@@ -111,19 +139,26 @@ int ckpt_read(const char *path, ckpt_entry_fn *fn, void *ud, ckpt_info *info,
         snprintf(err, errlen, "can't open %s: %s", path, strerror(errno));
         return -1;
     }
+    int rc = ckpt_read_fd(fd, path, fn, ud, info, err, errlen);
+    close(fd);
+    return rc;
+}
+
+int ckpt_read_fd(int fd, const char *path, ckpt_entry_fn *fn, void *ud, ckpt_info *info,
+                 char *err, size_t errlen) {
+    memset(info, 0, sizeof(*info));
     struct stat st;
     uint64_t fsize = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : UINT64_MAX;
     unsigned char h[CKPT_HEADER_SIZE];
     if (read_exact(fd, h, sizeof(h)) != 0 || memcmp(h, CKPT_MAGIC, 8) != 0 ||
         sb_get32(h + 60) != wal_crc32c(h, 60)) {
         snprintf(err, errlen, "%s: bad checkpoint header at offset 0", path);
-        close(fd);
         return -1;
     }
-    if (sb_get32(h + 8) < 1 || sb_get32(h + 8) > CKPT_FORMAT_VERSION) {
+    uint32_t version = sb_get32(h + 8);
+    if (version < 1 || version > CKPT_FORMAT_VERSION) {
         snprintf(err, errlen, "%s: checkpoint format version %u, this server reads version %d",
-                 path, sb_get32(h + 8), CKPT_FORMAT_VERSION);
-        close(fd);
+                 path, version, CKPT_FORMAT_VERSION);
         return -1;
     }
     info->databases = sb_get32(h + 12);
@@ -181,37 +216,34 @@ int ckpt_read(const char *path, ckpt_entry_fn *fn, void *ud, ckpt_info *info,
             break;
         }
         const unsigned char *p = buf, *end = buf + len;
+        const char *why = NULL;
         while (p < end) {
-            if (end - p < 21) goto bad_entry;
-            int type = p[0];
-            uint32_t db = sb_get32(p + 1);
-            int64_t exp = (int64_t)sb_get64(p + 5);
-            uint32_t klen = sb_get32(p + 13);
-            if ((size_t)(end - p - 17) < klen + 4u) goto bad_entry;
-            const char *key = (const char *)p + 17;
-            uint32_t vlen = sb_get32(p + 17 + klen);
-            if ((size_t)(end - p - 21 - klen) < vlen) goto bad_entry;
-            const char *val = key + klen + 4;
-            if (db >= info->databases) goto bad_entry;
+            entry_hdr e;
+            if ((why = parse_entry(p, (size_t)(end - p), info->databases, version, &e))) {
+                snprintf(err, errlen, "%s: malformed entry at offset %llu in the block at offset "
+                         "%llu (%s: type %d, db %u of %u, key length %u, value length %u)", path,
+                         (unsigned long long)(off + 8 + (uint64_t)(p - buf)),
+                         (unsigned long long)off, why, e.type, e.db, info->databases, e.klen,
+                         e.vlen);
+                break;
+            }
+            const char *key = (const char *)p + 17, *val = key + e.klen + 4;
             info->entries++;
             if (fn) {
-                int r = fn(ud, db, type, exp, key, klen, val, vlen);
+                int r = fn(ud, e.db, e.type, e.expire_ms, key, e.klen, val, e.vlen);
                 if (r) { rc = r; goto out; }
             }
-            p += 21 + klen + vlen;
+            p += 21 + (size_t)e.klen + e.vlen;
+        }
+        if (why) {
+            rc = -1;
+            break;
         }
         info->blocks++;
         off += 8 + len;
-        continue;
-    bad_entry:
-        snprintf(err, errlen, "%s: malformed entry in the block at offset %llu", path,
-                 (unsigned long long)off);
-        rc = -1;
-        break;
     }
 out:
     free(buf);
-    close(fd);
     return rc;
 }
 

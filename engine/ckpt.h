@@ -48,6 +48,11 @@ typedef int ckpt_entry_fn(void *ud, uint32_t db, int type, int64_t expire_ms,
  * value, or -1 with a message naming the file and offset. */
 int ckpt_read(const char *path, ckpt_entry_fn *fn, void *ud, ckpt_info *info,
               char *err, size_t errlen);
+/* The same on an open file, read from its current offset (which must be
+ * 0) to the trailer; path only names it in messages. The fd is left open.
+ * (The fuzz target feeds it a memfd.) */
+int ckpt_read_fd(int fd, const char *path, ckpt_entry_fn *fn, void *ud, ckpt_info *info,
+                 char *err, size_t errlen);
 
 /* The entry count from a checkpoint's trailer (0 if unreadable): a hint
  * for sizing tables before loading; ckpt_read still verifies it. */

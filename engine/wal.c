@@ -164,18 +164,10 @@ static int save_torn(const char *path, const unsigned char *buf, size_t len, siz
     return r;
 }
 
-/* Read and check one segment: its header, then its records, which must
- * go on from *expect (0: from the segment's first LSN). Returns 0, the
- * callback's non-zero value, -1 with err, or 3 when the last segment is an
- * incomplete header (dropped from res). */
-static int scan_segment(const char *dir, wal_segment_info *s, int last, uint64_t after_lsn,
-                        uint64_t *expectp, int cut_torn, wal_record_fn *fn, void *ud,
-                        wal_scan_result *res, char *err, size_t errlen) {
-    size_t len;
-    unsigned char *buf = read_file(s->path, &len, err, errlen);
-    if (!buf) return -1;
-    uint64_t expect = *expectp;
-    int rc = 0;
+int wal_read_segment(const unsigned char *buf, size_t len, const char *dir, int last,
+                     uint64_t after_lsn, uint64_t *expect_io, wal_record_fn *fn, void *ud,
+                     wal_segment_info *s, wal_scan_result *res, char *err, size_t errlen) {
+    uint64_t expect = *expect_io;
     s->bytes = len;
     s->last_lsn = s->first_lsn - 1;
     /* header */
@@ -183,40 +175,27 @@ static int scan_segment(const char *dir, wal_segment_info *s, int last, uint64_t
         sb_get32(buf + 28) != wal_crc32c(buf, 28)) {
         if (last && len <= WAL_HEADER_SIZE) {
             /* a segment whose creation was cut short: nothing in it */
-            if (cut_torn) {
-                save_torn(s->path, buf, len, 0);
-                if (unlink(s->path) != 0) {
-                    snprintf(err, errlen, "can't remove incomplete segment %s: %s",
-                             s->path, strerror(errno));
-                    free(buf);
-                    return -1;
-                }
-            }
             res->torn = 1;
             snprintf(res->torn_path, sizeof(res->torn_path), "%s", s->path);
             res->torn_offset = 0;
             res->torn_bytes = len;
-            free(buf);
-            return 3;
+            return 0;
         }
         snprintf(err, errlen,
                  "%s: bad segment header at offset 0 (not a strongbox WAL segment, or "
                  "damaged). Run 'strongbox-check verify %s' to see what is affected.",
                  s->path, dir);
-        free(buf);
         return -1;
     }
     if (sb_get32(buf + 8) != WAL_FORMAT_VERSION) {
         snprintf(err, errlen, "%s: WAL format version %u, this server reads version %d",
                  s->path, sb_get32(buf + 8), WAL_FORMAT_VERSION);
-        free(buf);
         return -1;
     }
     if (sb_get64(buf + 16) != s->first_lsn) {
         snprintf(err, errlen, "%s: header says first LSN %llu but the file name says %llu",
                  s->path, (unsigned long long)sb_get64(buf + 16),
                  (unsigned long long)s->first_lsn);
-        free(buf);
         return -1;
     }
     /* Records must run on without a gap from after_lsn + 1 (where the
@@ -227,7 +206,6 @@ static int scan_segment(const char *dir, wal_segment_info *s, int last, uint64_t
                  "first WAL segment starts at LSN %llu (a segment or a checkpoint is "
                  "missing or unreadable)",
                  s->path, (unsigned long long)after_lsn, (unsigned long long)s->first_lsn);
-        free(buf);
         return -1;
     }
     if (expect && s->first_lsn != expect &&
@@ -239,7 +217,6 @@ static int scan_segment(const char *dir, wal_segment_info *s, int last, uint64_t
                  "before the gap.",
                  s->path, (unsigned long long)(expect - 1), (unsigned long long)s->first_lsn,
                  (unsigned long long)(expect - 1), dir, (unsigned long long)(expect - 1));
-        free(buf);
         return -1;
     }
     expect = s->first_lsn;
@@ -264,15 +241,6 @@ static int scan_segment(const char *dir, wal_segment_info *s, int last, uint64_t
                 snprintf(res->torn_path, sizeof(res->torn_path), "%s", s->path);
                 res->torn_offset = off;
                 res->torn_bytes = len - off;
-                if (cut_torn) {
-                    if (save_torn(s->path, buf, len, off) != 0 ||
-                        truncate(s->path, (off_t)off) != 0) {
-                        snprintf(err, errlen, "%s: can't cut the torn tail at offset %zu: %s",
-                                 s->path, off, strerror(errno));
-                        rc = -1;
-                        break;
-                    }
-                }
                 s->bytes = off;
                 break;
             }
@@ -283,8 +251,7 @@ static int scan_segment(const char *dir, wal_segment_info *s, int last, uint64_t
                      "keeps everything before it (the rest is saved to a side file).",
                      s->path, why, off, (unsigned long long)expect, dir,
                      (unsigned long long)(expect - 1));
-            rc = -1;
-            break;
+            return -1;
         }
         const unsigned char *body = buf + off + WAL_REC_HEADER;
         if (!res->first_lsn) res->first_lsn = expect;
@@ -292,15 +259,38 @@ static int scan_segment(const char *dir, wal_segment_info *s, int last, uint64_t
         s->last_lsn = expect;
         s->records++;
         if (expect > after_lsn && fn) {
-            rc = fn(ud, expect, body[8], body + 9, blen - 9, s->path, off);
-            if (rc) break;
+            int r = fn(ud, expect, body[8], body + 9, blen - 9, s->path, off);
+            if (r) return r;
         }
         expect++;
         off += WAL_REC_HEADER + blen;
     }
-    free(buf);
-    *expectp = expect;
-    return rc;
+    *expect_io = expect;
+    return 0;
+}
+
+/* Act on the torn tail wal_read_segment found in the last segment (held in
+ * buf): save the bytes to a side file, then cut them off, or remove a
+ * segment whose header is incomplete. */
+static int cut_torn_tail(const wal_scan_result *res, const unsigned char *buf, size_t len,
+                         char *err, size_t errlen) {
+    const char *path = res->torn_path;
+    size_t off = (size_t)res->torn_offset;
+    if (off == 0) {
+        save_torn(path, buf, len, 0);
+        if (unlink(path) != 0) {
+            snprintf(err, errlen, "can't remove incomplete segment %s: %s", path,
+                     strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    if (save_torn(path, buf, len, off) != 0 || truncate(path, (off_t)off) != 0) {
+        snprintf(err, errlen, "%s: can't cut the torn tail at offset %zu: %s", path, off,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *fn,
@@ -322,13 +312,15 @@ int wal_scan(const char *dir, uint64_t after_lsn, int cut_torn, wal_record_fn *f
             expect = 0;
             continue;
         }
-        int rc = scan_segment(dir, s, last, after_lsn, &expect, cut_torn, fn, ud, res, err,
-                              errlen);
-        if (rc == 3) {
-            res->nsegs--;
-            break;
-        }
+        size_t len;
+        unsigned char *buf = read_file(s->path, &len, err, errlen);
+        if (!buf) return -1;
+        int rc = wal_read_segment(buf, len, dir, last, after_lsn, &expect, fn, ud, s, res, err,
+                                  errlen);
+        if (rc == 0 && res->torn && cut_torn) rc = cut_torn_tail(res, buf, len, err, errlen);
+        free(buf);
         if (rc) return rc;
+        if (res->torn && res->torn_offset == 0) res->nsegs--; /* incomplete header: gone */
     }
     return 0;
 }
@@ -354,9 +346,13 @@ int wal_scan_file(const char *path, wal_record_fn *fn, void *ud, wal_scan_result
     snprintf(res->segs[0].path, sizeof(res->segs[0].path), "%s", path);
     res->segs[0].first_lsn = lsn;
     uint64_t expect = 0;
-    int rc = scan_segment(dir, &res->segs[0], 1, lsn ? lsn - 1 : 0, &expect, 0, fn, ud, res,
-                          err, errlen);
-    if (rc == 3) {
+    size_t len;
+    unsigned char *buf = read_file(path, &len, err, errlen);
+    if (!buf) return -1;
+    int rc = wal_read_segment(buf, len, dir, 1, lsn ? lsn - 1 : 0, &expect, fn, ud,
+                              &res->segs[0], res, err, errlen);
+    free(buf);
+    if (rc == 0 && res->torn && res->torn_offset == 0) {
         snprintf(err, errlen, "%s: only %llu byte(s), no complete header at offset 0", path,
                  (unsigned long long)res->torn_bytes);
         return -1;

@@ -94,6 +94,22 @@ int wal_scan_file(const char *path, wal_record_fn *fn, void *ud, wal_scan_result
  * none (0, *out NULL) when dir does not exist. Caller frees *out. */
 int wal_list_segments(const char *dir, wal_segment_info **out, size_t *n, char *err,
                       size_t errlen);
+/* The reader of one segment, without I/O (wal_scan reads each file and
+ * calls it; the fuzz target feeds it arbitrary bytes). buf[0..len) is the
+ * file s->path, whose name says its first LSN is s->first_lsn. Checks the
+ * header and every record; records must go on from *expect (0: the first
+ * segment read, which may start anywhere up to after_lsn + 1); those with
+ * LSN > after_lsn go to fn. last: the newest segment, where a defect with no
+ * intact record after it is a torn tail: res->torn, torn_path, torn_offset
+ * (0: the header itself is incomplete, the file holds nothing) and
+ * torn_bytes are set, and the segment ends there (nothing is cut here).
+ * Sets s->last_lsn, records, bytes, res->first_lsn, last_lsn and *expect
+ * (the next LSN). Returns 0, the callback's non-zero value, or -1 with a
+ * message in err naming s->path, the offset and the repair (dir is the
+ * data directory it names). */
+int wal_read_segment(const unsigned char *buf, size_t len, const char *dir, int last,
+                     uint64_t after_lsn, uint64_t *expect, wal_record_fn *fn, void *ud,
+                     wal_segment_info *s, wal_scan_result *res, char *err, size_t errlen);
 /* Remove the segments whose records are all <= lsn (after a checkpoint at
  * lsn), never the last one unless last_too: the WAL is closed and lsn is
  * its last record (a final checkpoint covers it all). Returns how many
