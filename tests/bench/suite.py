@@ -230,14 +230,26 @@ def run_once(pair, srv, argv, clients, pipeline, n, keyspace):
     return {"rps": rps, "cpu_us": cpu / n / 1000, "p50": p50, "p99": p99, "errors": errs}
 
 
+def pilot_rate(srv, argv, clients, pipeline, n, keyspace, least=0.06):
+    """Requests per second of srv, from redis-benchmark runs of n, 4n, 16n...
+    requests until one lasts `least` seconds (a few stalls in a run of a
+    few milliseconds would say nothing). Also the warm-up of the cell."""
+    while True:
+        t0 = time.perf_counter()
+        rps = redis_benchmark(srv.port, argv, clients, pipeline, n, keyspace)[0]
+        if time.perf_counter() - t0 >= least or n >= 1 << 22:
+            return rps
+        n *= 4
+
+
 def run_cell(pair, argv, clients, pipeline, a):
     """Pilot on both, then a.rounds rounds of A B. Returns medians per server."""
     cap = a.requests * (8 if pipeline > 1 else 1) // (5 if clients == 1 else 1)
     if a.seconds > 0:
-        pilot = max(50, clients * pipeline * 4)
-        rate = min(redis_benchmark(srv.port, argv, clients, pipeline, pilot, a.keyspace)[0]
+        floor = max(100, clients * pipeline * 4)
+        rate = min(pilot_rate(srv, argv, clients, pipeline, floor, a.keyspace)
                    for srv in pair.servers())
-        n = int(min(cap, max(2 * pilot, a.seconds * rate)))
+        n = int(min(cap, max(floor, a.seconds * rate)))
     else:
         n = cap
     res = {"strongbox": [], "redis": []}
@@ -350,19 +362,28 @@ def loadavg():
         return " ".join(f.read().split()[:3])
 
 
-def busy_processes(own):
-    """Other processes using CPU right now (ps), to describe the noise."""
-    try:
-        out = subprocess.run(["ps", "-eo", "pid,pcpu,comm", "--sort=-pcpu", "--no-headers"],
-                             capture_output=True, text=True, timeout=10).stdout
-    except OSError:
-        return "?"
-    busy = []
-    for line in out.splitlines():
-        pid, pcpu, comm = line.split(None, 2)
-        if int(pid) not in own and float(pcpu) >= 5:
-            busy.append(f"{comm} {pcpu}%")
-    return ", ".join(busy[:6]) or "none above 5%"
+def busy_processes(own, interval=1.0):
+    """Other processes using at least 5% of a CPU over `interval` seconds
+    (from /proc/PID/stat), to describe the noise on a shared machine."""
+    def sample():
+        out = {}
+        for pid in os.listdir("/proc"):
+            if pid.isdigit() and int(pid) not in own:
+                try:
+                    with open(f"/proc/{pid}/stat") as f:
+                        head, rest = f.read().rsplit(")", 1)
+                    fields = rest.split()
+                    out[pid] = (head.split("(", 1)[1], int(fields[11]) + int(fields[12]))
+                except (OSError, IndexError, ValueError):
+                    pass
+        return out
+    t0, s0 = time.perf_counter(), sample()
+    time.sleep(interval)
+    s1, el = sample(), time.perf_counter() - t0
+    busy = sorted(((v[1] - s0[pid][1]) / CLK_TCK / el * 100, v[0]) for pid, v in s1.items()
+                  if pid in s0)
+    busy = [f"{name} {pct:.0f}%" for pct, name in reversed(busy) if pct >= 5]
+    return ", ".join(busy[:8]) or "none above 5%"
 
 
 # ---------------------------------------------------------------- main
@@ -377,7 +398,7 @@ def main():
                     help="largest request count of a -c 50 -P 1 run (x8 at -P 16, /5 at -c 1)")
     ap.add_argument("--seconds", type=float, default=None,
                     help="size each run from a pilot so the slower server takes about this long "
-                         "(default 0.4; 0: always --requests)")
+                         "(default 0.5; 0: always --requests)")
     ap.add_argument("--keyspace", type=int, default=None,
                     help="keys drawn by -r and preloaded (default 1000000)")
     ap.add_argument("--keys", type=int, default=None,
@@ -398,7 +419,7 @@ def main():
     a = ap.parse_args()
     a.rounds = a.rounds or (1 if a.quick else 3)
     if a.seconds is None:
-        a.seconds = 0.25 if a.quick else 0.4
+        a.seconds = 0.25 if a.quick else 0.5
     a.keyspace = a.keyspace or (200000 if a.quick else 1000000)
     mem_keys = a.keys or (10000000 if a.ten_m else 200000 if a.quick else 1000000)
     modes = [m for m in a.modes.split(",") if m]
@@ -481,8 +502,8 @@ def main():
         f"(throughput part {t_tp / 60:.1f} min)",
         f"- machine: {ncpu} CPUs ({model}), {ram} RAM, Linux {kernel}; redis-benchmark "
         f"and both servers share these CPUs",
-        f"- load average before / after: {load_before} / {load_after}; other busy processes at "
-        f"start: {busy_before}",
+        f"- load average before / after: {load_before} / {load_after}; other processes' CPU "
+        f"use over 1 s before the start: {busy_before}",
         f"- strongbox: {sbv} (git {git_rev(os.path.join(HERE, '..', '..'))}); Redis: {rdv}; "
         f"{rbv}",
         f"- settings: modes {', '.join(modes)} (none = appendonly no; else appendonly yes with "
@@ -491,7 +512,7 @@ def main():
         f"- workloads: 16-byte keys from a {a.keyspace}-key space (-r {a.keyspace}), "
         f"\"key:\" space preloaded (with appendfsync everysec, then CONFIG SET) so GETs hit; 32-byte values unless \"1KB\"; MSET sets 10 keys "
         f"(ops/s counts commands); FCALL/EVALSHA: a Lua transfer (2 GET + 2 SET)",
-        f"- {a.rounds} round(s) of A B per workload, medians; each run sized from a pilot to "
+        f"- {a.rounds} round(s) of A B per workload, medians; each run sized from a pilot (n, 4n, ... requests until one lasts 60 ms) to "
         f"~{a.seconds} s for the slower server (cap {a.requests} requests at -c 50 -P 1); "
         f"ratio = strongbox / Redis; CPU = user+system time of all server threads per request",
         "- command: `" + " ".join(["tests/bench/suite.py"] + sys.argv[1:]) + "`",
