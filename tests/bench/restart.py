@@ -412,26 +412,10 @@ def version(cmd):
         return "?"
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    here = os.path.dirname(os.path.abspath(__file__))
-    ap.add_argument("--server", default=os.path.join(here, "..", "..", "build", "strongbox-server"))
-    ap.add_argument("--keys", type=int, default=None, help="number of keys (default 1000000)")
-    ap.add_argument("--quick", action="store_true", help="200000 keys")
-    ap.add_argument("--appendfsync", default="everysec", choices=["everysec", "always"],
-                    help="appendfsync of both servers")
-    a = ap.parse_args()
-    n = a.keys if a.keys is not None else (200000 if a.quick else 1000000)
-    if not 1 <= n < 10 ** 12:
-        sys.exit("--keys must be between 1 and 10**12-1")
-    for tool in ("redis-server", "redis-benchmark"):
-        if not shutil.which(tool):
-            sys.exit(f"{tool} not found: apt-get install redis-server redis-tools")
-    if not os.access(a.server, os.X_OK):
-        sys.exit(f"{a.server} not found: cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && "
-                 "cmake --build build -j2")
-
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+def run(server, n, appendfsync="everysec"):
+    """Loads n keys into both servers, measures memory, a checkpoint under
+    write load and a restart. Returns (rows, settings): rows are
+    (metric, strongbox, redis, ratio) tuples, settings a one-line description."""
     t_start = time.perf_counter()
     tmp = tempfile.mkdtemp(prefix="sbrestart.")
     procs = []
@@ -439,19 +423,19 @@ def main():
     os.makedirs(sbdir)
     os.makedirs(rddir)
     sp, rp = free_port(), free_port()
-    sb = Server("strongbox", [a.server, "--port", str(sp), "--dir", sbdir,
-                              "--appendonly", "yes", "--appendfsync", a.appendfsync,
+    sb = Server("strongbox", [server, "--port", str(sp), "--dir", sbdir,
+                              "--appendonly", "yes", "--appendfsync", appendfsync,
                               "--save", "", "--auto-checkpoint-percentage", "0",
                               "--min-free-disk", "0"],
                 sp, os.path.join(tmp, "sb.log"), procs)
     rd = Server("redis", ["redis-server", "--port", str(rp), "--bind", "127.0.0.1",
                           "--dir", rddir, "--daemonize", "no", "--save", "",
-                          "--appendonly", "yes", "--appendfsync", a.appendfsync,
+                          "--appendonly", "yes", "--appendfsync", appendfsync,
                           "--aof-use-rdb-preamble", "yes", "--auto-aof-rewrite-percentage", "0"],
                 rp, os.path.join(tmp, "rd.log"), procs)
     R = {"sb": {}, "rd": {}}
     try:
-        print(f"keys {n}, appendfsync {a.appendfsync}, temp dir {tmp}", flush=True)
+        print(f"keys {n}, appendfsync {appendfsync}, temp dir {tmp}", flush=True)
         sb.start()
         rd.start()
         time.sleep(0.2)
@@ -558,20 +542,54 @@ def main():
         ("**restart: exec to PONG (s)**", f"{s['restart_s']:.3f}", f"{r['restart_s']:.3f}",
          ratio(s["restart_s"], r["restart_s"])),
     ]
+    settings = (f"keys: {n} (16-byte keys, 32-byte values), appendonly yes, appendfsync {appendfsync}; "
+                f"writer: redis-benchmark -r {n} -P 32 -c 4 SET key:__rand_int__ {WRITER_VALUE}; "
+                f"strongbox on disk: checkpoint {s['disk_detail'][0] / 1048576:.1f} MiB + "
+                f"WAL {s['disk_detail'][1] / 1048576:.1f} MiB; total run {time.perf_counter() - t_start:.0f}s")
+    return rows, settings
+
+
+def table(rows):
+    out = ["| metric | strongbox | redis | strongbox/redis |", "|---|---|---|---|"]
+    for name, sv, rv, q in rows:
+        out.append(f"| {name} | {sv} | {rv} | {q if isinstance(q, str) else f'{q:.2f}'} |")
+    return "\n".join(out)
+
+
+def check_tools(server):
+    """Exits with what to install if redis or the strongbox build is missing."""
+    for tool in ("redis-server", "redis-benchmark"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} not found: apt-get install redis-server redis-tools")
+    if not os.access(server, os.X_OK):
+        sys.exit(f"{server} not found: cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && "
+                 "cmake --build build -j2")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--server", default=os.path.join(here, "..", "..", "build", "strongbox-server"))
+    ap.add_argument("--keys", type=int, default=None, help="number of keys (default 1000000)")
+    ap.add_argument("--quick", action="store_true", help="200000 keys")
+    ap.add_argument("--appendfsync", default="everysec", choices=["everysec", "always"],
+                    help="appendfsync of both servers")
+    a = ap.parse_args()
+    n = a.keys if a.keys is not None else (200000 if a.quick else 1000000)
+    if not 1 <= n < 10 ** 12:
+        sys.exit("--keys must be between 1 and 10**12-1")
+    check_tools(a.server)
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    rows, settings = run(a.server, n, a.appendfsync)
     ncpu, model, kernel, mem = machine()
     print()
     print(f"machine: {ncpu} CPUs, {model}, Linux {kernel}, {mem} RAM")
     print(f"strongbox: {version([a.server, '--version'])}")
     print(f"redis: {version(['redis-server', '--version'])}")
-    print(f"keys: {n} (16-byte keys, 32-byte values), appendonly yes, appendfsync {a.appendfsync}; "
-          f"writer: redis-benchmark -r {n} -P 32 -c 4 SET key:__rand_int__ {WRITER_VALUE}; "
-          f"strongbox on disk: checkpoint {s['disk_detail'][0] / 1048576:.1f} MiB + "
-          f"WAL {s['disk_detail'][1] / 1048576:.1f} MiB; total run {time.perf_counter() - t_start:.0f}s")
+    print(settings)
     print()
-    print("| metric | strongbox | redis | strongbox/redis |")
-    print("|---|---|---|---|")
-    for name, sv, rv, q in rows:
-        print(f"| {name} | {sv} | {rv} | {q if isinstance(q, str) else f'{q:.2f}'} |")
+    print(table(rows))
 
 
 if __name__ == "__main__":
