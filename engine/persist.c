@@ -131,7 +131,6 @@ void persist_startup(void *ud, eng_engine *e) {
         }
         close(fd);
     }
-    int append = 0;
     eng_set_lsn(e, last);
     ps.lsn_at_ckpt = base;
     eng_set_loading(e, 0);
@@ -146,7 +145,6 @@ void persist_startup(void *ud, eng_engine *e) {
     wal_options wo = {0};
     wo.dir = ps.dir;
     wo.next_lsn = last + 1;
-    wo.append = append;
     wo.fsync_mode = ps.o.fsync_mode;
     wo.segment_size = ps.o.segment_size;
     wo.release = ps.o.release;

@@ -9,7 +9,8 @@
  *  - wal_scan, wal_open, wal_close: the main thread (before/after serving),
  *    or the engine thread during recovery.
  *  - wal_append, wal_release, wal_request_fsync: the engine thread only.
- *  - The writer thread (internal) does write()+fdatasync() of whole groups.
+ *  - The writer thread (internal) does write()+fdatasync() of whole groups;
+ *    the preallocation thread (internal) keeps zeros written ahead of it.
  *  - wal_stats, wal_failed, wal_set_fsync: any thread.
  *
  * Promises:
@@ -35,7 +36,7 @@
 #include <stdint.h>
 #include "engine.h"
 
-#define WAL_FORMAT_VERSION 1
+#define WAL_FORMAT_VERSION 2 /* reads 1 and 2 */
 #define WAL_HEADER_SIZE 32
 #define WAL_REC_HEADER 8      /* u32 body length + u32 CRC32C of the body */
 #define WAL_REC_MIN_BODY 9    /* u64 lsn + u8 type */
@@ -125,15 +126,15 @@ typedef struct wal wal;
 typedef struct wal_options {
     const char *dir;
     uint64_t next_lsn;              /* LSN of the next record */
-    int append;                     /* the last segment ends at next_lsn-1 */
     const _Atomic long long *fsync_mode; /* enum wal_fsync_mode, live */
     const _Atomic long long *segment_size;
     void (*release)(void *ud, eng_outbatch *b); /* hand batches to I/O */
     void *release_ud;
 } wal_options;
 
-/* Opens (appending to the last segment if it is intact, else creating
- * one). Returns NULL with a message on error. */
+/* Opens a new segment starting at next_lsn (records are never written
+ * after those of an earlier run) and starts the writer and preallocation
+ * threads. Returns NULL with a message on error. */
 wal *wal_open(const wal_options *o, char *err, size_t errlen);
 /* Writes and fsyncs what is pending, stops the writer, closes files. */
 void wal_close(wal *w);

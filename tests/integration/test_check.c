@@ -217,6 +217,7 @@ static void test_damage(void) {
     size_t len;
     unsigned char *b = read_all(seg, &len);
     CHECK(b && len > 40);
+    while (len > 40 && b[len - 1] == 0) len--; /* preallocated zeros after the records */
     write_file(seg, b, len - 5);
     free(b);
     EXPECT_TOOL(1, "TORN TAIL", "verify %s", s->dir);

@@ -4,11 +4,13 @@
  *  format    the segment and record layout of WAL_FORMAT.md, CRC32C checked
  *            with an independent implementation
  *  torn      a torn tail at every byte of the last record (cut, garbage,
- *            zeros, garbage appended): start, keep all before, warn, save
+ *            zeros, garbage appended): start, keep all before, warn, save;
+ *            zeros after the last record (preallocated space): a clean end
  *  corrupt   a damaged record with intact ones after it, a damaged header,
  *            a duplicated record: refuse to start, name file and offset
- *  segments  several segments; a missing middle or first segment, a cut
- *            non-last segment: refuse; a torn new segment header: removed
+ *  segments  several segments, finished ones without preallocated zeros;
+ *            a missing middle or first segment, a cut non-last segment:
+ *            refuse; a torn new segment header: removed
  *  crafted   records with valid CRCs but bad content: refuse, no crash
  *  fault     DEBUG WAL-FAULT write/fsync EIO/ENOSPC/EDQUOT: no OK for the
  *            failed write, MISCONF after, reads served, INFO, restart
@@ -171,7 +173,7 @@ typedef struct rec {
  * records (or -1 with a message). */
 static int parse_segment(const unsigned char *b, size_t n, uint64_t name_lsn, rec *out, int max) {
     static const unsigned char magic[8] = {'S', 'B', 'W', 'A', 'L', '\r', '\n', 0x1a};
-    if (n < 32 || memcmp(b, magic, 8) || get32(b + 8) != 1 || get32(b + 12) ||
+    if (n < 32 || memcmp(b, magic, 8) || get32(b + 8) < 1 || get32(b + 8) > 2 || get32(b + 12) ||
         get64(b + 16) != name_lsn || get32(b + 24) || get32(b + 28) != crc32c(b, 28)) {
         fprintf(stderr, "bad segment header\n");
         return -1;
@@ -179,6 +181,9 @@ static int parse_segment(const unsigned char *b, size_t n, uint64_t name_lsn, re
     size_t off = 32;
     int k = 0;
     while (off < n) {
+        size_t z = off;
+        while (z < n && b[z] == 0) z++;
+        if (z == n) break; /* zeros to the end: preallocated, not written yet */
         if (n - off < 8) { fprintf(stderr, "short record header at %zu\n", off); return -1; }
         uint32_t blen = get32(b + off);
         if (blen < 9 || blen > n - off - 8) { fprintf(stderr, "bad length at %zu\n", off); return -1; }
@@ -259,6 +264,7 @@ static void test_format(void) {
     rec r[32];
     int n = parse_segment(b, len, 1, r, 32);
     CHECK_EQ_INT(n, 7);
+    CHECK_EQ_INT(get32(b + 8), 2); /* format version */
     /* expected change vectors of each unit: argc strings, "|" between changes */
     const char *expect[] = {
         "0:SET alpha one", "3:SET bin a\\0b\\r\\nc", "3:SET x 1", "3:SET y 2",
@@ -348,6 +354,7 @@ static unsigned char *make_base(const char *d, size_t *len, rec *last, rec *all,
     int n = parse_segment(b, *len, 1, r, 64);
     if (n != NBASE + 1) { fprintf(stderr, "base WAL has %d records\n", n); exit(1); }
     *last = r[n - 1];
+    *len = last->off + last->len; /* without the preallocated zeros */
     if (nrec) *nrec = n;
     return b;
 }
@@ -374,18 +381,22 @@ static void torn_case(const char *what, const unsigned char *img, size_t len, si
     if (z_there) CHECK_BULK(cmd(c, "GET z"), "1");
     else CHECK_NIL(cmd(c, "GET z"));
     CHECK_INT(cmd(c, "DBSIZE"), NBASE + z_there);
+    /* zeros at the end are preallocated space, never written: not kept
+     * (the records used here never end with a zero byte) */
+    size_t end = len;
+    while (end > 0 && img[end - 1] == 0) end--;
     if (torn_off != SIZE_MAX) {
         char offs[64], side[700];
         snprintf(offs, sizeof(offs), "offset %zu", torn_off);
         CHECK_MSG(log_has(d, "torn write", seg, offs, NULL),
                   "%s: no torn-write warning naming %s and %s", what, seg, offs);
         snprintf(side, sizeof(side), "%s.torn-%zu", seg, torn_off);
-        CHECK_MSG(same_file(side, img + torn_off, len - torn_off),
-                  "%s: %s does not hold the %zu cut bytes", what, side, len - torn_off);
+        CHECK_MSG(same_file(side, img + torn_off, end - torn_off),
+                  "%s: %s does not hold the %zu cut bytes", what, side, end - torn_off);
         CHECK_EQ_INT(file_size(seg), (long)torn_off);
     } else {
         CHECK_MSG(!log_has(d, "torn", NULL), "%s: unexpected torn-write warning", what);
-        CHECK_EQ_INT(file_size(seg), (long)len);
+        CHECK_EQ_INT(file_size(seg), (long)len); /* left as it is */
         CHECK_EQ_INT(count_files(d, ".torn-"), 0);
     }
     if (restart) { /* the WAL goes on after the cut */
@@ -432,16 +443,24 @@ static void test_torn(void) {
                 img[p] ^= 0xff; /* random bytes that happen to be the same */
             char what[64];
             snprintf(what, sizeof(what), "%s from %zu", zeros ? "zeros" : "garbage", p);
-            torn_case(what, img, len, last.off, 0, ncase++ % 8 == 0);
+            /* all of the last record zeros: it was never written, and
+             * zeros are the preallocated end of a segment */
+            size_t torn = zeros && p == last.off ? SIZE_MAX : last.off;
+            torn_case(what, img, len, torn, 0, ncase++ % 8 == 0);
         }
-    /* garbage or zeros after an intact last record */
+    /* garbage after an intact last record: torn; zeros: the preallocated
+     * end of the segment, read past without a warning */
     memcpy(img, b, len);
     for (size_t i = len; i < len + 37; i++) img[i] = (unsigned char)rnd();
     torn_case("37 garbage bytes appended", img, len + 37, len, 1, 1);
     memset(img + len, 0, 4096);
-    torn_case("4096 zeros appended", img, len + 4096, len, 1, 1);
+    torn_case("4096 zeros appended", img, len + 4096, SIZE_MAX, 1, 1);
     memset(img + len, 0, 5);
-    torn_case("5 zeros appended", img, len + 5, len, 1, 0);
+    torn_case("5 zeros appended", img, len + 5, SIZE_MAX, 1, 0);
+    /* zeros, then a stray non-zero byte: not a clean end */
+    memset(img + len, 0, 4096);
+    img[len + 3000] = 7;
+    torn_case("zeros with a stray byte appended", img, len + 4096, len, 1, 0);
     printf("  %d torn-tail cases\n", ncase + 3);
     free(img);
     free(b);
@@ -576,6 +595,10 @@ static void test_segments(void) {
         CHECK(k > 0);
         for (int j = 0; j < k && j < 64; j++) CHECK_EQ_INT(r[j].lsn, next + (uint64_t)j);
         if (i + 1 < n) CHECK_MSG(len >= 4096, "segment %d has only %zu bytes", i, len);
+        /* a finished segment ends with its last record: its preallocated
+         * zeros are cut at the rollover */
+        if (i + 1 < n && k > 0 && k <= 64)
+            CHECK_EQ_INT(r[k - 1].off + r[k - 1].len, len);
         next += (uint64_t)(k > 0 ? k : 0);
         free(b);
     }
@@ -590,6 +613,19 @@ static void test_segments(void) {
     set_keys(c, "s", 60, 80, 300);
     redisFree(c);
     srv_stop(s);
+    {   /* a clean stop leaves no preallocated zeros (keep-wal yes) */
+        char ds[64][300];
+        int m = list_segs(d, ds, 64);
+        CHECK(m > n);
+        size_t len;
+        unsigned char *b = m > 0 ? read_all(ds[m - 1], &len) : NULL;
+        rec r[64];
+        int k = b ? parse_segment(b, len, strtoull(strrchr(ds[m - 1], '-') + 1, NULL, 10), r, 64)
+                  : -1;
+        CHECK(k > 0 && k <= 64);
+        if (k > 0 && k <= 64) CHECK_EQ_INT(r[k - 1].off + r[k - 1].len, len);
+        free(b);
+    }
     s = srv_start_in(d, args);
     c = srv_connect(s);
     CHECK(keys_ok(c, "s", 0, 80, 300));
