@@ -16,7 +16,8 @@
  * Checked: the result is 0, -1 with a message naming the file, or the
  * callback's value; records come in consecutive LSN order, each inside the
  * buffer (every byte read under ASan), none at or below the covered LSN;
- * a torn tail lies inside the file and only in the last segment; the
+ * a torn tail lies inside the file and only in the last segment; nothing
+ * but preallocated zeros follows the torn bytes or the last record; the
  * counts add up; nothing leaks.
  */
 #include "fuzz.h"
@@ -62,6 +63,12 @@ static void repair(unsigned char *b, size_t len, uint64_t lsn, int fix_lsn) {
     }
 }
 
+static int zeros(const unsigned char *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i]) return 0;
+    return 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 2) return 0;
     unsigned flags = data[0];
@@ -97,10 +104,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (res.torn) {
             FUZZ_CHECK(last);
             FUZZ_CHECK(strcmp(res.torn_path, PATH) == 0);
-            FUZZ_CHECK(res.torn_offset + res.torn_bytes == len);
+            /* the torn bytes run to the last non-zero one: after them
+             * only preallocated zeros (none after an incomplete header) */
+            size_t end = (size_t)(res.torn_offset + res.torn_bytes);
+            FUZZ_CHECK(end <= len && zeros(buf + end, len - end));
+            if (res.torn_offset == 0) FUZZ_CHECK(end == len);
+            else FUZZ_CHECK(res.torn_bytes > 0 && buf[end - 1] != 0);
             FUZZ_CHECK(res.torn_offset == 0 ? s.records == 0 : res.torn_offset == s.bytes);
         } else {
-            FUZZ_CHECK(s.bytes == len);
+            /* the records, then nothing but preallocated zeros */
+            FUZZ_CHECK(s.bytes <= len && zeros(buf + s.bytes, len - s.bytes));
         }
         if (s.records) FUZZ_CHECK(res.last_lsn == s.last_lsn);
     }
