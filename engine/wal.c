@@ -502,7 +502,8 @@ static int do_fsync(wal *w, int fd) {
  * overwrites the zeros. Readers take a zero record length followed by
  * zeros to the end of the file as the end of the segment (WAL_FORMAT.md,
  * version 2), and a segment is cut back to its last record when it is
- * finished (rollover, clean close) or recovered.
+ * finished (rollover, clean close); after a crash the zeros stay until a
+ * checkpoint removes the segment (recovery leaves files as they are).
  *
  * The preallocator uses its own open file description: an error writeback
  * reports to it is still reported to the writer's fdatasync (Linux tracks
@@ -874,6 +875,8 @@ static void free_wal(wal *w) {
     if (w->fd >= 0) close(w->fd);
     if (w->zfd >= 0) close(w->zfd);
     close(w->dirfd);
+    uv_cond_destroy(&w->cv);
+    uv_mutex_destroy(&w->mu);
     uv_cond_destroy(&w->pcv);
     uv_mutex_destroy(&w->pmu);
     resp_buf_free(&w->stage);
@@ -899,6 +902,8 @@ wal *wal_open(const wal_options *o, char *err, size_t errlen) {
     atomic_store(&w->durable_lsn, o->next_lsn - 1);
     resp_buf_init(&w->stage);
     resp_buf_init(&w->group);
+    uv_mutex_init(&w->mu);
+    uv_cond_init(&w->cv);
     uv_mutex_init(&w->pmu);
     uv_cond_init(&w->pcv);
     /* always a new segment: never write after records a crash may have
@@ -912,20 +917,14 @@ wal *wal_open(const wal_options *o, char *err, size_t errlen) {
         free_wal(w);
         return NULL;
     }
-    uv_mutex_init(&w->mu);
-    uv_cond_init(&w->cv);
     if (uv_thread_create(&w->pthread, prealloc_main, w) != 0) {
         snprintf(err, errlen, "can't start the WAL preallocation thread");
-        uv_cond_destroy(&w->cv);
-        uv_mutex_destroy(&w->mu);
         free_wal(w);
         return NULL;
     }
     if (uv_thread_create(&w->thread, writer_main, w) != 0) {
         snprintf(err, errlen, "can't start the WAL writer thread");
         prealloc_stop(w);
-        uv_cond_destroy(&w->cv);
-        uv_mutex_destroy(&w->mu);
         free_wal(w);
         return NULL;
     }
@@ -956,8 +955,6 @@ void wal_close(wal *w) {
         w->o.release(w->o.release_ud, b);
         b = next;
     }
-    uv_cond_destroy(&w->cv);
-    uv_mutex_destroy(&w->mu);
     free_wal(w);
 }
 
