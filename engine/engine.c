@@ -299,16 +299,11 @@ int eng_arg_double(eng_ctx *x, const eng_arg *a, double *v) {
 
 /* ------------------------------------------------------ change records */
 
-static void put_u32(resp_buf *b, uint32_t v) {
-    unsigned char p[4] = {(unsigned char)v, (unsigned char)(v >> 8),
-                          (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
-    resp_buf_append(b, p, 4);
-}
-
 #define UNIT_HEADER 12 /* i64 time_ms + u32 nchanges, filled at commit */
 
 /* The single change-record path: append one change to the unit of the
- * running command. Nothing is logged during replay. */
+ * running command. Nothing is logged during replay. The record is encoded
+ * straight into space reserved once: a change has many small fields. */
 void eng_emit(eng_ctx *x, int db, int argc, const eng_arg *argv) {
     eng_engine *e = x->eng;
     if (x->replaying && !e->capture) return;
@@ -317,19 +312,22 @@ void eng_emit(eng_ctx *x, int db, int argc, const eng_arg *argv) {
     e->dirty++;
     e->unit_n++;
     if (!e->hook && !e->capture) return; /* nothing consumes records: don't encode */
-    if (e->unit.len == 0) {
-        static const char zero[UNIT_HEADER];
-        resp_buf_append(&e->unit, zero, UNIT_HEADER);
-    }
-    size_t need = 8;
+    size_t head = e->unit.len == 0 ? UNIT_HEADER : 0;
+    size_t need = head + 8;
     for (int i = 0; i < argc; i++) need += 4 + argv[i].n;
     resp_buf_reserve(&e->unit, need);
-    put_u32(&e->unit, (uint32_t)db);
-    put_u32(&e->unit, (uint32_t)argc);
+    unsigned char *p = (unsigned char *)e->unit.data + e->unit.len;
+    memset(p, 0, head);
+    p += head;
+    sb_put32(p, (uint32_t)db);
+    sb_put32(p + 4, (uint32_t)argc);
+    p += 8;
     for (int i = 0; i < argc; i++) {
-        put_u32(&e->unit, (uint32_t)argv[i].n);
-        resp_buf_append(&e->unit, argv[i].p, argv[i].n);
+        sb_put32(p, (uint32_t)argv[i].n);
+        if (argv[i].n) memcpy(p + 4, argv[i].p, argv[i].n);
+        p += 4 + argv[i].n;
     }
+    e->unit.len += need;
 }
 
 /* End of a command (or cron step): if it changed anything, give the unit
