@@ -41,6 +41,7 @@
 #define SCRIPT_BUCKETS 256
 #define HOOK_EVERY 100000     /* instructions between kill checks */
 #define MAX_NESTING 1000      /* of Lua tables converted to RESP */
+#define PRESIZE_MAX 1024      /* elements a reply's table is made for at once */
 
 typedef struct scr_script {
     char sha[41];
@@ -84,12 +85,11 @@ struct scr_vm {
     char numbuf[64 * 32];   /* numbers of redis.call arguments as text */
 };
 
-static const char VM_KEY = 'v'; /* registry key of the scr_vm pointer */
-
+/* The allocator's userdata is the vm (scr_create): reading it back costs
+ * no table look-up, which matters on every redis.call. */
 static scr_vm *vm_of(lua_State *L) {
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &VM_KEY);
-    scr_vm *vm = lua_touserdata(L, -1);
-    lua_pop(L, 1);
+    void *vm;
+    lua_getallocf(L, &vm);
     return vm;
 }
 
@@ -322,8 +322,14 @@ static const char *line_end(const char *p, const char *end) {
 static const char *push_aggregate(lua_State *L, long long n, const char *p, const char *end,
                                   int depth, char kind) {
     if (!lua_checkstack(L, 8)) return NULL;
-    lua_newtable(L);
-    if (kind == '%' || kind == '~') lua_newtable(L); /* the inner map / set */
+    /* sized up front: growing a table element by element rehashes it */
+    int size = n < PRESIZE_MAX ? (int)n : PRESIZE_MAX;
+    if (kind == '%' || kind == '~') {
+        lua_createtable(L, 0, 1);
+        lua_createtable(L, 0, size); /* the inner map / set */
+    } else {
+        lua_createtable(L, size, 0);
+    }
     for (long long i = 0; i < n && p; i++) {
         if (kind == '%') {
             p = push_resp(L, p, end, depth + 1);
@@ -353,8 +359,8 @@ static const char *push_resp(lua_State *L, const char *p, const char *end, int d
     size_t ln = (size_t)(le - p);
     const char *next = le + 2;
     long long n = 0;
-    if (strchr(":$*%~>", t)) {
-        char num[32];
+    if (strchr(":$*%~>", t) && eng_parse_ll(p, ln, &n) != 0) {
+        char num[32]; /* not in canonical form: what strtoll makes of it */
         if (ln >= sizeof(num)) return NULL;
         memcpy(num, p, ln);
         num[ln] = '\0';
@@ -362,12 +368,12 @@ static const char *push_resp(lua_State *L, const char *p, const char *end, int d
     }
     switch (t) {
     case '+':
-        lua_newtable(L);
+        lua_createtable(L, 0, 1);
         lua_pushlstring(L, p, ln);
         lua_setfield(L, -2, "ok");
         return next;
     case '-':
-        lua_newtable(L);
+        lua_createtable(L, 0, 1);
         lua_pushlstring(L, p, ln);
         lua_setfield(L, -2, "err");
         return next;
@@ -887,8 +893,6 @@ scr_vm *scr_create(eng_engine *e) {
     vm->busy_us = 5000 * 1000;
     vm->L = lua_newstate(l_alloc, vm);
     if (!vm->L) abort();
-    lua_pushlightuserdata(vm->L, vm);
-    lua_rawsetp(vm->L, LUA_REGISTRYINDEX, &VM_KEY);
     undo_init(&vm->undo);
     resp_buf_init(&vm->reply);
     open_libs(vm);
