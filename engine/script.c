@@ -17,7 +17,9 @@
  *
  * Limits: an allocator that counts the state's memory fails allocations
  * past lua-memory-limit while a script runs (Lua raises "not enough
- * memory"); a count hook checks for SCRIPT KILL / FUNCTION KILL.
+ * memory"); a count hook checks for SCRIPT KILL / FUNCTION KILL. The same
+ * allocator recycles the state's small blocks through per-size free lists
+ * (a call makes and drops dozens of them).
  */
 #include "script.h"
 #include "keyspace.h"
@@ -42,6 +44,29 @@
 #define HOOK_EVERY 100000     /* instructions between kill checks */
 #define MAX_NESTING 1000      /* of Lua tables converted to RESP */
 #define PRESIZE_MAX 1024      /* elements a reply's table is made for at once */
+#define POOL_STEP 16          /* Lua's small blocks: size classes of 16 bytes */
+#define POOL_CLASSES 16
+#define POOL_LIMIT (POOL_STEP * POOL_CLASSES)
+#define POOL_KEEP (1 << 20)   /* free bytes kept in the classes at most */
+
+/* Under ASan a free block in a class is poisoned, as free() would make it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_ASAN 1
+#endif
+#endif
+#ifdef POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#define POOL_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define POOL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POOL_POISON(p, n) ((void)(p), (void)(n))
+#define POOL_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+typedef struct pool_block { struct pool_block *next; } pool_block;
 
 typedef struct scr_script {
     char sha[41];
@@ -83,6 +108,8 @@ struct scr_vm {
     eng_arg *argv;
     size_t argv_cap;
     char numbuf[64 * 32];   /* numbers of redis.call arguments as text */
+    pool_block *pool[POOL_CLASSES]; /* free small blocks of the state */
+    size_t pool_bytes;
 };
 
 /* The allocator's userdata is the vm (scr_create): reading it back costs
@@ -117,19 +144,85 @@ void scr_sha1hex(const void *p, size_t n, char out[41]) {
 
 /* ------------------------------------------------------------ memory */
 
+/* Small blocks go back to per-size free lists instead of to malloc: a call
+ * makes and drops a few dozen small objects (argument tables, reply
+ * strings and tables), and the collector frees them in bursts that
+ * overflow malloc's per-thread cache. A block of a class was allocated
+ * with at least the class's size, so any block fits the class of its
+ * Lua size. At most POOL_KEEP bytes are kept free. */
+static size_t pool_class(size_t n) { return (n - 1) / POOL_STEP; } /* n >= 1 */
+
+static void *pool_get(scr_vm *vm, size_t n) {
+    size_t c = pool_class(n), sz = (c + 1) * POOL_STEP;
+    pool_block *b = vm->pool[c];
+    if (!b) return malloc(sz);
+    POOL_UNPOISON(b, sz);
+    vm->pool[c] = b->next;
+    vm->pool_bytes -= sz;
+    return b;
+}
+
+static void pool_put(scr_vm *vm, void *p, size_t n) {
+    size_t c = pool_class(n), sz = (c + 1) * POOL_STEP;
+    if (vm->pool_bytes + sz > POOL_KEEP) {
+        free(p);
+        return;
+    }
+    pool_block *b = p;
+    b->next = vm->pool[c];
+    vm->pool[c] = b;
+    vm->pool_bytes += sz;
+    POOL_POISON(b, sz);
+}
+
+static void pool_free_all(scr_vm *vm) {
+    for (size_t c = 0; c < POOL_CLASSES; c++)
+        while (vm->pool[c]) {
+            pool_block *b = vm->pool[c];
+            POOL_UNPOISON(b, (c + 1) * POOL_STEP);
+            vm->pool[c] = b->next;
+            free(b);
+        }
+    vm->pool_bytes = 0;
+}
+
 static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     scr_vm *vm = ud;
     if (!ptr) osize = 0;
+    int osmall = osize && osize <= POOL_LIMIT; /* ptr came from pool_get */
     if (nsize == 0) {
-        free(ptr);
+        if (osmall) pool_put(vm, ptr, osize);
+        else free(ptr);
         vm->mem -= osize;
         return NULL;
     }
     if (nsize > osize && vm->limit_on && vm->mem_limit &&
         vm->mem + (nsize - osize) > vm->mem_limit)
         return NULL; /* Lua raises "not enough memory" */
-    void *np = realloc(ptr, nsize);
-    if (!np) return NULL;
+    void *np;
+    if (nsize <= POOL_LIMIT) {
+        if (osmall && pool_class(nsize) == pool_class(osize)) {
+            np = ptr;
+        } else {
+            np = pool_get(vm, nsize);
+            if (!np) {
+                if (nsize > osize) return NULL;
+                np = ptr; /* a shrink keeps the bigger block: it fits the class */
+            } else if (ptr) {
+                memcpy(np, ptr, osize < nsize ? osize : nsize);
+                if (osmall) pool_put(vm, ptr, osize);
+                else free(ptr);
+            }
+        }
+    } else if (osmall) {
+        np = malloc(nsize);
+        if (!np) return NULL;
+        memcpy(np, ptr, osize);
+        pool_put(vm, ptr, osize);
+    } else {
+        np = realloc(ptr, nsize);
+        if (!np) return NULL;
+    }
     vm->mem = vm->mem - osize + nsize;
     return np;
 }
@@ -922,6 +1015,7 @@ void scr_destroy(scr_vm *vm) {
     scr_lib_flush(vm);
     scr_script_flush(vm);
     lua_close(vm->L);
+    pool_free_all(vm);
     undo_free(&vm->undo);
     resp_buf_free(&vm->reply);
     free(vm->argv);
