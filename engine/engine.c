@@ -965,13 +965,16 @@ static void run_msg(eng_engine *e, char *p) {
 }
 
 /* Commands are run in windows of up to PF_WINDOW: the keys of a window
- * (argv[1], where almost every command has its key) are first looked up
- * in stages -- bucket slots, then first entries, then values -- with
- * prefetches, so that their cache misses overlap: the keyspace is far
- * bigger than the caches, and each key otherwise costs two or three
- * misses in a row. Hints only: SELECT inside the window or a command
- * whose key is elsewhere just makes a useless prefetch. */
+ * are first looked up in stages -- bucket slots, then first entries, then
+ * values -- with prefetches, so that their cache misses overlap: the
+ * keyspace is far bigger than the caches, and each key otherwise costs two
+ * or three misses in a row. A command's key is argv[1] for almost every
+ * command; the multi-key commands whose look-ups dominate their cost are
+ * known by name (pf_key_args), among them FCALL and EVALSHA, whose keys
+ * follow numkeys. Hints only: SELECT inside the window or a command whose
+ * key is elsewhere just makes a useless prefetch. */
 #define PF_WINDOW 16
+#define PF_KEYS 48              /* keys prefetched per window at most */
 
 typedef struct pf_key {
     kv_table *t;
@@ -980,22 +983,63 @@ typedef struct pf_key {
     uint64_t h;
 } pf_key;
 
+static int name_is(const char *a, size_t n, const char *lit) {
+    return strlen(lit) == n && strncasecmp(a, lit, n) == 0;
+}
+
+/* The arguments of a message that are keys: first..last, every step-th
+ * (none when first > last). a is argv[0], followed by the others, each
+ * NUL-terminated. */
+static void pf_key_args(const char *a, const size_t *lens, int argc, int *first, int *last,
+                        int *step) {
+    size_t n = lens[0];
+    *first = *last = *step = 1;
+    switch (a[0] | 0x20) {
+    case 'd': case 'e': case 'f': case 'm': case 'u': break;
+    default: return; /* the common case: argv[1] */
+    }
+    if (name_is(a, n, "mget") || name_is(a, n, "del") || name_is(a, n, "exists") ||
+        name_is(a, n, "unlink")) {
+        *last = argc - 1;
+    } else if (name_is(a, n, "mset") || name_is(a, n, "msetnx")) {
+        *last = argc - 1;
+        *step = 2;
+    } else if (name_is(a, n, "fcall") || name_is(a, n, "fcall_ro") || name_is(a, n, "evalsha") ||
+               name_is(a, n, "evalsha_ro") || name_is(a, n, "eval") || name_is(a, n, "eval_ro")) {
+        long long nk;
+        *first = 3;
+        *last = 0;
+        if (argc > 3 && eng_parse_ll(a + n + 1 + lens[1] + 1, lens[2], &nk) == 0 && nk > 0 &&
+            nk <= argc - 3)
+            *last = 2 + (int)nk;
+    }
+}
+
 static void prefetch_window(eng_engine *e, char **msgs, int n) {
-    pf_key k[PF_WINDOW];
+    pf_key k[PF_KEYS];
     int nk = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && nk < PF_KEYS; i++) {
         msg_hdr h;
         memcpy(&h, msgs[i], sizeof(h));
         if (h.kind != ENG_MSG_CMD || h.argc < 2 || h.c->db < 0 ||
             h.c->db >= e->o.databases)
             continue;
         size_t *lens = (size_t *)(msgs[i] + sizeof(h));
-        pf_key *pk = &k[nk++];
-        pk->t = eng_ks_db(e->ks, h.c->db);
-        pk->key = (char *)(lens + h.argc) + lens[0] + 1;
-        pk->klen = lens[1];
-        pk->h = kv_hash(pk->t, pk->key, pk->klen);
-        kv_prefetch(pk->t, pk->h, pk->key, pk->klen, 0);
+        const char *a = (const char *)(lens + h.argc);
+        int first, last, step;
+        pf_key_args(a, lens, (int)h.argc, &first, &last, &step);
+        kv_table *t = eng_ks_db(e->ks, h.c->db);
+        for (int j = 0; j <= last && nk < PF_KEYS; j++) {
+            if (j >= first && (j - first) % step == 0) {
+                pf_key *pk = &k[nk++];
+                pk->t = t;
+                pk->key = a;
+                pk->klen = lens[j];
+                pk->h = kv_hash(t, a, lens[j]);
+                kv_prefetch(t, pk->h, a, lens[j], 0);
+            }
+            a += lens[j] + 1;
+        }
     }
     if (nk < 2) return; /* nothing to overlap */
     for (int stage = 1; stage <= 2; stage++)
