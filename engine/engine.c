@@ -18,6 +18,7 @@
 #include "slowlog.h"
 #include "script.h"
 #include "multi.h"
+#include "eng_commands.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -653,10 +654,10 @@ int eng_key_range(const eng_cmd *cmd, int argc, int *last, int *step) {
 int eng_cmd_other_db(const eng_cmd *cmd, int argc, const eng_arg *argv, int databases,
                      int *key_arg) {
     long long v = -1;
-    if (!strcmp(cmd->name, "move") && argc == 3) {
+    if (cmd->fn == cmd_move && argc == 3) {
         *key_arg = 1;
         if (eng_parse_ll(argv[2].p, argv[2].n, &v) != 0) return -1;
-    } else if (!strcmp(cmd->name, "copy")) {
+    } else if (cmd->fn == cmd_copy) {
         *key_arg = 2;
         for (int i = 3; i + 1 < argc; i++)
             if (eng_arg_is(&argv[i], "db")) {
@@ -792,8 +793,8 @@ const eng_cmd *eng_script_resolve(eng_ctx *x, int argc, const eng_arg *argv, int
             snprintf(err, errlen, "ERR Write commands are not allowed from read-only scripts.");
             return NULL;
         }
-        if (!strcmp(cmd->name, "flushall") || !strcmp(cmd->name, "flushdb") ||
-            !strcmp(cmd->name, "swapdb")) {
+        /* by handler, not name: this runs for every write of a script */
+        if (cmd->fn == cmd_flushall || cmd->fn == cmd_flushdb || cmd->fn == cmd_swapdb) {
             snprintf(err, errlen, "ERR %s is not allowed from scripts: strongbox rolls a failed "
                      "script back, and this command could not be undone", cmd->name);
             return NULL;
