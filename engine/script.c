@@ -112,6 +112,7 @@ struct scr_vm {
     char numbuf[64 * 32];   /* numbers of redis.call arguments as text */
     pool_block *pool[POOL_CLASSES]; /* free small blocks of the state */
     size_t pool_bytes;
+    int eval_globals;       /* KEYS and ARGV of the last script still set */
 };
 
 /* The allocator's userdata is the vm (scr_create): reading it back costs
@@ -1067,6 +1068,21 @@ static void error_reply(lua_State *L, int idx, resp_buf *out, const char *name) 
     lua_settop(L, top);
 }
 
+/* A script's KEYS and ARGV globals stay set after it (the next script
+ * overwrites them, cheaper than removing and re-adding the two keys), but
+ * no other Lua code -- a function, a library's loading -- may see them. */
+static void drop_eval_globals(scr_vm *vm) {
+    if (!vm->eval_globals) return;
+    lua_State *L = vm->L;
+    lua_pushglobaltable(L);
+    lua_pushnil(L);
+    lua_setfield(L, -2, "KEYS");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "ARGV");
+    lua_pop(L, 1);
+    vm->eval_globals = 0;
+}
+
 /* ------------------------------------------------------- libraries */
 
 scr_lib *scr_libs(scr_vm *vm) { return vm->libs; }
@@ -1203,6 +1219,7 @@ int scr_lib_load(scr_vm *vm, const char *code, size_t len, int replace, scr_lib 
     }
     lua_rawgeti(L, LUA_REGISTRYINDEX, vm->env_ref);
     lua_setupvalue(L, -2, 1);
+    drop_eval_globals(vm);
     vm->loading = lib;
     vm->limit_on = 1;
     rc = lua_pcall(L, 0, 0, top + 1);
@@ -1419,8 +1436,17 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     r.sc.authenticated = 1;
     r.proto = 2;
     unsigned flags = 0;
-    if (c->fn) flags = c->fn->flags;
-    else scr_script_flags(vm, c->sha, &flags);
+    scr_script *s = NULL;
+    if (c->fn) {
+        flags = c->fn->flags;
+    } else {
+        s = script_find(vm, c->sha);
+        if (!s) {
+            resp_add_error(x->out, "NOSCRIPT No matching script. Please use EVAL.", 45);
+            return -1;
+        }
+        flags = s->flags;
+    }
     r.readonly = c->readonly || (flags & SCR_F_NO_WRITES);
     r.allow_oom = (flags & SCR_F_ALLOW_OOM) != 0;
     r.is_function = c->fn != NULL;
@@ -1436,16 +1462,11 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     int top = lua_gettop(L);
     lua_pushcfunction(L, msgh);
     if (c->fn) {
+        drop_eval_globals(vm);
         lua_rawgeti(L, LUA_REGISTRYINDEX, c->fn->ref);
         push_args(L, c->nkeys, c->keys);
         push_args(L, c->nargs, c->args);
     } else {
-        scr_script *s = script_find(vm, c->sha);
-        if (!s) {
-            lua_settop(L, top);
-            resp_add_error(x->out, "NOSCRIPT No matching script. Please use EVAL.", 45);
-            return -1;
-        }
         /* KEYS and ARGV are globals of the real table, under the proxy */
         lua_pushglobaltable(L);
         push_args(L, c->nkeys, c->keys);
@@ -1453,6 +1474,7 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
         push_args(L, c->nargs, c->args);
         lua_setfield(L, -2, "ARGV");
         lua_pop(L, 1);
+        vm->eval_globals = 1;
         lua_rawgeti(L, LUA_REGISTRYINDEX, s->ref);
     }
     int nargs = c->fn ? 2 : 0;
@@ -1490,14 +1512,6 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
         }
     }
     lua_settop(L, top);
-    if (!c->fn) { /* drop the per-run globals */
-        lua_pushglobaltable(L);
-        lua_pushnil(L);
-        lua_setfield(L, -2, "KEYS");
-        lua_pushnil(L);
-        lua_setfield(L, -2, "ARGV");
-        lua_pop(L, 1);
-    }
     if (!ok) lua_gc(L, LUA_GCCOLLECT);
     if (c->fn) c->fn->calls++;
     return ok ? 0 : -1;

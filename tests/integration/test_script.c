@@ -437,6 +437,19 @@ static void t_sandbox(redisContext *c) {
                 "ERR user_script:1: Script attempted to access nonexistent global variable 'x' "
                 "script: 03c387736bb5cc009ff35151572cee04677aa374, on @user_script:1.");
     CHECK_INT(cmd(c, "EVAL %s 0", "return type(os.clock()) == 'number' and 1 or 0"), 1);
+    /* a script's KEYS and ARGV are its own: neither a library's loading
+     * code nor a function that runs after it sees them */
+    CHECK_BULK(cmd(c, "EVAL %s 1 k a", "return KEYS[1] .. ARGV[1]"), "ka");
+    CHECK_BULK(cmd(c, "FUNCTION LOAD %s",
+                   "#!lua name=seekeys\n"
+                   "local at_load = pcall(function() return KEYS end)\n"
+                   "redis.register_function('seekeys', function()\n"
+                   "  return (at_load and 'load:yes' or 'load:no') ..\n"
+                   "    (pcall(function() return ARGV end) and ' call:yes' or ' call:no') end)\n"),
+               "seekeys");
+    CHECK_BULK(cmd(c, "EVAL %s 1 k a", "return KEYS[1] .. ARGV[1]"), "ka");
+    CHECK_BULK(cmd(c, "FCALL seekeys 0"), "load:no call:no");
+    CHECK_STATUS(cmd(c, "FUNCTION DELETE seekeys"), "OK");
 }
 
 /* ------------------------------------------------------------- durable */
