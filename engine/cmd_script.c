@@ -96,13 +96,14 @@ static int add_call_args(eng_arg *v, int n, const scr_call *c, char *nk) {
 }
 
 static void emit_invocation(eng_ctx *x, int fixed, eng_arg *head, const scr_call *c) {
-    eng_arg *v = malloc((size_t)(fixed + 1 + c->nkeys + c->nargs) * sizeof(eng_arg));
+    eng_arg stack[32]; /* most calls have a few keys and arguments */
+    size_t n = (size_t)fixed + 1 + (size_t)c->nkeys + (size_t)c->nargs;
+    eng_arg *v = n <= sizeof(stack) / sizeof(stack[0]) ? stack : malloc(n * sizeof(eng_arg));
     if (!v) abort();
     memcpy(v, head, (size_t)fixed * sizeof(eng_arg));
     char nk[24];
-    int n = add_call_args(v, fixed, c, nk);
-    eng_emit(x, x->c->db, n, v);
-    free(v);
+    eng_emit(x, x->c->db, add_call_args(v, fixed, c, nk), v);
+    if (v != stack) free(v);
 }
 
 static void record_fcall(eng_ctx *x, const scr_call *c, const char *digest, void *ud) {

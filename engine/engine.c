@@ -18,6 +18,7 @@
 #include "slowlog.h"
 #include "script.h"
 #include "multi.h"
+#include "eng_commands.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -299,16 +300,11 @@ int eng_arg_double(eng_ctx *x, const eng_arg *a, double *v) {
 
 /* ------------------------------------------------------ change records */
 
-static void put_u32(resp_buf *b, uint32_t v) {
-    unsigned char p[4] = {(unsigned char)v, (unsigned char)(v >> 8),
-                          (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
-    resp_buf_append(b, p, 4);
-}
-
 #define UNIT_HEADER 12 /* i64 time_ms + u32 nchanges, filled at commit */
 
 /* The single change-record path: append one change to the unit of the
- * running command. Nothing is logged during replay. */
+ * running command. Nothing is logged during replay. The record is encoded
+ * straight into space reserved once: a change has many small fields. */
 void eng_emit(eng_ctx *x, int db, int argc, const eng_arg *argv) {
     eng_engine *e = x->eng;
     if (x->replaying && !e->capture) return;
@@ -317,19 +313,22 @@ void eng_emit(eng_ctx *x, int db, int argc, const eng_arg *argv) {
     e->dirty++;
     e->unit_n++;
     if (!e->hook && !e->capture) return; /* nothing consumes records: don't encode */
-    if (e->unit.len == 0) {
-        static const char zero[UNIT_HEADER];
-        resp_buf_append(&e->unit, zero, UNIT_HEADER);
-    }
-    size_t need = 8;
+    size_t head = e->unit.len == 0 ? UNIT_HEADER : 0;
+    size_t need = head + 8;
     for (int i = 0; i < argc; i++) need += 4 + argv[i].n;
     resp_buf_reserve(&e->unit, need);
-    put_u32(&e->unit, (uint32_t)db);
-    put_u32(&e->unit, (uint32_t)argc);
+    unsigned char *p = (unsigned char *)e->unit.data + e->unit.len;
+    memset(p, 0, head);
+    p += head;
+    sb_put32(p, (uint32_t)db);
+    sb_put32(p + 4, (uint32_t)argc);
+    p += 8;
     for (int i = 0; i < argc; i++) {
-        put_u32(&e->unit, (uint32_t)argv[i].n);
-        resp_buf_append(&e->unit, argv[i].p, argv[i].n);
+        sb_put32(p, (uint32_t)argv[i].n);
+        if (argv[i].n) memcpy(p + 4, argv[i].p, argv[i].n);
+        p += 4 + argv[i].n;
     }
+    e->unit.len += need;
 }
 
 /* End of a command (or cron step): if it changed anything, give the unit
@@ -655,10 +654,10 @@ int eng_key_range(const eng_cmd *cmd, int argc, int *last, int *step) {
 int eng_cmd_other_db(const eng_cmd *cmd, int argc, const eng_arg *argv, int databases,
                      int *key_arg) {
     long long v = -1;
-    if (!strcmp(cmd->name, "move") && argc == 3) {
+    if (cmd->fn == cmd_move && argc == 3) {
         *key_arg = 1;
         if (eng_parse_ll(argv[2].p, argv[2].n, &v) != 0) return -1;
-    } else if (!strcmp(cmd->name, "copy")) {
+    } else if (cmd->fn == cmd_copy) {
         *key_arg = 2;
         for (int i = 3; i + 1 < argc; i++)
             if (eng_arg_is(&argv[i], "db")) {
@@ -794,8 +793,8 @@ const eng_cmd *eng_script_resolve(eng_ctx *x, int argc, const eng_arg *argv, int
             snprintf(err, errlen, "ERR Write commands are not allowed from read-only scripts.");
             return NULL;
         }
-        if (!strcmp(cmd->name, "flushall") || !strcmp(cmd->name, "flushdb") ||
-            !strcmp(cmd->name, "swapdb")) {
+        /* by handler, not name: this runs for every write of a script */
+        if (cmd->fn == cmd_flushall || cmd->fn == cmd_flushdb || cmd->fn == cmd_swapdb) {
             snprintf(err, errlen, "ERR %s is not allowed from scripts: strongbox rolls a failed "
                      "script back, and this command could not be undone", cmd->name);
             return NULL;
@@ -967,13 +966,16 @@ static void run_msg(eng_engine *e, char *p) {
 }
 
 /* Commands are run in windows of up to PF_WINDOW: the keys of a window
- * (argv[1], where almost every command has its key) are first looked up
- * in stages -- bucket slots, then first entries, then values -- with
- * prefetches, so that their cache misses overlap: the keyspace is far
- * bigger than the caches, and each key otherwise costs two or three
- * misses in a row. Hints only: SELECT inside the window or a command
- * whose key is elsewhere just makes a useless prefetch. */
+ * are first looked up in stages -- bucket slots, then first entries, then
+ * values -- with prefetches, so that their cache misses overlap: the
+ * keyspace is far bigger than the caches, and each key otherwise costs two
+ * or three misses in a row. A command's key is argv[1] for almost every
+ * command; the multi-key commands whose look-ups dominate their cost are
+ * known by name (pf_key_args), among them FCALL and EVALSHA, whose keys
+ * follow numkeys. Hints only: SELECT inside the window or a command whose
+ * key is elsewhere just makes a useless prefetch. */
 #define PF_WINDOW 16
+#define PF_KEYS 48              /* keys prefetched per window at most */
 
 typedef struct pf_key {
     kv_table *t;
@@ -982,22 +984,63 @@ typedef struct pf_key {
     uint64_t h;
 } pf_key;
 
+static int name_is(const char *a, size_t n, const char *lit) {
+    return strlen(lit) == n && strncasecmp(a, lit, n) == 0;
+}
+
+/* The arguments of a message that are keys: first..last, every step-th
+ * (none when first > last). a is argv[0], followed by the others, each
+ * NUL-terminated. */
+static void pf_key_args(const char *a, const size_t *lens, int argc, int *first, int *last,
+                        int *step) {
+    size_t n = lens[0];
+    *first = *last = *step = 1;
+    switch (a[0] | 0x20) {
+    case 'd': case 'e': case 'f': case 'm': case 'u': break;
+    default: return; /* the common case: argv[1] */
+    }
+    if (name_is(a, n, "mget") || name_is(a, n, "del") || name_is(a, n, "exists") ||
+        name_is(a, n, "unlink")) {
+        *last = argc - 1;
+    } else if (name_is(a, n, "mset") || name_is(a, n, "msetnx")) {
+        *last = argc - 1;
+        *step = 2;
+    } else if (name_is(a, n, "fcall") || name_is(a, n, "fcall_ro") || name_is(a, n, "evalsha") ||
+               name_is(a, n, "evalsha_ro") || name_is(a, n, "eval") || name_is(a, n, "eval_ro")) {
+        long long nk;
+        *first = 3;
+        *last = 0;
+        if (argc > 3 && eng_parse_ll(a + n + 1 + lens[1] + 1, lens[2], &nk) == 0 && nk > 0 &&
+            nk <= argc - 3)
+            *last = 2 + (int)nk;
+    }
+}
+
 static void prefetch_window(eng_engine *e, char **msgs, int n) {
-    pf_key k[PF_WINDOW];
+    pf_key k[PF_KEYS];
     int nk = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && nk < PF_KEYS; i++) {
         msg_hdr h;
         memcpy(&h, msgs[i], sizeof(h));
         if (h.kind != ENG_MSG_CMD || h.argc < 2 || h.c->db < 0 ||
             h.c->db >= e->o.databases)
             continue;
         size_t *lens = (size_t *)(msgs[i] + sizeof(h));
-        pf_key *pk = &k[nk++];
-        pk->t = eng_ks_db(e->ks, h.c->db);
-        pk->key = (char *)(lens + h.argc) + lens[0] + 1;
-        pk->klen = lens[1];
-        pk->h = kv_hash(pk->t, pk->key, pk->klen);
-        kv_prefetch(pk->t, pk->h, pk->key, pk->klen, 0);
+        const char *a = (const char *)(lens + h.argc);
+        int first, last, step;
+        pf_key_args(a, lens, (int)h.argc, &first, &last, &step);
+        kv_table *t = eng_ks_db(e->ks, h.c->db);
+        for (int j = 0; j <= last && nk < PF_KEYS; j++) {
+            if (j >= first && (j - first) % step == 0) {
+                pf_key *pk = &k[nk++];
+                pk->t = t;
+                pk->key = a;
+                pk->klen = lens[j];
+                pk->h = kv_hash(t, a, lens[j]);
+                kv_prefetch(t, pk->h, a, lens[j], 0);
+            }
+            a += lens[j] + 1;
+        }
     }
     if (nk < 2) return; /* nothing to overlap */
     for (int stage = 1; stage <= 2; stage++)

@@ -65,6 +65,13 @@
 #define KV_EMPTY_VISITS 10       /* empty buckets skipped per bucket move */
 #define KV_NOT_REHASHING SIZE_MAX
 #define KV_HC_KEY 32             /* keys up to this long use the hash cache */
+#define KV_HC_BITS 7             /* 128 cache slots: more than a prefetch window's keys */
+
+typedef struct kv_hc {
+    uint64_t h;
+    uint32_t n1;                 /* key length + 1; 0: empty slot */
+    char copy[KV_HC_KEY];
+} kv_hc;
 
 typedef struct kv_ht {
     kv_entry **table;
@@ -86,12 +93,12 @@ struct kv_table {
     size_t min_size;       /* kv_reserve: never shrink below this */
     kv_preimage_fn *pre;
     void *pre_ud;
-    /* The last keys hashed: a command's key is usually hashed several
-     * times in a row (prefetch, look-up, a script's undo save, insert).
-     * Keyed by address and checked by content, so a reused buffer with
-     * other bytes is a miss. */
-    struct { const char *p; uint32_t n; uint64_t h; char copy[KV_HC_KEY]; } hc[2];
-    unsigned hc_next;
+    /* Recently hashed keys, by content: a command's key is hashed several
+     * times (the engine's prefetch window, the look-up, a script's undo
+     * save, an insert), from different buffers (the request, a Lua
+     * string). Direct-mapped on a cheap mix of the key's bytes: a clash
+     * only costs a miss. Allocated at the first hash. */
+    kv_hc *hc;
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -217,18 +224,31 @@ static uint64_t siphash13(uint64_t k0, uint64_t k1, const uint8_t *in, size_t le
     return v0 ^ v1 ^ v2 ^ v3;
 }
 
+/* The cache slot of a key (klen <= KV_HC_KEY): its first and last 8 bytes
+ * and its length, mixed. */
+static size_t hc_slot(const char *key, size_t klen) {
+    uint64_t a = 0, b = 0;
+    if (klen >= 8) {
+        memcpy(&a, key, 8);
+        memcpy(&b, key + klen - 8, 8);
+    } else {
+        for (size_t i = 0; i < klen; i++) a = a << 8 | (unsigned char)key[i];
+    }
+    uint64_t x = (a ^ b * UINT64_C(0x9e3779b97f4a7c15) ^ klen) * UINT64_C(0xff51afd7ed558ccd);
+    return (size_t)(x >> (64 - KV_HC_BITS));
+}
+
 uint64_t kv_hash(const kv_table *t, const char *key, size_t klen) {
-    if (!key || klen > KV_HC_KEY) return siphash13(t->k0, t->k1, (const uint8_t *)key, klen);
     kv_table *m = (kv_table *)t; /* the cache is not part of the table's state */
-    for (int i = 0; i < 2; i++)
-        if (m->hc[i].p == key && m->hc[i].n == klen && !memcmp(m->hc[i].copy, key, klen))
-            return m->hc[i].h;
+    if (!key || klen > KV_HC_KEY ||
+        (!m->hc && !(m->hc = calloc((size_t)1 << KV_HC_BITS, sizeof(kv_hc)))))
+        return siphash13(t->k0, t->k1, (const uint8_t *)key, klen);
+    kv_hc *c = &m->hc[hc_slot(key, klen)];
+    if (c->n1 == klen + 1 && memcmp(c->copy, key, klen) == 0) return c->h;
     uint64_t h = siphash13(t->k0, t->k1, (const uint8_t *)key, klen);
-    unsigned i = m->hc_next++ & 1;
-    m->hc[i].p = key;
-    m->hc[i].n = (uint32_t)klen;
-    m->hc[i].h = h;
-    if (klen) memcpy(m->hc[i].copy, key, klen);
+    c->h = h;
+    c->n1 = (uint32_t)klen + 1;
+    if (klen) memcpy(c->copy, key, klen);
     return h;
 }
 
@@ -301,6 +321,7 @@ void kv_clear(kv_table *t) {
 void kv_destroy(kv_table *t) {
     if (!t) return;
     free_all(t);
+    free(t->hc);
     free(t);
 }
 
@@ -365,7 +386,10 @@ static int rehash(kv_table *t, int n) {
         while (e) {
             kv_entry *next = e->next;
             size_t idx = shrinking ? (t->rehashidx & to->mask)
-                                   : (kv_hash(t, e->key, e->klen) & to->mask);
+                                   /* not kv_hash: a moved key is not about to be
+                                    * looked up, keep the cache for those */
+                                   : (siphash13(t->k0, t->k1, (const uint8_t *)e->key,
+                                                e->klen) & to->mask);
             e->next = to->table[idx];
             to->table[idx] = e;
             from->used--;

@@ -17,7 +17,9 @@
  *
  * Limits: an allocator that counts the state's memory fails allocations
  * past lua-memory-limit while a script runs (Lua raises "not enough
- * memory"); a count hook checks for SCRIPT KILL / FUNCTION KILL.
+ * memory"); a count hook checks for SCRIPT KILL / FUNCTION KILL. The same
+ * allocator recycles the state's small blocks through per-size free lists
+ * (a call makes and drops dozens of them).
  */
 #include "script.h"
 #include "keyspace.h"
@@ -29,7 +31,9 @@
 #include <lua.h>
 #include <lualib.h>
 #include <lua-cjson.h>
-#include <openssl/evp.h>
+/* SHA1_Init/Update/Final are deprecated in OpenSSL 3, not gone */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include <ctype.h>
 #include <stdio.h>
@@ -41,6 +45,30 @@
 #define SCRIPT_BUCKETS 256
 #define HOOK_EVERY 100000     /* instructions between kill checks */
 #define MAX_NESTING 1000      /* of Lua tables converted to RESP */
+#define PRESIZE_MAX 1024      /* elements a reply's table is made for at once */
+#define POOL_STEP 16          /* Lua's small blocks: size classes of 16 bytes */
+#define POOL_CLASSES 16
+#define POOL_LIMIT (POOL_STEP * POOL_CLASSES)
+#define POOL_KEEP (1 << 20)   /* free bytes kept in the classes at most */
+
+/* Under ASan a free block in a class is poisoned, as free() would make it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_ASAN 1
+#endif
+#endif
+#ifdef POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#define POOL_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define POOL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POOL_POISON(p, n) ((void)(p), (void)(n))
+#define POOL_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+typedef struct pool_block { struct pool_block *next; } pool_block;
 
 typedef struct scr_script {
     char sha[41];
@@ -82,31 +110,25 @@ struct scr_vm {
     eng_arg *argv;
     size_t argv_cap;
     char numbuf[64 * 32];   /* numbers of redis.call arguments as text */
+    pool_block *pool[POOL_CLASSES]; /* free small blocks of the state */
+    size_t pool_bytes;
+    int eval_globals;       /* KEYS and ARGV of the last script still set */
 };
 
-static const char VM_KEY = 'v'; /* registry key of the scr_vm pointer */
-
+/* The allocator's userdata is the vm (scr_create): reading it back costs
+ * no table look-up, which matters on every redis.call. */
 static scr_vm *vm_of(lua_State *L) {
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &VM_KEY);
-    scr_vm *vm = lua_touserdata(L, -1);
-    lua_pop(L, 1);
+    void *vm;
+    lua_getallocf(L, &vm);
     return vm;
 }
 
 void scr_sha1hex(const void *p, size_t n, char out[41]) {
-    /* fetched once: OpenSSL 3 looks the algorithm up on every implicit use */
-    static EVP_MD *sha1;
-    static EVP_MD_CTX *ctx;
-    if (!sha1) {
-        sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
-        ctx = EVP_MD_CTX_new();
-        if (!sha1 || !ctx) abort();
-    }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (!EVP_DigestInit_ex(ctx, sha1, NULL) || !EVP_DigestUpdate(ctx, p, n) ||
-        !EVP_DigestFinal_ex(ctx, md, &mdlen))
-        abort();
+    /* the SHA1_* calls: EVP's per-digest set-up costs more than hashing a
+     * script call's effects, which every logged call does */
+    SHA_CTX ctx;
+    unsigned char md[SHA_DIGEST_LENGTH];
+    if (!SHA1_Init(&ctx) || !SHA1_Update(&ctx, p, n) || !SHA1_Final(md, &ctx)) abort();
     static const char hex[] = "0123456789abcdef";
     for (unsigned i = 0; i < 20; i++) {
         out[2 * i] = hex[md[i] >> 4];
@@ -117,19 +139,85 @@ void scr_sha1hex(const void *p, size_t n, char out[41]) {
 
 /* ------------------------------------------------------------ memory */
 
+/* Small blocks go back to per-size free lists instead of to malloc: a call
+ * makes and drops a few dozen small objects (argument tables, reply
+ * strings and tables), and the collector frees them in bursts that
+ * overflow malloc's per-thread cache. A block of a class was allocated
+ * with at least the class's size, so any block fits the class of its
+ * Lua size. At most POOL_KEEP bytes are kept free. */
+static size_t pool_class(size_t n) { return (n - 1) / POOL_STEP; } /* n >= 1 */
+
+static void *pool_get(scr_vm *vm, size_t n) {
+    size_t c = pool_class(n), sz = (c + 1) * POOL_STEP;
+    pool_block *b = vm->pool[c];
+    if (!b) return malloc(sz);
+    POOL_UNPOISON(b, sz);
+    vm->pool[c] = b->next;
+    vm->pool_bytes -= sz;
+    return b;
+}
+
+static void pool_put(scr_vm *vm, void *p, size_t n) {
+    size_t c = pool_class(n), sz = (c + 1) * POOL_STEP;
+    if (vm->pool_bytes + sz > POOL_KEEP) {
+        free(p);
+        return;
+    }
+    pool_block *b = p;
+    b->next = vm->pool[c];
+    vm->pool[c] = b;
+    vm->pool_bytes += sz;
+    POOL_POISON(b, sz);
+}
+
+static void pool_free_all(scr_vm *vm) {
+    for (size_t c = 0; c < POOL_CLASSES; c++)
+        while (vm->pool[c]) {
+            pool_block *b = vm->pool[c];
+            POOL_UNPOISON(b, (c + 1) * POOL_STEP);
+            vm->pool[c] = b->next;
+            free(b);
+        }
+    vm->pool_bytes = 0;
+}
+
 static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     scr_vm *vm = ud;
     if (!ptr) osize = 0;
+    int osmall = osize && osize <= POOL_LIMIT; /* ptr came from pool_get */
     if (nsize == 0) {
-        free(ptr);
+        if (osmall) pool_put(vm, ptr, osize);
+        else free(ptr);
         vm->mem -= osize;
         return NULL;
     }
     if (nsize > osize && vm->limit_on && vm->mem_limit &&
         vm->mem + (nsize - osize) > vm->mem_limit)
         return NULL; /* Lua raises "not enough memory" */
-    void *np = realloc(ptr, nsize);
-    if (!np) return NULL;
+    void *np;
+    if (nsize <= POOL_LIMIT) {
+        if (osmall && pool_class(nsize) == pool_class(osize)) {
+            np = ptr;
+        } else {
+            np = pool_get(vm, nsize);
+            if (!np) {
+                if (nsize > osize) return NULL;
+                np = ptr; /* a shrink keeps the bigger block: it fits the class */
+            } else if (ptr) {
+                memcpy(np, ptr, osize < nsize ? osize : nsize);
+                if (osmall) pool_put(vm, ptr, osize);
+                else free(ptr);
+            }
+        }
+    } else if (osmall) {
+        np = malloc(nsize);
+        if (!np) return NULL;
+        memcpy(np, ptr, osize);
+        pool_put(vm, ptr, osize);
+    } else {
+        np = realloc(ptr, nsize);
+        if (!np) return NULL;
+    }
     vm->mem = vm->mem - osize + nsize;
     return np;
 }
@@ -322,8 +410,14 @@ static const char *line_end(const char *p, const char *end) {
 static const char *push_aggregate(lua_State *L, long long n, const char *p, const char *end,
                                   int depth, char kind) {
     if (!lua_checkstack(L, 8)) return NULL;
-    lua_newtable(L);
-    if (kind == '%' || kind == '~') lua_newtable(L); /* the inner map / set */
+    /* sized up front: growing a table element by element rehashes it */
+    int size = n < PRESIZE_MAX ? (int)n : PRESIZE_MAX;
+    if (kind == '%' || kind == '~') {
+        lua_createtable(L, 0, 1);
+        lua_createtable(L, 0, size); /* the inner map / set */
+    } else {
+        lua_createtable(L, size, 0);
+    }
     for (long long i = 0; i < n && p; i++) {
         if (kind == '%') {
             p = push_resp(L, p, end, depth + 1);
@@ -353,8 +447,8 @@ static const char *push_resp(lua_State *L, const char *p, const char *end, int d
     size_t ln = (size_t)(le - p);
     const char *next = le + 2;
     long long n = 0;
-    if (strchr(":$*%~>", t)) {
-        char num[32];
+    if (strchr(":$*%~>", t) && eng_parse_ll(p, ln, &n) != 0) {
+        char num[32]; /* not in canonical form: what strtoll makes of it */
         if (ln >= sizeof(num)) return NULL;
         memcpy(num, p, ln);
         num[ln] = '\0';
@@ -362,12 +456,12 @@ static const char *push_resp(lua_State *L, const char *p, const char *end, int d
     }
     switch (t) {
     case '+':
-        lua_newtable(L);
+        lua_createtable(L, 0, 1);
         lua_pushlstring(L, p, ln);
         lua_setfield(L, -2, "ok");
         return next;
     case '-':
-        lua_newtable(L);
+        lua_createtable(L, 0, 1);
         lua_pushlstring(L, p, ln);
         lua_setfield(L, -2, "err");
         return next;
@@ -887,8 +981,6 @@ scr_vm *scr_create(eng_engine *e) {
     vm->busy_us = 5000 * 1000;
     vm->L = lua_newstate(l_alloc, vm);
     if (!vm->L) abort();
-    lua_pushlightuserdata(vm->L, vm);
-    lua_rawsetp(vm->L, LUA_REGISTRYINDEX, &VM_KEY);
     undo_init(&vm->undo);
     resp_buf_init(&vm->reply);
     open_libs(vm);
@@ -918,6 +1010,7 @@ void scr_destroy(scr_vm *vm) {
     scr_lib_flush(vm);
     scr_script_flush(vm);
     lua_close(vm->L);
+    pool_free_all(vm);
     undo_free(&vm->undo);
     resp_buf_free(&vm->reply);
     free(vm->argv);
@@ -973,6 +1066,21 @@ static void error_reply(lua_State *L, int idx, resp_buf *out, const char *name) 
     add_error_clean(out, buf, (size_t)len);
     free(buf);
     lua_settop(L, top);
+}
+
+/* A script's KEYS and ARGV globals stay set after it (the next script
+ * overwrites them, cheaper than removing and re-adding the two keys), but
+ * no other Lua code -- a function, a library's loading -- may see them. */
+static void drop_eval_globals(scr_vm *vm) {
+    if (!vm->eval_globals) return;
+    lua_State *L = vm->L;
+    lua_pushglobaltable(L);
+    lua_pushnil(L);
+    lua_setfield(L, -2, "KEYS");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "ARGV");
+    lua_pop(L, 1);
+    vm->eval_globals = 0;
 }
 
 /* ------------------------------------------------------- libraries */
@@ -1111,6 +1219,7 @@ int scr_lib_load(scr_vm *vm, const char *code, size_t len, int replace, scr_lib 
     }
     lua_rawgeti(L, LUA_REGISTRYINDEX, vm->env_ref);
     lua_setupvalue(L, -2, 1);
+    drop_eval_globals(vm);
     vm->loading = lib;
     vm->limit_on = 1;
     rc = lua_pcall(L, 0, 0, top + 1);
@@ -1327,8 +1436,17 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     r.sc.authenticated = 1;
     r.proto = 2;
     unsigned flags = 0;
-    if (c->fn) flags = c->fn->flags;
-    else scr_script_flags(vm, c->sha, &flags);
+    scr_script *s = NULL;
+    if (c->fn) {
+        flags = c->fn->flags;
+    } else {
+        s = script_find(vm, c->sha);
+        if (!s) {
+            resp_add_error(x->out, "NOSCRIPT No matching script. Please use EVAL.", 45);
+            return -1;
+        }
+        flags = s->flags;
+    }
     r.readonly = c->readonly || (flags & SCR_F_NO_WRITES);
     r.allow_oom = (flags & SCR_F_ALLOW_OOM) != 0;
     r.is_function = c->fn != NULL;
@@ -1344,16 +1462,11 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     int top = lua_gettop(L);
     lua_pushcfunction(L, msgh);
     if (c->fn) {
+        drop_eval_globals(vm);
         lua_rawgeti(L, LUA_REGISTRYINDEX, c->fn->ref);
         push_args(L, c->nkeys, c->keys);
         push_args(L, c->nargs, c->args);
     } else {
-        scr_script *s = script_find(vm, c->sha);
-        if (!s) {
-            lua_settop(L, top);
-            resp_add_error(x->out, "NOSCRIPT No matching script. Please use EVAL.", 45);
-            return -1;
-        }
         /* KEYS and ARGV are globals of the real table, under the proxy */
         lua_pushglobaltable(L);
         push_args(L, c->nkeys, c->keys);
@@ -1361,6 +1474,7 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
         push_args(L, c->nargs, c->args);
         lua_setfield(L, -2, "ARGV");
         lua_pop(L, 1);
+        vm->eval_globals = 1;
         lua_rawgeti(L, LUA_REGISTRYINDEX, s->ref);
     }
     int nargs = c->fn ? 2 : 0;
@@ -1398,14 +1512,6 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
         }
     }
     lua_settop(L, top);
-    if (!c->fn) { /* drop the per-run globals */
-        lua_pushglobaltable(L);
-        lua_pushnil(L);
-        lua_setfield(L, -2, "KEYS");
-        lua_pushnil(L);
-        lua_setfield(L, -2, "ARGV");
-        lua_pop(L, 1);
-    }
     if (!ok) lua_gc(L, LUA_GCCOLLECT);
     if (c->fn) c->fn->calls++;
     return ok ? 0 : -1;

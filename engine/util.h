@@ -25,14 +25,26 @@ static inline uint64_t sb_get64(const unsigned char *p) {
 /* Decimal text of v into buf (at least 21 bytes), NUL-terminated; returns
  * the length. snprintf's cost shows in hot paths (scripts, change records). */
 static inline int sb_fmt_ull(char *buf, unsigned long long v) {
-    char t[21];
-    int n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (int i = 0; i < n; i++) buf[i] = t[n - 1 - i];
+    static const char pairs[201] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    int n = 1;
+    for (unsigned long long t = v; t >= 10; t /= 10) n++;
     buf[n] = '\0';
+    char *p = buf + n;
+    while (v >= 100) { /* two digits a step, from the end */
+        unsigned i = (unsigned)(v % 100) * 2;
+        v /= 100;
+        *--p = pairs[i + 1];
+        *--p = pairs[i];
+    }
+    if (v >= 10) {
+        *--p = pairs[v * 2 + 1];
+        *--p = pairs[v * 2];
+    } else {
+        *--p = (char)('0' + v);
+    }
     return n;
 }
 static inline int sb_fmt_ll(char *buf, long long v) {

@@ -195,33 +195,38 @@ static const eng_cmd table[] = {
 
 #define IDX_SIZE 256
 static const eng_cmd *idx[IDX_SIZE];
+static uint8_t idx_len[IDX_SIZE]; /* strlen of idx[i]->name: compared first */
+
+static unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
 static unsigned name_hash(const char *s, size_t n) {
     unsigned h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 'A' && c <= 'Z') c += 32;
-        h = (h ^ c) * 16777619u;
-    }
+    for (size_t i = 0; i < n; i++) h = (h ^ lower((unsigned char)s[i])) * 16777619u;
     return h;
 }
 
 void sb_commands_init(void) {
     memset(idx, 0, sizeof(idx));
     for (size_t i = 0; i < NCMDS; i++) {
-        unsigned h = name_hash(table[i].name, strlen(table[i].name)) & (IDX_SIZE - 1);
+        size_t n = strlen(table[i].name);
+        unsigned h = name_hash(table[i].name, n) & (IDX_SIZE - 1);
         while (idx[h]) h = (h + 1) & (IDX_SIZE - 1);
         idx[h] = &table[i];
+        idx_len[h] = (uint8_t)n;
     }
 }
 
+/* Every command of every script's redis.call comes through here: no
+ * strlen, and the lower-case table names compared inline. */
 const eng_cmd *sb_command_lookup(const char *name, size_t n) {
     if (n == 0 || n > 32) return NULL;
     unsigned h = name_hash(name, n) & (IDX_SIZE - 1);
-    while (idx[h]) {
-        if (strlen(idx[h]->name) == n && strncasecmp(idx[h]->name, name, n) == 0)
-            return idx[h];
-        h = (h + 1) & (IDX_SIZE - 1);
+    for (; idx[h]; h = (h + 1) & (IDX_SIZE - 1)) {
+        if (idx_len[h] != n) continue;
+        const char *t = idx[h]->name;
+        size_t i = 0;
+        while (i < n && lower((unsigned char)name[i]) == (unsigned char)t[i]) i++;
+        if (i == n) return idx[h];
     }
     return NULL;
 }
