@@ -444,6 +444,7 @@ static int write_all(int fd, const void *p, size_t n) {
 
 static void writer_main(void *arg) {
     ckpt_job *j = arg;
+    pthread_setname_np(pthread_self(), "sb-ckpt");
 #ifdef SCHED_BATCH
     /* like the engine thread: never preempt the I/O thread on wake-up */
     struct sched_param sp = {0};

@@ -14,6 +14,7 @@
  */
 #include "util.h"
 #include "engine.h"
+#include "spin.h"
 #include "keyspace.h"
 #include "slowlog.h"
 #include "script.h"
@@ -45,6 +46,7 @@ struct eng_engine {
     uv_cond_t cond;         /* signalled when a batch arrives for a sleeper */
     int sleeping;
     eng_inbatch *in_head, *in_tail;
+    _Atomic int has_in;     /* in_head != NULL, for polling without mu */
     int stopping;
 
     eng_client *clients;
@@ -1154,6 +1156,7 @@ static int drain_inbox(eng_engine *e) {
     uv_mutex_lock(&e->mu);
     eng_inbatch *list = e->in_head;
     e->in_head = e->in_tail = NULL;
+    atomic_store_explicit(&e->has_in, 0, memory_order_relaxed);
     uv_mutex_unlock(&e->mu);
     int any = list != NULL;
     while (list) {
@@ -1220,6 +1223,7 @@ void eng_busy_poll(eng_ctx *x, int is_function) {
     uv_mutex_lock(&e->mu);
     eng_inbatch *list = e->in_head;
     e->in_head = e->in_tail = NULL;
+    atomic_store_explicit(&e->has_in, 0, memory_order_relaxed);
     uv_mutex_unlock(&e->mu);
     while (list) {
         eng_inbatch *next = list->next;
@@ -1254,8 +1258,14 @@ void eng_set_loading(eng_engine *e, int on) {
 
 eng_loading_info *eng_loading(eng_engine *e) { return &e->loading; }
 
+static int has_input(void *ud) {
+    eng_engine *e = ud;
+    return atomic_load_explicit(&e->has_in, memory_order_acquire);
+}
+
 static void engine_main(void *arg) {
     eng_engine *e = arg;
+    pthread_setname_np(pthread_self(), "sb-engine"); /* for ps, top, tests */
 #ifdef SCHED_BATCH
     /* Woken engine threads must not preempt the I/O thread in the middle of
      * its loop (on a busy 2-core machine they share a core): it would cut
@@ -1266,7 +1276,14 @@ static void engine_main(void *arg) {
 #endif
     if (e->o.startup) e->o.startup(e->o.startup_ud, e);
     int64_t next_cron = sb_mono_us() + CRON_US;
+    sb_spin spin;
+    sb_spin_init(&spin, e->o.limits ? &e->o.limits->busy_poll_us : NULL);
     for (;;) {
+        /* poll a little before sleeping: the next batch is often a few
+         * microseconds away, and a futex wake-up costs more (spin.h) */
+        int waiting = !e->busy;
+        int64_t t0 = waiting ? sb_spin_now() : 0;
+        if (waiting) sb_spin_wait(&spin, has_input, e);
         uv_mutex_lock(&e->mu);
         while (!e->in_head && !e->stopping && !e->busy) {
             int64_t wait = next_cron - sb_mono_us();
@@ -1277,6 +1294,7 @@ static void engine_main(void *arg) {
         }
         int stopping = e->stopping;
         uv_mutex_unlock(&e->mu);
+        if (waiting) sb_spin_note(&spin, sb_spin_now() - t0);
 
         drain_inbox(e);
         e->busy = e->o.background && e->o.background(e->o.background_ud, e);
@@ -1334,6 +1352,7 @@ void eng_submit(eng_engine *e, eng_inbatch *b) {
     if (e->in_tail) e->in_tail->next = b;
     else e->in_head = b;
     e->in_tail = b;
+    atomic_store_explicit(&e->has_in, 1, memory_order_release);
     if (e->sleeping) uv_cond_signal(&e->cond);
     uv_mutex_unlock(&e->mu);
 }

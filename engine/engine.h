@@ -189,6 +189,7 @@ typedef struct eng_limits {
     _Atomic long long lua_memory_limit;     /* bytes of the Lua state; 0 = none */
     _Atomic long long enable_debug;         /* DEBUG: 0 no, 1 yes, 2 local clients */
     _Atomic long long obuf_hard;            /* normal clients' output hard limit; 0 none */
+    _Atomic long long busy_poll_us;         /* threads poll this long before sleeping */
 } eng_limits;
 
 /* Options given by the server at creation. */

@@ -147,6 +147,7 @@ void persist_startup(void *ud, eng_engine *e) {
     wo.next_lsn = last + 1;
     wo.fsync_mode = ps.o.fsync_mode;
     wo.segment_size = ps.o.segment_size;
+    wo.busy_poll_us = ps.o.busy_poll_us;
     wo.release = ps.o.release;
     wo.release_ud = ps.o.release_ud;
     ps.w = wal_open(&wo, err, sizeof(err));

@@ -28,6 +28,7 @@ typedef struct persist_options {
     const _Atomic long long *keep_wal;      /* keep old segments/checkpoints */
     const _Atomic long long *auto_pct;      /* auto-checkpoint-percentage */
     const _Atomic long long *auto_min;      /* auto-checkpoint-min-size */
+    const _Atomic long long *busy_poll_us;  /* the WAL writer's polling (spin.h) */
     void (*release)(void *ud, eng_outbatch *b); /* the I/O layer */
     void *release_ud;
 } persist_options;

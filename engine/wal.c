@@ -16,6 +16,7 @@
  */
 #include "util.h"
 #include "wal.h"
+#include "spin.h"
 #include "log.h"
 
 #include <dirent.h>
@@ -437,6 +438,7 @@ struct wal {
 
     uv_mutex_t mu;
     uv_cond_t cv;
+    _Atomic int kicked;       /* wal_release signalled cv since the writer last looked */
     resp_buf group;           /* under mu */
     uint64_t group_last;
     eng_outbatch *pend_head, *pend_tail;
@@ -520,6 +522,7 @@ static const unsigned char zeros[64 * 1024];
 
 static void prealloc_main(void *arg) {
     wal *w = arg;
+    pthread_setname_np(pthread_self(), "sb-prealloc");
     uv_mutex_lock(&w->pmu);
     for (;;) {
         while (!w->pstop && (w->zfd < 0 || w->writer_beyond || w->pfailed ||
@@ -756,15 +759,32 @@ static int writer_has_work(wal *w, int64_t last_fsync_us) {
            (mode == WAL_FSYNC_EVERYSEC && sb_mono_us() - last_fsync_us >= 1000000);
 }
 
+static int kicked(void *ud) {
+    return atomic_load_explicit(&((wal *)ud)->kicked, memory_order_acquire);
+}
+
 static void writer_main(void *arg) {
     wal *w = arg;
+    pthread_setname_np(pthread_self(), "sb-wal");
     resp_buf wbuf;
     resp_buf_init(&wbuf);
     int64_t last_fsync_us = sb_mono_us();
+    sb_spin spin;
+    sb_spin_init(&spin, w->o.busy_poll_us);
     for (;;) {
+        /* in always mode the next group often comes a few microseconds
+         * after the last fsync: poll for it before sleeping (spin.h) */
         uv_mutex_lock(&w->mu);
-        while (!writer_has_work(w, last_fsync_us))
-            uv_cond_timedwait(&w->cv, &w->mu, 100 * 1000 * 1000ull);
+        if (!writer_has_work(w, last_fsync_us)) {
+            int64_t t0 = sb_spin_now();
+            uv_mutex_unlock(&w->mu);
+            sb_spin_wait(&spin, kicked, w);
+            uv_mutex_lock(&w->mu);
+            while (!writer_has_work(w, last_fsync_us))
+                uv_cond_timedwait(&w->cv, &w->mu, 100 * 1000 * 1000ull);
+            sb_spin_note(&spin, sb_spin_now() - t0);
+        }
+        atomic_store_explicit(&w->kicked, 0, memory_order_relaxed);
         resp_buf t = wbuf;
         wbuf = w->group;
         w->group = t;
@@ -1012,7 +1032,10 @@ void wal_release(void *ud, eng_outbatch *b) {
             w->pend_tail = b;
         }
     }
-    if (wake) uv_cond_signal(&w->cv);
+    if (wake) {
+        atomic_store_explicit(&w->kicked, 1, memory_order_release);
+        uv_cond_signal(&w->cv);
+    }
     if (now) w->o.release(w->o.release_ud, now); /* under mu: see release_list */
     uv_mutex_unlock(&w->mu);
 }

@@ -128,6 +128,7 @@ typedef struct wal_options {
     uint64_t next_lsn;              /* LSN of the next record */
     const _Atomic long long *fsync_mode; /* enum wal_fsync_mode, live */
     const _Atomic long long *segment_size;
+    const _Atomic long long *busy_poll_us; /* polling for groups (spin.h); NULL off */
     void (*release)(void *ud, eng_outbatch *b); /* hand batches to I/O */
     void *release_ud;
 } wal_options;

@@ -16,8 +16,10 @@
 #include "net.h"
 #include "access.h"
 #include "log.h"
+#include "spin.h"
 
 #include <limits.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +72,11 @@ struct sb_net {
     uv_timer_t timer;
     uv_mutex_t out_mu;
     eng_outbatch *out_head, *out_tail;
+    _Atomic int has_out;    /* out_head != NULL, for polling without out_mu */
+    size_t inflight;        /* commands at the engine, all connections */
+    sb_spin spin;           /* polling for replies before the poll (spin.h) */
+    int64_t wait_t0;        /* since when commands wait for replies, 0 none */
+    unsigned spin_polls;
     eng_inbatch *batch;
     sb_conn *conns;
     uint64_t next_id;
@@ -106,6 +113,16 @@ static void flush_batch(sb_net *n) {
 
 static void drain_out(sb_net *n);
 
+/* Polled while replies are due: they came, or a socket has input (which
+ * must not wait for us; the epoll fd is readable when events are ready). */
+static int replies_ready(void *ud) {
+    sb_net *n = ud;
+    if (atomic_load_explicit(&n->has_out, memory_order_acquire)) return 1;
+    if (++n->spin_polls % 64) return 0;
+    struct pollfd p = {.fd = uv_backend_fd(n->loop), .events = POLLIN};
+    return poll(&p, 1, 0) > 0;
+}
+
 /* After the poll: hand this iteration's commands to the engine. While the
  * loop is busy (between check and prepare) the engine need not wake it:
  * replies it queues are picked up by the prepare callback below. */
@@ -119,6 +136,13 @@ static void on_check(uv_check_t *h) {
  * queued meanwhile (delivering may parse throttled input, so flush). */
 static void on_prepare(uv_prepare_t *h) {
     sb_net *n = h->data;
+    if (n->inflight) {
+        /* replies are due: poll for them a little before sleeping, unless
+         * they have been slow lately (spin.h) */
+        if (!n->wait_t0) n->wait_t0 = sb_spin_now();
+        flush_batch(n);
+        sb_spin_wait(&n->spin, replies_ready, n);
+    }
     atomic_store(&n->io_waiting, 1);
     drain_out(n);
     flush_batch(n);
@@ -282,6 +306,7 @@ static void deliver(sb_net *n, eng_outbatch *b) {
         sb_conn *c = (sb_conn *)s->c;
         if (s->ncmds) {
             c->inflight -= s->ncmds;
+            n->inflight -= s->ncmds;
             /* reply size estimate: up at once, down by halves */
             size_t r = s->len / s->ncmds + 1;
             c->reply_est = r >= c->reply_est ? r : (c->reply_est + r) / 2;
@@ -320,7 +345,12 @@ static void drain_out(sb_net *n) {
     uv_mutex_lock(&n->out_mu);
     eng_outbatch *b = n->out_head;
     n->out_head = n->out_tail = NULL;
+    atomic_store_explicit(&n->has_out, 0, memory_order_relaxed);
     uv_mutex_unlock(&n->out_mu);
+    if (b && n->wait_t0) {
+        sb_spin_note(&n->spin, sb_spin_now() - n->wait_t0);
+        n->wait_t0 = 0;
+    }
     while (b) {
         eng_outbatch *next = b->next;
         deliver(n, b);
@@ -337,6 +367,7 @@ void sb_net_release(void *ud, eng_outbatch *b) {
     if (n->out_tail) n->out_tail->next = b;
     else n->out_head = b;
     n->out_tail = b;
+    atomic_store_explicit(&n->has_out, 1, memory_order_release);
     uv_mutex_unlock(&n->out_mu);
     if (atomic_load(&n->io_waiting)) uv_async_send(&n->out_async);
 }
@@ -383,6 +414,7 @@ static size_t conn_parse(sb_conn *c, const char *p, size_t left) {
             eng_inbatch_add(n->batch, &c->ec, ENG_MSG_CMD, c->parser.argc,
                             c->parser.argv, c->parser.argvlen);
             c->inflight++;
+            n->inflight++;
         } else if (rs == RESP_ERROR) {
             char *msg = (char *)c->parser.error;
             size_t len = strlen(msg);
@@ -604,6 +636,7 @@ sb_net *sb_net_create(uv_loop_t *loop, sb_config *cfg, char *err, size_t errlen)
     uv_tcp_getsockname(&n->listener, (struct sockaddr *)&ss, &len);
     n->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                             : ((struct sockaddr_in *)&ss)->sin_port);
+    sb_spin_init(&n->spin, &cfg->limits.busy_poll_us);
     uv_check_init(loop, &n->check);
     n->check.data = n;
     uv_check_start(&n->check, on_check);

@@ -10,6 +10,7 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -1420,6 +1421,68 @@ static void test_debug_command(void) {
     srv_stop(s);
 }
 
+/* Voluntary context switches so far of the server's thread named `name`
+ * (-1 if there is none). */
+static long thread_sleeps(pid_t pid, const char *name) {
+    char dirp[64];
+    snprintf(dirp, sizeof(dirp), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(dirp);
+    if (!d) return -1;
+    long n = -1;
+    struct dirent *de;
+    while (n < 0 && (de = readdir(d))) {
+        if (de->d_name[0] == '.') continue;
+        char p[384], comm[64] = "";
+        snprintf(p, sizeof(p), "%s/%s/comm", dirp, de->d_name);
+        FILE *f = fopen(p, "r");
+        if (!f) continue;
+        if (!fgets(comm, sizeof(comm), f)) comm[0] = '\0';
+        fclose(f);
+        comm[strcspn(comm, "\n")] = '\0';
+        if (strcmp(comm, name)) continue;
+        snprintf(p, sizeof(p), "%s/%s/status", dirp, de->d_name);
+        f = fopen(p, "r");
+        if (!f) continue;
+        char line[256];
+        while (fgets(line, sizeof(line), f))
+            if (!strncmp(line, "voluntary_ctxt_switches:", 24)) n = atol(line + 24);
+        fclose(f);
+    }
+    closedir(d);
+    return n;
+}
+
+/* busy-poll: with it off the engine thread sleeps between one client's
+ * requests (a context switch each); with a generous limit it polls for the
+ * next one instead and hardly ever sleeps. Counts, not timings: a request
+ * comes back long before a limit of a second runs out. */
+static void test_busy_poll(void) {
+    sb_server *s = srv_start("--appendonly", "no", "--busy-poll", "0", NULL);
+    redisContext *c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "SET k v"), "OK");
+    const int n = 2000;
+    long a = thread_sleeps(s->pid, "sb-engine");
+    CHECK(a >= 0);
+    for (int i = 0; i < n; i++) CHECK_BULK(cmd(c, "GET k"), "v");
+    long off = thread_sleeps(s->pid, "sb-engine") - a;
+    CHECK_STATUS(cmd(c, "CONFIG SET busy-poll 1000000"), "OK");
+    CHECK(!strcmp(config_get(c, "busy-poll"), "1000000"));
+    for (int i = 0; i < 100; i++) CHECK_BULK(cmd(c, "GET k"), "v"); /* the average settles */
+    a = thread_sleeps(s->pid, "sb-engine");
+    for (int i = 0; i < n; i++) CHECK_BULK(cmd(c, "GET k"), "v");
+    long on = thread_sleeps(s->pid, "sb-engine") - a;
+    if (off < n / 2 || on > n / 10)
+        fprintf(stderr, "engine thread sleeps over %d requests: %ld with busy-poll 0, %ld with "
+                "busy-poll 1000000\n", n, off, on);
+    CHECK(off >= n / 2);
+    CHECK(on <= n / 10);
+    CHECK_ERROR(cmd(c, "CONFIG SET busy-poll -1"),
+                "ERR CONFIG SET failed (possibly related to argument 'busy-poll') - argument must be between 0 and 1000000 inclusive");
+    CHECK_STATUS(cmd(c, "CONFIG SET busy-poll 0"), "OK");
+    redisFree(c);
+    srv_stop(s);
+}
+
 int main(void) {
     sb_server *s = srv_start("--appendonly", "no", NULL);
     test_connection(s);
@@ -1438,5 +1501,6 @@ int main(void) {
     test_cmdline();
     test_config_file();
     test_debug_command();
+    test_busy_poll();
     TU_DONE();
 }

@@ -1,0 +1,54 @@
+/* spin.c -- adaptive busy-polling before sleeping; see spin.h. */
+#include "spin.h"
+
+#include <time.h>
+
+/* A pause between polls: the hyper-thread sibling (or the hypervisor)
+ * gets the pipeline, and the poll loop does not flood the cache line
+ * that the other thread is about to write. */
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+int64_t sb_spin_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t limit_ns(const sb_spin *s) {
+    long long us = s->limit_us ? *s->limit_us : 0;
+    return us > 0 ? (int64_t)us * 1000 : 0;
+}
+
+void sb_spin_init(sb_spin *s, const _Atomic long long *limit_us) {
+    s->limit_us = limit_us;
+    s->avg_ns = 0;
+}
+
+int sb_spin_wait(const sb_spin *s, int (*ready)(void *ud), void *ud) {
+    int64_t lim = limit_ns(s);
+    if (!lim || s->avg_ns >= lim) return 0;
+    int64_t until = sb_spin_now() + lim;
+    for (;;) {
+        /* the clock is read every 16 polls: a vDSO call, but not free */
+        for (int i = 0; i < 16; i++) {
+            if (ready(ud)) return 1;
+            cpu_relax();
+        }
+        if (sb_spin_now() >= until) return ready(ud);
+    }
+}
+
+void sb_spin_note(sb_spin *s, int64_t waited_ns) {
+    /* capped, so that one long idle spell is forgotten after a few short
+     * waits instead of a few hundred */
+    int64_t cap = 4 * limit_ns(s);
+    if (waited_ns > cap) waited_ns = cap;
+    if (waited_ns < 0) waited_ns = 0;
+    s->avg_ns += (waited_ns - s->avg_ns) / 8;
+}

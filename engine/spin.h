@@ -1,0 +1,46 @@
+/* spin.h -- adaptive busy-polling before a thread goes to sleep.
+ *
+ * A request crosses threads twice (I/O -> engine -> I/O, and through the
+ * WAL writer in always mode). Waking a sleeping thread costs a futex or
+ * eventfd call on one side and a wake-up from idle on the other: on a
+ * virtual machine that is 10-20 us per hand-over, more than the command
+ * itself. A thread that expects its next piece of work within a few tens
+ * of microseconds therefore polls for it first, and sleeps only if it does
+ * not come.
+ *
+ * Polling is only worth it when the wait is short, so each waiter keeps a
+ * moving average of how long its recent waits lasted (polled or slept) and
+ * polls only while that average is under the limit: under a steady stream
+ * of single requests it polls, while fsyncs, idle clients or a saturated
+ * machine (where the wait is long) put it back to sleeping at once.
+ *
+ * Owns nothing but the waiter's average; reads the limit (the busy-poll
+ * option) at each wait. One sb_spin per waiting thread;
+ * only that thread may use it.
+ */
+#ifndef SB_SPIN_H
+#define SB_SPIN_H
+
+#include <stdint.h>
+
+typedef struct sb_spin {
+    const _Atomic long long *limit_us; /* poll at most this long; 0 = never
+                                          (the busy-poll option, any thread
+                                          may change it) */
+    int64_t avg_ns;                    /* recent waits (1/8 weight) */
+} sb_spin;
+
+void sb_spin_init(sb_spin *s, const _Atomic long long *limit_us);
+
+/* Poll ready(ud) until it returns non-zero or the limit passes; returns
+ * its last result. Does not poll at all (returns 0) while recent waits
+ * were longer than the limit. */
+int sb_spin_wait(const sb_spin *s, int (*ready)(void *ud), void *ud);
+
+/* Record a finished wait of waited_ns (polling plus sleeping). */
+void sb_spin_note(sb_spin *s, int64_t waited_ns);
+
+/* Monotonic clock in ns (the same one the waits are measured with). */
+int64_t sb_spin_now(void);
+
+#endif
