@@ -1,6 +1,7 @@
 /* spin.c -- adaptive busy-polling before sleeping; see spin.h. */
 #include "spin.h"
 
+#include <sched.h>
 #include <time.h>
 
 /* A pause between polls: the hyper-thread sibling (or the hypervisor)
@@ -41,6 +42,13 @@ int sb_spin_wait(const sb_spin *s, int (*ready)(void *ud), void *ud) {
             cpu_relax();
         }
         if (sb_spin_now() >= until) return ready(ud);
+        /* With 2 CPUs shared by the engine, the I/O thread and a client,
+         * the poller often has a CPU that one of the others is waiting
+         * for: the very thread that would hand it its work. Yielding
+         * every few hundred nanoseconds gives that thread the CPU at once
+         * (and returns at once when nobody waits): measured at -c 1,
+         * 27k instead of 18k requests/s. */
+        sched_yield();
     }
 }
 

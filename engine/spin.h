@@ -12,7 +12,9 @@
  * moving average of how long its recent waits lasted (polled or slept) and
  * polls only while that average is under the limit: under a steady stream
  * of single requests it polls, while fsyncs, idle clients or a saturated
- * machine (where the wait is long) put it back to sleeping at once.
+ * machine (where the wait is long) put it back to sleeping at once. The
+ * poll loop yields the CPU between polls, so that a thread waiting for
+ * this CPU (often the one that will hand over the work) runs first.
  *
  * Owns nothing but the waiter's average; reads the limit (the busy-poll
  * option) at each wait. One sb_spin per waiting thread;

@@ -144,7 +144,8 @@ class CpuMeter:
 class Pair:
     """strongbox and redis, started for one persistence mode."""
 
-    def __init__(self, server, mode, tmp):
+    def __init__(self, server, mode, tmp, sb_args=()):
+        sb_args = list(sb_args)
         self.mode, self.procs = mode, []
         d = os.path.join(tmp, mode)
         sbdir, rddir = os.path.join(d, "sb"), os.path.join(d, "rd")
@@ -157,7 +158,7 @@ class Pair:
         sp, rp = free_port(), free_port()
         self.sb = Server("strongbox", [server, "--port", str(sp), "--dir", sbdir, "--save", "",
                                        "--auto-checkpoint-percentage", "0",
-                                       "--min-free-disk", "0"] + pers,
+                                       "--min-free-disk", "0"] + pers + sb_args,
                          sp, os.path.join(d, "sb.log"), self.procs)
         self.rd = Server("redis", ["redis-server", "--port", str(rp), "--bind", "127.0.0.1",
                                    "--dir", rddir, "--daemonize", "no", "--save", "",
@@ -391,6 +392,9 @@ def busy_processes(own, interval=1.0):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--server", default=os.path.join(HERE, "..", "..", "build", "strongbox-server"))
+    ap.add_argument("--sb-args", default="",
+                    help="extra strongbox-server options, e.g. \"--busy-poll 0\" (an experiment: "
+                         "the report's settings line says so)")
     ap.add_argument("--quick", action="store_true",
                     help="about 2 minutes: 1 round, 0.25 s runs, 200k-key space and memory part")
     ap.add_argument("--rounds", type=int, default=None, help="A B rounds per workload (default 3)")
@@ -449,7 +453,7 @@ def main():
     chunk_cache = {}
     try:
         for mode in modes:
-            pair = Pair(a.server, mode, tmp)
+            pair = Pair(a.server, mode, tmp, a.sb_args.split())
             try:
                 loaded = None
                 # workloads needing the key space loaded with 32-byte values first
@@ -508,7 +512,7 @@ def main():
         f"{rbv}",
         f"- settings: modes {', '.join(modes)} (none = appendonly no; else appendonly yes with "
         f"that appendfsync, on both); no RDB saves, automatic checkpoints and AOF rewrites off "
-        f"on both",
+        f"on both" + (f"; strongbox-server also got: {a.sb_args}" if a.sb_args else ""),
         f"- workloads: 16-byte keys from a {a.keyspace}-key space (-r {a.keyspace}), "
         f"\"key:\" space preloaded (with appendfsync everysec, then CONFIG SET) so GETs hit; 32-byte values unless \"1KB\"; MSET sets 10 keys "
         f"(ops/s counts commands); FCALL/EVALSHA: a Lua transfer (2 GET + 2 SET)",
