@@ -252,6 +252,10 @@ uint64_t kv_hash(const kv_table *t, const char *key, size_t klen) {
     return h;
 }
 
+uint64_t kv_hash_once(const kv_table *t, const char *key, size_t klen) {
+    return siphash13(t->k0, t->k1, (const uint8_t *)key, klen);
+}
+
 void kv_seed_random(uint8_t seed[16]) {
     FILE *f = fopen("/dev/urandom", "rb");
     size_t got = 0;

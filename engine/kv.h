@@ -67,6 +67,10 @@ kv_table *kv_create(const uint8_t seed[16], void (*free_val)(kv_entry *));
 void kv_destroy(kv_table *t);
 
 uint64_t kv_hash(const kv_table *t, const char *key, size_t klen);
+/* The same hash without the recent-keys cache, for keys hashed once (a
+ * checkpoint's): reads only the seed, so any thread may call it while the
+ * table's owner works on the table. */
+uint64_t kv_hash_once(const kv_table *t, const char *key, size_t klen);
 
 size_t kv_size(const kv_table *t);
 size_t kv_expires_size(const kv_table *t);

@@ -15,10 +15,12 @@
 #include "script.h"
 #include "multi.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <uv.h>
 
 /* ------------------------------------------------------- checkpoints */
 
@@ -63,9 +65,10 @@ static int load_flush(load_ctx *l, int ok) {
     return ok ? 0 : 1;
 }
 
-static int load_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const char *key,
-                      size_t klen, const char *val, size_t vlen) {
-    load_ctx *l = ud;
+/* One entry of the checkpoint; hash is its key's hash if have_hash (the
+ * reader thread made it), else it is made here. */
+static int load_one(load_ctx *l, uint32_t db, int type, int64_t expire_ms, const char *key,
+                    size_t klen, const char *val, size_t vlen, int have_hash, uint64_t hash) {
     if (type == CKPT_TYPE_LIBRARY || type == CKPT_TYPE_SCRIPT) {
         char sha[41], err[200];
         int rc = type == CKPT_TYPE_LIBRARY
@@ -96,7 +99,7 @@ static int load_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const 
     /* expired entries are kept: the WAL after the checkpoint is replayed
      * with the clock of its time, and the active cycle deletes them */
     en->expire_ms = expire_ms;
-    uint64_t h = kv_hash(t, key, klen);
+    uint64_t h = have_hash ? hash : kv_hash_once(t, key, klen);
     kv_prefetch(t, h, key, klen, 0);
     unsigned tail = (l->head + l->count) % LOAD_AHEAD;
     l->ring[tail].t = t;
@@ -112,11 +115,179 @@ static int load_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const 
     return 0;
 }
 
+static int load_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const char *key,
+                      size_t klen, const char *val, size_t vlen) {
+    return load_one(ud, db, type, expire_ms, key, klen, val, vlen, 0, 0);
+}
+
+/* ------------------------------------------ reading on a second thread
+ *
+ * Loading is mostly the engine thread's work per key: allocate the entry,
+ * copy, hash, link. A reader thread takes the rest off it -- reading the
+ * file, the CRCs, parsing and hashing the keys -- and hands the entries
+ * over in batches (copied: ckpt_read reuses its block buffer), at most
+ * PIPE_BATCHES of them waiting. The engine thread keeps the order of the
+ * file, and makes every change, as when it reads alone. */
+#define PIPE_BATCH_BYTES (256u * 1024)
+#define PIPE_BATCHES 4
+
+typedef struct pipe_batch {
+    struct pipe_batch *next;
+    size_t len, cap;
+    char data[]; /* pipe_rec, key, value; pipe_rec, ... (unaligned) */
+} pipe_batch;
+
+typedef struct pipe_rec {
+    int64_t expire_ms;
+    uint64_t hash;
+    uint32_t db, klen, vlen;
+    int type, have_hash;
+} pipe_rec;
+
+typedef struct load_pipe {
+    uv_mutex_t mu;
+    uv_cond_t cv;             /* both ways: a batch queued, taken, or the end */
+    pipe_batch *head, *tail;  /* full batches, in file order */
+    pipe_batch *spare;        /* one empty batch to reuse */
+    int queued;
+    int done, stop;           /* the reader ended; the engine wants it to */
+    pipe_batch *cur;          /* the reader's batch being filled */
+    eng_keyspace *ks;
+    int ndb;
+    const char *path;
+    ckpt_info *info;
+    int rc;
+    char rerr[1200];
+} load_pipe;
+
+/* Reader: queue the filled batch (waits while PIPE_BATCHES wait). Returns
+ * 1 if the engine asked it to stop. */
+static int pipe_push(load_pipe *p) {
+    uv_mutex_lock(&p->mu);
+    while (p->queued >= PIPE_BATCHES && !p->stop) uv_cond_wait(&p->cv, &p->mu);
+    int stop = p->stop;
+    if (!stop && p->cur) {
+        p->cur->next = NULL;
+        if (p->tail) p->tail->next = p->cur;
+        else p->head = p->cur;
+        p->tail = p->cur;
+        p->queued++;
+        p->cur = NULL;
+        uv_cond_signal(&p->cv);
+    }
+    uv_mutex_unlock(&p->mu);
+    return stop;
+}
+
+static int pipe_entry(void *ud, uint32_t db, int type, int64_t expire_ms, const char *key,
+                      size_t klen, const char *val, size_t vlen) {
+    load_pipe *p = ud;
+    size_t need = sizeof(pipe_rec) + klen + vlen;
+    if (p->cur && p->cur->len + need > p->cur->cap && pipe_push(p)) return 1;
+    if (!p->cur) {
+        size_t cap = need > PIPE_BATCH_BYTES ? need : PIPE_BATCH_BYTES;
+        uv_mutex_lock(&p->mu);
+        pipe_batch *b = p->spare;
+        if (b && b->cap >= cap) p->spare = NULL;
+        else b = NULL;
+        uv_mutex_unlock(&p->mu);
+        if (!b) {
+            b = malloc(sizeof(*b) + cap);
+            if (!b) abort();
+            b->cap = cap;
+        }
+        b->len = 0;
+        p->cur = b;
+    }
+    pipe_rec r = {.expire_ms = expire_ms, .db = db, .klen = (uint32_t)klen,
+                  .vlen = (uint32_t)vlen, .type = type};
+    if (type == ENG_TYPE_STRING && db < (uint32_t)p->ndb) {
+        r.hash = kv_hash_once(eng_ks_db(p->ks, (int)db), key, klen);
+        r.have_hash = 1;
+    }
+    char *o = p->cur->data + p->cur->len;
+    memcpy(o, &r, sizeof(r));
+    memcpy(o + sizeof(r), key, klen);
+    memcpy(o + sizeof(r) + klen, val, vlen);
+    p->cur->len += need;
+    return 0;
+}
+
+static void pipe_reader(void *arg) {
+    load_pipe *p = arg;
+    pthread_setname_np(pthread_self(), "sb-load");
+    int rc = ckpt_read(p->path, pipe_entry, p, p->info, p->rerr, sizeof(p->rerr));
+    if (p->cur && p->cur->len && pipe_push(p) && rc == 0) rc = 1;
+    uv_mutex_lock(&p->mu);
+    p->rc = rc;
+    p->done = 1;
+    uv_cond_signal(&p->cv);
+    uv_mutex_unlock(&p->mu);
+}
+
+/* Engine thread: load the checkpoint with a reader thread. Returns as
+ * ckpt_read does (1: the loader failed, l->err says why), or -2 if the
+ * thread could not start (nothing was read). */
+static int load_piped(load_ctx *l, const char *path, ckpt_info *info, char *rerr, size_t rerrlen) {
+    load_pipe p = {.ks = eng_keyspace_of(l->e), .path = path, .info = info};
+    p.ndb = eng_ks_count(p.ks);
+    uv_mutex_init(&p.mu);
+    uv_cond_init(&p.cv);
+    uv_thread_t th;
+    if (uv_thread_create(&th, pipe_reader, &p) != 0) {
+        uv_cond_destroy(&p.cv);
+        uv_mutex_destroy(&p.mu);
+        return -2;
+    }
+    int failed = 0;
+    for (;;) {
+        uv_mutex_lock(&p.mu);
+        while (!p.head && !p.done) uv_cond_wait(&p.cv, &p.mu);
+        pipe_batch *b = p.head;
+        if (b) {
+            p.head = b->next;
+            if (!p.head) p.tail = NULL;
+            p.queued--;
+            uv_cond_signal(&p.cv);
+        }
+        uv_mutex_unlock(&p.mu);
+        if (!b) break;
+        for (size_t off = 0; !failed && off < b->len;) {
+            pipe_rec r;
+            memcpy(&r, b->data + off, sizeof(r));
+            const char *key = b->data + off + sizeof(r);
+            failed = load_one(l, r.db, r.type, r.expire_ms, key, r.klen, key + r.klen, r.vlen,
+                              r.have_hash, r.hash);
+            off += sizeof(r) + r.klen + r.vlen;
+        }
+        uv_mutex_lock(&p.mu);
+        if (failed) { /* the reader stops at its next batch; drop what waits */
+            p.stop = 1;
+            uv_cond_signal(&p.cv);
+        }
+        if (!p.spare && b->cap == PIPE_BATCH_BYTES) {
+            p.spare = b;
+            b = NULL;
+        }
+        uv_mutex_unlock(&p.mu);
+        free(b);
+    }
+    uv_thread_join(&th);
+    free(p.spare);
+    free(p.cur);
+    uv_cond_destroy(&p.cv);
+    uv_mutex_destroy(&p.mu);
+    if (failed) return 1;
+    if (p.rc < 0) snprintf(rerr, rerrlen, "%s", p.rerr);
+    return p.rc;
+}
+
 int rec_load_ckpt(eng_engine *e, const char *path, const rec_hooks *h, ckpt_info *info,
                   char *err, size_t errlen) {
     load_ctx l = {.e = e, .h = h};
     char rerr[1200];
-    int rc = ckpt_read(path, e ? load_entry : NULL, &l, info, rerr, sizeof(rerr));
+    int rc = e ? load_piped(&l, path, info, rerr, sizeof(rerr)) : -2;
+    if (rc == -2) rc = ckpt_read(path, e ? load_entry : NULL, &l, info, rerr, sizeof(rerr));
     if (e && load_flush(&l, rc == 0) && rc == 0) rc = 1;
     /* (ckpt_read's messages name the file, the loader's don't) */
     if (rc > 0) snprintf(err, errlen, "%s: %s", path, l.err);

@@ -1758,6 +1758,63 @@ static void t_databases(void) {
     }
 }
 
+/* A key twice in a checkpoint (its CRCs made right): the load stops at
+ * the second one, early in a checkpoint of many blocks, while the reader
+ * thread still has blocks to hand over. The log names the file and the
+ * key; the whole WAL is still there, so the server starts from it with
+ * every key, and without it the server refuses to start. */
+static void t_duplicate(void) {
+    const char *dir = new_dir();
+    sb_server *s = srv_start_in(dir, ARGS0);
+    redisContext *c = srv_connect(s);
+    const int n = SB_ASAN ? 20000 : 60000;
+    for (int i = 0; i < n; i++) redisAppendCommand(c, "SET dup:%06d value-of-twenty-bytes", i);
+    for (int i = 0; i < n; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK) r = NULL;
+        CHECK(r && r->type == REDIS_REPLY_STATUS);
+        if (r) freeReplyObject(r);
+        else break;
+    }
+    CHECK_STATUS(cmd(c, "SAVE"), "OK");
+    redisFree(c);
+    srv_kill(s);
+    char ck[600];
+    ckpt_path(ck, sizeof(ck), dir, (uint64_t)n);
+    ck_scan cs;
+    CHECK_MSG(ck_parse(ck, &cs) == 0, "%s: %s", ck, cs.err);
+    CHECK_MSG(cs.blocks >= 4, "%" PRIu64 " blocks", cs.blocks);
+    size_t len;
+    unsigned char *b = read_all(ck, &len);
+    if (!b || cs.blocks < 2) { free(b); return; }
+    /* the first block's second entry gets the first entry's key */
+    unsigned char *blk = b + cs.block_off[0], *e1 = blk + 8;
+    uint32_t kl1 = get32(e1 + 13), vl1 = get32(e1 + 17 + kl1);
+    unsigned char *e2 = e1 + 21 + kl1 + vl1;
+    CHECK_EQ_INT(get32(e2 + 13), kl1);
+    memcpy(e2 + 17, e1 + 17, kl1);
+    put32(blk + 4, crc32c(blk + 8, get32(blk)));
+    char key[64];
+    snprintf(key, sizeof(key), "key '%.*s' appears twice in db 0", (int)kl1, (const char *)e1 + 17);
+    write_file(ck, b, len);
+    free(b);
+    s = srv_start_in(dir, ARGS0);
+    c = srv_connect(s);
+    CHECK_EQ_INT(dbsize(c, 0), n);
+    CHECK_BULK(cmd(c, "GET dup:%06d", n - 1), "value-of-twenty-bytes");
+    redisFree(c);
+    srv_kill(s);
+    CHECK_MSG(log_has(dir, ck, key, NULL), "the log has no line naming %s with '%s'", ck, key);
+    /* the checkpoint alone */
+    const char *only = new_dir();
+    char to[600];
+    ckpt_path(to, sizeof(to), only, (uint64_t)n);
+    b = read_all(ck, &len);
+    if (b) write_file(to, b, len);
+    free(b);
+    expect_refusal(only, ARGS0, to, key);
+}
+
 /* ------------------------------------------------------------- memory */
 
 typedef struct overwriter {
@@ -1877,7 +1934,7 @@ static void t_memory(void) {
 static const struct { const char *name; void (*fn)(void); } sections[] = {
     {"exact", t_exact},         {"restart", t_restart},     {"corrupt", t_corrupt},
     {"truncated", t_truncated}, {"lifecycle", t_lifecycle}, {"flush", t_flush},
-    {"databases", t_databases},
+    {"databases", t_databases}, {"duplicate", t_duplicate},
     {"memory", t_memory},
 };
 
