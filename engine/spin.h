@@ -14,7 +14,8 @@
  * of single requests it polls, while fsyncs, idle clients or a saturated
  * machine (where the wait is long) put it back to sleeping at once. The
  * poll loop yields the CPU between polls, so that a thread waiting for
- * this CPU (often the one that will hand over the work) runs first.
+ * this CPU (often the one that will hand over the work) runs first. With
+ * a single CPU to run on (taskset, a container's cpuset) nothing polls.
  *
  * Owns nothing but the waiter's average; reads the limit (the busy-poll
  * option) at each wait. One sb_spin per waiting thread;
