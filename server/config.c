@@ -85,7 +85,7 @@ static const cfg_row rows[] = {
     {"min-free-disk", NULL, K_SIZE, 0, OFF(min_free_disk), 0, LLONG_MAX, NULL, "1gb"},
     {"protected-mode", NULL, K_BOOL, 0, OFF(protected_mode), 0, 0, NULL, "yes"},
     {"enable-debug-command", NULL, K_ENUM, F_IMMUTABLE, OFF(limits.enable_debug), 0, 0, yes_no_local, "no"},
-    {"busy-poll", NULL, K_INT, 0, OFF(limits.busy_poll_us), 0, 1000000, NULL, "50"},
+    {"busy-poll", NULL, K_INT, 0, OFF(limits.busy_poll_us), 0, 1000000, NULL, "150"},
     {"io-threads", NULL, K_INT, F_IMMUTABLE, OFF(io_threads), 1, 128, NULL, "1"},
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
