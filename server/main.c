@@ -282,6 +282,14 @@ int main(int argc, char **argv) {
 
     static sb_main m;
     m.loop = uv_default_loop();
+    /* before the listener exists: a client may connect (and a test send
+     * SIGINT) as soon as it does, and the default action would kill us;
+     * libuv queues the signal until the loop runs */
+    uv_signal_init(m.loop, &m.sigint);
+    uv_signal_init(m.loop, &m.sigterm);
+    m.sigint.data = m.sigterm.data = &m;
+    uv_signal_start(&m.sigint, on_signal, SIGINT);
+    uv_signal_start(&m.sigterm, on_signal, SIGTERM);
     m.proc.cfg = &cfg;
     m.proc.request_shutdown = request_shutdown;
     make_run_id(m.proc.run_id);
@@ -334,11 +342,6 @@ int main(int argc, char **argv) {
     m.proc.ops_sample_ms = eng_start_time_ms(m.proc.eng);
     sb_info_bind(&m.proc);
 
-    uv_signal_init(m.loop, &m.sigint);
-    uv_signal_init(m.loop, &m.sigterm);
-    m.sigint.data = m.sigterm.data = &m;
-    uv_signal_start(&m.sigint, on_signal, SIGINT);
-    uv_signal_start(&m.sigterm, on_signal, SIGTERM);
     uv_async_init(m.loop, &m.shutdown_async, on_shutdown_async);
     m.shutdown_async.data = &m;
 
