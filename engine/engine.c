@@ -1097,13 +1097,6 @@ static void flush_out(eng_engine *e) {
 
 /* Bytes the allocator has handed out (the sanitizer allocator replaces
  * glibc's in the ASan build, and glibc's statistics then read 0). */
-#if defined(__SANITIZE_ADDRESS__)
-#define SB_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SB_ASAN 1
-#endif
-#endif
 #ifdef SB_ASAN
 /* provided by the sanitizer runtime (gcc ships no header for it) */
 size_t __sanitizer_get_current_allocated_bytes(void);

@@ -1,5 +1,5 @@
 /* util.h -- tiny helpers shared by the engine's modules: little-endian
- * encoding for the on-disk formats and the two clocks.
+ * encoding for the on-disk formats, the two clocks, and SB_ASAN.
  *
  * Owns nothing; every function is a pure inline. Any thread.
  */
@@ -8,6 +8,16 @@
 
 #include <stdint.h>
 #include <time.h>
+
+/* SB_ASAN: built with AddressSanitizer (gcc says __SANITIZE_ADDRESS__,
+ * clang __has_feature). Code that bypasses malloc or skips frees asks. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SB_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SB_ASAN 1
+#endif
+#endif
 
 static inline void sb_put32(unsigned char *p, uint32_t v) {
     for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));

@@ -14,6 +14,7 @@
 #include "net.h"
 #include "persist.h"
 #include "script.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -359,12 +360,8 @@ int main(int argc, char **argv) {
      * freeing it entry by entry takes about 0.35 s per million keys, and a
      * container's stop timeout counts that time. Sanitizer builds still
      * free everything, so leak checking keeps covering it. */
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef SB_ASAN
     eng_destroy(m.proc.eng);
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-    eng_destroy(m.proc.eng);
-#endif
 #endif
     sb_net_destroy(m.proc.net);
     uv_loop_close(m.loop);
