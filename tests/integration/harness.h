@@ -13,6 +13,20 @@
 
 #include "testutil.h"
 
+/* SB_ASAN (0 or 1): built with AddressSanitizer, like the server under
+ * test (one build has both); gcc says __SANITIZE_ADDRESS__, clang
+ * __has_feature. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SB_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SB_ASAN 1
+#endif
+#endif
+#ifndef SB_ASAN
+#define SB_ASAN 0
+#endif
+
 typedef struct sb_server {
     pid_t pid;
     int port;

@@ -43,17 +43,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SB_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SB_ASAN 1
-#endif
-#endif
-#ifndef SB_ASAN
-#define SB_ASAN 0
-#endif
-
 /* Every server: no free-disk guard (a small CI disk), no automatic
  * checkpoints (the tests decide when one is made). */
 #define ARGS(...) ((const char *[]){"--min-free-disk", "0", "--auto-checkpoint-percentage", "0", \

@@ -609,7 +609,7 @@ static void test_info(sb_server *s) {
     CHECK(info_field(t, "uptime_in_seconds") != NULL);
     CHECK_INFO(t, "maxclients", "10000");
     CHECK(info_field(t, "connected_clients") && atoi(info_field(t, "connected_clients")) >= 1);
-#if !defined(__SANITIZE_ADDRESS__)  /* (mallinfo2 knows nothing of ASan's heap) */
+#if !SB_ASAN  /* (mallinfo2 knows nothing of ASan's heap) */
     CHECK(info_field(t, "used_memory") && atoll(info_field(t, "used_memory")) > 0);
 #endif
     CHECK_INFO(t, "maxmemory_human", "0B");
@@ -1465,6 +1465,70 @@ static long engine_sleeps_over(sb_server *s, redisContext *c, int n) {
     return thread_sleeps(s->pid, "sb-engine") - a;
 }
 
+/* Contents of /proc/<pid>/<name> with NULs turned into newlines. */
+static void read_proc(const sb_server *s, const char *name, char *buf, size_t cap) {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)s->pid, name);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
+    if (f) fclose(f);
+    for (size_t i = 0; i < n; i++)
+        if (!buf[i]) buf[i] = '\n';
+    buf[n] = '\0';
+}
+
+/* The server tunes glibc's malloc (one arena, transparent huge pages) by
+ * executing itself once with GLIBC_TUNABLES set, and leaves an operator's
+ * own glibc.malloc tunables alone. */
+static void test_malloc_tunables(void) {
+    if (SB_ASAN) {
+        fprintf(stderr, "test_malloc_tunables: the sanitizer's allocator replaces glibc's; skipped\n");
+        return;
+    }
+    static char env[65536];
+    sb_server *s = srv_start("--appendonly", "no", NULL);
+    read_proc(s, "environ", env, sizeof(env));
+    CHECK(strstr(env, "\nGLIBC_TUNABLES=glibc.malloc.arena_max=1") != NULL ||
+          strncmp(env, "GLIBC_TUNABLES=glibc.malloc.arena_max=1", 39) == 0);
+    redisContext *c = srv_connect(s);
+    /* ~20 MB of small entries: the engine's heap grows in huge pages */
+    char thp[256] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (f) {
+        if (!fgets(thp, sizeof(thp), f)) thp[0] = '\0';
+        fclose(f);
+    }
+    if (!strstr(thp, "[always]") && !strstr(thp, "[madvise]")) {
+        fprintf(stderr, "test_malloc_tunables: no transparent huge pages here (%s); huge page "
+                "check skipped\n", thp);
+    } else {
+        const int n = 200000;
+        for (int i = 0; i < n; i++)
+            redisAppendCommand(c, "SET key:%08d %064d", i, i);
+        for (int i = 0; i < n; i++) {
+            redisReply *r = NULL;
+            CHECK(redisGetReply(c, (void **)&r) == REDIS_OK && r && r->type == REDIS_REPLY_STATUS);
+            freeReplyObject(r);
+        }
+        static char rollup[8192];
+        read_proc(s, "smaps_rollup", rollup, sizeof(rollup));
+        const char *a = strstr(rollup, "AnonHugePages:");
+        long kb = a ? atol(a + strlen("AnonHugePages:")) : -1;
+        if (kb < 2048) fprintf(stderr, "AnonHugePages %ld kB after %d keys\n", kb, n);
+        CHECK(kb >= 2048);
+    }
+    redisFree(c);
+    srv_stop(s);
+    /* the operator's tunables win */
+    setenv("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=268435456", 1);
+    s = srv_start("--appendonly", "no", NULL);
+    unsetenv("GLIBC_TUNABLES");
+    read_proc(s, "environ", env, sizeof(env));
+    CHECK(strstr(env, "GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456") != NULL);
+    CHECK(strstr(env, "arena_max") == NULL);
+    srv_stop(s);
+}
+
 static void test_busy_poll(void) {
     cpu_set_t all;
     CHECK(sched_getaffinity(0, sizeof(all), &all) == 0);
@@ -1531,5 +1595,6 @@ int main(void) {
     test_config_file();
     test_debug_command();
     test_busy_poll();
+    test_malloc_tunables();
     TU_DONE();
 }
