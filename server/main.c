@@ -238,7 +238,11 @@ static void malloc_tunables(char **argv) {
     if (!v) return;
     snprintf(v, n, "%s%sglibc.malloc.arena_max=1:glibc.malloc.hugetlb=1", cur ? cur : "",
              cur && *cur ? ":" : "");
-    if (setenv("GLIBC_TUNABLES", v, 1) == 0) execv("/proc/self/exe", argv);
+    /* the binary's real path, not /proc/self/exe: the thread name (ps,
+     * top, pidof) comes from it */
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (len > 0 && (exe[len] = '\0', setenv("GLIBC_TUNABLES", v, 1) == 0)) execv(exe, argv);
     free(v);
     if (saved) setenv("GLIBC_TUNABLES", saved, 1);
     else unsetenv("GLIBC_TUNABLES");
