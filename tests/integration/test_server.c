@@ -1491,9 +1491,12 @@ static void test_malloc_tunables(void) {
     CHECK(strstr(env, "\nGLIBC_TUNABLES=glibc.malloc.arena_max=1") != NULL ||
           strncmp(env, "GLIBC_TUNABLES=glibc.malloc.arena_max=1", 39) == 0);
     /* executed by its own name, which ps, top and pidof show */
-    char comm[64], want[16] = ""; /* (a name is at most 15 bytes) */
+    char comm[64], want[16]; /* (a name is at most 15 bytes) */
     const char *base = strrchr(SB_SERVER_PATH, '/');
-    strncat(want, base ? base + 1 : SB_SERVER_PATH, sizeof(want) - 1);
+    base = base ? base + 1 : SB_SERVER_PATH;
+    size_t blen = strlen(base) < 15 ? strlen(base) : 15;
+    memcpy(want, base, blen);
+    want[blen] = '\0';
     read_proc(s, "comm", comm, sizeof(comm));
     comm[strcspn(comm, "\n")] = '\0';
     CHECK(!strcmp(comm, want));
