@@ -11,13 +11,17 @@
  *  - wal_append, wal_release, wal_request_fsync: the engine thread only.
  *  - The writer thread (internal) does write()+fdatasync() of whole groups;
  *    the preallocation thread (internal) keeps zeros written ahead of it.
+ *    In everysec and no modes, wal_release writes a small group itself
+ *    (on the engine thread) when the writer is idle: one writer at a time,
+ *    whichever it is.
  *  - wal_stats, wal_failed, wal_set_fsync: any thread.
  *
  * Promises:
  *  - Durability rule 1 and 2 of DESIGN.md in appendfsync always: a reply
  *    batch handed to wal_release reaches the release callback only after
- *    every record with LSN <= its need_seq is fsynced. Batches leave in
- *    the order they came.
+ *    every record with LSN <= its need_seq is fsynced; in everysec and no,
+ *    after they are written (a crash of the process loses nothing
+ *    acknowledged). Batches leave in the order they came.
  *  - While the writer writes and fsyncs group N, the engine appends group
  *    N+1 (group commit overlapped with execution).
  *  - A failed write() or fsync() is never retried and never ignored: the
