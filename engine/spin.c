@@ -32,23 +32,30 @@ void sb_spin_init(sb_spin *s, const _Atomic long long *limit_us) {
     s->avg_ns = 0;
 }
 
+static _Atomic int active_clients;
+
+void sb_spin_set_clients(int n) {
+    atomic_store_explicit(&active_clients, n, memory_order_relaxed);
+}
+
 /* Polling needs a CPU of its own: on one CPU the poller only delays the
- * thread it waits for. Counted once, from the CPUs this process may use
- * (a container's cpuset, taskset), not the machine's. */
-static int several_cpus(void) {
-    static _Atomic int several = -1;
-    int v = atomic_load_explicit(&several, memory_order_relaxed);
-    if (v < 0) {
+ * thread it waits for, and with as many busy clients as CPUs it takes one
+ * they need. CPUs counted once, from those this process may use (a
+ * container's cpuset, taskset), not the machine's. */
+static int cpu_to_spare(void) {
+    static _Atomic int ncpu = 0;
+    int v = atomic_load_explicit(&ncpu, memory_order_relaxed);
+    if (v == 0) {
         cpu_set_t set;
-        v = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) > 1 : 1;
-        atomic_store_explicit(&several, v, memory_order_relaxed);
+        v = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 2;
+        atomic_store_explicit(&ncpu, v, memory_order_relaxed);
     }
-    return v;
+    return v > 1 && atomic_load_explicit(&active_clients, memory_order_relaxed) < v;
 }
 
 int sb_spin_wait(const sb_spin *s, int (*ready)(void *ud), void *ud) {
     int64_t lim = limit_ns(s);
-    if (!lim || s->avg_ns >= lim || !several_cpus()) return 0;
+    if (!lim || s->avg_ns >= lim || !cpu_to_spare()) return 0;
     int64_t until = sb_spin_now() + lim;
     for (;;) {
         /* the clock is read every 16 polls: a vDSO call, but not free */

@@ -17,6 +17,12 @@
  * this CPU (often the one that will hand over the work) runs first. With
  * a single CPU to run on (taskset, a container's cpuset) nothing polls.
  *
+ * Nor does anything poll while as many clients as there are CPUs are at
+ * work (sb_spin_set_clients, from the network layer): a poller then holds
+ * a CPU that a client or another server thread needs. Measured on 2 CPUs
+ * with redis-benchmark, everysec: one client, 12k requests/s without
+ * polling and 20k with; 50 clients, 57k without and 37k with.
+ *
  * Owns nothing but the waiter's average; reads the limit (the busy-poll
  * option) at each wait. One sb_spin per waiting thread;
  * only that thread may use it.
@@ -42,6 +48,10 @@ int sb_spin_wait(const sb_spin *s, int (*ready)(void *ud), void *ud);
 
 /* Record a finished wait of waited_ns (polling plus sleeping). */
 void sb_spin_note(sb_spin *s, int64_t waited_ns);
+
+/* How many clients sent commands lately (any thread; the last call
+ * wins). Nothing polls while they are at least as many as the CPUs. */
+void sb_spin_set_clients(int n);
 
 /* Monotonic clock in ns (the same one the waits are measured with). */
 int64_t sb_spin_now(void);

@@ -46,6 +46,7 @@ typedef struct sb_conn {
         close_after_write : 1, reading : 1, proto_err : 1, writing : 1,
         touched : 1;
     size_t inflight;
+    uint64_t active_epoch; /* the last ACTIVE_MS period it sent something in */
     size_t reply_est;  /* recent bytes per reply (see INFLIGHT_REPLY_BUDGET) */
     resp_buf inbuf;    /* input read but not parsed yet (while throttled) */
     size_t inoff;      /* how much of inbuf is parsed */
@@ -77,6 +78,8 @@ struct sb_net {
     sb_spin spin;           /* polling for replies before the poll (spin.h) */
     int64_t wait_t0;        /* since when commands wait for replies, 0 none */
     unsigned spin_polls;
+    uint64_t active_epoch;  /* clients at work: the current ACTIVE_MS period */
+    int active, active_said; /* clients that sent in it; the last count told */
     eng_inbatch *batch;
     sb_conn *conns;
     uint64_t next_id;
@@ -438,6 +441,26 @@ static size_t conn_parse(sb_conn *c, const char *p, size_t left) {
     return (size_t)(p - start);
 }
 
+/* Clients at work, for busy-polling (spin.h): those that sent something
+ * in the current period of ACTIVE_MS, told as soon as they outnumber the
+ * last count, and the final count of each period when the next begins (0
+ * after a quiet period). */
+#define ACTIVE_MS 10
+
+static void note_active(sb_net *n, sb_conn *c) {
+    uint64_t ep = uv_now(n->loop) / ACTIVE_MS;
+    if (ep != n->active_epoch) {
+        int last = ep == n->active_epoch + 1 ? n->active : 0;
+        if (last != n->active_said) sb_spin_set_clients(n->active_said = last);
+        n->active_epoch = ep;
+        n->active = 0;
+    }
+    if (c->active_epoch != ep) {
+        c->active_epoch = ep;
+        if (++n->active > n->active_said) sb_spin_set_clients(n->active_said = n->active);
+    }
+}
+
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
     sb_conn *c = st->data;
     sb_net *n = c->net;
@@ -448,6 +471,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
     if (nread == 0 || c->closing || c->proto_err) return;
     n->stats.net_input_bytes += (uint64_t)nread;
     c->last_ms = (int64_t)uv_now(n->loop); /* no clock read per read */
+    note_active(n, c);
     size_t used = conn_parse(c, buf->base, (size_t)nread);
     if (c->closing || c->proto_err) return;
     if (used < (size_t)nread) {

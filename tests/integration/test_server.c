@@ -1560,6 +1560,27 @@ static void test_busy_poll(void) {
                 "busy-poll 1000000\n", n, off, on);
     CHECK(off >= n / 2);
     CHECK(on <= n / 10);
+    /* as many clients at work as CPUs: nobody polls (the poller would
+     * take a CPU they need), though the limit is the same */
+    int ncpu = CPU_COUNT(&all);
+    redisContext **cs = calloc((size_t)ncpu, sizeof(*cs));
+    CHECK(cs != NULL);
+    for (int i = 0; i < ncpu; i++) cs[i] = srv_connect(s);
+    long a = thread_sleeps(s->pid, "sb-engine");
+    for (int i = 0; i < n; i++) CHECK_BULK(cmd(cs[i % ncpu], "GET k"), "v");
+    long crowd = thread_sleeps(s->pid, "sb-engine") - a;
+    if (crowd < n / 2)
+        fprintf(stderr, "engine thread sleeps over %d requests of %d clients with busy-poll "
+                "1000000: %ld\n", n, ncpu, crowd);
+    CHECK(crowd >= n / 2);
+    for (int i = 0; i < ncpu; i++) redisFree(cs[i]);
+    free(cs);
+    /* and one client again (after a quiet period: counts are per 10 ms):
+     * polling again */
+    usleep(30 * 1000);
+    engine_sleeps_over(s, c, 200);
+    on = engine_sleeps_over(s, c, n);
+    CHECK(on <= n / 10);
     CHECK_ERROR(cmd(c, "CONFIG SET busy-poll -1"),
                 "ERR CONFIG SET failed (possibly related to argument 'busy-poll') - argument must be between 0 and 1000000 inclusive");
     CHECK_STATUS(cmd(c, "CONFIG SET busy-poll 0"), "OK");
