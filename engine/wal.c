@@ -1061,7 +1061,6 @@ void wal_release(void *ud, eng_outbatch *b) {
         }
         w->stage.len = 0;
         w->group_last = w->stage_last;
-
         wake = 1;
     }
     if (b && b->need_fsync_seq > w->fsync_want) {
