@@ -19,7 +19,8 @@ with redis-benchmark:
 
 Each run's request count is sized from a short pilot run (also a warm-up) of
 the same workload on both servers so that the slower one takes about
---seconds, capped by --requests. For each run the suite records ops/s, p50
+--seconds, capped by --requests (the pilot's rate is the marginal one of
+its last two runs: a run's fixed start-up cost would otherwise make it low). For each run the suite records ops/s, p50
 and p99 latency (redis-benchmark --csv) and each server's CPU time per
 request: user+system time of all its threads (/proc/PID/task/*/schedstat, in
 ns; /proc/PID/stat ticks if a thread came or went) divided by the requests.
@@ -526,7 +527,8 @@ def main():
         f"- workloads: 16-byte keys from a {a.keyspace}-key space (-r {a.keyspace}), "
         f"\"key:\" space preloaded (with appendfsync everysec, then CONFIG SET) so GETs hit; 32-byte values unless \"1KB\"; MSET sets 10 keys "
         f"(ops/s counts commands); FCALL/EVALSHA: a Lua transfer (2 GET + 2 SET)",
-        f"- {a.rounds} round(s) of A B per workload, medians; each run sized from a pilot (n, 4n, ... requests until one lasts 60 ms) to "
+        f"- {a.rounds} round(s) of A B per workload, medians; each run sized from a pilot (n, 4n, ... requests until one lasts 60 ms; "
+        f"the rate between its last two runs, without their fixed start-up cost) to "
         f"~{a.seconds} s for the slower server (cap {a.requests} requests at -c 50 -P 1); "
         f"ratio = strongbox / Redis; CPU = user+system time of all server threads per request",
         "- command: `" + " ".join(["tests/bench/suite.py"] + sys.argv[1:]) + "`",
