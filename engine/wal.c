@@ -446,6 +446,7 @@ struct wal {
     eng_outbatch *pend_head, *pend_tail;
     uint64_t fsync_want;      /* WAITAOF: fsync at least up to this LSN */
     int writing;              /* a group is being written, by the writer or inline */
+    int fsyncing;             /* the writer syncs in everysec/no: writes go on inline */
     int stop;
     uv_thread_t thread;
 
@@ -455,7 +456,7 @@ struct wal {
     uint64_t fail_durable;    /* durable LSN when it failed */
 
     _Atomic int fault_op, fault_err;
-    _Atomic long fault_after;
+    _Atomic long fault_after, fault_slow_ms;
 
     /* stats, writer thread (read racily by INFO: plain counters) */
     _Atomic uint64_t bytes, groups, records, fsyncs, fsync_us_total, fsync_us_max;
@@ -492,8 +493,17 @@ static int write_all(wal *w, int fd, const void *p, size_t n, uint64_t off) {
     return 0;
 }
 
+void wal_inject_slow_fsync(wal *w, long ms) {
+    atomic_store(&w->fault_slow_ms, ms > 0 ? ms : 0);
+}
+
 static int do_fsync(wal *w, int fd) {
     if (fault(w, WAL_FAULT_FSYNC)) return -1;
+    long slow = atomic_load(&w->fault_slow_ms);
+    if (slow > 0) {
+        struct timespec ts = {slow / 1000, (slow % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0) {}
+    }
     return fdatasync(fd);
 }
 
@@ -867,7 +877,8 @@ static void writer_main(void *arg) {
         wbuf = w->group;
         w->group = t;
         w->group.len = 0;
-        if (wbuf.len) w->writing = 1;
+        int mine = wbuf.len != 0; /* this thread holds `writing` */
+        if (mine) w->writing = 1;
         uint64_t last = w->group_last;
         int stop = w->stop;
         uint64_t want = w->fsync_want;
@@ -923,9 +934,29 @@ static void writer_main(void *arg) {
         if (written > durable &&
             (mode == WAL_FSYNC_ALWAYS || want > durable || stop ||
              (mode == WAL_FSYNC_EVERYSEC && sb_mono_us() - last_fsync_us >= 1000000))) {
+            /* everysec and no: replies wait for write() only, so the
+             * engine writes (inline) while this fsync runs -- one of a
+             * second's worth of data can take a long time, and nothing
+             * should wait for it but WAITAOF (Redis syncs on a thread too) */
+            int lend = mode != WAL_FSYNC_ALWAYS && !stop;
+            if (lend) {
+                uv_mutex_lock(&w->mu);
+                if (mine) w->writing = 0;
+                mine = 0;
+                w->fsyncing = 1;
+                release_list(w, take_ready(w));
+                uv_mutex_unlock(&w->mu);
+            }
             int64_t t0 = sb_mono_us();
-            if (do_fsync(w, w->fd) != 0) {
-                fail(w, "fsync", errno);
+            int frc = do_fsync(w, w->fd);
+            int ferr = errno;
+            if (lend) {
+                uv_mutex_lock(&w->mu);
+                w->fsyncing = 0;
+                uv_mutex_unlock(&w->mu);
+            }
+            if (frc != 0) {
+                fail(w, "fsync", ferr);
                 continue;
             }
             int64_t t1 = sb_mono_us();
@@ -938,7 +969,7 @@ static void writer_main(void *arg) {
             atomic_store(&w->durable_lsn, written);
         }
         uv_mutex_lock(&w->mu);
-        w->writing = 0;
+        if (mine) w->writing = 0;
         release_list(w, take_ready(w)); /* under mu: see release_list */
         int more = w->group.len != 0;
         uv_mutex_unlock(&w->mu);
@@ -1096,8 +1127,9 @@ int wal_append(wal *w, uint64_t lsn, int type, const void *payload, size_t len) 
 static int can_write_inline(wal *w) {
     long long segsize = *w->o.segment_size;
     return atomic_load(w->o.fsync_mode) != WAL_FSYNC_ALWAYS && !w->writing &&
-           w->group.len == 0 && !w->stop && !atomic_load(&w->failed) &&
-           w->stage.len <= INLINE_WRITE_MAX && (segsize <= 0 || w->seg_bytes < (uint64_t)segsize);
+           (w->fsyncing || (w->group.len == 0 && w->stage.len <= INLINE_WRITE_MAX)) &&
+           !w->stop && !atomic_load(&w->failed) &&
+           (segsize <= 0 || w->seg_bytes < (uint64_t)segsize);
 }
 
 /* Write the staged records (w->writing is set: nobody else writes). */
@@ -1136,6 +1168,13 @@ void wal_release(void *ud, eng_outbatch *b) {
     if (w->stage.len && can_write_inline(w)) {
         inl = 1;
         w->writing = 1;
+        if (w->group.len) { /* what waits for the syncing writer goes first */
+            resp_buf_append(&w->group, w->stage.data, w->stage.len);
+            resp_buf t = w->stage;
+            w->stage = w->group;
+            w->group = t;
+            w->group.len = 0;
+        }
     } else if (w->stage.len) {
         if (w->group.len == 0) {
             resp_buf t = w->group;

@@ -155,6 +155,8 @@ void wal_release(void *w, eng_outbatch *b);
  * fsync fail with err (EIO, ENOSPC...) after `after` successful calls. */
 enum wal_fault_op { WAL_FAULT_NONE = 0, WAL_FAULT_WRITE = 1, WAL_FAULT_FSYNC = 2 };
 void wal_inject_fault(wal *w, int op, int err, long after);
+/* ... or make every fsync of the log take ms longer (0: normal again). */
+void wal_inject_slow_fsync(wal *w, long ms);
 
 /* The failure cause, or NULL while healthy (any thread). */
 const char *wal_failed(wal *w);

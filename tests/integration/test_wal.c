@@ -1505,6 +1505,58 @@ static void test_spare(void) {
     drop_dir(d);
 }
 
+/* ------------------------------------------------------------ slowsync */
+
+/* everysec: a slow fsync (a second's worth of data can take long) holds up
+ * WAITAOF only, never the replies to writes: the engine goes on writing
+ * while the writer syncs. A pipelined client sends 100 KB batches (groups
+ * the writer thread would take) for 2.5 s while every fsync takes 800 ms
+ * longer; no batch may wait for one. */
+static void test_slowsync(void) {
+    /* (one segment: a rollover must sync the old segment before the new
+     * one exists, and waits for that fsync in every mode) */
+    sb_server *s = srv_start("--appendfsync", "everysec", "--wal-segment-size", "1gb", NULL);
+    redisContext *c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT slow-fsync 800"), "OK");
+    static char v[1024];
+    memset(v, 'x', sizeof(v));
+    long long f0 = info_ll(c, "wal_fsyncs");
+    double end = now_s() + 2.5, worst = 0;
+    int batches = 0;
+    while (now_s() < end && !tu_failures) {
+        double t0 = now_s();
+        for (int i = 0; i < 100; i++) redisAppendCommand(c, "SET slow%d %b", i, v, sizeof(v));
+        for (int i = 0; i < 100; i++) {
+            redisReply *r = NULL;
+            if (redisGetReply(c, (void **)&r) != REDIS_OK || !r || r->type != REDIS_REPLY_STATUS) {
+                tu_failures++;
+                if (r) freeReplyObject(r);
+                break;
+            }
+            freeReplyObject(r);
+        }
+        double dt = now_s() - t0;
+        if (dt > worst) worst = dt;
+        batches++;
+    }
+    long long synced = info_ll(c, "wal_fsyncs") - f0;
+    printf("  %d batches of 100 KB, slowest %.0f ms, %lld slow fsync(s) meanwhile\n", batches,
+           worst * 1000, synced);
+    CHECK(synced >= 1);
+    CHECK_MSG(worst < 0.4, "a batch waited %.0f ms (an fsync takes 800 ms more)", worst * 1000);
+    /* WAITAOF does wait for it */
+    double t0 = now_s();
+    check_waitaof(c, "1 0 0", 1);
+    CHECK_MSG(now_s() - t0 >= 0.5, "WAITAOF took %.0f ms", (now_s() - t0) * 1000);
+    CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT off"), "OK");
+    t0 = now_s();
+    CHECK_STATUS(cmd(c, "SET after v"), "OK");
+    check_waitaof(c, "1 0 0", 1);
+    CHECK_MSG(now_s() - t0 < 0.5, "WAITAOF after OFF took %.0f ms", (now_s() - t0) * 1000);
+    redisFree(c);
+    srv_stop(s);
+}
+
 /* ------------------------------------------------------------ main */
 
 static const struct { const char *name; void (*fn)(void); } sections[] = {
@@ -1512,6 +1564,7 @@ static const struct { const char *name; void (*fn)(void); } sections[] = {
     {"segments", test_segments}, {"crafted", test_crafted}, {"fault", test_fault},
     {"expiry", test_expiry},   {"everysec", test_everysec}, {"waitaof", test_waitaof},
     {"aofno", test_aofno},     {"order", test_order},       {"spare", test_spare},
+    {"slowsync", test_slowsync},
 };
 
 int main(int argc, char **argv) {
