@@ -12,8 +12,8 @@
  *  - The writer thread (internal) does write()+fdatasync() of whole groups;
  *    the preallocation thread (internal) keeps zeros written ahead of it.
  *    In everysec and no modes, wal_release writes a small group itself
- *    (on the engine thread) when the writer is idle: one writer at a time,
- *    whichever it is.
+ *    (on the engine thread) when the writer is idle, and any group while
+ *    the writer fsyncs: one writer at a time, whichever it is.
  *  - wal_stats, wal_failed, wal_set_fsync: any thread.
  *
  * Promises:
