@@ -432,6 +432,7 @@ struct wal {
     uint64_t horizon;         /* how far ahead of the logical end */
     int zeroing, writer_beyond, pstop, pfailed;
     int spare_fd;             /* the next segment-to-be, zeros synced; -1: none */
+    int spare_failed;         /* making it failed (tried again next segment) */
     uint64_t spare_end;       /* its zeros: [0, spare_end) */
 
     /* engine thread */
@@ -576,9 +577,9 @@ static int make_spare(wal *w) {
         w->spare_fd = fd;
         w->spare_end = bytes;
     } else {
-        w->pfailed = 1;
-        sb_log(LOG_WARNING, "WAL preallocation stopped: making the next segment %s in advance "
-               "failed: %s. The log goes on by appending (slower fsyncs).", path, strerror(err));
+        w->spare_failed = 1;
+        sb_log(LOG_WARNING, "Making the next WAL segment %s in advance failed: %s. The next "
+               "rollover creates it (a few ms longer).", path, strerror(err));
     }
     uv_cond_broadcast(&w->pcv);
     return rc;
@@ -590,7 +591,8 @@ static int zeros_wanted(wal *w) {
 }
 
 static int spare_wanted(wal *w) {
-    return w->spare_fd < 0 && w->zfd >= 0 && !w->pfailed && *w->o.segment_size > 0 &&
+    return w->spare_fd < 0 && w->zfd >= 0 && !w->pfailed && !w->spare_failed &&
+           *w->o.segment_size > 0 &&
            w->want_end >= (uint64_t)*w->o.segment_size;
 }
 
@@ -654,6 +656,7 @@ static void prealloc_want(wal *w, uint64_t end) {
 static void prealloc_attach(wal *w, const char *path, uint64_t zeroed) {
     uv_mutex_lock(&w->pmu);
     w->zfd = open(path, O_WRONLY | O_CLOEXEC);
+    w->spare_failed = 0;
     atomic_store(&w->alloc_end, zeroed > WAL_HEADER_SIZE ? zeroed : WAL_HEADER_SIZE);
     w->want_end = 0;
     prealloc_want(w, WAL_HEADER_SIZE);
@@ -722,20 +725,46 @@ static int new_segment(wal *w, uint64_t first_lsn, char *err, size_t errlen) {
     uint64_t zeroed = fd >= 0 ? w->spare_end : 0;
     w->spare_fd = -1;
     uv_mutex_unlock(&w->pmu);
-    if (fd < 0) fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        snprintf(err, errlen, "can't create WAL segment %s: %s", path, strerror(errno));
-        return -1;
-    }
     unsigned char h[WAL_HEADER_SIZE];
     make_header(h, first_lsn);
-    /* the header is synced before the file has a segment's name, and the
-     * name before any record goes in */
-    if (write_all(w, fd, h, sizeof(h), 0) != 0 || do_fsync(w, fd) != 0 ||
-        (zeroed && rename(spare, path) != 0) || fsync(w->dirfd) != 0) {
-        snprintf(err, errlen, "can't write WAL segment %s: %s", path, strerror(errno));
+    /* Either way the header is synced before the file has a segment's
+     * name -- never an existing segment's (RENAME_NOREPLACE, O_EXCL) --
+     * and the name before any record goes in. */
+    if (fd >= 0) {
+        if (write_all(w, fd, h, sizeof(h), 0) != 0 || do_fsync(w, fd) != 0) {
+            snprintf(err, errlen, "can't write WAL segment %s: %s", spare, strerror(errno));
+            close(fd);
+            unlink(spare);
+            return -1;
+        }
+        if (renameat2(AT_FDCWD, spare, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
+            int e = errno;
+            close(fd);
+            unlink(spare);
+            fd = -1;
+            zeroed = 0;
+            if (e != EINVAL && e != ENOSYS) { /* (a file system without it: create) */
+                snprintf(err, errlen, "can't create WAL segment %s: %s", path, strerror(e));
+                return -1;
+            }
+        }
+    }
+    if (fd < 0) {
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            snprintf(err, errlen, "can't create WAL segment %s: %s", path, strerror(errno));
+            return -1;
+        }
+        if (write_all(w, fd, h, sizeof(h), 0) != 0 || do_fsync(w, fd) != 0) {
+            snprintf(err, errlen, "can't write WAL segment %s: %s", path, strerror(errno));
+            close(fd);
+            return -1;
+        }
+    }
+    if (fsync(w->dirfd) != 0) {
+        snprintf(err, errlen, "can't sync the directory of WAL segment %s: %s", path,
+                 strerror(errno));
         close(fd);
-        if (zeroed) unlink(spare);
         return -1;
     }
     if (w->fd >= 0) close(w->fd);
@@ -1126,10 +1155,14 @@ int wal_append(wal *w, uint64_t lsn, int type, const void *payload, size_t len) 
 
 static int can_write_inline(wal *w) {
     long long segsize = *w->o.segment_size;
+    /* within the preallocated zeros only: past them the preallocator may
+     * be writing, and the engine thread must not wait for it (nor for its
+     * fdatasync) -- the writer does */
     return atomic_load(w->o.fsync_mode) != WAL_FSYNC_ALWAYS && !w->writing &&
            (w->fsyncing || (w->group.len == 0 && w->stage.len <= INLINE_WRITE_MAX)) &&
            !w->stop && !atomic_load(&w->failed) &&
-           (segsize <= 0 || w->seg_bytes < (uint64_t)segsize);
+           (segsize <= 0 || w->seg_bytes < (uint64_t)segsize) &&
+           w->seg_bytes + w->group.len + w->stage.len <= atomic_load(&w->alloc_end);
 }
 
 /* Write the staged records (w->writing is set: nobody else writes). */

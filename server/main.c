@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -231,7 +232,13 @@ static void malloc_tunables(char **argv) {
 #if defined(__GLIBC__) && !defined(SB_ASAN)
     const char *cur = getenv("GLIBC_TUNABLES");
     const char *pre = getenv("LD_PRELOAD");
-    if ((cur && strstr(cur, "glibc.malloc.")) || (pre && strstr(pre, "vgpreload"))) return;
+    /* at most once (SB_MALLOC_TUNED), whatever glibc makes of the
+     * variable; not for setuid/capabilities (glibc ignores or drops it
+     * then), nor when started through ld.so (its argv is not ours) */
+    if ((cur && strstr(cur, "glibc.malloc.")) || (pre && strstr(pre, "vgpreload")) ||
+        getenv("SB_MALLOC_TUNED") || getauxval(AT_SECURE) || getauxval(AT_BASE) == 0)
+        return;
+    if (setenv("SB_MALLOC_TUNED", "1", 1) != 0) return;
     char *saved = cur ? strdup(cur) : NULL;
     size_t n = (cur ? strlen(cur) : 0) + 64;
     char *v = malloc(n);
