@@ -1155,14 +1155,12 @@ int wal_append(wal *w, uint64_t lsn, int type, const void *payload, size_t len) 
 
 static int can_write_inline(wal *w) {
     long long segsize = *w->o.segment_size;
-    /* within the preallocated zeros only: past them the preallocator may
-     * be writing, and the engine thread must not wait for it (nor for its
-     * fdatasync) -- the writer does */
+    /* (past the preallocated zeros write_inline may wait for the
+     * preallocator's chunk in flight: one 1 MB write and its fdatasync) */
     return atomic_load(w->o.fsync_mode) != WAL_FSYNC_ALWAYS && !w->writing &&
            (w->fsyncing || (w->group.len == 0 && w->stage.len <= INLINE_WRITE_MAX)) &&
            !w->stop && !atomic_load(&w->failed) &&
-           (segsize <= 0 || w->seg_bytes < (uint64_t)segsize) &&
-           w->seg_bytes + w->group.len + w->stage.len <= atomic_load(&w->alloc_end);
+           (segsize <= 0 || w->seg_bytes < (uint64_t)segsize);
 }
 
 /* Write the staged records (w->writing is set: nobody else writes). */
