@@ -86,7 +86,10 @@ static int open_set(const char *dir, src_file *f, size_t *nf, uint64_t *base, ch
     }
     free(cks);
     if (rc == 0 && wal_list_segments(dir, &segs, &nsegs, err, errlen) != 0) rc = -1;
-    int reaches = *base == 0 || nsegs == 0;
+    /* the copy must reach back to the checkpoint -- or, without one, to LSN
+     * 1: a checkpoint published between the two listings above may have
+     * removed the first segments (a copy of the rest would lack them) */
+    int reaches = nsegs == 0;
     for (size_t i = 0; rc == 0 && i < nsegs && *nf < MAX_FILES; i++) {
         if (i + 1 < nsegs && segs[i + 1].first_lsn <= *base + 1) continue; /* covered */
         if (segs[i].first_lsn <= *base + 1) reaches = 1;
