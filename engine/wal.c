@@ -545,6 +545,21 @@ static const unsigned char zeros[64 * 1024];
 #define SPARE_NAME "wal-spare.tmp"
 #define SPARE_BYTES (1u * 1024 * 1024)
 
+/* Write n zeros at from and sync them: 0, or -1 (errno). */
+static int write_zeros(int fd, uint64_t from, uint64_t n) {
+    for (uint64_t done = 0; done < n;) {
+        size_t k = n - done < sizeof(zeros) ? (size_t)(n - done) : sizeof(zeros);
+        ssize_t r = pwrite(fd, zeros, k, (off_t)(from + done));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+            if (r == 0) errno = EIO;
+            return -1;
+        }
+        done += (uint64_t)r;
+    }
+    return fdatasync(fd);
+}
+
 static void spare_path(const wal *w, char *out, size_t cap) {
     snprintf(out, cap, "%s/" SPARE_NAME, w->dir);
 }
@@ -558,15 +573,7 @@ static int make_spare(wal *w) {
     if ((uint64_t)*w->o.segment_size < bytes) bytes = (uint64_t)*w->o.segment_size;
     uv_mutex_unlock(&w->pmu);
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int rc = fd < 0 ? -1 : 0;
-    for (uint64_t done = 0; rc == 0 && done < bytes;) {
-        size_t k = bytes - done < sizeof(zeros) ? (size_t)(bytes - done) : sizeof(zeros);
-        ssize_t r = pwrite(fd, zeros, k, (off_t)done);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) rc = -1;
-        else done += (uint64_t)r;
-    }
-    if (rc == 0 && fdatasync(fd) != 0) rc = -1;
+    int rc = fd < 0 ? -1 : write_zeros(fd, 0, bytes);
     int err = errno;
     if (rc != 0 && fd >= 0) {
         close(fd);
@@ -614,15 +621,7 @@ static void prealloc_main(void *arg) {
         int fd = w->zfd;
         w->zeroing = 1;
         uv_mutex_unlock(&w->pmu);
-        int rc = 0;
-        for (uint64_t done = 0; rc == 0 && done < n;) {
-            size_t k = n - done < sizeof(zeros) ? (size_t)(n - done) : sizeof(zeros);
-            ssize_t r = pwrite(fd, zeros, k, (off_t)(from + done));
-            if (r < 0 && errno == EINTR) continue;
-            if (r <= 0) rc = -1;
-            else done += (uint64_t)r;
-        }
-        if (rc == 0 && fdatasync(fd) != 0) rc = -1;
+        int rc = write_zeros(fd, from, n);
         int err = errno;
         uv_mutex_lock(&w->pmu);
         w->zeroing = 0;
