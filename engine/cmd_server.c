@@ -88,8 +88,9 @@ void cmd_debug(eng_ctx *x) {
             "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
             "WAL-FAULT <write|fsync|off> [EIO|ENOSPC|EDQUOT] [<after-n>]",
             "    Make the WAL's next write or fsync (after n good ones) fail (tests).",
-            "WAL-FAULT slow-fsync <ms>",
-            "    Make every fsync of the WAL take <ms> longer; 0 or OFF ends it (tests).",
+            "WAL-FAULT slow-fsync <ms> [PER-MB]",
+            "    Make every fsync of the WAL take <ms> longer, or <ms> per MB written since",
+            "    the previous one; 0 or OFF ends it (tests).",
             "HELP", "    Prints this help."};
         eng_reply_lines(x, help, sizeof(help) / sizeof(help[0]));
     } else {

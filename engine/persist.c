@@ -643,16 +643,17 @@ void persist_debug_fault(eng_ctx *x) {
     const eng_arg *op = &x->argv[2];
     if (eng_arg_is(op, "slow-fsync")) {
         long long ms = 0;
-        if (x->argc != 4) {
-            eng_reply_error(x, "ERR DEBUG WAL-FAULT slow-fsync <ms>");
+        int per_mb = x->argc == 5 && eng_arg_is(&x->argv[4], "per-mb");
+        if (x->argc != 4 && !per_mb) {
+            eng_reply_error(x, "ERR DEBUG WAL-FAULT slow-fsync <ms> [PER-MB]");
             return;
         }
         if (eng_arg_ll(x, &x->argv[3], &ms)) return;
-        wal_inject_slow_fsync(ps.w, (long)ms);
+        wal_inject_slow_fsync(ps.w, (long)ms, per_mb);
         eng_reply_ok(x);
         return;
     }
-    if (eng_arg_is(op, "off")) wal_inject_slow_fsync(ps.w, 0);
+    if (eng_arg_is(op, "off")) wal_inject_slow_fsync(ps.w, 0, 0);
     int o = eng_arg_is(op, "write") ? 1 : eng_arg_is(op, "fsync") ? 2 : eng_arg_is(op, "off") ? 0 : -1;
     if (o < 0) {
         eng_reply_error(x, "ERR DEBUG WAL-FAULT <write|fsync|off> [EIO|ENOSPC|EDQUOT] [after-n]");

@@ -53,7 +53,7 @@ eng_cmd_fn cmd_waitaof;
 /* STRONGBOX FILES | HELP: the live checkpoint and WAL files (engine thread) */
 eng_cmd_fn cmd_strongbox;
 /* DEBUG WAL-FAULT <write|fsync|off> [errno-name [after-n]], or
- * DEBUG WAL-FAULT slow-fsync <ms> */
+ * DEBUG WAL-FAULT slow-fsync <ms> [PER-MB] */
 void persist_debug_fault(eng_ctx *x);
 
 #endif

@@ -420,6 +420,7 @@ struct wal {
     int fd;                   /* current segment (writer thread) */
     _Atomic uint64_t seg_first_lsn; /* also read by INFO (engine thread) */
     uint64_t seg_bytes;       /* its logical end: where the next group goes */
+    _Atomic int seg_full;     /* seg_bytes reached the segment size */
 
     /* preallocation (see "Preallocation" below): under pmu, except that
      * the writer may read alloc_end without it */
@@ -448,6 +449,7 @@ struct wal {
     uint64_t fsync_want;      /* WAITAOF: fsync at least up to this LSN */
     int writing;              /* a group is being written, by the writer or inline */
     int fsyncing;             /* the writer syncs in everysec/no: writes go on inline */
+    int rolling;              /* the writer takes the log back to start a segment */
     int stop;
     uv_thread_t thread;
 
@@ -458,6 +460,8 @@ struct wal {
 
     _Atomic int fault_op, fault_err;
     _Atomic long fault_after, fault_slow_ms;
+    _Atomic int fault_slow_per_mb;
+    uint64_t slow_synced;     /* writer: `bytes` at the last fsync (slow per MB) */
 
     /* stats, writer thread (read racily by INFO: plain counters) */
     _Atomic uint64_t bytes, groups, records, fsyncs, fsync_us_total, fsync_us_max;
@@ -494,13 +498,18 @@ static int write_all(wal *w, int fd, const void *p, size_t n, uint64_t off) {
     return 0;
 }
 
-void wal_inject_slow_fsync(wal *w, long ms) {
+void wal_inject_slow_fsync(wal *w, long ms, int per_mb) {
+    atomic_store(&w->fault_slow_per_mb, per_mb);
     atomic_store(&w->fault_slow_ms, ms > 0 ? ms : 0);
 }
 
 static int do_fsync(wal *w, int fd) {
     if (fault(w, WAL_FAULT_FSYNC)) return -1;
     long slow = atomic_load(&w->fault_slow_ms);
+    uint64_t written = atomic_load(&w->bytes);
+    if (slow > 0 && atomic_load(&w->fault_slow_per_mb))
+        slow = (long)((double)slow * (double)(written - w->slow_synced) / (1 << 20));
+    w->slow_synced = written;
     if (slow > 0) {
         struct timespec ts = {slow / 1000, (slow % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) != 0) {}
@@ -592,8 +601,13 @@ static int make_spare(wal *w) {
     return rc;
 }
 
+/* Zeros only pay in always mode. Elsewhere the writer syncs at most once
+ * a second, and each chunk's fdatasync would flush every record written
+ * before it: the policy "no" would sync after all, and a write that
+ * caught up with the zeros would wait for that flush. */
 static int zeros_wanted(wal *w) {
-    return w->zfd >= 0 && !w->writer_beyond && !w->pfailed &&
+    return atomic_load(w->o.fsync_mode) == WAL_FSYNC_ALWAYS &&
+           w->zfd >= 0 && !w->writer_beyond && !w->pfailed &&
            atomic_load(&w->alloc_end) < w->want_end;
 }
 
@@ -646,7 +660,7 @@ static void prealloc_want(wal *w, uint64_t end) {
     if (segsize > 0 && want > (uint64_t)segsize) want = (uint64_t)segsize;
     if (want > w->want_end) {
         w->want_end = want;
-        uv_cond_signal(&w->pcv);
+        if (zeros_wanted(w) || spare_wanted(w)) uv_cond_signal(&w->pcv);
     }
 }
 
@@ -770,8 +784,44 @@ static int new_segment(wal *w, uint64_t first_lsn, char *err, size_t errlen) {
     w->fd = fd;
     w->seg_first_lsn = first_lsn;
     w->seg_bytes = WAL_HEADER_SIZE;
+    atomic_store(&w->seg_full, 0);
     w->segments++;
     prealloc_attach(w, path, zeroed);
+    return 0;
+}
+
+/* Write a group at the end of the segment (the caller holds `writing`):
+ * 0, or -1 with errno. */
+static int append_group(wal *w, const void *data, size_t len, uint64_t last) {
+    uint64_t end = w->seg_bytes + len;
+    int beyond = prealloc_begin(w, end);
+    int wrc = write_all(w, w->fd, data, len, w->seg_bytes);
+    int werr = errno;
+    prealloc_end(w, wrc == 0 ? end : w->seg_bytes, beyond);
+    if (wrc != 0) {
+        errno = werr;
+        return -1;
+    }
+    w->seg_bytes = end;
+    long long segsize = *w->o.segment_size;
+    if (segsize > 0 && end >= (uint64_t)segsize) atomic_store(&w->seg_full, 1);
+    atomic_fetch_add(&w->bytes, len);
+    atomic_fetch_add(&w->groups, 1);
+    atomic_store(&w->written_lsn, last);
+    return 0;
+}
+
+/* fdatasync the segment, counted in the stats: 0, or -1 with errno. */
+static int sync_segment(wal *w, int64_t *last_fsync_us) {
+    int64_t t0 = sb_mono_us();
+    if (do_fsync(w, w->fd) != 0) return -1;
+    int64_t t1 = sb_mono_us();
+    *last_fsync_us = t1;
+    uint64_t us = (uint64_t)(t1 - t0);
+    atomic_fetch_add(&w->fsyncs, 1);
+    atomic_fetch_add(&w->fsync_us_total, us);
+    if (us > atomic_load(&w->fsync_us_max)) atomic_store(&w->fsync_us_max, us);
+    atomic_store(&w->last_fsync_ms, sb_wall_ms());
     return 0;
 }
 
@@ -879,6 +929,84 @@ static int kicked(void *ud) {
     return atomic_load_explicit(&((wal *)ud)->kicked, memory_order_acquire);
 }
 
+/* everysec and no: replies wait for write() only, so the engine may write
+ * (inline) while the writer syncs -- a second's worth of data can take
+ * long, and nothing should wait for it but WAITAOF (Redis syncs on a
+ * thread too). The writer gives up `writing` if it held it. */
+static void lend_log(wal *w, int *mine) {
+    uv_mutex_lock(&w->mu);
+    if (*mine) w->writing = 0;
+    *mine = 0;
+    w->fsyncing = 1;
+    release_list(w, take_ready(w));
+    uv_mutex_unlock(&w->mu);
+}
+
+static void end_loan(wal *w) {
+    uv_mutex_lock(&w->mu);
+    w->fsyncing = 0;
+    uv_mutex_unlock(&w->mu);
+}
+
+/* Take `writing` back: wait for an inline write in progress. What is
+ * durable already goes first (a rollover takes a few ms). */
+static void take_log(wal *w, int *mine) {
+    uv_mutex_lock(&w->mu);
+    release_list(w, take_ready(w));
+    w->rolling = 1; /* no new inline writes */
+    while (!*mine && w->writing) uv_cond_wait(&w->cv, &w->mu);
+    w->writing = 1;
+    *mine = 1;
+    uv_mutex_unlock(&w->mu);
+}
+
+#define ROLL_LENT_SYNCS 3
+
+/* The segment is full: sync it and start the next one. The old segment
+ * must be durable before a newer one exists (a hole in the LSNs would stop
+ * recovery), and in everysec/no mode up to a second of data may wait for
+ * that sync: with may_lend, the log is lent to the engine meanwhile, as
+ * for the periodic fsync, and the engine goes on writing into the old
+ * segment (past its size); each next sync has less to do, and the last
+ * one, with the log taken back, little. Rollover had stalled every reply
+ * for that whole sync (SET 1KB -P 16 everysec: p99 16-50 ms). 0, or -1
+ * after fail(). */
+static int roll_over(wal *w, int may_lend, int *mine, int64_t *last_fsync_us) {
+    for (int round = 0;; round++) {
+        uint64_t written = atomic_load(&w->written_lsn);
+        int lend = may_lend && round < ROLL_LENT_SYNCS && written > atomic_load(&w->durable_lsn);
+        if (lend) {
+            lend_log(w, mine);
+        } else {
+            take_log(w, mine);
+            written = atomic_load(&w->written_lsn);
+        }
+        int rc = written > atomic_load(&w->durable_lsn) ? sync_segment(w, last_fsync_us) : 0;
+        int err = errno;
+        if (lend) end_loan(w);
+        if (rc == 0 && written > atomic_load(&w->durable_lsn))
+            atomic_store(&w->durable_lsn, written);
+        const char *what = rc ? "fsync" : NULL;
+        if (!rc && !lend) {
+            char msg[700];
+            errno = 0;
+            if (seal_segment(w) != 0) what = "fsync", err = errno;
+            else if (new_segment(w, written + 1, msg, sizeof(msg)) != 0)
+                what = "creation of a new segment", err = errno ? errno : EIO;
+        }
+        if (what || !lend) {
+            uv_mutex_lock(&w->mu);
+            w->rolling = 0;
+            uv_mutex_unlock(&w->mu);
+        }
+        if (what) {
+            fail(w, what, err);
+            return -1;
+        }
+        if (!lend) return 0;
+    }
+}
+
 static void writer_main(void *arg) {
     wal *w = arg;
     pthread_setname_np(pthread_self(), "sb-wal");
@@ -918,42 +1046,14 @@ static void writer_main(void *arg) {
         }
         int mode = (int)atomic_load(w->o.fsync_mode);
         if (wbuf.len) {
-            long long segsize = *w->o.segment_size;
-            uint64_t first = sb_get64((unsigned char *)wbuf.data + WAL_REC_HEADER);
-            if (segsize > 0 && w->seg_bytes >= (uint64_t)segsize) {
-                char err[700];
-                /* the old segment must be durable before a newer one
-                 * exists: a hole in the LSNs would stop recovery */
-                if (atomic_load(&w->written_lsn) > atomic_load(&w->durable_lsn)) {
-                    if (do_fsync(w, w->fd) != 0) {
-                        fail(w, "fsync", errno);
-                        continue;
-                    }
-                    atomic_store(&w->durable_lsn, atomic_load(&w->written_lsn));
-                }
-                if (seal_segment(w) != 0) {
-                    fail(w, "fsync", errno);
-                    continue;
-                }
-                errno = 0;
-                if (new_segment(w, first, err, sizeof(err)) != 0) {
-                    fail(w, "creation of a new segment", errno ? errno : EIO);
-                    continue;
-                }
-            }
-            uint64_t end = w->seg_bytes + wbuf.len;
-            int beyond = prealloc_begin(w, end);
-            int wrc = write_all(w, w->fd, wbuf.data, wbuf.len, w->seg_bytes);
-            int werr = errno;
-            prealloc_end(w, wrc == 0 ? end : w->seg_bytes, beyond);
-            if (wrc != 0) {
-                fail(w, "write", werr);
+            /* (full since the last look: the engine wrote past the size
+             * during a loan; wbuf must go first, so nothing is lent) */
+            if (atomic_load(&w->seg_full) && roll_over(w, 0, &mine, &last_fsync_us) != 0)
+                continue;
+            if (append_group(w, wbuf.data, wbuf.len, last) != 0) {
+                fail(w, "write", errno);
                 continue;
             }
-            w->seg_bytes = end;
-            atomic_fetch_add(&w->bytes, wbuf.len);
-            atomic_fetch_add(&w->groups, 1);
-            atomic_store(&w->written_lsn, last);
             if (wbuf.cap > 4u * 1024 * 1024) resp_buf_free(&wbuf);
             wbuf.len = 0;
         }
@@ -962,40 +1062,22 @@ static void writer_main(void *arg) {
         if (written > durable &&
             (mode == WAL_FSYNC_ALWAYS || want > durable || stop ||
              (mode == WAL_FSYNC_EVERYSEC && sb_mono_us() - last_fsync_us >= 1000000))) {
-            /* everysec and no: replies wait for write() only, so the
-             * engine writes (inline) while this fsync runs -- one of a
-             * second's worth of data can take a long time, and nothing
-             * should wait for it but WAITAOF (Redis syncs on a thread too) */
             int lend = mode != WAL_FSYNC_ALWAYS && !stop;
-            if (lend) {
-                uv_mutex_lock(&w->mu);
-                if (mine) w->writing = 0;
-                mine = 0;
-                w->fsyncing = 1;
-                release_list(w, take_ready(w));
-                uv_mutex_unlock(&w->mu);
-            }
-            int64_t t0 = sb_mono_us();
-            int frc = do_fsync(w, w->fd);
+            if (lend) lend_log(w, &mine);
+            int frc = sync_segment(w, &last_fsync_us);
             int ferr = errno;
-            if (lend) {
-                uv_mutex_lock(&w->mu);
-                w->fsyncing = 0;
-                uv_mutex_unlock(&w->mu);
-            }
+            if (lend) end_loan(w);
             if (frc != 0) {
                 fail(w, "fsync", ferr);
                 continue;
             }
-            int64_t t1 = sb_mono_us();
-            last_fsync_us = t1;
-            uint64_t us = (uint64_t)(t1 - t0);
-            atomic_fetch_add(&w->fsyncs, 1);
-            atomic_fetch_add(&w->fsync_us_total, us);
-            if (us > atomic_load(&w->fsync_us_max)) atomic_store(&w->fsync_us_max, us);
-            atomic_store(&w->last_fsync_ms, sb_wall_ms());
             atomic_store(&w->durable_lsn, written);
         }
+        /* a full segment is closed between groups, not when the next
+         * group is already waiting */
+        if (!stop && atomic_load(&w->seg_full) &&
+            roll_over(w, mode != WAL_FSYNC_ALWAYS, &mine, &last_fsync_us) != 0)
+            continue;
         uv_mutex_lock(&w->mu);
         if (mine) w->writing = 0;
         release_list(w, take_ready(w)); /* under mu: see release_list */
@@ -1153,35 +1235,28 @@ int wal_append(wal *w, uint64_t lsn, int type, const void *payload, size_t len) 
 #define INLINE_WRITE_MAX (64u * 1024)
 
 static int can_write_inline(wal *w) {
-    long long segsize = *w->o.segment_size;
-    /* (past the preallocated zeros write_inline may wait for the
-     * preallocator's chunk in flight: one 1 MB write and its fdatasync) */
-    return atomic_load(w->o.fsync_mode) != WAL_FSYNC_ALWAYS && !w->writing &&
+    /* (no zeros are written ahead in these modes: nothing to wait for) */
+    return atomic_load(w->o.fsync_mode) != WAL_FSYNC_ALWAYS && !w->writing && !w->rolling &&
            (w->fsyncing || (w->group.len == 0 && w->stage.len <= INLINE_WRITE_MAX)) &&
            !w->stop && !atomic_load(&w->failed) &&
-           (segsize <= 0 || w->seg_bytes < (uint64_t)segsize);
+           /* past the size only while lent: roll_over syncs that too */
+           (w->fsyncing || !atomic_load(&w->seg_full));
 }
 
 /* Write the staged records (w->writing is set: nobody else writes). */
 static void write_inline(wal *w) {
-    uint64_t end = w->seg_bytes + w->stage.len;
-    int beyond = prealloc_begin(w, end);
-    int wrc = write_all(w, w->fd, w->stage.data, w->stage.len, w->seg_bytes);
-    int werr = errno;
-    prealloc_end(w, wrc == 0 ? end : w->seg_bytes, beyond);
-    if (wrc != 0) {
+    if (append_group(w, w->stage.data, w->stage.len, w->stage_last) != 0) {
+        int werr = errno;
         uv_mutex_lock(&w->mu);
         w->writing = 0;
+        if (w->rolling) uv_cond_signal(&w->cv);
         uv_mutex_unlock(&w->mu);
         fail(w, "write", werr);
         return;
     }
-    w->seg_bytes = end;
-    atomic_fetch_add(&w->bytes, w->stage.len);
-    atomic_fetch_add(&w->groups, 1);
-    atomic_store(&w->written_lsn, w->stage_last);
     uv_mutex_lock(&w->mu);
     w->writing = 0;
+    if (w->rolling) uv_cond_signal(&w->cv); /* take_log waits for this write */
     release_list(w, take_ready(w)); /* under mu: see release_list */
     /* WAITAOF, or a switch to always meanwhile: they wait for an fsync */
     if (w->pend_head || w->fsync_want > atomic_load(&w->durable_lsn)) {

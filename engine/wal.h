@@ -155,8 +155,9 @@ void wal_release(void *w, eng_outbatch *b);
  * fsync fail with err (EIO, ENOSPC...) after `after` successful calls. */
 enum wal_fault_op { WAL_FAULT_NONE = 0, WAL_FAULT_WRITE = 1, WAL_FAULT_FSYNC = 2 };
 void wal_inject_fault(wal *w, int op, int err, long after);
-/* ... or make every fsync of the log take ms longer (0: normal again). */
-void wal_inject_slow_fsync(wal *w, long ms);
+/* ... or make every fsync of the log take ms longer (0: normal again);
+ * with per_mb, ms per MB written since the previous fsync (a slow disk). */
+void wal_inject_slow_fsync(wal *w, long ms, int per_mb);
 
 /* The failure cause, or NULL while healthy (any thread). */
 const char *wal_failed(wal *w);

@@ -90,6 +90,16 @@ static int log_says_port_busy(const char *log, long from) {
  * srv_startv), +PONG when need_pong (so recovery is over). Returns 0 when
  * up; 1 when the process exited (*status = exit code, or 128+signal) and
  * another port would not help; -1 when it never answered (killed). */
+/* Is the server on c the process pid? (Another test's server may have
+ * taken the port between free_port and our bind, and would answer PING.) */
+static int ours(redisContext *c, pid_t pid) {
+    redisReply *r = redisCommand(c, "INFO server");
+    const char *p = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "process_id:") : NULL;
+    int yes = p ? atoi(p + 11) == (int)pid : 1; /* no answer: the PING decides */
+    if (r) freeReplyObject(r);
+    return yes;
+}
+
 static int spawn_server(sb_server *s, const char **args, int need_pong, int *status) {
     static int atexit_done;
     if (!atexit_done) { atexit(kill_all); atexit_done = 1; }
@@ -133,7 +143,9 @@ static int spawn_server(sb_server *s, const char **args, int need_pong, int *sta
                 int ok = r != NULL && (!need_pong || (r->type == REDIS_REPLY_STATUS &&
                                                       !strcmp(r->str, "PONG")));
                 if (r) freeReplyObject(r);
+                int other = ok && !ours(c, pid);
                 redisFree(c);
+                if (other) break; /* another process holds the port: try another */
                 if (ok) {
                     if (nservers < MAX_SERVERS) servers[nservers++] = s;
                     return 0;

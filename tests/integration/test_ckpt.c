@@ -1260,6 +1260,12 @@ static void t_corrupt(void) {
         uint64_t segs[256];
         int n = seg_firsts(dir, segs, 256);
         char seg[600];
+        /* the segment of LSN 2990 becomes the last (one made after it, when
+         * it was full, has no records yet: a crash could come before it) */
+        while (n > 1 && segs[n - 1] > 2990) {
+            snprintf(seg, sizeof(seg), "%s/wal-%020" PRIu64 ".log", dir, segs[--n]);
+            unlink(seg);
+        }
         snprintf(seg, sizeof(seg), "%s/wal-%020" PRIu64 ".log", dir, segs[n - 1]);
         size_t len;
         unsigned char *b = read_all(seg, &len);

@@ -585,6 +585,7 @@ static void test_segments(void) {
     if (n < 4) return;
     uint64_t next = 1;
     uint64_t first[64];
+    int last = 0; /* the last segment with records */
     for (int i = 0; i < n; i++) {
         size_t len;
         unsigned char *b = read_all(segs[i], &len);
@@ -592,7 +593,10 @@ static void test_segments(void) {
         CHECK_EQ_INT(first[i], next);
         rec r[64];
         int k = parse_segment(b, len, first[i], r, 64);
-        CHECK(k > 0);
+        /* (a full segment is closed right after its last group: the last
+         * one may be empty) */
+        CHECK(k > 0 || (k == 0 && i + 1 == n));
+        if (k > 0) last = i;
         for (int j = 0; j < k && j < 64; j++) CHECK_EQ_INT(r[j].lsn, next + (uint64_t)j);
         if (i + 1 < n) CHECK_MSG(len >= 4096, "segment %d has only %zu bytes", i, len);
         /* a finished segment ends with its last record: its preallocated
@@ -670,12 +674,18 @@ static void test_segments(void) {
     }
     drop_dir(d);
 
-    /* the last segment cut: a torn tail, the rest is kept */
+    /* the last segment cut: a torn tail, the rest is kept (a torn write
+     * can only be in the segment being written: an empty one after it,
+     * made when its predecessor was synced and closed, is removed) */
     d = new_dir();
     copy_wal(base, d);
     {
         char seg[600];
-        seg_path(seg, sizeof(seg), d, first[n - 1]);
+        for (int i = last + 1; i < n; i++) {
+            seg_path(seg, sizeof(seg), d, first[i]);
+            unlink(seg);
+        }
+        seg_path(seg, sizeof(seg), d, first[last]);
         if (truncate(seg, file_size(seg) - 10) != 0) perror("truncate");
         s = srv_start_in(d, args);
         c = srv_connect(s);
@@ -1021,10 +1031,12 @@ static void test_fault(void) {
     srv_stop(s);
     drop_dir(d);
 
-    /* failures while a new segment is made: every write below starts one
-     * (values bigger than the segment size). "write 0" fails the new
-     * header, "write 1" the first group after it, "fsync 0" the header's
-     * fsync. Restart: everything acknowledged is there, and it goes on. */
+    /* failures while a new segment is made: every write below fills one
+     * (values bigger than the segment size), and the next is made right
+     * after its fsync. "write 0" and "fsync 0" fail the group of r3 itself,
+     * "write 1" and "fsync 1" the header of the segment made after it (r3
+     * is acknowledged, r4 cannot be). Restart: everything acknowledged is
+     * there, and it goes on. */
     static const struct { const char *op; long after; } rot[] = {
         {"write", 0}, {"write", 1}, {"fsync", 0}, {"fsync", 1}};
     const char *seg_args[] = {"--wal-segment-size", "4096", NULL};
@@ -1037,15 +1049,30 @@ static void test_fault(void) {
         char n[16];
         snprintf(n, sizeof(n), "%ld", rot[i].after);
         CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT %s EIO %s", rot[i].op, n), "OK");
-        redisReply *r = cmd(c, "SET r3 %s", "x");
-        CHECK_MSG(r == NULL, "rotation %s %ld: the failed write got %s", rot[i].op,
+        static char big[5000];
+        memset(big, 'x', sizeof(big));
+        redisReply *r = cmd(c, "SET r3 %b", big, sizeof(big));
+        int acked = r && r->type == REDIS_REPLY_STATUS;
+        CHECK_MSG(acked == (rot[i].after == 1), "rotation %s %ld: the write got %s", rot[i].op,
                   rot[i].after, reply_str(r));
         if (r) freeReplyObject(r);
+        if (acked) {
+            r = cmd(c, "SET r4 %s", "x");
+            CHECK_MSG(!r || r->type == REDIS_REPLY_ERROR, "rotation %s %ld: a write after the "
+                      "failed segment got %s", rot[i].op, rot[i].after, reply_str(r));
+            if (r) freeReplyObject(r);
+        }
         redisFree(c);
         CHECK_EQ_INT(stop_status(s), 0);
         s = srv_start_in(d, seg_args);
         c = srv_connect(s);
         CHECK(keys_ok(c, "r", 0, 3, 5000));
+        r = cmd(c, "STRLEN r3");
+        /* (unacknowledged, it may be there or not: like a crash after write) */
+        CHECK_MSG(r && (r->integer == 5000 || (!acked && r->integer == 0)), "rotation %s %ld: "
+                  "r3 (acknowledged: %d) has %s bytes after a restart", rot[i].op, rot[i].after,
+                  acked, reply_str(r));
+        if (r) freeReplyObject(r);
         set_keys(c, "r", 10, 13, 5000);
         redisFree(c);
         srv_stop(s);
@@ -1505,6 +1532,114 @@ static void test_spare(void) {
     drop_dir(d);
 }
 
+/* ------------------------------------------------------------ zeros */
+
+/* Trailing zero bytes of the newest segment in dir (-1: none readable). */
+static long tail_zeros(const char *dir) {
+    char ds[64][300];
+    int m = list_segs(dir, ds, 64);
+    size_t len;
+    unsigned char *buf = m > 0 ? read_all(ds[m - 1], &len) : NULL;
+    if (!buf) return -1;
+    long run = 0;
+    while ((size_t)run < len && !buf[len - 1 - (size_t)run]) run++;
+    free(buf);
+    return run;
+}
+
+/* Zeros are written ahead of the log only in always mode, where they make
+ * each fdatasync cheaper. With everysec or no they would cost: each chunk's
+ * fdatasync flushes every record written before it ("no" would sync after
+ * all), and a write that caught up with the zeros waited for that flush.
+ * The spare segment is still made in advance. */
+static void test_zeros(void) {
+    /* a spare segment (zeros, synced) is still made in advance */
+    const char *sargs[] = {"--appendfsync", "no", "--wal-segment-size", "16384", NULL};
+    sb_server *s = srv_startv(sargs);
+    redisContext *c = srv_connect(s);
+    set_keys(c, "y", 0, 200, 500);
+    char spare[600];
+    snprintf(spare, sizeof(spare), "%s/wal-spare.tmp", s->dir);
+    int z = -1;
+    for (int i = 0; i < 200 && (z = zeros_only(spare, NULL)) != 1; i++) usleep(10000);
+    CHECK_MSG(z == 1, "appendfsync no: wal-spare.tmp %s", z < 0 ? "missing" : "not zeros");
+    redisFree(c);
+    srv_stop(s);
+
+    /* one segment (the first is made at start, not from a spare) */
+    const char *d = new_dir();
+    const char *args[] = {"--appendfsync", "no", NULL};
+    s = srv_start_in(d, args);
+    c = srv_connect(s);
+    set_keys(c, "z", 0, 1000, 500);
+    usleep(200000);
+    long tz = tail_zeros(d);
+    CHECK_MSG(tz == 0, "appendfsync no: the segment ends with %ld zero bytes", tz);
+    CHECK_STATUS(cmd(c, "CONFIG SET appendfsync everysec"), "OK");
+    set_keys(c, "z", 1000, 1400, 500);
+    usleep(200000);
+    tz = tail_zeros(d);
+    CHECK_MSG(tz == 0, "appendfsync everysec: the segment ends with %ld zero bytes", tz);
+    CHECK_STATUS(cmd(c, "CONFIG SET appendfsync always"), "OK");
+    set_keys(c, "z", 1400, 1600, 500);
+    for (int i = 0; i < 200 && (tz = tail_zeros(d)) <= 0; i++) usleep(10000);
+    CHECK_MSG(tz > 0, "appendfsync always: no zeros ahead of the log (%ld)", tz);
+    CHECK_STATUS(cmd(c, "CONFIG SET appendfsync no"), "OK");
+    set_keys(c, "z", 1600, 2000, 500); /* over the zeros, then appending */
+    CHECK(keys_ok(c, "z", 0, 2000, 500));
+    redisFree(c);
+    srv_kill(s);
+    s = srv_start_in(d, args);
+    c = srv_connect(s);
+    CHECK(keys_ok(c, "z", 0, 2000, 500));
+    redisFree(c);
+    srv_stop(s);
+    drop_dir(d);
+}
+
+/* ------------------------------------------------------------ rollsync */
+
+/* everysec: a full segment must be synced before the next one exists, and
+ * it may hold up to a second of writes. That sync must not hold up the
+ * replies either: the log is lent to the engine during it, and only a
+ * last, short sync (what came meanwhile) keeps writes waiting. A disk of
+ * 10 MB/s (100 ms per MB) and a client writing 5 MB/s in 100 KB batches
+ * into 2 MB segments: a rollover that synced its segment with the log
+ * held made a batch wait about 200 ms. */
+static void test_rollsync(void) {
+    sb_server *s = srv_start("--appendfsync", "everysec", "--wal-segment-size", "2mb", "--keep-wal",
+                             "yes", "--auto-checkpoint-percentage", "0", NULL);
+    redisContext *c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT slow-fsync 100 per-mb"), "OK");
+    static char v[1024];
+    memset(v, 'r', sizeof(v));
+    long long seg0 = info_ll(c, "wal_segments");
+    double end = now_s() + 3, worst = 0;
+    int batches = 0, ok = 1;
+    while (now_s() < end && ok) {
+        double t0 = now_s();
+        for (int i = 0; i < 100; i++) redisAppendCommand(c, "SET roll%d %b", i, v, sizeof(v));
+        for (int i = 0; i < 100 && ok; i++) {
+            redisReply *r = NULL;
+            ok = redisGetReply(c, (void **)&r) == REDIS_OK && r && r->type == REDIS_REPLY_STATUS;
+            if (r) freeReplyObject(r);
+        }
+        double dt = now_s() - t0;
+        if (dt > worst) worst = dt;
+        batches++;
+        if (dt < 0.02) usleep((useconds_t)((0.02 - dt) * 1e6));
+    }
+    CHECK(ok);
+    long long rolled = info_ll(c, "wal_segments") - seg0;
+    printf("  %d batches of 100 KB, %lld rollover(s), slowest batch %.0f ms\n", batches, rolled,
+           worst * 1000);
+    CHECK(rolled >= 3);
+    CHECK_MSG(worst < 0.1, "a batch waited %.0f ms for a rollover", worst * 1000);
+    CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT off"), "OK");
+    redisFree(c);
+    srv_stop(s);
+}
+
 /* ------------------------------------------------------------ slowsync */
 
 /* everysec: a slow fsync (a second's worth of data can take long) holds up
@@ -1563,7 +1698,7 @@ static const struct { const char *name; void (*fn)(void); } sections[] = {
     {"format", test_format},   {"torn", test_torn},         {"corrupt", test_corrupt},
     {"segments", test_segments}, {"crafted", test_crafted}, {"fault", test_fault},
     {"expiry", test_expiry},   {"everysec", test_everysec}, {"waitaof", test_waitaof},
-    {"aofno", test_aofno},     {"order", test_order},       {"spare", test_spare},
+    {"aofno", test_aofno},     {"order", test_order},       {"spare", test_spare}, {"zeros", test_zeros}, {"rollsync", test_rollsync},
     {"slowsync", test_slowsync},
 };
 
