@@ -73,6 +73,8 @@ struct eng_engine {
                              * maxmemory is off (not measured then) */
     int busy;               /* background work pending: don't sleep */
     uint64_t need_fsync;    /* WAITAOF in this wake-up: fsync up to here */
+    int unlogged;           /* a command's change could not be logged: this
+                             * wake-up's replies must not go (flush_out) */
     int capture;            /* encode changes even if not logged (scripts) */
     uint64_t out_gen;       /* bumped whenever a reply batch is handed on */
     scr_vm *scripts;        /* the Lua runtime */
@@ -334,9 +336,11 @@ void eng_emit(eng_ctx *x, int db, int argc, const eng_arg *argv) {
 }
 
 /* End of a command (or cron step): if it changed anything, give the unit
- * its LSN and hand it to the log. */
-static void unit_commit(eng_engine *e, int64_t now_ms) {
-    if (e->unit_n == 0) return;
+ * its LSN and hand it to the log. -1: the log refused it (it failed since
+ * the command was let in). */
+static int unit_commit(eng_engine *e, int64_t now_ms) {
+    int rc = 0;
+    if (e->unit_n == 0) return 0;
     e->seq++;
     if (e->hook) {
         unsigned char *h = (unsigned char *)e->unit.data;
@@ -344,12 +348,17 @@ static void unit_commit(eng_engine *e, int64_t now_ms) {
         for (int i = 0; i < 8; i++) h[i] = (unsigned char)(t >> (8 * i));
         for (int i = 0; i < 4; i++) h[8 + i] = (unsigned char)(e->unit_n >> (8 * i));
         /* not logged (the WAL failed): the change stays in memory but takes
-         * no LSN, so replies are not held back for it (expiry deletes) */
-        if (e->hook(e->hook_ud, e->seq, e->unit.data, e->unit.len) != 0) e->seq--;
+         * no LSN (the memory is rebuilt from the durable state before the
+         * next wake-up: persist_before_batch) */
+        if (e->hook(e->hook_ud, e->seq, e->unit.data, e->unit.len) != 0) {
+            e->seq--;
+            rc = -1;
+        }
         e->unit.len = 0;
         if (e->unit.cap > 1024 * 1024) resp_buf_free(&e->unit);
     }
     e->unit_n = 0;
+    return rc;
 }
 
 eng_unit_mark eng_unit_mark_get(eng_engine *e) {
@@ -900,7 +909,10 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
         c->last_cmd = cmd->name;
         uint64_t seq0 = e->seq;
         cmd->fn(&x);
-        unit_commit(e, x.now_ms);
+        /* (a race with a WAL failure: its reply, and any read after it of
+         * what it changed, must not go out; cron's expiry deletes need no
+         * such care, nothing answers them) */
+        if (unit_commit(e, x.now_ms) != 0) e->unlogged = 1;
         if (e->seq != seq0) c->last_lsn = wrote = e->seq;
         e->mono_now_us = sb_mono_us();
         command_done(e, &x, e->mono_now_us - t0);
@@ -1083,11 +1095,15 @@ static void process_batch(eng_engine *e, eng_inbatch *b) {
 static void flush_out(eng_engine *e) {
     e->out_gen++;
     if (e->out->nspans == 0) {
+        e->unlogged = 0;
         /* nothing to answer, but staged records must still reach the log */
         if (e->hook) e->o.release(e->o.release_ud, NULL);
         return;
     }
-    e->out->need_seq = e->seq;
+    /* unlogged: like a change that never became durable -- the wake-up's
+     * replies are dropped and their connections closed (wal.c) */
+    e->out->need_seq = e->unlogged ? UINT64_MAX : e->seq;
+    e->unlogged = 0;
     e->out->need_fsync_seq = e->need_fsync;
     e->need_fsync = 0;
     eng_outbatch *b = e->out;

@@ -499,6 +499,7 @@ static int write_all(wal *w, int fd, const void *p, size_t n, uint64_t off) {
 }
 
 void wal_inject_slow_fsync(wal *w, long ms, int per_mb) {
+    atomic_store(&w->fault_slow_ms, 0);
     atomic_store(&w->fault_slow_per_mb, per_mb);
     atomic_store(&w->fault_slow_ms, ms > 0 ? ms : 0);
 }
@@ -625,8 +626,9 @@ static void prealloc_main(void *arg) {
         while (!w->pstop && !zeros_wanted(w) && !spare_wanted(w))
             uv_cond_wait(&w->pcv, &w->pmu);
         if (w->pstop) break;
-        if (!zeros_wanted(w)) { /* the current segment is zeroed to its end */
-            make_spare(w);
+        if (!zeros_wanted(w)) { /* zeroed to its end, or no zeros in this mode */
+            /* (re-checked: the mode may have changed since the wait) */
+            if (spare_wanted(w)) make_spare(w);
             continue;
         }
         uint64_t from = atomic_load(&w->alloc_end);
@@ -918,6 +920,7 @@ static int writer_has_work(wal *w, int64_t last_fsync_us) {
     if (w->stop) return 1;
     if (atomic_load(&w->failed)) return 0;
     if (w->group.len) return 1;
+    if (atomic_load(&w->seg_full)) return 1; /* an inline write filled it: roll over */
     uint64_t written = atomic_load(&w->written_lsn), durable = atomic_load(&w->durable_lsn);
     if (written <= durable) return 0;
     int mode = (int)atomic_load(w->o.fsync_mode);
@@ -980,6 +983,12 @@ static int roll_over(wal *w, int may_lend, int *mine, int64_t *last_fsync_us) {
         } else {
             take_log(w, mine);
             written = atomic_load(&w->written_lsn);
+            if (atomic_load(&w->failed)) { /* an inline write failed meanwhile */
+                uv_mutex_lock(&w->mu);
+                w->rolling = 0;
+                uv_mutex_unlock(&w->mu);
+                return -1;
+            }
         }
         int rc = written > atomic_load(&w->durable_lsn) ? sync_segment(w, last_fsync_us) : 0;
         int err = errno;
@@ -1258,8 +1267,10 @@ static void write_inline(wal *w) {
     w->writing = 0;
     if (w->rolling) uv_cond_signal(&w->cv); /* take_log waits for this write */
     release_list(w, take_ready(w)); /* under mu: see release_list */
-    /* WAITAOF, or a switch to always meanwhile: they wait for an fsync */
-    if (w->pend_head || w->fsync_want > atomic_load(&w->durable_lsn)) {
+    /* WAITAOF, or a switch to always meanwhile: they wait for an fsync;
+     * a full segment: the writer rolls over (lending the log meanwhile) */
+    if (w->pend_head || w->fsync_want > atomic_load(&w->durable_lsn) ||
+        atomic_load(&w->seg_full)) {
         atomic_store_explicit(&w->kicked, 1, memory_order_release);
         uv_cond_signal(&w->cv);
     }
