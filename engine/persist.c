@@ -654,9 +654,14 @@ void persist_debug_fault(eng_ctx *x) {
         return;
     }
     if (eng_arg_is(op, "off")) wal_inject_slow_fsync(ps.w, 0, 0);
-    int o = eng_arg_is(op, "write") ? 1 : eng_arg_is(op, "fsync") ? 2 : eng_arg_is(op, "off") ? 0 : -1;
+    int o = eng_arg_is(op, "write")    ? WAL_FAULT_WRITE
+            : eng_arg_is(op, "fsync")  ? WAL_FAULT_FSYNC
+            : eng_arg_is(op, "append") ? WAL_FAULT_APPEND
+            : eng_arg_is(op, "off")    ? WAL_FAULT_NONE
+                                       : -1;
     if (o < 0) {
-        eng_reply_error(x, "ERR DEBUG WAL-FAULT <write|fsync|off> [EIO|ENOSPC|EDQUOT] [after-n]");
+        eng_reply_error(x, "ERR DEBUG WAL-FAULT <write|fsync|append|off> [EIO|ENOSPC|EDQUOT] "
+                        "[after-n]");
         return;
     }
     int err = EIO;

@@ -52,7 +52,7 @@ void persist_info(eng_engine *e, resp_buf *b);
 eng_cmd_fn cmd_waitaof;
 /* STRONGBOX FILES | HELP: the live checkpoint and WAL files (engine thread) */
 eng_cmd_fn cmd_strongbox;
-/* DEBUG WAL-FAULT <write|fsync|off> [errno-name [after-n]], or
+/* DEBUG WAL-FAULT <write|fsync|append|off> [errno-name [after-n]], or
  * DEBUG WAL-FAULT slow-fsync <ms> [PER-MB] */
 void persist_debug_fault(eng_ctx *x);
 

@@ -1218,6 +1218,10 @@ void wal_close(wal *w) {
 
 int wal_append(wal *w, uint64_t lsn, int type, const void *payload, size_t len) {
     if (atomic_load(&w->failed)) return -1;
+    if (fault(w, WAL_FAULT_APPEND)) {
+        fail(w, "write", errno);
+        return -1;
+    }
     size_t body = 9 + len;
     resp_buf_reserve(&w->stage, WAL_REC_HEADER + body);
     unsigned char *p = (unsigned char *)w->stage.data + w->stage.len;

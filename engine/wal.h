@@ -153,7 +153,10 @@ void wal_release(void *w, eng_outbatch *b);
 
 /* Fault injection for tests (DEBUG WAL-FAULT): make the next write or
  * fsync fail with err (EIO, ENOSPC...) after `after` successful calls. */
-enum wal_fault_op { WAL_FAULT_NONE = 0, WAL_FAULT_WRITE = 1, WAL_FAULT_FSYNC = 2 };
+enum wal_fault_op { WAL_FAULT_NONE = 0, WAL_FAULT_WRITE = 1, WAL_FAULT_FSYNC = 2,
+                    /* the WAL fails in wal_append itself: as if the writer
+                     * failed after the command was let in */
+                    WAL_FAULT_APPEND = 3 };
 void wal_inject_fault(wal *w, int op, int err, long after);
 /* ... or make every fsync of the log take ms longer (0: normal again);
  * with per_mb, ms per MB written since the previous fsync (a slow disk). */
