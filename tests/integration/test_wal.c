@@ -230,6 +230,16 @@ static int keys_ok(redisContext *c, const char *prefix, int from, int to, size_t
     return bad == 0;
 }
 
+/* Start a server on d, check prefix<from..to-1> (keys_ok) and stop it cleanly. */
+static void restart_keys_ok(const char *d, const char **args, const char *prefix, int from,
+                            int to, size_t vlen) {
+    sb_server *s = srv_start_in(d, args);
+    redisContext *c = srv_connect(s);
+    CHECK(keys_ok(c, prefix, from, to, vlen));
+    redisFree(c);
+    srv_stop(s);
+}
+
 static const char *no_args[] = {NULL};
 
 /* ------------------------------------------------------------ format */
@@ -630,11 +640,7 @@ static void test_segments(void) {
         if (k > 0 && k <= 64) CHECK_EQ_INT(r[k - 1].off + r[k - 1].len, len);
         free(b);
     }
-    s = srv_start_in(d, args);
-    c = srv_connect(s);
-    CHECK(keys_ok(c, "s", 0, 80, 300));
-    redisFree(c);
-    srv_stop(s);
+    restart_keys_ok(d, args, "s", 0, 80, 300);
     drop_dir(d);
 
     /* a missing middle segment */
@@ -1558,11 +1564,7 @@ static void test_spare(void) {
     redisFree(c);
     srv_stop(s);
     CHECK_MSG(zeros_only(spare, NULL) == -1, "wal-spare.tmp outlived a clean stop");
-    s = srv_start_in(d, args);
-    c = srv_connect(s);
-    CHECK(keys_ok(c, "s", 0, 400, 500));
-    redisFree(c);
-    srv_stop(s);
+    restart_keys_ok(d, args, "s", 0, 400, 500);
     drop_dir(d);
 }
 
@@ -1623,11 +1625,7 @@ static void test_zeros(void) {
     CHECK(keys_ok(c, "z", 0, 2000, 500));
     redisFree(c);
     srv_kill(s);
-    s = srv_start_in(d, args);
-    c = srv_connect(s);
-    CHECK(keys_ok(c, "z", 0, 2000, 500));
-    redisFree(c);
-    srv_stop(s);
+    restart_keys_ok(d, args, "z", 0, 2000, 500);
     drop_dir(d);
 }
 
