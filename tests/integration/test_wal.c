@@ -1695,9 +1695,10 @@ static void test_rollsync(void) {
  * the writer thread would take) for 2.5 s while every fsync takes 800 ms
  * longer; no batch may wait for one. */
 static void test_slowsync(void) {
-    /* (one segment: a rollover must sync the old segment before the new
-     * one exists, and waits for that fsync in every mode) */
-    sb_server *s = srv_start("--appendfsync", "everysec", "--wal-segment-size", "1gb", NULL);
+    /* (one segment: a rollover syncs the old segment, slowly here, and a
+     * WAITAOF after OFF would wait for that; the batches are paced to at
+     * most 50 MB/s, so 15 s stay far below the size) */
+    sb_server *s = srv_start("--appendfsync", "everysec", "--wal-segment-size", "64gb", NULL);
     redisContext *c = srv_connect(s);
     CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT slow-fsync 800"), "OK");
     static char v[1024];
@@ -1722,12 +1723,14 @@ static void test_slowsync(void) {
         }
         double dt = now_s() - t0;
         if (dt > worst) worst = dt;
+        if (dt < 0.002) usleep((useconds_t)((0.002 - dt) * 1e6));
         if (++batches % 20 == 0) synced_any = info_ll(c, "wal_fsyncs") > f0;
     }
     long long synced = info_ll(c, "wal_fsyncs") - f0;
     printf("  %d batches of 100 KB, slowest %.0f ms, %lld slow fsync(s) meanwhile\n", batches,
            worst * 1000, synced);
     CHECK(synced >= 1);
+    CHECK_EQ_INT(info_ll(c, "wal_segments"), 1);
     CHECK_MSG(worst < 0.4, "a batch waited %.0f ms (an fsync takes 800 ms more)", worst * 1000);
     /* WAITAOF does wait for it */
     double t0 = now_s();
