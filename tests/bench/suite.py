@@ -107,10 +107,11 @@ ALL_WORKLOADS = list(workloads())   # GET SET INCR MSET FCALL EVALSHA GET 1KB SE
 
 # ---------------------------------------------------------------- CPU time
 
-def cpu_stat_ns(pid):
+def cpu_stat_ticks(pid):
+    """(utime, stime) of all threads, in clock ticks."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1e9 / CLK_TCK   # utime+stime, all threads
+    return int(fields[11]), int(fields[12])
 
 
 def cpu_threads_ns(pid):
@@ -125,19 +126,23 @@ def cpu_threads_ns(pid):
 
 
 class CpuMeter:
-    """CPU time of a process between start() and stop(), in ns."""
+    """CPU time of a process between start() and stop(): stop() returns the
+    total in ns and the share of it spent in the kernel (system time; from
+    clock ticks, so rough for short runs; None if no tick passed)."""
 
     def __init__(self, pid):
         self.pid = pid
 
     def start(self):
-        self.t0, self.s0 = cpu_threads_ns(self.pid), cpu_stat_ns(self.pid)
+        self.t0, self.k0 = cpu_threads_ns(self.pid), cpu_stat_ticks(self.pid)
 
     def stop(self):
-        t1, s1 = cpu_threads_ns(self.pid), cpu_stat_ns(self.pid)
+        t1, k1 = cpu_threads_ns(self.pid), cpu_stat_ticks(self.pid)
+        user, system = k1[0] - self.k0[0], k1[1] - self.k0[1]
+        share = system / (user + system) if user + system else None
         if set(self.t0) <= set(t1):     # no thread exited: exact per-thread sums
-            return sum(v - self.t0.get(tid, 0) for tid, v in t1.items())
-        return s1 - self.s0             # a thread exited: fall back to ticks
+            return sum(v - self.t0.get(tid, 0) for tid, v in t1.items()), share
+        return (user + system) * 1e9 / CLK_TCK, share   # a thread exited: ticks
 
 
 # ---------------------------------------------------------------- servers
@@ -227,9 +232,10 @@ def run_once(pair, srv, argv, clients, pipeline, n, keyspace):
     e0 = pair.errors(srv)
     meter.start()
     rps, p50, p99 = redis_benchmark(srv.port, argv, clients, pipeline, n, keyspace)
-    cpu = meter.stop()
+    cpu, sys_share = meter.stop()
     errs = pair.errors(srv) - e0
-    return {"rps": rps, "cpu_us": cpu / n / 1000, "p50": p50, "p99": p99, "errors": errs}
+    return {"rps": rps, "cpu_us": cpu / n / 1000, "sys": sys_share, "p50": p50, "p99": p99,
+            "errors": errs}
 
 
 def pilot_rate(srv, argv, clients, pipeline, n, keyspace, least=0.06):
@@ -270,7 +276,8 @@ def run_cell(pair, argv, clients, pipeline, a):
             res[srv.name].append(run_once(pair, srv, argv, clients, pipeline, n, a.keyspace))
     out = {}
     for name, runs in res.items():
-        out[name] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        out[name] = {k: statistics.median(v) if v else None
+                     for k in runs[0] for v in [[r[k] for r in runs if r[k] is not None]]}
         out[name]["errors"] = sum(r["errors"] for r in runs)
         out[name]["all_rps"] = [r["rps"] for r in runs]
     out["requests"] = n
@@ -287,11 +294,15 @@ def cell_name(wl, clients, pipeline):
     return f"{wl} -c {clients} -P {pipeline}"
 
 
+def pct(share):
+    return "-" if share is None else f"{share * 100:.0f}%"
+
+
 def results_table(results):
     lines = ["| workload | mode | strongbox ops/s | Redis ops/s | ratio | CPU us/req strongbox | "
-             "CPU us/req Redis | CPU ratio | p50 ms strongbox | p50 ms Redis | "
-             "p99 ms strongbox | p99 ms Redis |",
-             "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+             "CPU us/req Redis | CPU ratio | kernel share strongbox | kernel share Redis | "
+             "p50 ms strongbox | p50 ms Redis | p99 ms strongbox | p99 ms Redis |",
+             "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for (mode, wl, c, p), r in results:
         s, d = r["strongbox"], r["redis"]
         err = ""
@@ -300,6 +311,7 @@ def results_table(results):
         lines.append(f"| {cell_name(wl, c, p)}{err} | {mode} | {fmt_rate(s['rps'])} | "
                      f"{fmt_rate(d['rps'])} | **{s['rps'] / d['rps']:.2f}** | "
                      f"{s['cpu_us']:.2f} | {d['cpu_us']:.2f} | **{s['cpu_us'] / d['cpu_us']:.2f}** | "
+                     f"{pct(s['sys'])} | {pct(d['sys'])} | "
                      f"{s['p50']:.3f} | {d['p50']:.3f} | {s['p99']:.3f} | {d['p99']:.3f} |")
     return "\n".join(lines)
 
@@ -318,18 +330,26 @@ set xtics rotate by -50 scale 0 font ",9"
 set yrange [0:*]
 set multiplot layout 2,1 title "{title}"
 set title "throughput ratio strongbox / Redis (higher is better; 1 = parity)"
-plot '{dat}' using 2:xtic(1) title 'none' lc rgb '#4477aa', \
-     '' using 3 title 'everysec' lc rgb '#66ccee', \
-     '' using 4 title 'always' lc rgb '#ee6677', \
+plot {ratio_bars}, \
      1 with lines lw 2 lc rgb 'black' notitle
 set title "server CPU time per request, ratio strongbox / Redis (lower is better)"
-plot '{dat}' using 5:xtic(1) title 'none' lc rgb '#4477aa', \
-     '' using 6 title 'everysec' lc rgb '#66ccee', \
-     '' using 7 title 'always' lc rgb '#ee6677', \
+plot {cpu_bars}, \
      1 with lines lw 2 lc rgb 'black' notitle, \
      0.7 with lines lw 1 dt 2 lc rgb 'black' title 'issue 7 target 0.7'
 unset multiplot
 """
+MODE_COLOURS = {"none": "#4477aa", "everysec": "#66ccee", "always": "#ee6677"}
+
+
+def bars(dat, first_col, modes):
+    """gnuplot histogram columns, one per measured mode (a mode with no
+    value at all would make gnuplot fail)."""
+    out = []
+    for i, m in enumerate(modes):
+        src = f"'{dat}' using {first_col + MODES.index(m)}:xtic(1)" if i == 0 else \
+              f"'' using {first_col + MODES.index(m)}"
+        out.append(f"{src} title '{m}' lc rgb '{MODE_COLOURS[m]}'")
+    return ", \\\n     ".join(out)
 
 
 def chart(results, png, title):
@@ -352,7 +372,9 @@ def chart(results, png, title):
             f.write("\t".join([key] + [f"{x[0]:.4f}" for x in t] + [f"{x[1]:.4f}" for x in t])
                     + "\n")
     try:
-        script = GNUPLOT.format(png=png, dat=dat, title=title)
+        modes = [m for m in MODES if any(m in v for v in by.values())]
+        script = GNUPLOT.format(png=png, title=title, ratio_bars=bars(dat, 2, modes),
+                                cpu_bars=bars(dat, 2 + len(MODES), modes))
         p = subprocess.run([gp], input=script, capture_output=True, text=True, timeout=120)
         if p.returncode != 0:
             return f"gnuplot failed: {p.stderr.strip()[-500:]}"
@@ -530,7 +552,9 @@ def main():
         f"- {a.rounds} round(s) of A B per workload, medians; each run sized from a pilot (n, 4n, ... requests until one lasts 60 ms; "
         f"the rate between its last two runs, without their fixed start-up cost) to "
         f"~{a.seconds} s for the slower server (cap {a.requests} requests at -c 50 -P 1); "
-        f"ratio = strongbox / Redis; CPU = user+system time of all server threads per request",
+        f"ratio = strongbox / Redis; CPU = user+system time of all server threads per request; "
+        f"kernel share = the system part of it (clock ticks, so rough on short runs): at -P 1 "
+        f"it is mostly each request's own read() and write(), which both servers must make",
         "- command: `" + " ".join(["tests/bench/suite.py"] + sys.argv[1:]) + "`",
     ]
     table = results_table(results)
