@@ -590,12 +590,11 @@ int ckpt_step(ckpt_job *j, long budget_us) {
     uv_mutex_unlock(&j->mu);
     if (backlog > QUEUE_MAX) return 0; /* let the disk catch up */
     int64_t deadline = sb_mono_us() + budget_us;
-    int n = 0;
     while (j->cur < j->ntables) {
         walk_ctx w = {j, j->tables[j->cur], j->cur};
-        j->cursor = kv_scan(w.t, j->cursor, on_walk, &w);
+        j->cursor = kv_scan_n(w.t, j->cursor, 64, on_walk, &w);
         if (j->cursor == 0) j->cur++;
-        if ((++n & 15) == 0 && sb_mono_us() > deadline) return 0;
+        if (sb_mono_us() > deadline) return 0;
     }
     end_walk(j);
     return 1;

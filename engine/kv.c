@@ -750,18 +750,19 @@ static void scan_bucket(kv_entry *e, kv_scan_fn *fn, void *ud) {
     }
 }
 
+/* The cursor after v in a table of mask m (0 after the last bucket): set
+ * the unmasked high bits so that incrementing the reversed cursor carries
+ * into the masked bits only. */
+static inline uint64_t next_cursor(uint64_t v, uint64_t m) {
+    return rev64(rev64(v | ~m) + 1);
+}
+
 uint64_t kv_scan(kv_table *t, uint64_t v, kv_scan_fn *fn, void *ud) {
     if (kv_size(t) == 0) return 0;
     if (!rehashing(t)) {
         uint64_t m0 = t->ht[0].mask;
         scan_bucket(t->ht[0].table[v & m0], fn, ud);
-        /* Set the unmasked high bits so that incrementing the reversed
-         * cursor carries into the masked bits only. */
-        v |= ~m0;
-        v = rev64(v);
-        v++;
-        v = rev64(v);
-        return v;
+        return next_cursor(v, m0);
     }
     const kv_ht *small = &t->ht[0], *large = &t->ht[1];
     if (small->size > large->size) {
@@ -779,5 +780,47 @@ uint64_t kv_scan(kv_table *t, uint64_t v, kv_scan_fn *fn, void *ud) {
         v++;
         v = rev64(v);
     } while (v & (m0 ^ m1)); /* until the bits beyond m0 wrap around */
+    return v;
+}
+
+/* The reverse-binary order visits buckets far apart, so a walk of a large
+ * table misses the cache twice per bucket (its slot, then its first
+ * entry): 80% of a checkpoint's time. Here the next cursors are known in
+ * advance, so slots are prefetched SCAN_SLOTS_AHEAD buckets ahead and the
+ * entries they point to SCAN_ENTRIES_AHEAD ahead, and the misses overlap.
+ * A rehashing table (two tables per cursor) is scanned plainly. */
+#define SCAN_RING 32 /* a power of two above SCAN_SLOTS_AHEAD */
+#define SCAN_SLOTS_AHEAD 16
+#define SCAN_ENTRIES_AHEAD 8
+
+uint64_t kv_scan_n(kv_table *t, uint64_t v, size_t n, kv_scan_fn *fn, void *ud) {
+    if (n == 0) return v;
+    if (kv_size(t) == 0) return 0;
+    if (rehashing(t)) {
+        do v = kv_scan(t, v, fn, ud); while (--n && v);
+        return v;
+    }
+    const uint64_t m = t->ht[0].mask;
+    kv_entry *const *tab = t->ht[0].table;
+    uint64_t ring[SCAN_RING];
+    size_t made = 0; /* cursors put in the ring (and their slots prefetched) */
+    int wrapped = 0; /* v is past the last bucket */
+    for (size_t i = 0;; i++) {
+        while (!wrapped && made < n && made <= i + SCAN_SLOTS_AHEAD) {
+            ring[made++ % SCAN_RING] = v;
+            __builtin_prefetch(&tab[v & m]);
+            v = next_cursor(v, m);
+            wrapped = v == 0;
+        }
+        if (i >= made) break; /* n visited, or the end */
+        if (i + SCAN_ENTRIES_AHEAD < made) {
+            const kv_entry *e = tab[ring[(i + SCAN_ENTRIES_AHEAD) % SCAN_RING] & m];
+            if (e) {
+                __builtin_prefetch(e);
+                __builtin_prefetch((const char *)e + 64); /* the rest of a small entry */
+            }
+        }
+        scan_bucket(tab[ring[i % SCAN_RING] & m], fn, ud);
+    }
     return v;
 }

@@ -141,6 +141,10 @@ kv_entry *kv_random_expiring(kv_table *t);
  * (0 when the scan is complete). fn must not insert or delete. */
 typedef void kv_scan_fn(void *ud, kv_entry *e);
 uint64_t kv_scan(kv_table *t, uint64_t cursor, kv_scan_fn *fn, void *ud);
+/* n calls of kv_scan in one (fewer if the scan completes): the same
+ * entries in the same order, the same cursor returned, but the cache
+ * misses of the buckets overlap (prefetching ahead). For long walks. */
+uint64_t kv_scan_n(kv_table *t, uint64_t cursor, size_t n, kv_scan_fn *fn, void *ud);
 
 /* Size the table for n entries now (bulk loading: no incremental growth)
  * and don't shrink below that until kv_reserve(t, 0). Untouched buckets

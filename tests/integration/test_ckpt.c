@@ -49,9 +49,6 @@
                                     __VA_ARGS__, NULL})
 #define ARGS0 ((const char *[]){"--min-free-disk", "0", "--auto-checkpoint-percentage", "0", NULL})
 
-#define CHECK_MSG(cond, ...) do { if (!(cond)) { fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
-    fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); tu_failures++; } } while (0)
-
 /* ------------------------------------------------------------ helpers */
 
 static double now_s(void) {

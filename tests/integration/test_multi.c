@@ -31,9 +31,6 @@
 
 static void sleep_ms(int ms) { usleep((useconds_t)ms * 1000); }
 
-#define CHECK_MSG(cond, ...) do { if (!(cond)) { fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
-    fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); tu_failures++; } } while (0)
-
 /* The reply is an array of n elements (freed). */
 #define CHECK_ARRAY(r, n) do { redisReply *_r = (r); \
     if (!_r || _r->type != REDIS_REPLY_ARRAY || _r->elements != (size_t)(n)) { \

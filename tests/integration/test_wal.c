@@ -167,9 +167,6 @@ static int wait_info_ll(redisContext *c, const char *name, long long want) {
     return 1;
 }
 
-#define CHECK_MSG(cond, ...) do { if (!(cond)) { fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
-    fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); tu_failures++; } } while (0)
-
 /* One record of a segment. */
 typedef struct rec {
     size_t off, len;      /* whole record, header included */

@@ -325,6 +325,66 @@ static void test_scan_static(void) {
     kv_destroy(t);
 }
 
+/* kv_scan_n is n calls of kv_scan: the same entries in the same order and
+ * the same cursors, on static, growing and shrinking (rehashing) tables,
+ * for chunk sizes around its prefetch distances. */
+typedef struct order { kv_entry **e; size_t n, cap; } order;
+static void on_order(void *ud, kv_entry *e) {
+    order *o = ud;
+    if (o->n == o->cap) {
+        o->cap = o->cap ? 2 * o->cap : 1024;
+        o->e = realloc(o->e, o->cap * sizeof(*o->e));
+        if (!o->e) abort();
+    }
+    o->e[o->n++] = e;
+}
+
+static void check_scan_n(kv_table *t, size_t chunk) {
+    order a = {0}, b = {0};
+    uint64_t ca = 0, cb = 0;
+    int steps = 0;
+    do {
+        for (size_t k = 0; k < chunk && (k == 0 || ca); k++) ca = kv_scan(t, ca, on_order, &a);
+        cb = kv_scan_n(t, cb, chunk, on_order, &b);
+        CHECK_MSG(ca == cb, "chunk %zu step %d: cursor %llu, kv_scan gives %llu", chunk, steps,
+                  (unsigned long long)cb, (unsigned long long)ca);
+        steps++;
+    } while (ca && ca == cb);
+    CHECK_EQ_INT(a.n, b.n);
+    CHECK(a.n == b.n && (a.n == 0 || !memcmp(a.e, b.e, a.n * sizeof(*a.e))));
+    free(a.e);
+    free(b.e);
+}
+
+static void test_scan_n(void) {
+    static const size_t chunks[] = {1, 2, 7, 8, 9, 16, 17, 31, 32, 33, 64, 1000, 100000};
+    static const int sizes[] = {0, 1, 5, 100, 5000, 40000};
+    for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+        kv_table *t = kv_create(seed0, NULL);
+        for (int i = 0; i < sizes[si]; i++) insert_id(t, i);
+        drain(t);
+        for (size_t ci = 0; ci < sizeof(chunks) / sizeof(chunks[0]); ci++)
+            check_scan_n(t, chunks[ci]);
+        /* rehashing: a grow, then a shrink, in progress */
+        if (sizes[si] >= 100) {
+            int n = sizes[si];
+            while (!kv_is_rehashing(t)) insert_id(t, n++);
+            for (size_t ci = 0; ci < sizeof(chunks) / sizeof(chunks[0]); ci++)
+                check_scan_n(t, chunks[ci]);
+            drain(t);
+            for (int i = 0; i < n; i++) if (i % 20) delete_id(t, i);
+            CHECK(kv_is_rehashing(t));
+            for (size_t ci = 0; ci < sizeof(chunks) / sizeof(chunks[0]); ci++)
+                check_scan_n(t, chunks[ci]);
+        }
+        /* n = 0 visits nothing and keeps the cursor */
+        order o = {0};
+        CHECK_EQ_INT(kv_scan_n(t, 12345, 0, on_order, &o), 12345);
+        CHECK_EQ_INT(o.n, 0);
+        kv_destroy(t);
+    }
+}
+
 /* (b) the table grows (several times) between cursor calls. */
 static void test_scan_grow(void) {
     enum { N0 = 1000, ADD = 60000 };
@@ -681,6 +741,7 @@ int main(void) {
     test_basic();
     test_bulk();
     test_scan_static();
+    test_scan_n();
     test_scan_grow();
     test_scan_shrink();
     test_scan_fuzz();

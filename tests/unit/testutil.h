@@ -11,6 +11,8 @@ static int tu_failures __attribute__((unused));
 #define CHECK(cond) do { if (!(cond)) { \
     fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
     tu_failures++; } } while (0)
+#define CHECK_MSG(cond, ...) do { if (!(cond)) { fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
+    fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); tu_failures++; } } while (0)
 #define CHECK_EQ_INT(a, b) do { long long _a = (long long)(a), _b = (long long)(b); \
     if (_a != _b) { fprintf(stderr, "%s:%d: %s == %lld, expected %lld\n", \
     __FILE__, __LINE__, #a, _a, _b); tu_failures++; } } while (0)
