@@ -373,6 +373,8 @@ static void resize_if_needed(kv_table *t) {
 
 /* Move up to n non-empty buckets from ht[0] to ht[1], visiting at most
  * n*KV_EMPTY_VISITS empty ones. Returns 1 while rehashing continues. */
+#define REHASH_AHEAD 8
+
 static int rehash(kv_table *t, int n) {
     kv_ht *from = &t->ht[0], *to = &t->ht[1];
     size_t empty_visits = (size_t)(n > 0 ? n : 0) * KV_EMPTY_VISITS;
@@ -385,6 +387,12 @@ static int rehash(kv_table *t, int n) {
         while (from->table[t->rehashidx] == NULL) {
             t->rehashidx++;
             if (--empty_visits == 0) return 1;
+        }
+        /* the chains a few buckets on are a cache miss each: fetch the
+         * next call's ahead (the slots themselves are read in order) */
+        if (t->rehashidx + REHASH_AHEAD < from->size) {
+            const kv_entry *ahead = from->table[t->rehashidx + REHASH_AHEAD];
+            if (ahead) __builtin_prefetch(ahead);
         }
         kv_entry *e = from->table[t->rehashidx];
         while (e) {
