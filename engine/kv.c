@@ -371,10 +371,10 @@ static void resize_if_needed(kv_table *t) {
     }
 }
 
+#define REHASH_AHEAD 8 /* buckets whose chain is prefetched ahead of the move */
+
 /* Move up to n non-empty buckets from ht[0] to ht[1], visiting at most
  * n*KV_EMPTY_VISITS empty ones. Returns 1 while rehashing continues. */
-#define REHASH_AHEAD 8
-
 static int rehash(kv_table *t, int n) {
     kv_ht *from = &t->ht[0], *to = &t->ht[1];
     size_t empty_visits = (size_t)(n > 0 ? n : 0) * KV_EMPTY_VISITS;
