@@ -23,7 +23,8 @@ the same workload on both servers so that the slower one takes about
 its last two runs: a run's fixed start-up cost would otherwise make it low). For each run the suite records ops/s, p50
 and p99 latency (redis-benchmark --csv) and each server's CPU time per
 request: user+system time of all its threads (/proc/PID/task/*/schedstat, in
-ns; /proc/PID/stat ticks if a thread came or went) divided by the requests.
+ns; /proc/PID/stat ticks if a thread came or went) divided by the requests,
+and the kernel's share of it (system time from /proc/PID/stat ticks).
 Error replies are counted (INFO stats total_error_replies) and reported.
 
 Then the memory and restart part (restart.py): N keys loaded into both, RSS
