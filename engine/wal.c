@@ -1055,10 +1055,11 @@ static void writer_main(void *arg) {
         }
         int mode = (int)atomic_load(w->o.fsync_mode);
         if (wbuf.len) {
-            /* (full since the last look: the engine wrote past the size
-             * during a loan; wbuf must go first, so nothing is lent) */
-            if (atomic_load(&w->seg_full) && roll_over(w, 0, &mine, &last_fsync_us) != 0)
-                continue;
+            /* (into the current segment even if it is full already: an
+             * inline write filled it and this group came before the writer
+             * woke. Rolling over first would have to hold the log through
+             * the old segment's sync, since wbuf must go before anything
+             * the engine writes; the rollover below, after wbuf, lends it.) */
             if (append_group(w, wbuf.data, wbuf.len, last) != 0) {
                 fail(w, "write", errno);
                 continue;

@@ -294,6 +294,18 @@ redisReply *cmd(redisContext *c, const char *fmt, ...) {
     return r;
 }
 
+int srv_wait_bgsave(redisContext *c) {
+    for (int i = 0; i < 3000; i++) {
+        redisReply *r = redisCommand(c, "INFO persistence");
+        int done = r && r->type == REDIS_REPLY_STRING &&
+                   strstr(r->str, "rdb_bgsave_in_progress:0") != NULL;
+        if (r) freeReplyObject(r);
+        if (done) return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
 void reply_describe(const redisReply *r, char *buf, size_t cap) {
     if (!r) { snprintf(buf, cap, "(no reply: connection error)"); return; }
     switch (r->type) {

@@ -105,7 +105,7 @@ static void test_tool(void) {
     set_n(c, "k", 1, 30);
     CHECK_INT(cmd(c, "FCALL deposit 1 acct:a 100"), 100);
     CHECK_STATUS(cmd(c, "BGSAVE"), "Background saving started");
-    usleep(300000);
+    CHECK(srv_wait_bgsave(c));
     set_n(c, "m", 1, 150);
     r = cmd(c, "FCALL transfer 2 acct:a acct:b 30");
     CHECK(r && r->type == REDIS_REPLY_ARRAY);
@@ -301,7 +301,7 @@ static void test_pitr(void) {
     CHECK_INT(cmd(c, "DEL k2"), 1);                /* 52 */
     CHECK_STATUS(cmd(c, "SET new 1"), "OK");       /* 53 */
     CHECK_STATUS(cmd(c, "BGSAVE"), "Background saving started");
-    usleep(300000);
+    CHECK(srv_wait_bgsave(c)); /* (its file must be there at the kill) */
     CHECK_STATUS(cmd(c, "SET k3 later"), "OK");    /* 54 */
     redisFree(c);
     srv_kill(s);

@@ -59,6 +59,7 @@ typedef struct worker {
 } worker;
 
 static atomic_int connected;
+static atomic_long acks; /* writes acknowledged this cycle, all clients */
 static int inflight_applied; /* in-flight commands found applied (verify) */
 
 static uint64_t next_rand(uint64_t *s) { /* xorshift64* */
@@ -201,6 +202,7 @@ static void *writer(void *arg) {
         apply(&w->k[o->key], o);
         w->inflight = 0;
         w->acked++;
+        atomic_fetch_add(&acks, 1);
     }
     redisFree(c);
     return NULL;
@@ -337,6 +339,7 @@ static void run_mode(const char *mode, int cycles, uint64_t *rngp) {
     sb_server *s = srv_start_in(dir, args);
     for (int cycle = 0; cycle < cycles && !tu_failures; cycle++) {
         atomic_store(&connected, 0);
+        atomic_store(&acks, 0);
         pthread_t th[NTHREADS];
         for (int t = 0; t < NTHREADS; t++) {
             ws[t].id = t;
@@ -348,6 +351,9 @@ static void run_mode(const char *mode, int cycles, uint64_t *rngp) {
             pthread_create(&th[t], NULL, writer, &ws[t]);
         }
         while (atomic_load(&connected) < NTHREADS) usleep(1000);
+        /* the random delay counts from the first acknowledgement: a restart
+         * and a slow first fsync must not leave a cycle without one */
+        for (int i = 0; i < 10000 && !atomic_load(&acks); i++) usleep(1000);
         long delay_ms = 50 + (long)(next_rand(&rng) % 451);
         usleep((useconds_t)delay_ms * 1000);
         /* every fifth cycle a clean stop (SIGTERM) under the same load */

@@ -1313,14 +1313,15 @@ static void t_active_expiry(redisContext *c) {
     CHECK_STATUS(cmd(c, "SELECT 0"), "OK");
 
     long long exp0 = info_ll(c, "stats", "expired_keys");
-    pipe_set(c, "ax:", 0, N, 100);
+    /* (1 s: all still there for the count below after slow fsyncs) */
+    pipe_set(c, "ax:", 0, N, 1000);
     CHECK_STATUS(cmd(c, "SET keep v"), "OK");
     CHECK_STATUS(cmd(c, "SET keep2 v EX 1000"), "OK");
     CHECK_KEYSPACE(c, 0, N + 2, N + 1, 1000000);
     /* never accessed: the background cycle removes them */
     double t0 = mono_s();
     long long n = -1;
-    while (mono_s() - t0 < 2.5) {
+    while (mono_s() - t0 < 3.5) {
         redisReply *r = cmd(c, "DBSIZE");
         n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
         if (r) freeReplyObject(r);
@@ -1329,7 +1330,7 @@ static void t_active_expiry(redisContext *c) {
     }
     if (n != 2) fprintf(stderr, "active expiry: DBSIZE still %lld after %.1f s\n", n, mono_s() - t0);
     CHECK_EQ_INT(n, 2);
-    CHECK(mono_s() - t0 < 2.1);
+    CHECK(mono_s() - t0 < 3.1);
     CHECK(info_ll(c, "stats", "expired_keys") - exp0 == N);
     CHECK_KEYSPACE(c, 0, 2, 1, 1000000);
     CHECK_INT_RANGE(cmd(c, "TTL keep2"), 997, 1000);
@@ -1349,7 +1350,7 @@ static void t_active_expiry(redisContext *c) {
     /* switching it back on cleans up */
     CHECK_STATUS(cmd(c, "DEBUG SET-ACTIVE-EXPIRE 1"), "OK");
     t0 = mono_s();
-    while (mono_s() - t0 < 2.5) {
+    while (mono_s() - t0 < 3.5) {
         redisReply *r = cmd(c, "DBSIZE");
         n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
         if (r) freeReplyObject(r);

@@ -356,10 +356,11 @@ static void t_watch_expiry(sb_server *s, redisContext *c) {
     run_line(c, "DEBUG SET-ACTIVE-EXPIRE 0");
     for (size_t i = 0; i < sizeof(expiry_cases) / sizeof(expiry_cases[0]); i++) {
         const expiry_case *x = &expiry_cases[i];
-        run_line(c, x->expired_when_watched ? "SET k v PX 20" : "SET k v PX 50");
+        /* (500 ms: still alive when WATCH comes after a slow fsync) */
+        run_line(c, x->expired_when_watched ? "SET k v PX 20" : "SET k v PX 500");
         if (x->expired_when_watched) sleep_ms(60);
         run_line(c, "WATCH k");
-        if (!x->expired_when_watched) sleep_ms(100);
+        if (!x->expired_when_watched) sleep_ms(550);
         if (*x->then) run_line(o, x->then);
         CHECK_MSG(tx_runs(c) == x->runs, "expiry case %zu: EXEC %s", i,
                   x->runs ? "aborted" : "ran");
@@ -369,7 +370,7 @@ static void t_watch_expiry(sb_server *s, redisContext *c) {
     CHECK_INT(cmd(o, "PEXPIRE k -1"), 1);
     CHECK(!tx_runs(c));
     /* active expiry */
-    run_line(c, "SET k v PX 50; WATCH k");
+    run_line(c, "SET k v PX 500; WATCH k");
     run_line(o, "DEBUG SET-ACTIVE-EXPIRE 1");
     long long expired0 = info_ll(o, "stats", "expired_keys");
     for (int i = 0; i < 50 && info_ll(o, "stats", "expired_keys") == expired0; i++) sleep_ms(50);
