@@ -1813,28 +1813,33 @@ typedef struct overwriter {
     redisContext *c;
     int keys;
     atomic_int stop;
-    long writes, bad;
+    atomic_long writes; /* read by the test while the writer runs */
+    long bad;
     uint64_t rs;
 } overwriter;
+
+/* SETs per round trip: small, so that even a short checkpoint of an ASan
+ * build on a loaded machine sees some of them complete */
+#define OVERWRITE_BATCH 20
 
 static void *overwriter_main(void *arg) {
     overwriter *o = arg;
     rng r = {o->rs};
     char v[101];
     while (!atomic_load(&o->stop)) {
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < OVERWRITE_BATCH; i++) {
             for (int j = 0; j < 100; j++) v[j] = (char)('a' + below(&r, 26));
             v[100] = 0;
             redisAppendCommand(o->c, "SET m:%u %b", below(&r, (uint32_t)o->keys), v, (size_t)100);
         }
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < OVERWRITE_BATCH; i++) {
             redisReply *x = NULL;
             if (redisGetReply(o->c, (void **)&x) != REDIS_OK) x = NULL;
             if (!x || x->type != REDIS_REPLY_STATUS) o->bad++;
             if (x) freeReplyObject(x);
             if (!x) return NULL;
         }
-        o->writes += 200;
+        atomic_fetch_add(&o->writes, OVERWRITE_BATCH);
     }
     return NULL;
 }
