@@ -71,7 +71,7 @@ void chk_each_key(eng_engine *e, int db, chk_key_fn *fn, void *ud) {
         while (kv_rehash_step(t, 1 << 20)) {}
         each_ctx c = {fn, ud, i};
         uint64_t cur = 0;
-        do cur = kv_scan_n(t, cur, 64, visit, &c); while (cur);
+        do cur = kv_scan_n(t, cur, KV_SCAN_CHUNK, visit, &c); while (cur);
     }
 }
 

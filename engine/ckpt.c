@@ -592,7 +592,7 @@ int ckpt_step(ckpt_job *j, long budget_us) {
     int64_t deadline = sb_mono_us() + budget_us;
     while (j->cur < j->ntables) {
         walk_ctx w = {j, j->tables[j->cur], j->cur};
-        j->cursor = kv_scan_n(w.t, j->cursor, 64, on_walk, &w);
+        j->cursor = kv_scan_n(w.t, j->cursor, KV_SCAN_CHUNK, on_walk, &w);
         if (j->cursor == 0) j->cur++;
         if (sb_mono_us() > deadline) return 0;
     }

@@ -201,7 +201,7 @@ void cmd_keys(eng_ctx *x) {
     }
     collect c = {0};
     uint64_t cur = 0;
-    do cur = kv_scan_n(t, cur, 64, collect_fn, &c); while (cur);
+    do cur = kv_scan_n(t, cur, KV_SCAN_CHUNK, collect_fn, &c); while (cur);
     int all = pat->n == 1 && pat->p[0] == '*';
     size_t n = 0;
     for (size_t i = 0; i < c.n; i++) {

@@ -145,6 +145,7 @@ uint64_t kv_scan(kv_table *t, uint64_t cursor, kv_scan_fn *fn, void *ud);
  * entries in the same order, the same cursor returned, but the cache
  * misses of the buckets overlap (prefetching ahead). For long walks. */
 uint64_t kv_scan_n(kv_table *t, uint64_t cursor, size_t n, kv_scan_fn *fn, void *ud);
+#define KV_SCAN_CHUNK 64 /* an n for whole-table walks: a few prefetch distances */
 
 /* Size the table for n entries now (bulk loading: no incremental growth)
  * and don't shrink below that until kv_reserve(t, 0). Untouched buckets

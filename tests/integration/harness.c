@@ -295,14 +295,15 @@ redisReply *cmd(redisContext *c, const char *fmt, ...) {
 }
 
 int srv_wait_bgsave(redisContext *c) {
-    for (int i = 0; i < 3000; i++) {
+    for (int i = 0; i < 30000; i++) { /* 60 s */
         redisReply *r = redisCommand(c, "INFO persistence");
         int done = r && r->type == REDIS_REPLY_STRING &&
                    strstr(r->str, "rdb_bgsave_in_progress:0") != NULL;
         if (r) freeReplyObject(r);
         if (done) return 1;
-        usleep(10000);
+        usleep(2000);
     }
+    fprintf(stderr, "BGSAVE did not finish in 60 s\n");
     return 0;
 }
 

@@ -57,8 +57,8 @@ redisContext *srv_connect(sb_server *s); /* aborts on failure */
 
 /* Run a command (printf-style like redisCommand) and check the reply. */
 redisReply *cmd(redisContext *c, const char *fmt, ...);
-/* Wait (up to 30 s) until no BGSAVE runs: its checkpoint file exists once
- * this returns 1 (0: still running, or INFO failed). */
+/* Wait (up to 60 s) until no BGSAVE runs: its checkpoint file exists once
+ * this returns 1 (0, with a message: still running, or INFO failed). */
 int srv_wait_bgsave(redisContext *c);
 #define CHECK_STATUS(r, s) do { redisReply *_r = (r); \
     if (!_r || _r->type != REDIS_REPLY_STATUS || strcmp(_r->str, (s))) { \

@@ -174,18 +174,6 @@ static long long info_ll(redisContext *c, const char *name) {
     return v[0] ? atoll(v) : -1;
 }
 
-/* Wait for the checkpoint in progress to be done (60 s at most). */
-static void wait_bgsave(redisContext *c) {
-    double deadline = now_s() + 60;
-    while (info_ll(c, "rdb_bgsave_in_progress") != 0) {
-        if (now_s() > deadline) {
-            fprintf(stderr, "BGSAVE did not finish in 60 s\n");
-            tu_failures++;
-            return;
-        }
-        usleep(2000);
-    }
-}
 
 /* Wait for a server that was told to stop (SHUTDOWN); its exit status, or
  * -1 if it had to be killed. */
@@ -1092,7 +1080,7 @@ static void t_restart(void) {
     each_key(c, "DEL %s", "a:", 0, 1000, 1);
     set_range(c, "a:", 1000, 2000, 1, 3);
     CHECK_STATUS(cmd(c, "BGSAVE"), "Background saving started");
-    wait_bgsave(c);
+    CHECK(srv_wait_bgsave(c));
     long long L2 = info_ll(c, "checkpoint_lsn");
     CHECK_EQ_INT(L2, 20000 + 5000 + 1000 + 1000);
     CHECK_EQ_INT(ckpt_lsns(dir, cks, 8), 1);
@@ -1531,7 +1519,7 @@ static void t_lifecycle(void) {
     while (wall_ms() / 1000 <= ls0) usleep(20000);
     CHECK_STATUS(cmd(c, "SET moved 1"), "OK");
     CHECK_STATUS(cmd(c, "BGSAVE"), "Background saving started");
-    wait_bgsave(c);
+    CHECK(srv_wait_bgsave(c));
     r = cmd(c, "LASTSAVE");
     long long ls1 = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
     if (r) freeReplyObject(r);
@@ -1633,7 +1621,7 @@ static void t_flush(void) {
         if (redisGetReply(c, (void **)&r) != REDIS_OK) r = NULL;
         CHECK_STATUS(r, want[i]);
     }
-    wait_bgsave(c);
+    CHECK(srv_wait_bgsave(c));
     CHECK_EQ_INT(info_ll(c, "checkpoint_lsn"), L);
     /* db 0: the table that had y, plus z; db 1: flushed (it had x) */
     CHECK_EQ_INT(dbsize(c, 0), 2);
