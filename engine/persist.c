@@ -569,11 +569,11 @@ void persist_info(eng_engine *e, resp_buf *b) {
         (unsigned long long)st.bytes, (unsigned long long)st.records,
         (unsigned long long)st.groups, st.groups ? (double)st.records / (double)st.groups : 0.0);
     ADD("wal_fsyncs:%llu\r\nwal_fsync_avg_us:%llu\r\nwal_fsync_max_us:%llu\r\n"
-        "wal_last_fsync_time:%lld\r\nwal_segment_first_lsn:%llu\r\n",
+        "wal_last_fsync_time:%lld\r\nwal_segment_first_lsn:%llu\r\nwal_direct_io:%d\r\n",
         (unsigned long long)st.fsyncs,
         (unsigned long long)(st.fsyncs ? st.fsync_us_total / st.fsyncs : 0),
         (unsigned long long)st.fsync_us_max, (long long)(st.last_fsync_ms / 1000),
-        (unsigned long long)st.segment_first_lsn);
+        (unsigned long long)st.segment_first_lsn, st.direct);
     ADD("rdb_bgsave_in_progress:%d\r\nrdb_last_save_time:%lld\r\nrdb_last_bgsave_status:%s\r\n"
         "rdb_saves:%llu\r\nrdb_last_bgsave_time_sec:%lld\r\ncheckpoint_lsn:%llu\r\ncheckpoint_size:%llu\r\n"
         "wal_bytes_since_checkpoint:%llu\r\n",
@@ -657,11 +657,12 @@ void persist_debug_fault(eng_ctx *x) {
     int o = eng_arg_is(op, "write")    ? WAL_FAULT_WRITE
             : eng_arg_is(op, "fsync")  ? WAL_FAULT_FSYNC
             : eng_arg_is(op, "append") ? WAL_FAULT_APPEND
+            : eng_arg_is(op, "direct") ? WAL_FAULT_DIRECT
             : eng_arg_is(op, "off")    ? WAL_FAULT_NONE
                                        : -1;
     if (o < 0) {
-        eng_reply_error(x, "ERR DEBUG WAL-FAULT <write|fsync|append|off> [EIO|ENOSPC|EDQUOT] "
-                        "[after-n]");
+        eng_reply_error(x, "ERR DEBUG WAL-FAULT <write|fsync|append|direct|off> "
+                        "[EIO|ENOSPC|EDQUOT|EINVAL] [after-n]");
         return;
     }
     int err = EIO;
@@ -669,8 +670,9 @@ void persist_debug_fault(eng_ctx *x) {
     if (x->argc > 3) {
         if (eng_arg_is(&x->argv[3], "enospc")) err = ENOSPC;
         else if (eng_arg_is(&x->argv[3], "edquot")) err = EDQUOT;
+        else if (eng_arg_is(&x->argv[3], "einval")) err = EINVAL;
         else if (!eng_arg_is(&x->argv[3], "eio")) {
-            eng_reply_error(x, "ERR unknown error name (EIO, ENOSPC, EDQUOT)");
+            eng_reply_error(x, "ERR unknown error name (EIO, ENOSPC, EDQUOT, EINVAL)");
             return;
         }
     }

@@ -156,7 +156,10 @@ void wal_release(void *w, eng_outbatch *b);
 enum wal_fault_op { WAL_FAULT_NONE = 0, WAL_FAULT_WRITE = 1, WAL_FAULT_FSYNC = 2,
                     /* the WAL fails in wal_append itself: as if the writer
                      * failed after the command was let in */
-                    WAL_FAULT_APPEND = 3 };
+                    WAL_FAULT_APPEND = 3,
+                    /* the next O_DIRECT write (always mode): with EINVAL, as
+                     * if the file system refused O_DIRECT */
+                    WAL_FAULT_DIRECT = 4 };
 void wal_inject_fault(wal *w, int op, int err, long after);
 /* ... or make every fsync of the log take ms longer (0: normal again);
  * with per_mb, ms per MB written since the previous fsync (a slow disk). */
@@ -182,6 +185,7 @@ typedef struct wal_stats {
     uint64_t segments;        /* segment files currently open/created */
     uint64_t segment_first_lsn;
     int64_t last_fsync_ms;
+    int direct;               /* always mode writes with O_DIRECT */
 } wal_stats;
 void wal_get_stats(wal *w, wal_stats *st);
 
