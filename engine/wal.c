@@ -430,6 +430,9 @@ struct wal {
     /* direct I/O (see "Direct writes" below), under `writing` */
     int dfd;                  /* the segment again, O_DIRECT; -1: none */
     _Atomic int direct_off;   /* O_DIRECT refused once: buffered from then on */
+    /* buffered writes into the segment, and how many of them an fsync
+     * covered (an inline write may come during the writer's fsync) */
+    _Atomic uint64_t buffered_gen, synced_gen;
     unsigned char *dbuf;      /* block-aligned copy of a direct write */
     size_t dbuf_cap;
     unsigned char tail[WAL_DIO_ALIGN]; /* [seg_bytes rounded down, seg_bytes) */
@@ -440,7 +443,9 @@ struct wal {
     uv_cond_t pcv;
     uv_thread_t pthread;
     int zfd;                  /* the preallocator's own open file, -1: none */
-    _Atomic uint64_t alloc_end; /* [0, alloc_end) is written and synced */
+    _Atomic uint64_t alloc_end; /* [0, alloc_end) is written and synced (direct:
+                                 * up to a block boundary, whose rest reads as
+                                 * zeros: see below) */
     uint64_t want_end;        /* the preallocator zeroes up to here */
     uint64_t horizon;         /* how far ahead of the logical end */
     int zeroing, writer_beyond, pstop, pfailed;
@@ -794,7 +799,9 @@ static void prealloc_stop(wal *w) {
  * the records already in that block rewrites the same bytes, as writeback
  * of a page does. fdatasync still follows: it flushes the disk's cache.
  * Other modes, groups over WAL_DIO_MAX, and file systems that refuse
- * O_DIRECT write through the page cache as before.
+ * O_DIRECT write through the page cache as before; so does a group that
+ * follows buffered writes not yet synced (a switch from everysec), and
+ * every group where pages are not 4 KB (see wal_open).
  */
 
 static void direct_refused(wal *w, const char *path) {
@@ -918,12 +925,16 @@ static int new_segment(wal *w, uint64_t first_lsn, char *err, size_t errlen) {
     w->fd = fd;
     if (w->dfd >= 0) close(w->dfd);
     w->dfd = -1;
+    atomic_store(&w->synced_gen, atomic_load(&w->buffered_gen)); /* (a new file) */
     int direct = !atomic_load(&w->direct_off);
     if (direct) {
         int dfd = open_maybe_direct(path, O_WRONLY | O_CLOEXEC, 0, &direct);
-        if (direct) w->dfd = dfd;
+        if (direct && dfd >= 0) w->dfd = dfd;
         else if (dfd >= 0) close(dfd);
         if (!direct) direct_refused(w, path);
+        else if (dfd < 0)
+            sb_log(LOG_WARNING, "Can't open WAL segment %s for direct writes: %s. It is written "
+                   "through the page cache.", path, strerror(errno));
     }
     memcpy(w->tail, h, WAL_HEADER_SIZE);
     w->seg_first_lsn = first_lsn;
@@ -938,7 +949,12 @@ static int new_segment(wal *w, uint64_t first_lsn, char *err, size_t errlen) {
  * 0, or -1 with errno. */
 static int append_group(wal *w, const void *data, size_t len, uint64_t last) {
     uint64_t end = w->seg_bytes + len;
+    /* (not while buffered writes before it wait for an fsync, as after a
+     * switch from everysec: a direct write would reach the disk before
+     * them, and a power loss in between would leave zeros followed by
+     * intact records, which recovery takes for corruption) */
     int direct = w->dfd >= 0 && len <= WAL_DIO_MAX &&
+                 atomic_load(&w->buffered_gen) == atomic_load(&w->synced_gen) &&
                  atomic_load(w->o.fsync_mode) == WAL_FSYNC_ALWAYS;
     uint64_t wend = direct ? DIO_UP(end) : end; /* with the zeros after it */
     int beyond = prealloc_begin(w, wend);
@@ -946,6 +962,7 @@ static int append_group(wal *w, const void *data, size_t len, uint64_t last) {
     if (wrc == 1) {
         wend = end;
         wrc = write_all(w, w->fd, data, len, w->seg_bytes);
+        atomic_fetch_add(&w->buffered_gen, 1);
     }
     int werr = errno;
     prealloc_end(w, wrc == 0 ? wend : w->seg_bytes, beyond);
@@ -968,7 +985,9 @@ static int append_group(wal *w, const void *data, size_t len, uint64_t last) {
 /* fdatasync the segment, counted in the stats: 0, or -1 with errno. */
 static int sync_segment(wal *w, int64_t *last_fsync_us) {
     int64_t t0 = sb_mono_us();
+    uint64_t gen = atomic_load(&w->buffered_gen);
     if (do_fsync(w, w->fd) != 0) return -1;
+    atomic_store(&w->synced_gen, gen);
     int64_t t1 = sb_mono_us();
     *last_fsync_us = t1;
     uint64_t us = (uint64_t)(t1 - t0);
@@ -1301,6 +1320,10 @@ wal *wal_open(const wal_options *o, char *err, size_t errlen) {
     w->o = *o;
     w->fd = w->dfd = w->zfd = w->spare_fd = -1;
     w->horizon = PREALLOC_MIN;
+    /* Direct writes and the preallocator's zeros keep to separate 4 KB
+     * blocks; with bigger pages they could share a cached page, which the
+     * kernel may then write back over a direct write. */
+    if (sysconf(_SC_PAGESIZE) != WAL_DIO_ALIGN) atomic_store(&w->direct_off, 1);
     snprintf(w->dir, sizeof(w->dir), "%s", o->dir);
     w->dirfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (w->dirfd < 0) {

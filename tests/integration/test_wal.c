@@ -1689,7 +1689,10 @@ static void test_direct(void) {
     const char *args[] = {"--wal-segment-size", "1mb", "--auto-checkpoint-percentage", "0", NULL};
     sb_server *s = srv_start_in(d, args);
     redisContext *c = srv_connect(s);
-    CHECK_EQ_INT(info_ll(c, "wal_direct_io"), 1);
+    /* (a file system without O_DIRECT, such as tmpfs before Linux 6.6:
+     * everything below still goes through the page cache and must replay) */
+    int direct = info_ll(c, "wal_direct_io") == 1;
+    if (!direct) printf("  O_DIRECT refused in %s: only the page-cache path is tested\n", d);
     size_t bign = 9u << 20;
     char *big = malloc(bign);
     for (size_t i = 0; i < bign; i++) big[i] = (char)('A' + (i * 7 + i / 4093) % 26);
@@ -1702,7 +1705,7 @@ static void test_direct(void) {
     CHECK_STATUS(cmd(c, "CONFIG SET appendfsync always"), "OK");
     pipe_keys(c, "d", 1400, 1600, 700);
     /* refused: the same group goes through the page cache, and all after it */
-    CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT direct EINVAL"), "OK");
+    if (direct) CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT direct EINVAL"), "OK");
     set_keys(c, "d", 1600, 1700, 700);
     CHECK_EQ_INT(info_ll(c, "wal_direct_io"), 0);
     char st[64];
@@ -1719,10 +1722,26 @@ static void test_direct(void) {
     char *log = (char *)read_all(logp, &ln);
     CHECK_MSG(log && memmem(log, ln, "does not take O_DIRECT", 22), "no notice in %s", logp);
     free(log);
-    s = srv_start_in(d, args);
+    /* a tail block left by a buffered write, without a rollover between:
+     * a 9 MB group in a 64 MB segment, then direct groups after it */
+    const char *args2[] = {"--wal-segment-size", "64mb", "--auto-checkpoint-percentage", "0",
+                           NULL};
+    s = srv_start_in(d, args2);
     c = srv_connect(s);
     CHECK(direct_keys_ok(c, big, bign));
-    CHECK_EQ_INT(info_ll(c, "wal_direct_io"), 1); /* (a new process tries again) */
+    CHECK_EQ_INT(info_ll(c, "wal_direct_io"), direct); /* (a new process tries again) */
+    long long seg0 = info_ll(c, "wal_segments");
+    big[0] = 'z';
+    CHECK_STATUS(cmd(c, "SET big %b", big, bign - 5), "OK");
+    set_keys(c, "e", 0, 50, 100);
+    pipe_keys(c, "e", 50, 300, 3000);
+    CHECK_EQ_INT(info_ll(c, "wal_segments"), seg0);
+    redisFree(c);
+    srv_kill(s);
+    s = srv_start_in(d, args2);
+    c = srv_connect(s);
+    CHECK(direct_keys_ok(c, big, bign - 5));
+    CHECK(keys_ok(c, "e", 0, 50, 100) && keys_ok(c, "e", 50, 300, 3000));
     redisFree(c);
     srv_stop(s);
     free(big);
