@@ -487,6 +487,7 @@ struct wal {
     _Atomic uint64_t bytes, groups, records, fsyncs, fsync_us_total, fsync_us_max;
     _Atomic int64_t last_fsync_ms;
     _Atomic uint64_t segments;
+    _Atomic uint64_t direct_groups;
 };
 
 void wal_inject_fault(wal *w, int op, int err, long after) {
@@ -960,6 +961,7 @@ static int append_group(wal *w, const void *data, size_t len, uint64_t last) {
     int beyond = prealloc_begin(w, wend);
     int wrc = direct ? write_direct(w, data, len) : 1;
     if (wrc == 1) {
+        direct = 0;
         wend = end;
         wrc = write_all(w, w->fd, data, len, w->seg_bytes);
         atomic_fetch_add(&w->buffered_gen, 1);
@@ -971,6 +973,7 @@ static int append_group(wal *w, const void *data, size_t len, uint64_t last) {
         return -1;
     }
     keep_tail(w, data, len, end);
+    if (direct) atomic_fetch_add(&w->direct_groups, 1);
     uint64_t avg = atomic_load(&w->group_avg);
     atomic_store(&w->group_avg, avg - avg / 8 + len / 8);
     w->seg_bytes = end;
@@ -1538,4 +1541,5 @@ void wal_get_stats(wal *w, wal_stats *st) {
     st->segments = atomic_load(&w->segments);
     st->segment_first_lsn = atomic_load(&w->seg_first_lsn);
     st->direct = !atomic_load(&w->direct_off);
+    st->direct_groups = atomic_load(&w->direct_groups);
 }

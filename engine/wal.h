@@ -186,6 +186,7 @@ typedef struct wal_stats {
     uint64_t segment_first_lsn;
     int64_t last_fsync_ms;
     int direct;               /* always mode writes with O_DIRECT */
+    uint64_t direct_groups;   /* groups written with O_DIRECT */
 } wal_stats;
 void wal_get_stats(wal *w, wal_stats *st);
 

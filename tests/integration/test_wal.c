@@ -1698,16 +1698,25 @@ static void test_direct(void) {
     for (size_t i = 0; i < bign; i++) big[i] = (char)('A' + (i * 7 + i / 4093) % 26);
     set_keys(c, "d", 0, 200, 100);        /* groups within a block */
     pipe_keys(c, "d", 200, 1200, 3000);   /* of many blocks; rollovers */
+    long long g0 = info_ll(c, "wal_direct_groups");
+    CHECK_MSG(direct ? g0 >= 200 : g0 == 0, "%lld groups written directly", g0);
     CHECK_STATUS(cmd(c, "SET big %b", big, bign), "OK"); /* 9 MB: page cache */
+    CHECK_EQ_INT(info_ll(c, "wal_direct_groups"), g0);
     set_keys(c, "d", 1200, 1300, 100);    /* direct again after it */
     CHECK_STATUS(cmd(c, "CONFIG SET appendfsync everysec"), "OK");
+    long long g1 = info_ll(c, "wal_direct_groups");
+    CHECK(direct ? g1 >= g0 + 100 : g1 == 0);
     set_keys(c, "d", 1300, 1400, 700);
+    CHECK_EQ_INT(info_ll(c, "wal_direct_groups"), g1); /* everysec: page cache */
     CHECK_STATUS(cmd(c, "CONFIG SET appendfsync always"), "OK");
     pipe_keys(c, "d", 1400, 1600, 700);
     /* refused: the same group goes through the page cache, and all after it */
     if (direct) CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT direct EINVAL"), "OK");
+    long long g2 = info_ll(c, "wal_direct_groups");
+    CHECK_MSG(direct ? g2 > g1 : g2 == 0, "%lld direct groups after always again", g2 - g1);
     set_keys(c, "d", 1600, 1700, 700);
     CHECK_EQ_INT(info_ll(c, "wal_direct_io"), 0);
+    CHECK_EQ_INT(info_ll(c, "wal_direct_groups"), g2);
     char st[64];
     info_field(c, "wal_status", st, sizeof(st));
     CHECK_MSG(!strcmp(st, "ok"), "wal_status:%s", st);
