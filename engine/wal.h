@@ -9,8 +9,10 @@
  *  - wal_scan, wal_open, wal_close: the main thread (before/after serving),
  *    or the engine thread during recovery.
  *  - wal_append, wal_release, wal_request_fsync: the engine thread only.
- *  - The writer thread (internal) does write()+fdatasync() of whole groups;
- *    the preallocation thread (internal) keeps zeros written ahead of it.
+ *  - The writer thread (internal) does write()+fdatasync() of whole groups
+ *    (in always mode with O_DIRECT where the file system takes it); the
+ *    preallocation thread (internal) keeps zeros written ahead of it while
+ *    groups are small.
  *    In everysec and no modes, wal_release writes a small group itself
  *    (on the engine thread) when the writer is idle, and any group while
  *    the writer fsyncs: one writer at a time, whichever it is.
