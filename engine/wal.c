@@ -812,7 +812,7 @@ static void direct_refused(wal *w, const char *path) {
 }
 
 /* Write data at seg_bytes through dfd: 0, -1 with errno, or 1 when
- * O_DIRECT was refused before anything was written (then buffered). */
+ * O_DIRECT was refused (EINVAL: the caller writes it buffered). */
 static int write_direct(wal *w, const void *data, size_t len) {
     uint64_t base = DIO_DOWN(w->seg_bytes);
     size_t head = (size_t)(w->seg_bytes - base);
@@ -826,21 +826,13 @@ static int write_direct(wal *w, const void *data, size_t len) {
     memcpy(w->dbuf, w->tail, head);
     memcpy(w->dbuf + head, data, len);
     memset(w->dbuf + head + len, 0, n - head - len);
-    for (size_t done = 0; done < n;) {
-        if (fault(w, WAL_FAULT_WRITE)) return -1;
-        ssize_t r = fault(w, WAL_FAULT_DIRECT)
-                        ? -1
-                        : pwrite(w->dfd, w->dbuf + done, n - done, (off_t)(base + done));
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0 && errno == EINVAL && done == 0) {
-            close(w->dfd);
-            w->dfd = -1;
-            direct_refused(w, w->dir);
-            return 1;
-        }
-        if (r < 0) return -1;
-        if (r == 0) { errno = EIO; return -1; }
-        done += (size_t)r;
+    if (fault(w, WAL_FAULT_DIRECT) || write_all(w, w->dfd, w->dbuf, n, base) != 0) {
+        if (errno != EINVAL) return -1;
+        /* (what a partly refused write left is written again, buffered) */
+        close(w->dfd);
+        w->dfd = -1;
+        direct_refused(w, w->dir);
+        return 1;
     }
     if (w->dbuf_cap > 4u * 1024 * 1024) {
         free(w->dbuf);
