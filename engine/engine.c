@@ -72,6 +72,7 @@ struct eng_engine {
     long long used_memory;  /* heap bytes at the last cron tick; -1 while
                              * maxmemory is off (not measured then) */
     int busy;               /* background work pending: don't sleep */
+    _Atomic int owner;      /* who may run commands now (OWNER_*, below) */
     uint64_t need_fsync;    /* WAITAOF in this wake-up: fsync up to here */
     int unlogged;           /* a command's change could not be logged: this
                              * wake-up's replies must not go (flush_out) */
@@ -1267,6 +1268,91 @@ void eng_set_loading(eng_engine *e, int on) {
 
 eng_loading_info *eng_loading(eng_engine *e) { return &e->loading; }
 
+/* ------------------------------------------------ running on the I/O thread
+ *
+ * Why: with one command per client round trip (-P 1), a batch is one or
+ * two commands that take a microsecond or two to run, while handing them
+ * to the sleeping engine thread and the replies back costs a futex wake-up
+ * one way and an eventfd wake-up the other, each more than the commands
+ * themselves (at -c 1 more than half of all server CPU). So when the
+ * engine thread is idle and a batch is small and made only of quick
+ * commands, the I/O thread runs it itself, exactly as the engine thread
+ * would (same replies, same release path, same change records); big
+ * batches still go to the engine thread, where running them overlaps with
+ * the I/O thread's reading and writing.
+ *
+ * The engine is held by one thread at a time: owner is OWNER_ENGINE while
+ * the engine thread works (from creation: recovery runs first), OWNER_NONE
+ * while it waits for input, OWNER_IO while the I/O thread runs a batch.
+ * The engine thread gives it up only with an empty inbox and takes it back
+ * (waiting for an inline batch to finish) before it takes the inbox, and
+ * the I/O thread runs a batch only with an empty inbox: order holds. */
+enum { OWNER_NONE, OWNER_ENGINE, OWNER_IO };
+
+static void engine_take(eng_engine *e) {
+    for (;;) {
+        int none = OWNER_NONE;
+        if (atomic_compare_exchange_weak_explicit(&e->owner, &none, OWNER_ENGINE,
+                                                  memory_order_acquire, memory_order_relaxed))
+            return;
+        sched_yield(); /* an inline batch: a few microseconds */
+    }
+}
+
+/* Commands cheap enough to run on the I/O thread: Redis's @fast ones,
+ * and the string writers whose cost is their arguments' size, like
+ * reading them was. Not scripts, blocking or admin commands, or LCS. */
+static int inline_ok(eng_engine *e, const char *p) {
+    msg_hdr h;
+    memcpy(&h, p, sizeof(h));
+    if (h.kind != ENG_MSG_CMD) return 1;
+    if (h.argc == 0 || h.argc > ENG_INLINE_ARGC) return 0;
+    const size_t *lens = (const size_t *)(p + sizeof(h));
+    const char *a = (const char *)(lens + h.argc);
+    const eng_cmd *cmd = e->o.lookup(a, lens[0]);
+    if (!cmd || cmd->subcmds || (cmd->flags & (CMD_ADMIN | CMD_NOSCRIPT))) return 0;
+    if (cmd->flags & CMD_FAST) return 1;
+    static const char *const cheap[] = {"set", "setex", "psetex", "mset", "msetnx",
+                                        "setrange", "getrange", "substr", "del", NULL};
+    for (int i = 0; cheap[i]; i++)
+        if (strcmp(cmd->name, cheap[i]) == 0) return 1;
+    return 0;
+}
+
+int eng_run_inline(eng_engine *e, eng_inbatch *b) {
+    long long max = e->o.limits ? e->o.limits->inline_max : ENG_INLINE_DEFAULT;
+    if (b->count == 0 || (long long)b->count > max ||
+        atomic_load_explicit(&e->has_in, memory_order_relaxed))
+        return 0;
+    for (char *p = b->buf.data, *end = p + b->buf.len; p < end;) {
+        msg_hdr h;
+        memcpy(&h, p, sizeof(h));
+        if (!inline_ok(e, p)) return 0;
+        p += h.total;
+    }
+    int none = OWNER_NONE;
+    if (!atomic_compare_exchange_strong_explicit(&e->owner, &none, OWNER_IO,
+                                                 memory_order_acquire, memory_order_relaxed))
+        return 0;
+    /* The engine thread left the inbox empty (only our thread fills it).
+     * While writes are refused (a failed WAL, a full disk) batches go to
+     * the engine thread: its before_batch hook rebuilds the durable state
+     * first, work that must not stall the network. */
+    if (atomic_load_explicit(&e->has_in, memory_order_acquire) ||
+        (e->o.write_refused && e->o.write_refused(e->o.write_refused_ud))) {
+        atomic_store_explicit(&e->owner, OWNER_NONE, memory_order_release);
+        return 0;
+    }
+    process_batch(e, b);
+    e->stats.batches++;
+    e->stats.inline_batches++;
+    flush_out(e);
+    atomic_store_explicit(&e->owner, OWNER_NONE, memory_order_release);
+    b->buf.len = 0;
+    b->count = 0;
+    return 1;
+}
+
 static int has_input(void *ud) {
     eng_engine *e = ud;
     return atomic_load_explicit(&e->has_in, memory_order_acquire);
@@ -1285,6 +1371,8 @@ static void engine_main(void *arg) {
 #endif
     if (e->o.startup) e->o.startup(e->o.startup_ud, e);
     int64_t next_cron = sb_mono_us() + CRON_US;
+    /* owner is OWNER_ENGINE from eng_create: nothing runs inline before
+     * recovery is over */
     sb_spin spin;
     sb_spin_init(&spin, e->o.limits ? &e->o.limits->busy_poll_us : NULL);
     for (;;) {
@@ -1292,7 +1380,10 @@ static void engine_main(void *arg) {
          * microseconds away, and a futex wake-up costs more (spin.h) */
         int waiting = !e->busy;
         int64_t t0 = waiting ? sb_spin_now() : 0;
-        if (waiting) sb_spin_wait(&spin, has_input, e);
+        if (waiting) {
+            atomic_store_explicit(&e->owner, OWNER_NONE, memory_order_release);
+            sb_spin_wait(&spin, has_input, e);
+        }
         uv_mutex_lock(&e->mu);
         while (!e->in_head && !e->stopping && !e->busy) {
             int64_t wait = next_cron - sb_mono_us();
@@ -1303,7 +1394,10 @@ static void engine_main(void *arg) {
         }
         int stopping = e->stopping;
         uv_mutex_unlock(&e->mu);
-        if (waiting) sb_spin_note(&spin, sb_spin_now() - t0);
+        if (waiting) {
+            sb_spin_note(&spin, sb_spin_now() - t0);
+            engine_take(e);
+        }
 
         drain_inbox(e);
         e->busy = e->o.background && e->o.background(e->o.background_ud, e);
@@ -1348,6 +1442,7 @@ eng_engine *eng_create(const eng_options *opts) {
     e->watch = multi_index_create(e->o.databases);
     uv_mutex_init(&e->mu);
     uv_cond_init(&e->cond);
+    atomic_init(&e->owner, OWNER_ENGINE);
     return e;
 }
 

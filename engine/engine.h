@@ -8,12 +8,18 @@
  *  - eng_create / eng_start / eng_stop / eng_destroy: the main thread.
  *  - eng_submit, eng_batch_*: any thread (the I/O thread in practice); the
  *    inbox is a mutex-protected list, one wake-up per submitted batch.
+ *  - eng_run_inline: the I/O thread, which then holds the engine.
  *  - Everything reached from a command handler (eng_ctx and the eng_db_*
- *    functions of keyspace.h) runs ONLY on the engine thread.
+ *    functions of keyspace.h) runs ONLY while holding the engine: on the
+ *    engine thread, or on the I/O thread inside eng_run_inline while the
+ *    engine thread waits for input. One thread at a time, handed over
+ *    with acquire/release, so "engine thread" below means whichever of
+ *    the two holds the engine.
  *
  * Promises:
  *  - Commands are executed in submission order, so each connection's order
- *    is preserved; one batch from the I/O thread is one wake-up.
+ *    is preserved; one batch from the I/O thread is one wake-up, or none
+ *    when it runs inline.
  *  - Every change to the keyspace goes through eng_emit(), in deterministic
  *    form (absolute expiry times, resulting values). That is the one hook
  *    the write-ahead log consumes.
@@ -190,6 +196,7 @@ typedef struct eng_limits {
     _Atomic long long enable_debug;         /* DEBUG: 0 no, 1 yes, 2 local clients */
     _Atomic long long obuf_hard;            /* normal clients' output hard limit; 0 none */
     _Atomic long long busy_poll_us;         /* threads poll this long before sleeping */
+    _Atomic long long inline_max;           /* eng_run_inline: commands per batch; 0 never */
 } eng_limits;
 
 /* Options given by the server at creation. */
@@ -229,6 +236,15 @@ typedef struct eng_options {
 eng_engine *eng_create(const eng_options *opts);
 int eng_start(eng_engine *e);          /* spawns the engine thread */
 void eng_submit(eng_engine *e, eng_inbatch *b);
+/* I/O thread, instead of eng_submit: runs b at once on the calling thread
+ * when the engine thread is idle (waiting for input), b has at most
+ * limits->inline_max messages and its commands are all quick ones (Redis's
+ * @fast and the plain string writers, at most ENG_INLINE_ARGC arguments).
+ * Returns 1 when it ran: b is emptied for reuse and its replies went to the
+ * release function as usual; 0 when the caller must eng_submit it. */
+int eng_run_inline(eng_engine *e, eng_inbatch *b);
+#define ENG_INLINE_DEFAULT 8
+#define ENG_INLINE_ARGC 64
 void eng_stop(eng_engine *e);          /* finishes queued work, joins */
 void eng_destroy(eng_engine *e);
 
@@ -387,6 +403,7 @@ typedef struct eng_stats {
     uint64_t commands, expired_keys, keyspace_hits, keyspace_misses;
     uint64_t connections_received;
     uint64_t batches;
+    uint64_t inline_batches;  /* of them, run on the I/O thread */
     uint64_t auth_failures;   /* wrong AUTH/HELLO passwords */
     uint64_t error_replies;
 } eng_stats;

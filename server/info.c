@@ -207,6 +207,7 @@ void cmd_info(eng_ctx *x) {
         addf(&b, "total_error_replies:%llu\r\n", (unsigned long long)st->error_replies);
         addf(&b, "acl_access_denied_auth:%llu\r\n", (unsigned long long)st->auth_failures);
         addf(&b, "engine_batches:%llu\r\n", (unsigned long long)st->batches);
+        addf(&b, "engine_inline_batches:%llu\r\n", (unsigned long long)st->inline_batches);
     }
     if (want(x->argc, x->argv, "replication", 1)) {
         section(&b, "Replication");

@@ -110,6 +110,7 @@ int sb_net_port(const sb_net *n) { return n->port; }
 
 static void flush_batch(sb_net *n) {
     if (n->batch->count == 0 || !n->eng) return;
+    if (eng_run_inline(n->eng, n->batch)) return; /* ran here, emptied */
     eng_submit(n->eng, n->batch);
     n->batch = eng_inbatch_get(n->eng);
 }

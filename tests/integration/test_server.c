@@ -1546,7 +1546,10 @@ static void test_busy_poll(void) {
         fprintf(stderr, "test_busy_poll: one CPU only, polling is off by design; skipped\n");
         return;
     }
-    sb_server *s = srv_start("--appendonly", "no", "--busy-poll", "0", NULL);
+    /* the engine thread's polling: the GETs must go to it, not run on the
+     * I/O thread (test_inline) */
+    sb_server *s = srv_start("--appendonly", "no", "--busy-poll", "0", "--inline-batch", "0",
+                             NULL);
     redisContext *c = srv_connect(s);
     CHECK_STATUS(cmd(c, "SET k v"), "OK");
     const int n = 2000;
@@ -1593,7 +1596,7 @@ static void test_busy_poll(void) {
     for (int i = 0; i < CPU_SETSIZE; i++)
         if (CPU_ISSET(i, &all)) { CPU_SET(i, &one); break; }
     CHECK(sched_setaffinity(0, sizeof(one), &one) == 0);
-    s = srv_start("--appendonly", "no", "--busy-poll", "1000000", NULL);
+    s = srv_start("--appendonly", "no", "--busy-poll", "1000000", "--inline-batch", "0", NULL);
     CHECK(sched_setaffinity(0, sizeof(all), &all) == 0);
     c = srv_connect(s);
     CHECK_STATUS(cmd(c, "SET k v"), "OK");
@@ -1603,6 +1606,134 @@ static void test_busy_poll(void) {
         fprintf(stderr, "engine thread on one CPU with busy-poll 1000000: %ld sleeps over %d "
                 "requests\n", pinned, n);
     CHECK(pinned >= n / 2);
+    redisFree(c);
+    srv_stop(s);
+}
+
+static long long inline_batches(redisContext *c) {
+    const char *v = info_field(info_text(c, "stats"), "engine_inline_batches");
+    return v ? atoll(v) : -1;
+}
+
+/* Write all of c's pending output (pipelined commands) without reading. */
+static void flush_out(redisContext *c) {
+    int done = 0;
+    while (!done) CHECK(redisBufferWrite(c, &done) == REDIS_OK);
+}
+
+/* Wait n microseconds, more exactly than usleep (timer slack). */
+static void spin_us(long n) {
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    do clock_gettime(CLOCK_MONOTONIC, &b);
+    while ((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000 < n);
+}
+
+/* Small batches of quick commands run on the I/O thread while the engine
+ * thread waits (engine.c, "running on the I/O thread"): one client's GETs
+ * no longer wake the engine thread; pipelines, scripts and admin commands
+ * still go to it; the two never run at once, and each client's order
+ * holds across them. */
+static void test_inline(void) {
+    sb_server *s = srv_start("--appendonly", "no", "--busy-poll", "0", NULL);
+    redisContext *c = srv_connect(s);
+    CHECK_CONFIG(c, "inline-batch", "8");
+    CHECK_STATUS(cmd(c, "SET k v"), "OK");
+    const int n = 2000;
+    long long i0 = inline_batches(c);
+    long sleeps = engine_sleeps_over(s, c, n);
+    long long ran = inline_batches(c) - i0;
+    if (ran < n || sleeps > n / 10)
+        fprintf(stderr, "test_inline: %d GETs: %lld ran inline, engine thread slept %ld times\n",
+                n, ran, sleeps);
+    /* all but those that came while the engine thread was awake for its
+     * cron (10 times a second); the INFOs themselves go to it */
+    CHECK(ran >= n - n / 10);
+    CHECK(sleeps <= n / 10);  /* its cron only (10 a second) */
+    /* off: every batch wakes the engine thread again */
+    CHECK_STATUS(cmd(c, "CONFIG SET inline-batch 0"), "OK");
+    i0 = inline_batches(c);
+    sleeps = engine_sleeps_over(s, c, n);
+    CHECK(inline_batches(c) == i0);
+    CHECK(sleeps >= n / 2);
+    CHECK_STATUS(cmd(c, "CONFIG SET inline-batch 8"), "OK");
+    /* not inline: a pipeline of 100 in one write, scripts, admin commands */
+    i0 = inline_batches(c);
+    for (int i = 0; i < 100; i++) redisAppendCommand(c, "GET k");
+    for (int i = 0; i < 100; i++) {
+        redisReply *r = NULL;
+        CHECK(redisGetReply(c, (void **)&r) == REDIS_OK && r && r->type == REDIS_REPLY_STRING);
+        if (r) freeReplyObject(r);
+    }
+    for (int i = 0; i < 20; i++) CHECK_INT(cmd(c, "EVAL %s 0", "return 7"), 7);
+    for (int i = 0; i < 20; i++) CHECK_STATUS(cmd(c, "CONFIG SET slowlog-max-len 128"), "OK");
+    ran = inline_batches(c) - i0;
+    if (ran > 2) fprintf(stderr, "test_inline: %lld batches inline, expected none\n", ran);
+    CHECK(ran <= 2); /* (a pipeline split by the kernel may leave a small tail) */
+    /* One client's order across the two: a command, a pipeline that goes
+     * to the engine thread (a script that keeps it busy for a while, then
+     * appends), and a command written before its replies came -- at once,
+     * or once the engine thread is surely at work -- which must not run
+     * before the pipeline has finished. */
+    static const char *spin = "local x = 0 for i = 1, 300000 do x = x + i end return 1";
+    for (int round = 0; round < 64; round++) {
+        CHECK_STATUS(cmd(c, "SET o a"), "OK");
+        redisAppendCommand(c, "EVAL %s 0", spin);
+        for (int i = 0; i < 50; i++) redisAppendCommand(c, "APPEND o b");
+        flush_out(c);
+        spin_us((round % 8) * (round % 8) * 8); /* 0 to 392 us */
+        redisAppendCommand(c, "APPEND o c");
+        flush_out(c);
+        redisReply *r = NULL;
+        CHECK(redisGetReply(c, (void **)&r) == REDIS_OK && r && r->type == REDIS_REPLY_INTEGER);
+        if (r) freeReplyObject(r);
+        for (int i = 0; i < 51; i++) {
+            r = NULL;
+            CHECK(redisGetReply(c, (void **)&r) == REDIS_OK && r && r->type == REDIS_REPLY_INTEGER &&
+                  r->integer == 2 + i);
+            if (r) freeReplyObject(r);
+        }
+    }
+    char want[64];
+    memset(want, 'b', sizeof(want));
+    want[0] = 'a', want[51] = 'c', want[52] = '\0';
+    CHECK_BULK(cmd(c, "GET o"), want);
+    /* Two clients on one counter: one pipelines (engine thread), the other
+     * sends one at a time (inline when the engine thread is idle). A lost
+     * update would show as a smaller total, a reordering as a reply out of
+     * sequence. */
+    redisContext *p = srv_connect(s);
+    CHECK_STATUS(cmd(c, "SET ctr 0"), "OK");
+    i0 = inline_batches(c);
+    long long last_p = 0, last_c = 0;
+    int inc = 0;
+    for (int round = 0; round < 40; round++) {
+        redisAppendCommand(p, "EVAL %s 0", spin);
+        for (int i = 0; i < 200; i++) redisAppendCommand(p, "INCR ctr");
+        flush_out(p);
+        redisReply *r = NULL;
+        for (int i = 0; i < 20; i++) {
+            r = cmd(c, "INCR ctr");
+            CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer > last_c);
+            if (r && r->type == REDIS_REPLY_INTEGER) last_c = r->integer;
+            if (r) freeReplyObject(r);
+        }
+        CHECK(redisGetReply(p, (void **)&r) == REDIS_OK && r && r->type == REDIS_REPLY_INTEGER);
+        if (r) freeReplyObject(r);
+        for (int i = 0; i < 200; i++) {
+            r = NULL;
+            CHECK(redisGetReply(p, (void **)&r) == REDIS_OK && r && r->type == REDIS_REPLY_INTEGER &&
+                  r->integer > last_p);
+            if (r && r->type == REDIS_REPLY_INTEGER) last_p = r->integer;
+            if (r) freeReplyObject(r);
+        }
+        inc += 220;
+    }
+    char total[32];
+    snprintf(total, sizeof(total), "%d", inc);
+    CHECK_BULK(cmd(c, "GET ctr"), total);
+    CHECK(inline_batches(c) > i0); /* some of c's INCRs did run inline */
+    redisFree(p);
     redisFree(c);
     srv_stop(s);
 }
@@ -1626,6 +1757,7 @@ int main(void) {
     test_config_file();
     test_debug_command();
     test_busy_poll();
+    test_inline();
     test_malloc_tunables();
     TU_DONE();
 }
