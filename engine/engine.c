@@ -1284,9 +1284,11 @@ eng_loading_info *eng_loading(eng_engine *e) { return &e->loading; }
  * The engine is held by one thread at a time: owner is OWNER_ENGINE while
  * the engine thread works (from creation: recovery runs first), OWNER_NONE
  * while it waits for input, OWNER_IO while the I/O thread runs a batch.
- * The engine thread gives it up only with an empty inbox and takes it back
- * (waiting for an inline batch to finish) before it takes the inbox, and
- * the I/O thread runs a batch only with an empty inbox: order holds. */
+ * The engine thread takes it back (waiting for an inline batch to finish)
+ * before it takes the inbox, and the I/O thread, once it holds it, runs a
+ * batch only if the inbox is empty -- everything submitted before has run:
+ * order holds. Small means few messages AND few bytes: a big value is a
+ * copy the engine thread should make, not the network's thread. */
 enum { OWNER_NONE, OWNER_ENGINE, OWNER_IO };
 
 static void engine_take(eng_engine *e) {
@@ -1300,8 +1302,9 @@ static void engine_take(eng_engine *e) {
 }
 
 /* Commands cheap enough to run on the I/O thread: Redis's @fast ones,
- * and the string writers whose cost is their arguments' size, like
- * reading them was. Not scripts, blocking or admin commands, or LCS. */
+ * and the plain string writers whose cost is their arguments' size, like
+ * reading them was. Not scripts, admin or blocking commands, nor those
+ * that manage the connection or transactions (NOSCRIPT). */
 static int inline_ok(eng_engine *e, const char *p) {
     msg_hdr h;
     memcpy(&h, p, sizeof(h));
@@ -1312,8 +1315,9 @@ static int inline_ok(eng_engine *e, const char *p) {
     const eng_cmd *cmd = e->o.lookup(a, lens[0]);
     if (!cmd || cmd->subcmds || (cmd->flags & (CMD_ADMIN | CMD_NOSCRIPT))) return 0;
     if (cmd->flags & CMD_FAST) return 1;
-    static const char *const cheap[] = {"set", "setex", "psetex", "mset", "msetnx",
-                                        "setrange", "getrange", "substr", "del", NULL};
+    /* (not SETRANGE: a small command that may zero-fill 512 MB) */
+    static const char *const cheap[] = {"set", "setex", "psetex", "mset", "msetnx", "del",
+                                        NULL};
     for (int i = 0; cheap[i]; i++)
         if (strcmp(cmd->name, cheap[i]) == 0) return 1;
     return 0;
@@ -1321,7 +1325,7 @@ static int inline_ok(eng_engine *e, const char *p) {
 
 int eng_run_inline(eng_engine *e, eng_inbatch *b) {
     long long max = e->o.limits ? e->o.limits->inline_max : ENG_INLINE_DEFAULT;
-    if (b->count == 0 || (long long)b->count > max ||
+    if (b->count == 0 || (long long)b->count > max || b->buf.len > ENG_INLINE_BYTES ||
         atomic_load_explicit(&e->has_in, memory_order_relaxed))
         return 0;
     for (char *p = b->buf.data, *end = p + b->buf.len; p < end;) {
@@ -1404,6 +1408,10 @@ static void engine_main(void *arg) {
         if (sb_mono_us() >= next_cron) {
             run_cron(e);
             next_cron = sb_mono_us() + CRON_US;
+            /* a checkpoint the cron began walks from now on, not at the
+             * next batch (with batches running inline, that may be never) */
+            if (!e->busy && e->o.background)
+                e->busy = e->o.background(e->o.background_ud, e);
         }
         if (stopping) {
             uv_mutex_lock(&e->mu);

@@ -238,13 +238,15 @@ int eng_start(eng_engine *e);          /* spawns the engine thread */
 void eng_submit(eng_engine *e, eng_inbatch *b);
 /* I/O thread, instead of eng_submit: runs b at once on the calling thread
  * when the engine thread is idle (waiting for input), b has at most
- * limits->inline_max messages and its commands are all quick ones (Redis's
- * @fast and the plain string writers, at most ENG_INLINE_ARGC arguments).
+ * limits->inline_max messages in at most ENG_INLINE_BYTES, and its
+ * commands are all quick ones (Redis's @fast and the plain string writers,
+ * at most ENG_INLINE_ARGC arguments), while writes are not refused.
  * Returns 1 when it ran: b is emptied for reuse and its replies went to the
  * release function as usual; 0 when the caller must eng_submit it. */
 int eng_run_inline(eng_engine *e, eng_inbatch *b);
 #define ENG_INLINE_DEFAULT 8
 #define ENG_INLINE_ARGC 64
+#define ENG_INLINE_BYTES (64 * 1024)  /* a batch bigger than this never runs inline */
 void eng_stop(eng_engine *e);          /* finishes queued work, joins */
 void eng_destroy(eng_engine *e);
 

@@ -456,7 +456,7 @@ struct wal {
     int spare_failed;         /* making it failed (tried again next segment) */
     uint64_t spare_end;       /* its zeros: [0, spare_end) */
 
-    /* engine thread */
+    /* whichever thread holds the engine (engine.h) */
     resp_buf stage;
     uint64_t stage_last;
 

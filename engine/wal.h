@@ -8,7 +8,8 @@
  * Threads:
  *  - wal_scan, wal_open, wal_close: the main thread (before/after serving),
  *    or the engine thread during recovery.
- *  - wal_append, wal_release, wal_request_fsync: the engine thread only.
+ *  - wal_append, wal_release, wal_request_fsync: whichever thread holds the engine
+ *    (the engine thread, or the I/O thread in eng_run_inline), one at a time.
  *  - The writer thread (internal) does write()+fdatasync() of whole groups
  *    (in always mode with O_DIRECT where the file system takes it); the
  *    preallocation thread (internal) keeps zeros written ahead of it while

@@ -1629,6 +1629,41 @@ static void spin_us(long n) {
     while ((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000 < n);
 }
 
+/* One client's order across the engine thread and inline runs: a
+ * command, a pipeline that goes to the engine thread (with or without a
+ * script that keeps it busy for milliseconds first, then appends), and a
+ * command written before the pipeline's replies came -- at once, or after
+ * up to 392 us -- which must not run before the pipeline has finished
+ * (without the script it often finds the engine idle and runs inline). */
+static void inline_order(redisContext *c) {
+    static const char *spin = "local x = 0 for i = 1, 300000 do x = x + i end return 1";
+    for (int round = 0; round < 64; round++) {
+        int script = round < 32;
+        CHECK_STATUS(cmd(c, "SET o a"), "OK");
+        if (script) redisAppendCommand(c, "EVAL %s 0", spin);
+        for (int i = 0; i < 50; i++) redisAppendCommand(c, "APPEND o b");
+        flush_out(c);
+        spin_us((round % 8) * (round % 8) * 8); /* 0 to 392 us */
+        redisAppendCommand(c, "APPEND o c");
+        flush_out(c);
+        redisReply *r = NULL;
+        if (script) {
+            CHECK(redisGetReply(c, (void **)&r) == REDIS_OK && r && r->type == REDIS_REPLY_INTEGER);
+            if (r) freeReplyObject(r);
+        }
+        for (int i = 0; i < 51; i++) {
+            r = NULL;
+            CHECK(redisGetReply(c, (void **)&r) == REDIS_OK && r && r->type == REDIS_REPLY_INTEGER &&
+                  r->integer == 2 + i);
+            if (r) freeReplyObject(r);
+        }
+    }
+    char want[64];
+    memset(want, 'b', sizeof(want));
+    want[0] = 'a', want[51] = 'c', want[52] = '\0';
+    CHECK_BULK(cmd(c, "GET o"), want);
+}
+
 /* Small batches of quick commands run on the I/O thread while the engine
  * thread waits (engine.c, "running on the I/O thread"): one client's GETs
  * no longer wake the engine thread; pipelines, scripts and admin commands
@@ -1670,45 +1705,18 @@ static void test_inline(void) {
     ran = inline_batches(c) - i0;
     if (ran > 2) fprintf(stderr, "test_inline: %lld batches inline, expected none\n", ran);
     CHECK(ran <= 2); /* (a pipeline split by the kernel may leave a small tail) */
-    /* One client's order across the two: a command, a pipeline that goes
-     * to the engine thread (a script that keeps it busy for a while, then
-     * appends), and a command written before its replies came -- at once,
-     * or once the engine thread is surely at work -- which must not run
-     * before the pipeline has finished. */
-    static const char *spin = "local x = 0 for i = 1, 300000 do x = x + i end return 1";
-    for (int round = 0; round < 64; round++) {
-        CHECK_STATUS(cmd(c, "SET o a"), "OK");
-        redisAppendCommand(c, "EVAL %s 0", spin);
-        for (int i = 0; i < 50; i++) redisAppendCommand(c, "APPEND o b");
-        flush_out(c);
-        spin_us((round % 8) * (round % 8) * 8); /* 0 to 392 us */
-        redisAppendCommand(c, "APPEND o c");
-        flush_out(c);
-        redisReply *r = NULL;
-        CHECK(redisGetReply(c, (void **)&r) == REDIS_OK && r && r->type == REDIS_REPLY_INTEGER);
-        if (r) freeReplyObject(r);
-        for (int i = 0; i < 51; i++) {
-            r = NULL;
-            CHECK(redisGetReply(c, (void **)&r) == REDIS_OK && r && r->type == REDIS_REPLY_INTEGER &&
-                  r->integer == 2 + i);
-            if (r) freeReplyObject(r);
-        }
-    }
-    char want[64];
-    memset(want, 'b', sizeof(want));
-    want[0] = 'a', want[51] = 'c', want[52] = '\0';
-    CHECK_BULK(cmd(c, "GET o"), want);
+    inline_order(c);
     /* Two clients on one counter: one pipelines (engine thread), the other
-     * sends one at a time (inline when the engine thread is idle). A lost
-     * update would show as a smaller total, a reordering as a reply out of
-     * sequence. */
+     * sends one at a time (inline when the engine thread is idle). Two
+     * threads in the engine at once could lose an update: a smaller total
+     * (a chance, not a certainty, of catching it). */
     redisContext *p = srv_connect(s);
     CHECK_STATUS(cmd(c, "SET ctr 0"), "OK");
     i0 = inline_batches(c);
     long long last_p = 0, last_c = 0;
     int inc = 0;
     for (int round = 0; round < 40; round++) {
-        redisAppendCommand(p, "EVAL %s 0", spin);
+        redisAppendCommand(p, "EVAL %s 0", "local x = 0 for i = 1, 100000 do x = x + i end return 1");
         for (int i = 0; i < 200; i++) redisAppendCommand(p, "INCR ctr");
         flush_out(p);
         redisReply *r = NULL;
@@ -1733,9 +1741,63 @@ static void test_inline(void) {
     snprintf(total, sizeof(total), "%d", inc);
     CHECK_BULK(cmd(c, "GET ctr"), total);
     CHECK(inline_batches(c) > i0); /* some of c's INCRs did run inline */
+    /* a big value is copied by the engine thread, and SETRANGE's offset
+     * may ask for 512 MB of zeros: neither runs inline */
+    static char big[100 * 1024];
+    memset(big, 'x', sizeof(big) - 1);
+    i0 = inline_batches(c);
+    CHECK_STATUS(cmd(c, "SET big %s", big), "OK");
+    CHECK_INT(cmd(c, "SETRANGE sr 10 x"), 11);
+    CHECK(inline_batches(c) == i0);
+    /* MULTI's queued commands may run inline (QUEUED), EXEC does not;
+     * a write that runs inline breaks another client's WATCH */
+    i0 = inline_batches(p);
+    CHECK_STATUS(cmd(c, "MULTI"), "OK");
+    CHECK_STATUS(cmd(c, "SET m 1"), "QUEUED");
+    CHECK_STATUS(cmd(c, "INCR m"), "QUEUED");
+    /* (asked on p: c's INFO would be queued; one of the two may have found
+     * the engine thread awake for its cron) */
+    CHECK(inline_batches(p) >= i0 + 1);
+    redisReply *r = cmd(c, "EXEC");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+          r->element[1]->type == REDIS_REPLY_INTEGER && r->element[1]->integer == 2);
+    if (r) freeReplyObject(r);
+    CHECK_STATUS(cmd(c, "WATCH w"), "OK");
+    CHECK_STATUS(cmd(p, "SET w 2"), "OK");
+    CHECK_STATUS(cmd(c, "MULTI"), "OK");
+    CHECK_STATUS(cmd(c, "SET w 3"), "QUEUED");
+    r = cmd(c, "EXEC");
+    CHECK(r && r->type == REDIS_REPLY_NIL);
+    if (r) freeReplyObject(r);
+    CHECK_BULK(cmd(c, "GET w"), "2");
     redisFree(p);
     redisFree(c);
     srv_stop(s);
+    /* with the WAL: order in both modes, and nothing inline while writes
+     * are refused (the engine thread rebuilds the durable state first) */
+    const char *modes[] = {"everysec", "always"};
+    for (int m = 0; m < 2; m++) {
+        s = srv_start("--appendonly", "yes", "--appendfsync", modes[m], NULL);
+        c = srv_connect(s);
+        inline_order(c);
+        i0 = inline_batches(c);
+        for (int i = 0; i < 5; i++) CHECK_STATUS(cmd(c, "SET a 1"), "OK");
+        CHECK(inline_batches(c) >= i0 + 1);
+        CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT write EIO"), "OK");
+        redisContext *w = srv_connect(s);
+        r = cmd(w, "SET b 1"); /* not acknowledged: an error, or closed */
+        CHECK(!r || r->type == REDIS_REPLY_ERROR);
+        if (r) freeReplyObject(r);
+        redisFree(w);
+        i0 = inline_batches(c);
+        for (int i = 0; i < 20; i++) CHECK_BULK(cmd(c, "GET a"), "1");
+        r = cmd(c, "SET z 1");
+        CHECK(r && r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "MISCONF", 7));
+        if (r) freeReplyObject(r);
+        CHECK(inline_batches(c) == i0);
+        redisFree(c);
+        srv_stop(s);
+    }
 }
 
 int main(void) {
