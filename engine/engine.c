@@ -1338,7 +1338,9 @@ int eng_run_inline(eng_engine *e, eng_inbatch *b) {
     if (!atomic_compare_exchange_strong_explicit(&e->owner, &none, OWNER_IO,
                                                  memory_order_acquire, memory_order_relaxed))
         return 0;
-    /* The engine thread left the inbox empty (only our thread fills it).
+    /* Everything submitted before must have run: an empty inbox says so
+     * (only this thread fills it; the engine thread empties it only while
+     * holding the engine, and finishes what it took before letting go).
      * While writes are refused (a failed WAL, a full disk) batches go to
      * the engine thread: its before_batch hook rebuilds the durable state
      * first, work that must not stall the network. */
