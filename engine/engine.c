@@ -73,6 +73,8 @@ struct eng_engine {
                              * maxmemory is off (not measured then) */
     int busy;               /* background work pending: don't sleep */
     _Atomic int owner;      /* who may run commands now (OWNER_*, below) */
+    int64_t inline_deadline; /* eng_inline_deadline: 0 off the I/O thread */
+    int yielded;            /* eng_inline_yield was called: stop the batch */
     uint64_t need_fsync;    /* WAITAOF in this wake-up: fsync up to here */
     int unlogged;           /* a command's change could not be logged: this
                              * wake-up's replies must not go (flush_out) */
@@ -910,6 +912,10 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
         c->last_cmd = cmd->name;
         uint64_t seq0 = e->seq;
         cmd->fn(&x);
+        if (e->yielded) { /* not run after all: the engine thread runs it */
+            e->out->data.len = off;
+            return;
+        }
         /* (a race with a WAL failure: its reply, and any read after it of
          * what it changed, must not go out; cron's expiry deletes need no
          * such care, nothing answers them) */
@@ -1065,8 +1071,9 @@ static void prefetch_window(eng_engine *e, char **msgs, int n) {
 
 /* Run the messages of b. During a busy poll the messages of the client
  * whose script runs (commands, its disconnection) are set aside, in order,
- * to run after everything taken before them (drain_inbox). */
-static void process_batch(eng_engine *e, eng_inbatch *b) {
+ * to run after everything taken before them (drain_inbox). Returns NULL,
+ * or in an inline run, the message whose script yielded (not run). */
+static char *process_batch(eng_engine *e, eng_inbatch *b) {
     char *p = b->buf.data, *end = b->buf.data + b->buf.len;
     char *msgs[PF_WINDOW];
     sync_clock(e);
@@ -1089,8 +1096,10 @@ static void process_batch(eng_engine *e, eng_inbatch *b) {
                 continue;
             }
             run_msg(e, msgs[i]);
+            if (e->yielded) return msgs[i];
         }
     }
+    return NULL;
 }
 
 static void flush_out(eng_engine *e) {
@@ -1281,6 +1290,14 @@ eng_loading_info *eng_loading(eng_engine *e) { return &e->loading; }
  * batches still go to the engine thread, where running them overlaps with
  * the I/O thread's reading and writing.
  *
+ * Scripts (FCALL, EVALSHA) are quick as a rule, but nothing bounds them,
+ * and the I/O thread must not stall: a -BUSY reply or a SCRIPT KILL could
+ * not even be read. So a script there has a deadline, and one that would
+ * pass it (or do what cannot be taken back) yields: rolled back like a
+ * failed script, with no reply, it and the rest of the batch go to the
+ * engine thread, which runs it from the start. Rollback is what makes
+ * this cheap: a run that is thrown away leaves nothing to undo by hand.
+ *
  * The engine is held by one thread at a time: owner is OWNER_ENGINE while
  * the engine thread works (from creation: recovery runs first), OWNER_NONE
  * while it waits for input, OWNER_IO while the I/O thread runs a batch.
@@ -1302,9 +1319,10 @@ static void engine_take(eng_engine *e) {
 }
 
 /* Commands cheap enough to run on the I/O thread: Redis's @fast ones,
- * and the plain string writers whose cost is their arguments' size, like
- * reading them was. Not scripts, admin or blocking commands, nor those
- * that manage the connection or transactions (NOSCRIPT). */
+ * except those that manage the connection or transactions (NOSCRIPT) or
+ * the server, and ours (CMD_INLINE): the plain string writers, whose cost
+ * is their arguments' size, like reading them was, and FCALL and EVALSHA,
+ * which yield past a deadline (eng_inline_yield). */
 static int inline_ok(eng_engine *e, const char *p) {
     msg_hdr h;
     memcpy(&h, p, sizeof(h));
@@ -1313,14 +1331,15 @@ static int inline_ok(eng_engine *e, const char *p) {
     const size_t *lens = (const size_t *)(p + sizeof(h));
     const char *a = (const char *)(lens + h.argc);
     const eng_cmd *cmd = e->o.lookup(a, lens[0]);
-    if (!cmd || cmd->subcmds || (cmd->flags & (CMD_ADMIN | CMD_NOSCRIPT))) return 0;
-    if (cmd->flags & CMD_FAST) return 1;
-    /* (not SETRANGE: a small command that may zero-fill 512 MB) */
-    static const char *const cheap[] = {"set", "setex", "psetex", "mset", "msetnx", "del",
-                                        NULL};
-    for (int i = 0; cheap[i]; i++)
-        if (strcmp(cmd->name, cheap[i]) == 0) return 1;
-    return 0;
+    if (!cmd || cmd->subcmds) return 0;
+    if (cmd->flags & CMD_INLINE) return 1;
+    return (cmd->flags & CMD_FAST) && !(cmd->flags & (CMD_ADMIN | CMD_NOSCRIPT));
+}
+
+int64_t eng_inline_deadline(const eng_engine *e) { return e->inline_deadline; }
+
+void eng_inline_yield(eng_engine *e) {
+    if (e->inline_deadline) e->yielded = 1;
 }
 
 int eng_run_inline(eng_engine *e, eng_inbatch *b) {
@@ -1349,11 +1368,30 @@ int eng_run_inline(eng_engine *e, eng_inbatch *b) {
         atomic_store_explicit(&e->owner, OWNER_NONE, memory_order_release);
         return 0;
     }
-    process_batch(e, b);
+    e->inline_deadline = sb_mono_us() + ENG_INLINE_SCRIPT_US;
+    char *rest = process_batch(e, b);
+    e->inline_deadline = 0;
+    e->yielded = 0;
     e->stats.batches++;
     e->stats.inline_batches++;
+    if (rest) e->stats.inline_yields++;
     flush_out(e);
     atomic_store_explicit(&e->owner, OWNER_NONE, memory_order_release);
+    if (rest) {
+        /* the yielded script and what came after it, for the engine
+         * thread: the caller submits b, and only it submits, so nothing
+         * can get in between */
+        size_t left = (size_t)(b->buf.data + b->buf.len - rest);
+        memmove(b->buf.data, rest, left);
+        b->buf.len = left;
+        b->count = 0;
+        for (char *p = b->buf.data, *end = p + left; p < end; b->count++) {
+            msg_hdr h;
+            memcpy(&h, p, sizeof(h));
+            p += h.total;
+        }
+        return 0;
+    }
     b->buf.len = 0;
     b->count = 0;
     return 1;

@@ -164,6 +164,12 @@ typedef void eng_cmd_fn(eng_ctx *x);
 #define CMD_SKIP_SLOWLOG (1u << 11)
 #define CMD_MAY_REPLICATE (1u << 12)
 #define CMD_ALLOW_BUSY (1u << 13)
+/* Ours, not Redis's (COMMAND does not show it): not @fast, but cheap and
+ * bounded by its arguments, so it may run on the I/O thread
+ * (eng_run_inline) like the @fast ones. On FCALL and EVALSHA: the script
+ * runs there under a deadline and moves to the engine thread past it
+ * (eng_inline_deadline). */
+#define CMD_INLINE     (1u << 14)
 
 typedef struct eng_subcmd eng_subcmd;
 
@@ -239,14 +245,28 @@ void eng_submit(eng_engine *e, eng_inbatch *b);
 /* I/O thread, instead of eng_submit: runs b at once on the calling thread
  * when the engine thread is idle (waiting for input), b has at most
  * limits->inline_max messages in at most ENG_INLINE_BYTES, and its
- * commands are all quick ones (Redis's @fast and the plain string writers,
- * at most ENG_INLINE_ARGC arguments), while writes are not refused.
+ * commands are all quick ones (CMD_FAST or CMD_INLINE, at most
+ * ENG_INLINE_ARGC arguments), while writes are not refused.
  * Returns 1 when it ran: b is emptied for reuse and its replies went to the
- * release function as usual; 0 when the caller must eng_submit it. */
+ * release function as usual; 0 when the caller must eng_submit it. That
+ * may also follow a partial run: a script that did not finish within
+ * ENG_INLINE_SCRIPT_US left no trace (eng_inline_yield), and b then holds
+ * it and the messages after it, for the engine thread; the replies of
+ * those before it went to the release function. */
 int eng_run_inline(eng_engine *e, eng_inbatch *b);
 #define ENG_INLINE_DEFAULT 8
 #define ENG_INLINE_ARGC 64
 #define ENG_INLINE_BYTES (64 * 1024)  /* a batch bigger than this never runs inline */
+#define ENG_INLINE_SCRIPT_US 500      /* scripts of an inline run: time for all */
+/* Holder of the engine: while an inline run is in progress, the
+ * monotonic time (sb_mono_us) by which its scripts must be done; 0 when
+ * commands run on the engine thread. A script that cannot be done by then,
+ * or that would do what the I/O thread must not (a command that is not
+ * quick, a line in the server log), rolls back everything it did, writes
+ * no reply and calls eng_inline_yield: the engine thread runs it again
+ * from the start. */
+int64_t eng_inline_deadline(const eng_engine *e);
+void eng_inline_yield(eng_engine *e);
 void eng_stop(eng_engine *e);          /* finishes queued work, joins */
 void eng_destroy(eng_engine *e);
 
@@ -406,6 +426,7 @@ typedef struct eng_stats {
     uint64_t connections_received;
     uint64_t batches;
     uint64_t inline_batches;  /* of them, run on the I/O thread */
+    uint64_t inline_yields;   /* scripts moved from there to the engine thread */
     uint64_t auth_failures;   /* wrong AUTH/HELLO passwords */
     uint64_t error_replies;
 } eng_stats;

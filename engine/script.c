@@ -15,6 +15,13 @@
  * scr_call.seed, and TIME answers scr_call.time_us. Replaying a logged
  * call with the same seed and time repeats its effects exactly.
  *
+ * Inline runs (engine.c, "running on the I/O thread"): a script run by the
+ * I/O thread checks its deadline from the count hook (every
+ * HOOK_INLINE_EVERY instructions) and before each redis.call, which there
+ * may call quick commands only; redis.log, a slow command or the deadline
+ * raise a yield (again at every line if caught), and scr_run rolls the
+ * script back and returns SCR_YIELDED for the engine thread to run it.
+ *
  * Limits: an allocator that counts the state's memory fails allocations
  * past lua-memory-limit while a script runs (Lua raises "not enough
  * memory"); a count hook checks for SCRIPT KILL / FUNCTION KILL. The same
@@ -44,6 +51,7 @@
 
 #define SCRIPT_BUCKETS 256
 #define HOOK_EVERY 100000     /* instructions between kill checks */
+#define HOOK_INLINE_EVERY 2000 /* between deadline checks of an inline run */
 #define MAX_NESTING 1000      /* of Lua tables converted to RESP */
 #define PRESIZE_MAX 1024      /* elements a reply's table is made for at once */
 #define POOL_STEP 16          /* Lua's small blocks: size classes of 16 bytes */
@@ -70,6 +78,7 @@ typedef struct scr_script {
     int ref;
     unsigned flags;        /* from a "#!lua flags=..." first line */
     int shebang;
+    unsigned inline_skip;  /* as scr_fn's */
     struct scr_script *next;
 } scr_script;
 
@@ -82,6 +91,8 @@ typedef struct scr_runstate {
     int64_t start_us;
     int is_function;
     int killed;
+    int64_t deadline;      /* of the inline run, or 0 (eng_inline_deadline) */
+    int yielded;           /* it cannot finish there: stop it (SCR_YIELDED) */
     uint64_t rng;
 } scr_runstate;
 
@@ -654,10 +665,22 @@ static int raise_err(lua_State *L, const char *msg) {
     return lua_error(L);
 }
 
+static void kill_hook(lua_State *L, lua_Debug *ar);
+
+/* Stop a script of an inline run for the engine thread to run again (see
+ * scr_run). Raised again at every line if the script catches it, and
+ * whatever it does then is rolled back anyway. */
+static int yield_raise(lua_State *L, scr_runstate *r) {
+    r->yielded = 1;
+    lua_sethook(L, kill_hook, LUA_MASKLINE, 0);
+    return raise_err(L, "ERR script moved to the engine thread");
+}
+
 static int do_call(lua_State *L, int raise) {
     scr_vm *vm = vm_of(L);
     scr_runstate *r = vm->run;
     if (!r) return raise_err(L, "ERR redis.call and redis.pcall can only be called inside a script");
+    if (r->yielded) return yield_raise(L, r);
     int argc = lua_gettop(L);
     if (argc == 0)
         return raise_err(L, "ERR Please specify at least one argument for this redis lib call");
@@ -700,6 +723,10 @@ static int do_call(lua_State *L, int raise) {
         lua_setfield(L, -2, "err");
         return 1;
     }
+    /* on the I/O thread, quick commands only (as eng_run_inline's) */
+    if (r->deadline && (!(cmd->flags & (CMD_FAST | CMD_INLINE)) || argc > ENG_INLINE_ARGC ||
+                        sb_mono_us() > r->deadline))
+        return yield_raise(L, r);
     if (cmd->flags & CMD_WRITE)
         undo_save_command(&vm->undo, eng_keyspace_of(vm->e), r->sc.db, cmd, argc, vm->argv);
     resp_buf *out = &vm->reply;
@@ -751,6 +778,9 @@ static int l_log(lua_State *L) {
     if (!lua_isinteger(L, 1)) return raise_plain(L, "First argument must be a number (log level).");
     lua_Integer level = lua_tointeger(L, 1);
     if (level < LOG_DEBUG || level > LOG_WARNING) return raise_plain(L, "Invalid debug level.");
+    /* a line in the log cannot be rolled back: not from an inline run */
+    scr_vm *vm = vm_of(L);
+    if (vm->run && vm->run->deadline) return yield_raise(L, vm->run);
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     for (int i = 2; i <= argc; i++) {
@@ -964,8 +994,6 @@ static void open_libs(scr_vm *vm) {
     lua_setglobal(L, "_G"); /* _G names the proxy, not the real table */
     vm->env_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
-
-static void kill_hook(lua_State *L, lua_Debug *ar);
 
 scr_vm *scr_create(eng_engine *e) {
     scr_vm *vm = calloc(1, sizeof(*vm));
@@ -1383,6 +1411,10 @@ void scr_script_each(scr_vm *vm, void (*fn)(void *ud, const char *sha, const cha
 static void kill_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     scr_vm *vm = vm_of(L);
+    if (vm->run && vm->run->deadline) { /* inline: past it, yield; never busy */
+        if (vm->run->yielded || sb_mono_us() > vm->run->deadline) yield_raise(L, vm->run);
+        return;
+    }
     if (vm->run && !vm->run->killed && sb_mono_us() - vm->run->start_us > vm->busy_us)
         eng_busy_poll(vm->run->x, vm->run->is_function); /* may bring a KILL */
     if (vm->run && vm->run->killed) {
@@ -1440,6 +1472,13 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
         }
         flags = s->flags;
     }
+    unsigned *skip = c->fn ? &c->fn->inline_skip : &s->inline_skip;
+    r.deadline = x->replaying ? 0 : eng_inline_deadline(vm->e);
+    if (r.deadline && *skip) { /* it yielded lately: the engine thread runs it */
+        --*skip;
+        eng_inline_yield(vm->e);
+        return SCR_YIELDED;
+    }
     r.readonly = c->readonly || (flags & SCR_F_NO_WRITES);
     r.allow_oom = (flags & SCR_F_ALLOW_OOM) != 0;
     r.is_function = c->fn != NULL;
@@ -1480,11 +1519,22 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     x->time_us = c->time_us;
     vm->run = &r;
     vm->limit_on = 1;
+    if (r.deadline) lua_sethook(L, kill_hook, LUA_MASKCOUNT, HOOK_INLINE_EVERY);
     int rc = lua_pcall(L, nargs, 1, top + 1);
-    if (r.killed) lua_sethook(L, kill_hook, LUA_MASKCOUNT, HOOK_EVERY); /* back from line mode */
+    if (r.killed || r.deadline) /* back from line mode, or the inline period */
+        lua_sethook(L, kill_hook, LUA_MASKCOUNT, HOOK_EVERY);
     vm->limit_on = 0;
     vm->run = NULL;
     x->time_us = saved_time;
+
+    if (r.yielded) { /* (even if the script caught it and returned) */
+        undo_rollback(&vm->undo, eng_keyspace_of(vm->e), undo_mark0);
+        eng_unit_rollback(vm->e, unit0);
+        lua_settop(L, top);
+        *skip = SCR_INLINE_SKIP;
+        eng_inline_yield(vm->e);
+        return SCR_YIELDED;
+    }
 
     int ok = rc == LUA_OK;
     if (ok) {

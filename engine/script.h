@@ -42,6 +42,7 @@ typedef struct scr_fn {
     int ref;             /* the Lua function, in the registry */
     scr_lib *lib;
     uint64_t calls;      /* FUNCTION STATS-style counter */
+    unsigned inline_skip; /* calls left that go to the engine thread at once */
 } scr_fn;
 
 struct scr_lib {
@@ -107,8 +108,14 @@ typedef struct scr_call {
 } scr_call;
 
 /* Run it as part of the command in x: the reply (or error) goes to x->out.
- * Returns 0 when it committed, -1 when it was rolled back. */
+ * Returns 0 when it committed, -1 when it was rolled back. In an inline
+ * run (eng_inline_deadline) also SCR_YIELDED: it could not finish there
+ * (the deadline, a command that is not quick, redis.log), left no trace
+ * and no reply, and called eng_inline_yield. A script that yielded goes
+ * to the engine thread at once for its next SCR_INLINE_SKIP calls. */
 int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c);
+#define SCR_YIELDED (-2)
+#define SCR_INLINE_SKIP 63
 
 /* The running script (for SCRIPT KILL / FUNCTION KILL and -BUSY), or 0. */
 int scr_running(const scr_vm *vm, int *is_function);

@@ -24,6 +24,7 @@
 #define LD CMD_LOADING
 #define ST CMD_STALE
 #define NA CMD_NOAUTH
+#define IN CMD_INLINE
 
 /* name, fn, arity, flags, first, last, step, group, summary, since, subs */
 #define C(name, fn, ar, fl, f, l, s, grp, sum, since) \
@@ -102,16 +103,16 @@ static const eng_cmd strongbox_subs[] = {
 static const eng_cmd table[] = {
     /* strings */
     C("get", cmd_get, 2, R | F, 1, 1, 1, "string", "Get the value of a key", "1.0.0"),
-    C("set", cmd_set, -3, W | M, 1, 1, 1, "string", "Set the string value of a key", "1.0.0"),
+    C("set", cmd_set, -3, W | M | IN, 1, 1, 1, "string", "Set the string value of a key", "1.0.0"),
     C("setnx", cmd_setnx, 3, W | M | F, 1, 1, 1, "string", "Set the value of a key, only if the key does not exist", "1.0.0"),
-    C("setex", cmd_setex, 4, W | M, 1, 1, 1, "string", "Set the value and expiration of a key", "2.0.0"),
-    C("psetex", cmd_psetex, 4, W | M, 1, 1, 1, "string", "Set the value and expiration in milliseconds of a key", "2.6.0"),
+    C("setex", cmd_setex, 4, W | M | IN, 1, 1, 1, "string", "Set the value and expiration of a key", "2.0.0"),
+    C("psetex", cmd_psetex, 4, W | M | IN, 1, 1, 1, "string", "Set the value and expiration in milliseconds of a key", "2.6.0"),
     C("getset", cmd_getset, 3, W | M | F, 1, 1, 1, "string", "Set the string value of a key and return its old value", "1.0.0"),
     C("getdel", cmd_getdel, 2, W | F, 1, 1, 1, "string", "Get the value of a key and delete the key", "6.2.0"),
     C("getex", cmd_getex, -2, W | F, 1, 1, 1, "string", "Get the value of a key and optionally set its expiration", "6.2.0"),
     C("mget", cmd_mget, -2, R | F, 1, -1, 1, "string", "Get the values of all the given keys", "1.0.0"),
-    C("mset", cmd_mset, -3, W | M, 1, -1, 2, "string", "Set multiple keys to multiple values", "1.0.1"),
-    C("msetnx", cmd_msetnx, -3, W | M, 1, -1, 2, "string", "Set multiple keys to multiple values, only if none of the keys exist", "1.0.1"),
+    C("mset", cmd_mset, -3, W | M | IN, 1, -1, 2, "string", "Set multiple keys to multiple values", "1.0.1"),
+    C("msetnx", cmd_msetnx, -3, W | M | IN, 1, -1, 2, "string", "Set multiple keys to multiple values, only if none of the keys exist", "1.0.1"),
     C("incr", cmd_incr, 2, W | M | F, 1, 1, 1, "string", "Increment the integer value of a key by one", "1.0.0"),
     C("decr", cmd_decr, 2, W | M | F, 1, 1, 1, "string", "Decrement the integer value of a key by one", "1.0.0"),
     C("incrby", cmd_incrby, 3, W | M | F, 1, 1, 1, "string", "Increment the integer value of a key by the given amount", "1.0.0"),
@@ -124,7 +125,7 @@ static const eng_cmd table[] = {
     C("setrange", cmd_setrange, 4, W | M, 1, 1, 1, "string", "Overwrite part of a string at key starting at the specified offset", "2.2.0"),
     C("lcs", cmd_lcs, -3, R, 1, 2, 1, "string", "Find longest common substring", "7.0.0"),
     /* keys */
-    C("del", cmd_del, -2, W, 1, -1, 1, "generic", "Delete a key", "1.0.0"),
+    C("del", cmd_del, -2, W | IN, 1, -1, 1, "generic", "Delete a key", "1.0.0"),
     C("unlink", cmd_unlink, -2, W | F, 1, -1, 1, "generic", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "4.0.0"),
     C("delstrict", cmd_delstrict, -2, W, 1, -1, 1, "generic", "Deletes all the given keys, or none of them if any is missing (strongbox).", "0.1.0"),
     C("exists", cmd_exists, -2, R | F, 1, -1, 1, "generic", "Determine if a key exists", "1.0.0"),
@@ -175,11 +176,11 @@ static const eng_cmd table[] = {
     {"slowlog", NULL, -2, 0, 0, 0, 0, "server", "A container for slow log commands", "2.2.12", slowlog_subs},
     /* scripting */
     C("eval", cmd_eval, -3, NS | ST, 0, 0, 0, "scripting", "Execute a Lua script server side", "2.6.0"),
-    C("evalsha", cmd_evalsha, -3, NS | ST, 0, 0, 0, "scripting", "Execute a Lua script server side", "2.6.0"),
+    C("evalsha", cmd_evalsha, -3, NS | ST | IN, 0, 0, 0, "scripting", "Execute a Lua script server side", "2.6.0"),
     C("eval_ro", cmd_eval_ro, -3, R | NS | ST, 0, 0, 0, "scripting", "Execute a read-only Lua script server side", "7.0.0"),
-    C("evalsha_ro", cmd_evalsha_ro, -3, R | NS | ST, 0, 0, 0, "scripting", "Execute a read-only Lua script server side", "7.0.0"),
-    C("fcall", cmd_fcall, -3, NS | ST, 0, 0, 0, "scripting", "Invoke a function", "7.0.0"),
-    C("fcall_ro", cmd_fcall_ro, -3, R | NS | ST, 0, 0, 0, "scripting", "Invoke a read-only function", "7.0.0"),
+    C("evalsha_ro", cmd_evalsha_ro, -3, R | NS | ST | IN, 0, 0, 0, "scripting", "Execute a read-only Lua script server side", "7.0.0"),
+    C("fcall", cmd_fcall, -3, NS | ST | IN, 0, 0, 0, "scripting", "Invoke a function", "7.0.0"),
+    C("fcall_ro", cmd_fcall_ro, -3, R | NS | ST | IN, 0, 0, 0, "scripting", "Invoke a read-only function", "7.0.0"),
     {"function", NULL, -2, 0, 0, 0, 0, "scripting", "A container for function commands", "7.0.0", function_subs},
     {"script", NULL, -2, 0, 0, 0, 0, "scripting", "A container for Lua scripts management commands", "2.6.0", script_subs},
     /* transactions */

@@ -208,6 +208,7 @@ void cmd_info(eng_ctx *x) {
         addf(&b, "acl_access_denied_auth:%llu\r\n", (unsigned long long)st->auth_failures);
         addf(&b, "engine_batches:%llu\r\n", (unsigned long long)st->batches);
         addf(&b, "engine_inline_batches:%llu\r\n", (unsigned long long)st->inline_batches);
+        addf(&b, "engine_inline_yields:%llu\r\n", (unsigned long long)st->inline_yields);
     }
     if (want(x->argc, x->argv, "replication", 1)) {
         section(&b, "Replication");

@@ -385,3 +385,24 @@ int run_capture(const char *cmdline, char *out, size_t cap) {
     int st = pclose(f);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+int count_in_log(const char *log, const char *what) {
+    FILE *f = fopen(log, "r");
+    if (!f) return 0;
+    char line[4096];
+    int n = 0;
+    while (fgets(line, sizeof(line), f)) n += strstr(line, what) != NULL;
+    fclose(f);
+    return n;
+}
+
+redisReply *get_reply(redisContext *c) {
+    redisReply *r = NULL;
+    if (redisGetReply(c, (void **)&r) != REDIS_OK) return NULL;
+    return r;
+}
+
+void flush_pipeline(redisContext *c) {
+    int done = 0;
+    while (!done) CHECK(redisBufferWrite(c, &done) == REDIS_OK);
+}

@@ -54,6 +54,12 @@ int srv_alive(sb_server *s);
 long srv_rss_kb(sb_server *s);
 
 redisContext *srv_connect(sb_server *s); /* aborts on failure */
+/* The next reply of a pipeline (NULL on an error of the connection). */
+redisReply *get_reply(redisContext *c);
+/* Write all of c's pending output (pipelined commands) without reading. */
+void flush_pipeline(redisContext *c);
+/* Lines of the file log (a server's log) that contain what (0 if none or no file). */
+int count_in_log(const char *log, const char *what);
 
 /* Run a command (printf-style like redisCommand) and check the reply. */
 redisReply *cmd(redisContext *c, const char *fmt, ...);

@@ -205,16 +205,6 @@ static redisContext *thread_connect(int port, char *err, size_t cap) {
     return c;
 }
 
-static int count_in_log(const char *log, const char *what) {
-    FILE *f = fopen(log, "r");
-    if (!f) return 0;
-    char line[4096];
-    int n = 0;
-    while (fgets(line, sizeof(line), f)) n += strstr(line, what) != NULL;
-    fclose(f);
-    return n;
-}
-
 static uint64_t seed;
 
 /* ------------------------------------------------------- 1. invariant */

@@ -311,16 +311,6 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int count_in_log(const char *log, const char *what) {
-    FILE *f = fopen(log, "r");
-    if (!f) return 0;
-    char line[4096];
-    int n = 0;
-    while (fgets(line, sizeof(line), f)) n += strstr(line, what) != NULL;
-    fclose(f);
-    return n;
-}
-
 /* cycles crash cycles with appendfsync mode. */
 static void run_mode(const char *mode, int cycles, uint64_t *rngp) {
     uint64_t rng = *rngp;

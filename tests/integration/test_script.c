@@ -16,6 +16,11 @@
  *                string.dump, globals, library tables, metatables) fail
  *   durable      libraries and scripts survive checkpoints, DEBUG RELOAD
  *                and restarts without WAL
+ *   inline       FCALL and EVALSHA run on the I/O thread while the engine
+ *                thread idles; one that cannot finish there (its deadline,
+ *                a slow command, redis.log) moves to the engine thread
+ *                and runs once: one reply, one log line, one WAL record,
+ *                each client's order kept
  */
 #include "harness.h"
 #include "testfs.h"
@@ -486,6 +491,104 @@ static void t_durable(void) {
     drop_dir(d);
 }
 
+/* -------------------------------------------------------------- inline */
+
+static const char *INL_LIB =
+    "#!lua name=inl\n"
+    "local function spin() local x = 0 for i = 1, 2000000 do x = x + i end return x end\n"
+    "redis.register_function('quick', function(k) return redis.call('incr', k[1]) end)\n"
+    "redis.register_function('slow', function(k)\n"
+    "  local n = redis.call('incr', k[1]) spin() return n end)\n"
+    "redis.register_function('slowappend', function(k, a)\n"
+    "  spin() return redis.call('append', k[1], a[1]) end)\n"
+    "redis.register_function('logs', function(k)\n"
+    "  redis.log(redis.LOG_WARNING, 'inline-test-line') return redis.call('incr', k[1]) end)\n"
+    "redis.register_function('caught', function(k)\n"
+    "  local ok = pcall(redis.call, 'keys', '*')\n"
+    "  return ok and redis.call('incr', k[1]) or -1 end)\n"
+    "redis.register_function{function_name='peek', flags={'no-writes'},\n"
+    "  callback=function(k) spin() return redis.call('get', k[1]) end}\n";
+
+static void t_inline(void) {
+    const char *d = new_dir();
+    /* busy-poll 0: the engine thread sleeps between commands, so each of
+     * one client's commands finds it idle */
+    const char *args[] = {"--appendonly", "yes", "--appendfsync", "always", "--busy-poll", "0",
+                          NULL};
+    sb_server *s = srv_start_in(d, args);
+    redisContext *c = srv_connect(s);
+    CHECK_BULK(cmd(c, "FUNCTION LOAD %s", INL_LIB), "inl");
+    redisReply *r = cmd(c, "SCRIPT LOAD %s", "return redis.call('incr', KEYS[1])");
+    char sha[41] = "";
+    if (r && r->type == REDIS_REPLY_STRING && r->len == 40) memcpy(sha, r->str, 41);
+    if (r) freeReplyObject(r);
+    /* quick ones run inline and never yield */
+    long long b0 = info_num(c, "engine_inline_batches"), y0 = info_num(c, "engine_inline_yields");
+    EXPECT(y0 == 0, "engine_inline_yields: %lld", y0);
+    for (int i = 1; i <= 200; i++) CHECK_INT(cmd(c, "FCALL quick 1 q"), i);
+    for (int i = 1; i <= 200; i++) CHECK_INT(cmd(c, "EVALSHA %s 1 e", sha), i);
+    long long ran = info_num(c, "engine_inline_batches") - b0;
+    EXPECT(ran >= 360, "%lld of 400 quick calls ran inline", ran); /* (cron may wake it) */
+    EXPECT(info_num(c, "engine_inline_yields") == y0, "a quick call yielded");
+    /* past the deadline: yields, then runs once on the engine thread (the
+     * next calls go there at once) */
+    for (int i = 1; i <= 4; i++) CHECK_INT(cmd(c, "FCALL slow 1 sl"), i);
+    long long y = info_num(c, "engine_inline_yields");
+    EXPECT(y >= y0 + 3, "slow calls: %lld yields", y - y0);
+    CHECK_BULK(cmd(c, "FCALL_RO peek 1 sl"), "4");
+    /* redis.log cannot be taken back: one line per call */
+    for (int i = 1; i <= 3; i++) CHECK_INT(cmd(c, "FCALL logs 1 lg"), i);
+    EXPECT(count_in_log(s->log, "inline-test-line") == 3, "%d log lines for 3 calls",
+           count_in_log(s->log, "inline-test-line"));
+    /* a slow command (KEYS) yields even when the script catches that:
+     * on the engine thread the pcall succeeds */
+    CHECK_INT(cmd(c, "FCALL caught 1 ct"), 1);
+    CHECK_INT(cmd(c, "FCALL caught 1 ct"), 2);
+    /* one client's order: what came before the yielded call ran inline and
+     * answered first, the call and what follows ran on the engine thread */
+    for (int round = 0; round < 20; round++) {
+        redisAppendCommand(c, "SET o a");
+        redisAppendCommand(c, "FCALL slowappend 1 o s");
+        redisAppendCommand(c, "APPEND o b");
+        redisAppendCommand(c, "GET o");
+        CHECK_STATUS(get_reply(c), "OK");
+        CHECK_INT(get_reply(c), 2);
+        CHECK_INT(get_reply(c), 3);
+        CHECK_BULK(get_reply(c), "asb");
+    }
+    /* another client's write while the yielded call waits for its rerun:
+     * the two run in one order or the other, each once */
+    redisContext *c2 = srv_connect(s);
+    for (int round = 0; round < 10; round++) {
+        CHECK_STATUS(cmd(c, "SET o x"), "OK");
+        redisAppendCommand(c, "FCALL slowappend 1 o s");
+        flush_pipeline(c);
+        usleep(1000); /* (as a rule it reads c2 after c) */
+        redisReply *a = cmd(c2, "APPEND o y"), *f = get_reply(c);
+        int fa = a && f && a->type == REDIS_REPLY_INTEGER && f->type == REDIS_REPLY_INTEGER;
+        EXPECT(fa && ((f->integer == 2 && a->integer == 3) || (a->integer == 2 && f->integer == 3)),
+               "FCALL %s, APPEND %s", reply_str(f), reply_str(a));
+        const char *want = fa && f->integer == 2 ? "xsy" : "xys";
+        if (a) freeReplyObject(a);
+        if (f) freeReplyObject(f);
+        CHECK_BULK(cmd(c, "GET o"), want);
+    }
+    redisFree(c2);
+    redisFree(c);
+    /* what was logged is what ran: each call once */
+    srv_kill(s);
+    s = srv_start_in(d, args);
+    c = srv_connect(s);
+    CHECK_BULK(cmd(c, "GET q"), "200");
+    CHECK_BULK(cmd(c, "GET e"), "200");
+    CHECK_BULK(cmd(c, "GET sl"), "4");
+    CHECK_BULK(cmd(c, "GET lg"), "3");
+    CHECK_BULK(cmd(c, "GET ct"), "2");
+    redisFree(c);
+    srv_stop(s);
+    drop_dir(d);
+}
+
 int main(void) {
     sb_server *s = srv_start(NULL);
     redisContext *c = srv_connect(s);
@@ -496,5 +599,6 @@ int main(void) {
     t_rollback();
     t_determinism();
     t_durable();
+    t_inline();
     TU_DONE();
 }

@@ -1615,12 +1615,6 @@ static long long inline_batches(redisContext *c) {
     return v ? atoll(v) : -1;
 }
 
-/* Write all of c's pending output (pipelined commands) without reading. */
-static void flush_out(redisContext *c) {
-    int done = 0;
-    while (!done) CHECK(redisBufferWrite(c, &done) == REDIS_OK);
-}
-
 /* Wait n microseconds, more exactly than usleep (timer slack). */
 static void spin_us(long n) {
     struct timespec a, b;
@@ -1642,10 +1636,10 @@ static void inline_order(redisContext *c) {
         CHECK_STATUS(cmd(c, "SET o a"), "OK");
         if (script) redisAppendCommand(c, "EVAL %s 0", spin);
         for (int i = 0; i < 50; i++) redisAppendCommand(c, "APPEND o b");
-        flush_out(c);
+        flush_pipeline(c);
         spin_us((round % 8) * (round % 8) * 8); /* 0 to 392 us */
         redisAppendCommand(c, "APPEND o c");
-        flush_out(c);
+        flush_pipeline(c);
         redisReply *r = NULL;
         if (script) {
             CHECK(redisGetReply(c, (void **)&r) == REDIS_OK && r && r->type == REDIS_REPLY_INTEGER);
@@ -1718,7 +1712,7 @@ static void test_inline(void) {
     for (int round = 0; round < 40; round++) {
         redisAppendCommand(p, "EVAL %s 0", "local x = 0 for i = 1, 100000 do x = x + i end return 1");
         for (int i = 0; i < 200; i++) redisAppendCommand(p, "INCR ctr");
-        flush_out(p);
+        flush_pipeline(p);
         redisReply *r = NULL;
         for (int i = 0; i < 20; i++) {
             r = cmd(c, "INCR ctr");
