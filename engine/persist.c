@@ -570,12 +570,12 @@ void persist_info(eng_engine *e, resp_buf *b) {
         (unsigned long long)st.groups, st.groups ? (double)st.records / (double)st.groups : 0.0);
     ADD("wal_fsyncs:%llu\r\nwal_fsync_avg_us:%llu\r\nwal_fsync_max_us:%llu\r\n"
         "wal_last_fsync_time:%lld\r\nwal_segment_first_lsn:%llu\r\nwal_direct_io:%d\r\n"
-        "wal_direct_groups:%llu\r\n",
+        "wal_direct_groups:%llu\r\nwal_inline_commits:%llu\r\n",
         (unsigned long long)st.fsyncs,
         (unsigned long long)(st.fsyncs ? st.fsync_us_total / st.fsyncs : 0),
         (unsigned long long)st.fsync_us_max, (long long)(st.last_fsync_ms / 1000),
         (unsigned long long)st.segment_first_lsn, st.direct,
-        (unsigned long long)st.direct_groups);
+        (unsigned long long)st.direct_groups, (unsigned long long)st.inline_commits);
     ADD("rdb_bgsave_in_progress:%d\r\nrdb_last_save_time:%lld\r\nrdb_last_bgsave_status:%s\r\n"
         "rdb_saves:%llu\r\nrdb_last_bgsave_time_sec:%lld\r\ncheckpoint_lsn:%llu\r\ncheckpoint_size:%llu\r\n"
         "wal_bytes_since_checkpoint:%llu\r\n",

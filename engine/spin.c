@@ -38,6 +38,8 @@ void sb_spin_set_clients(int n) {
     atomic_store_explicit(&active_clients, n, memory_order_relaxed);
 }
 
+int sb_spin_clients(void) { return atomic_load_explicit(&active_clients, memory_order_relaxed); }
+
 /* Polling needs a CPU of its own: on one CPU the poller only delays the
  * thread it waits for, and with as many busy clients as CPUs it takes one
  * they need. CPUs counted once, from those this process may use (a

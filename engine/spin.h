@@ -52,6 +52,8 @@ void sb_spin_note(sb_spin *s, int64_t waited_ns);
 /* How many clients sent commands lately (any thread; the last call
  * wins). Nothing polls while they are at least as many as the CPUs. */
 void sb_spin_set_clients(int n);
+/* The last count set (any thread). */
+int sb_spin_clients(void);
 
 /* Monotonic clock in ns (the same one the waits are measured with). */
 int64_t sb_spin_now(void);

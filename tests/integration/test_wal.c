@@ -20,6 +20,9 @@
  *  aofno     appendonly no writes nothing, replays what exists
  *  order     replies keep their order across group commits (pipelined
  *            clients, clients closing with replies pending)
+ *  inline    a lone client's writes are committed by the thread holding
+ *            the engine (always mode), two clients' by the writer thread;
+ *            all acknowledged writes survive a SIGKILL either way
  */
 #include "harness.h"
 #include "testfs.h"
@@ -267,6 +270,47 @@ static void restart_keys_ok(const char *d, const char **args, const char *prefix
 }
 
 static const char *no_args[] = {NULL};
+
+/* ------------------------------------------------------------ inline */
+
+static void test_inline(void) {
+    const char *d = new_dir();
+    sb_server *s = srv_start_in(d, no_args); /* appendfsync always */
+    redisContext *c = srv_connect(s);
+    usleep(30 * 1000); /* the harness's probe counted as a client for 10 ms */
+    long long i0 = info_ll(c, "wal_inline_commits");
+    set_keys(c, "l", 0, 300, 20);
+    long long n = info_ll(c, "wal_inline_commits") - i0;
+    CHECK_MSG(n >= 290, "a lone client: %lld of 300 writes committed inline", n);
+    /* two clients at work: the writer thread commits, the fsync overlaps */
+    redisContext *c2 = srv_connect(s);
+    i0 = info_ll(c, "wal_inline_commits");
+    for (int i = 0; i < 300; i++) {
+        char k[64], v[4096];
+        snprintf(k, sizeof(k), "t%d", i);
+        size_t len = key_value(i, 20, v, sizeof(v));
+        CHECK_STATUS(cmd(i % 2 ? c2 : c, "SET %s %b", k, v, len), "OK");
+    }
+    n = info_ll(c, "wal_inline_commits") - i0;
+    CHECK_MSG(n <= 5, "two clients: %lld of 300 writes committed inline", n);
+    /* alone again (the count is per 10 ms): inline again */
+    redisFree(c2);
+    usleep(40 * 1000);
+    i0 = info_ll(c, "wal_inline_commits");
+    set_keys(c, "m", 0, 100, 20);
+    n = info_ll(c, "wal_inline_commits") - i0;
+    CHECK_MSG(n >= 90, "alone again: %lld of 100 writes committed inline", n);
+    redisFree(c);
+    srv_kill(s);
+    sb_server *r = srv_start_in(d, no_args);
+    c = srv_connect(r);
+    CHECK(keys_ok(c, "l", 0, 300, 20));
+    CHECK(keys_ok(c, "t", 0, 300, 20));
+    CHECK(keys_ok(c, "m", 0, 100, 20));
+    redisFree(c);
+    srv_stop(r);
+    drop_dir(d);
+}
 
 /* ------------------------------------------------------------ format */
 
@@ -915,7 +959,12 @@ static void fault_case(const char *op, const char *errname, const char *errtext,
     const char *d = new_dir();
     sb_server *s = srv_start_in(d, no_args);
     redisContext *c = srv_connect(s);
+    /* a lone client (once the harness's probe is 10 ms past): its writes
+     * are committed inline (test_inline), so that is where the fault
+     * strikes; in test_fault's flood, in the writer thread */
+    usleep(30 * 1000);
     set_keys(c, "a", 0, 10, 20);
+    CHECK(info_ll(c, "wal_inline_commits") >= 9);
     char n[16];
     snprintf(n, sizeof(n), "%ld", after);
     CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT %s %s %s", op, errname, n), "OK");
@@ -1870,7 +1919,7 @@ static const struct { const char *name; void (*fn)(void); } sections[] = {
     {"segments", test_segments}, {"crafted", test_crafted}, {"fault", test_fault},
     {"expiry", test_expiry},   {"everysec", test_everysec}, {"waitaof", test_waitaof},
     {"aofno", test_aofno},     {"order", test_order},       {"spare", test_spare}, {"zeros", test_zeros}, {"rollsync", test_rollsync},
-    {"slowsync", test_slowsync},
+    {"slowsync", test_slowsync}, {"inline", test_inline},
     /* (last: in the ASan build its 9 MB values left the test process slow
      * enough for rollsync's timing check to fail after it) */
     {"direct", test_direct},
