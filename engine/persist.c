@@ -165,15 +165,17 @@ void persist_startup(void *ud, eng_engine *e) {
 static int ckpt_complete(char *err, size_t errlen);
 
 /* The WAL failed: memory may hold changes that never reached the disk.
- * Rebuild it from the files, up to the last durable LSN, so that every
- * read served from now on shows only data that survives a restart. */
+ * Rebuild it from the files, up to the last acknowledged LSN (durable in
+ * always mode, written in everysec and no), so that every read served from
+ * now on shows only data that survives a restart of the process. */
 static void reload_durable(eng_engine *e) {
     char err[1200];
     ps.reloaded = 1;
     if (ps.job) ckpt_complete(err, sizeof(err));
-    uint64_t limit = wal_fail_durable(ps.w);
-    sb_log(LOG_WARNING, "Rebuilding the in-memory data from the files up to the last durable "
-           "LSN %llu, so that reads show only what survives a restart", (unsigned long long)limit);
+    uint64_t limit = wal_fail_acked(ps.w);
+    sb_log(LOG_WARNING, "Rebuilding the in-memory data from the files up to the last "
+           "acknowledged LSN %llu, so that reads show only what survives a restart",
+           (unsigned long long)limit);
     eng_set_loading(e, 1);
     rec_clear(e);
     /* replies sent while loading (-LOADING) show no data: let them out */

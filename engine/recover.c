@@ -325,7 +325,7 @@ typedef struct replay_ctx {
 static int replay_one(void *ud, uint64_t lsn, int type, const void *body, size_t len,
                       const char *path, uint64_t offset) {
     replay_ctx *r = ud;
-    if (r->upto && lsn > r->upto) return 2; /* far enough */
+    if (lsn > r->upto) return 2; /* far enough */
     if (strcmp(path, r->cur_path) != 0) {
         r->base_bytes += r->cur_size;
         struct stat st;
@@ -413,7 +413,8 @@ int rec_run(eng_engine *e, const char *dir, int cut_torn, const rec_hooks *h,
 
     wal_scan_result ws;
     uint64_t reached;
-    int rc = rec_replay_wal(e, dir, res->base, 0, cut_torn, h, &ws, &reached, cerr, sizeof(cerr));
+    int rc = rec_replay_wal(e, dir, res->base, UINT64_MAX, cut_torn, h, &ws, &reached, cerr,
+                            sizeof(cerr));
     res->records = reached - res->base;
     res->nsegs = ws.nsegs;
     if (ws.nsegs) snprintf(res->last_segment, sizeof(res->last_segment), "%s", ws.segs[ws.nsegs - 1].path);

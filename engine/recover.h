@@ -63,7 +63,8 @@ int rec_run(eng_engine *e, const char *dir, int cut_torn, const rec_hooks *h,
 int rec_load_ckpt(eng_engine *e, const char *path, const rec_hooks *h, ckpt_info *info,
                   char *err, size_t errlen);
 /* Replay the WAL of dir after LSN `after` into e, stopping after LSN upto
- * (0 = to the end; what lies beyond is then not read). res as wal_scan's
+ * (UINT64_MAX = to the end; what lies beyond upto is not read: 0 replays
+ * nothing, as after a WAL failure before anything was durable). res as wal_scan's
  * (caller frees); *reached: the last LSN applied. Returns 0 or -1 with err
  * naming the file, the offset and the LSN. */
 int rec_replay_wal(eng_engine *e, const char *dir, uint64_t after, uint64_t upto,

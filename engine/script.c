@@ -78,7 +78,7 @@ typedef struct scr_script {
     int ref;
     unsigned flags;        /* from a "#!lua flags=..." first line */
     int shebang;
-    unsigned inline_skip;  /* as scr_fn's */
+    unsigned inline_skip, inline_late; /* as scr_fn's */
     struct scr_script *next;
 } scr_script;
 
@@ -93,6 +93,8 @@ typedef struct scr_runstate {
     int killed;
     int64_t deadline;      /* of the inline run, or 0 (eng_inline_deadline) */
     int yielded;           /* it cannot finish there: stop it (SCR_YIELDED) */
+    size_t mem0;           /* the state's memory when it started */
+    unsigned grows;        /* allocations that grew it (inline_stop) */
     uint64_t rng;
 } scr_runstate;
 
@@ -185,6 +187,21 @@ static void pool_free_all(scr_vm *vm) {
     vm->pool_bytes = 0;
 }
 
+/* A C function (string.rep, table.concat, cjson) runs without the count
+ * hook, so an inline run is bounded where it grows the state too: past
+ * INLINE_MEM_MAX more memory, or its deadline (read every 16th growth), the
+ * allocation fails and the script yields (the hook or its next redis.call
+ * raises it, if it catches the memory error). */
+#define INLINE_MEM_MAX (1u << 20)
+
+static int inline_stop(scr_vm *vm, size_t grow) {
+    scr_runstate *r = vm->run;
+    if (!r->yielded && (vm->mem + grow > r->mem0 + INLINE_MEM_MAX ||
+                        ((++r->grows & 15) == 0 && sb_mono_us() > r->deadline)))
+        r->yielded = 1;
+    return r->yielded;
+}
+
 static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     scr_vm *vm = ud;
     if (!ptr) osize = 0;
@@ -198,6 +215,8 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     if (nsize > osize && vm->limit_on && vm->mem_limit &&
         vm->mem + (nsize - osize) > vm->mem_limit)
         return NULL; /* Lua raises "not enough memory" */
+    if (nsize > osize && vm->run && vm->run->deadline && inline_stop(vm, nsize - osize))
+        return NULL;
     void *np;
     if (nsize <= POOL_LIMIT) {
         if (osmall && pool_class(nsize) == pool_class(osize)) {
@@ -1473,6 +1492,7 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
         flags = s->flags;
     }
     unsigned *skip = c->fn ? &c->fn->inline_skip : &s->inline_skip;
+    unsigned *late = c->fn ? &c->fn->inline_late : &s->inline_late;
     r.deadline = x->replaying ? 0 : eng_inline_deadline(vm->e);
     if (r.deadline && *skip) { /* it yielded lately: the engine thread runs it */
         --*skip;
@@ -1517,6 +1537,7 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     eng_unit_mark unit0 = eng_unit_mark_get(vm->e);
     int64_t saved_time = x->time_us;
     x->time_us = c->time_us;
+    r.mem0 = vm->mem;
     vm->run = &r;
     vm->limit_on = 1;
     if (r.deadline) lua_sethook(L, kill_hook, LUA_MASKCOUNT, HOOK_INLINE_EVERY);
@@ -1531,10 +1552,11 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
         undo_rollback(&vm->undo, eng_keyspace_of(vm->e), undo_mark0);
         eng_unit_rollback(vm->e, unit0);
         lua_settop(L, top);
-        *skip = SCR_INLINE_SKIP;
+        if (sb_mono_us() <= r.deadline || ++*late >= 2) *skip = SCR_INLINE_SKIP;
         eng_inline_yield(vm->e);
         return SCR_YIELDED;
     }
+    if (r.deadline) *late = 0;
 
     int ok = rc == LUA_OK;
     if (ok) {

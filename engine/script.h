@@ -43,6 +43,7 @@ typedef struct scr_fn {
     scr_lib *lib;
     uint64_t calls;      /* FUNCTION STATS-style counter */
     unsigned inline_skip; /* calls left that go to the engine thread at once */
+    unsigned inline_late; /* inline runs in a row that passed the deadline */
 } scr_fn;
 
 struct scr_lib {
@@ -112,7 +113,9 @@ typedef struct scr_call {
  * run (eng_inline_deadline) also SCR_YIELDED: it could not finish there
  * (the deadline, a command that is not quick, redis.log), left no trace
  * and no reply, and called eng_inline_yield. A script that yielded goes
- * to the engine thread at once for its next SCR_INLINE_SKIP calls. */
+ * to the engine thread at once for its next SCR_INLINE_SKIP calls; past
+ * the deadline, only the second time in a row (once may be a preempted
+ * I/O thread). */
 int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c);
 #define SCR_YIELDED (-2)
 #define SCR_INLINE_SKIP 63

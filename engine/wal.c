@@ -480,6 +480,7 @@ struct wal {
     _Atomic int failed;
     char cause[800];
     uint64_t fail_durable;    /* durable LSN when it failed */
+    uint64_t fail_acked;      /* the last LSN a reply may have shown then */
 
     _Atomic int fault_op, fault_err;
     _Atomic long fault_after, fault_slow_ms;
@@ -1032,6 +1033,13 @@ uint64_t wal_fail_durable(wal *w) {
     return d;
 }
 
+uint64_t wal_fail_acked(wal *w) {
+    uv_mutex_lock(&w->mu);
+    uint64_t d = w->fail_acked;
+    uv_mutex_unlock(&w->mu);
+    return d;
+}
+
 void wal_set_reloaded(wal *w, uint64_t lsn) {
     uv_mutex_lock(&w->mu);
     if (lsn > w->fail_durable) w->fail_durable = lsn;
@@ -1070,19 +1078,29 @@ static void release_list(wal *w, eng_outbatch *b) {
     }
 }
 
-static void fail(wal *w, const char *what, int err) {
-    uv_mutex_lock(&w->mu);
+/* Enter the failed state (under mu): from then on nothing is written or
+ * synced again, and batches waiting for durability are let go with their
+ * connections closed. */
+static void fail_locked(wal *w, const char *what, int err) {
     if (!atomic_load(&w->failed)) {
         char seg[600];
         segment_name(seg, sizeof(seg), w->dir, w->seg_first_lsn);
         snprintf(w->cause, sizeof(w->cause), "%s of %s failed: %s", what, seg, strerror(err));
         w->fail_durable = atomic_load(&w->durable_lsn);
+        /* everysec and no acknowledge after the write (batch_ready) */
+        w->fail_acked = atomic_load(w->o.fsync_mode) == WAL_FSYNC_ALWAYS
+                            ? w->fail_durable : atomic_load(&w->written_lsn);
         /* logged before anyone can see the failed state (INFO, MISCONF) */
         sb_log(LOG_WARNING, "WAL %s. Writes are refused from now on and reads are still served; "
                "nothing acknowledged is lost. Check the disk, then restart the server.", w->cause);
         atomic_store(&w->failed, 1);
     }
     release_list(w, take_ready(w));
+}
+
+static void fail(wal *w, const char *what, int err) {
+    uv_mutex_lock(&w->mu);
+    fail_locked(w, what, err);
     uv_mutex_unlock(&w->mu);
 }
 
@@ -1443,9 +1461,9 @@ static void write_inline(wal *w) {
         int werr = errno;
         uv_mutex_lock(&w->mu);
         w->writing = 0;
+        fail_locked(w, "write", werr); /* before anyone writes after it */
         if (w->rolling) uv_cond_signal(&w->cv);
         uv_mutex_unlock(&w->mu);
-        fail(w, "write", werr);
         return;
     }
     uv_mutex_lock(&w->mu);
@@ -1474,12 +1492,21 @@ static void write_inline(wal *w) {
  * The writer has no work meanwhile (committing), so the two never sync at
  * once. With more clients, groups go to the writer as before, and the
  * fsync overlaps with execution. Under mu. */
+/* Would a group of len bytes fill the segment? Such a group goes to the
+ * writer, which closes the segment before it lets the replies go, so a
+ * segment is always closed by the time its last record is acknowledged.
+ * (seg_bytes: nobody writes while the writer idles and we hold mu.) */
+static int fills_segment(const wal *w, size_t len) {
+    long long segsize = *w->o.segment_size;
+    return segsize > 0 && w->seg_bytes + len >= (uint64_t)segsize;
+}
+
 static int can_commit_inline(wal *w) {
     return atomic_load(w->o.fsync_mode) == WAL_FSYNC_ALWAYS && w->writer_idle &&
            !w->writing && !w->rolling && !w->fsyncing && w->group.len == 0 && !w->pend_head &&
            w->fsync_want <= atomic_load(&w->durable_lsn) && w->stage.len <= INLINE_WRITE_MAX &&
            !w->stop && !atomic_load(&w->failed) && !atomic_load(&w->seg_full) &&
-           sb_spin_clients() <= 1;
+           !fills_segment(w, w->stage.len) && sb_spin_clients() <= 1;
 }
 
 /* Write and sync the staged records (w->writing and w->committing are set). */
@@ -1493,16 +1520,21 @@ static void commit_inline(wal *w) {
     uv_mutex_lock(&w->mu);
     w->writing = 0;
     w->committing = 0;
-    if (!what) {
+    if (what) {
+        /* before the writer can look: it would sync the same data again,
+         * and a second fdatasync can succeed where the first failed (the
+         * kernel reports a writeback error once) -- never retried */
+        fail_locked(w, what, err);
+    } else {
         atomic_store(&w->durable_lsn, w->stage_last);
         atomic_fetch_add(&w->inline_commits, 1);
         release_list(w, take_ready(w)); /* under mu: see release_list */
     }
-    /* the writer looks again: a full segment to roll over, a stop */
-    atomic_store_explicit(&w->kicked, 1, memory_order_release);
-    uv_cond_signal(&w->cv);
+    if (atomic_load(&w->seg_full) || w->stop) { /* (defensive: see fills_segment) */
+        atomic_store_explicit(&w->kicked, 1, memory_order_release);
+        uv_cond_signal(&w->cv);
+    }
     uv_mutex_unlock(&w->mu);
-    if (what) fail(w, what, err); /* never retried: writes are refused */
 }
 
 void wal_release(void *ud, eng_outbatch *b) {

@@ -178,6 +178,10 @@ const char *wal_failed(wal *w);
  * built on that state go out again; until then, any batch that might show
  * a change that never became durable is dropped (connections closed). */
 uint64_t wal_fail_durable(wal *w);
+/* After a failure: the last LSN a reply may have acknowledged -- the
+ * durable one in always mode, the last written in everysec and no (their
+ * replies go after the write, and a restart of the process replays it). */
+uint64_t wal_fail_acked(wal *w);
 void wal_set_reloaded(wal *w, uint64_t lsn);
 
 typedef struct wal_stats {
