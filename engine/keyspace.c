@@ -7,6 +7,7 @@
  */
 #include "util.h"
 #include "keyspace.h"
+#include "script.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,7 @@ int eng_expired(const eng_ctx *x, const kv_entry *e) {
 
 /* Delete an expired entry and log it as a DEL. */
 static void expire_now(eng_ctx *x, int db, kv_table *t, kv_entry *e) {
+    if (x->in_script) scr_save_expiring(eng_scripts(x->eng), db, e->key, e->klen);
     eng_arg key = {e->key, e->klen};
     eng_arg argv[2] = {{"DEL", 3}, key};
     /* emit before freeing: the record references the key bytes */

@@ -1443,6 +1443,10 @@ static void kill_hook(lua_State *L, lua_Debug *ar) {
     }
 }
 
+void scr_save_expiring(scr_vm *vm, int db, const char *key, size_t klen) {
+    if (vm->run) undo_save(&vm->undo, eng_keyspace_of(vm->e), db, key, klen);
+}
+
 int scr_running(const scr_vm *vm, int *is_function) {
     if (!vm->run) return 0;
     if (is_function) *is_function = vm->run->is_function;

@@ -120,6 +120,15 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c);
 #define SCR_YIELDED (-2)
 #define SCR_INLINE_SKIP 63
 
+/* A command of the running script is about to delete key (of db) because
+ * it expired (lazy expiry): save it with the script's other pre-images, so
+ * a rollback (an error, a kill, an inline run's yield) restores it, as it
+ * drops the DEL record. Otherwise the key would be gone without a record,
+ * the next script reading it would not log its expiry, and replaying that
+ * script (where the key still exists) would not match its digest. No-op
+ * when no script runs. */
+void scr_save_expiring(scr_vm *vm, int db, const char *key, size_t klen);
+
 /* The running script (for SCRIPT KILL / FUNCTION KILL and -BUSY), or 0. */
 int scr_running(const scr_vm *vm, int *is_function);
 /* Its name (function name or script SHA-1) and how long it has run. */

@@ -15,7 +15,8 @@
  *   sandbox      escapes (io, os, require, loadfile, binary chunks,
  *                string.dump, globals, library tables, metatables) fail
  *   durable      libraries and scripts survive checkpoints, DEBUG RELOAD
- *                and restarts without WAL
+ *                and restarts without WAL; a rolled-back script's lazy
+ *                expiry is rolled back too, so replay stays deterministic
  *   inline       FCALL and EVALSHA run on the I/O thread while the engine
  *                thread idles; one that cannot finish there (its deadline,
  *                a slow command, redis.log) moves to the engine thread
@@ -491,6 +492,44 @@ static void t_durable(void) {
     drop_dir(d);
 }
 
+/* A script that is rolled back (an error, or a yield of an inline run)
+ * after its read expired a key: the key comes back with the rest, so the
+ * next script that reads it logs the expiry, and replaying that script
+ * finds the same effects (the key was once gone with no record, and the
+ * replay stopped: "not deterministic"). */
+static void t_expired_rollback(void) {
+    const char *d = new_dir();
+    sb_server *s = srv_start_in(d, NULL);
+    redisContext *c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "DEBUG SET-ACTIVE-EXPIRE 0"), "OK");
+    CHECK_BULK(cmd(c, "FUNCTION LOAD %s",
+                   "#!lua name=exp\n"
+                   "redis.register_function('slowread', function(k)\n"
+                   "  local v = redis.call('get', k[1])\n"
+                   "  local x = 0 for i = 1, 2000000 do x = x + i end\n"
+                   "  redis.call('set', k[2], tostring(v)) return 1 end)\n"),
+               "exp");
+    CHECK_STATUS(cmd(c, "SET k1 v PX 30"), "OK");
+    CHECK_STATUS(cmd(c, "SET k2 v PX 30"), "OK");
+    usleep(100 * 1000);
+    CHECK_ERR_PREFIX(cmd(c, "EVAL %s 1 k1", "redis.call('get', KEYS[1]) error('boom')"),
+                     "ERR user_script:1: boom");
+    CHECK_INT(cmd(c, "EVAL %s 1 k1", "redis.call('set', 'out1', tostring(redis.call('get', KEYS[1]))) return 1"), 1);
+    long long y = info_num(c, "engine_inline_yields");
+    CHECK_INT(cmd(c, "FCALL slowread 2 k2 out2"), 1); /* yields, then runs */
+    EXPECT(info_num(c, "engine_inline_yields") > y, "slowread did not yield");
+    redisFree(c);
+    srv_kill(s);
+    s = srv_start_in(d, NULL); /* aborts the test if recovery refuses */
+    c = srv_connect(s);
+    CHECK_BULK(cmd(c, "GET out1"), "false");
+    CHECK_BULK(cmd(c, "GET out2"), "false");
+    CHECK_INT(cmd(c, "EXISTS k1 k2"), 0);
+    redisFree(c);
+    srv_stop(s);
+    drop_dir(d);
+}
+
 /* -------------------------------------------------------------- inline */
 
 static const char *INL_LIB =
@@ -610,6 +649,7 @@ int main(void) {
     t_rollback();
     t_determinism();
     t_durable();
+    t_expired_rollback();
     t_inline();
     TU_DONE();
 }
