@@ -12,7 +12,9 @@
  * Then the same with appendfsync everysec, where a reply waits for write()
  * only, so a SIGKILL (not a machine crash) must lose nothing either: small
  * groups are written by the engine thread itself, the others (and every
- * segment rollover) by the WAL writer, and both must hold.
+ * segment rollover) by the WAL writer, and both must hold. Then always
+ * again with one writer, whose groups the thread that ran them writes and
+ * fsyncs (inline commits).
  *
  * SB_CRASH_CYCLES=n runs n cycles (default 20; everysec: n/2);
  * SB_CRASH_SEED=s replays a seed (printed at the start). Values are binary (NUL, CR, LF included) and
@@ -28,6 +30,7 @@
 #include <unistd.h>
 
 #define NTHREADS 4
+static int nthreads = NTHREADS; /* writers of this run (one: inline commits) */
 #define NSTR 40  /* string keys per thread: SET, APPEND, DEL, EXPIRE */
 #define NCTR 10  /* counters per thread: INCR, DEL */
 #define NKEYS (NSTR + NCTR)
@@ -238,13 +241,24 @@ static void describe_state(char *buf, size_t cap, int present, const void *p, si
                   pttl > 0 ? " with a TTL" : pttl == -1 ? " without TTL" : "");
 }
 
+/* INFO persistence wal_inline_commits of s (0 if it cannot tell). */
+static long long wal_inline_commits(sb_server *s) {
+    redisContext *c = srv_connect(s);
+    redisReply *r = cmd(c, "INFO persistence");
+    const char *p = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "wal_inline_commits:") : NULL;
+    long long n = p ? atoll(p + strlen("wal_inline_commits:")) : 0;
+    if (r) freeReplyObject(r);
+    redisFree(c);
+    return n;
+}
+
 /* Every key of every worker against the model; the model then follows
  * the in-flight command if it turned out to be applied. Returns the
  * number of keys that should exist. */
 static long verify(sb_server *s, worker *ws, int cycle) {
     redisContext *c = srv_connect(s);
     long present = 0;
-    for (int t = 0; t < NTHREADS; t++) {
+    for (int t = 0; t < nthreads; t++) {
         worker *w = &ws[t];
         for (int i = 0; i < NKEYS; i++) {
             char key[32];
@@ -325,13 +339,14 @@ static void run_mode(const char *mode, int cycles, uint64_t *rngp) {
     static worker ws[NTHREADS];
     memset(ws, 0, sizeof(ws)); /* a new directory: no key exists yet */
     long total_acked = 0;
+    long long inline_commits = 0;
     double t0 = now_s();
     sb_server *s = srv_start_in(dir, args);
     for (int cycle = 0; cycle < cycles && !tu_failures; cycle++) {
         atomic_store(&connected, 0);
         atomic_store(&acks, 0);
         pthread_t th[NTHREADS];
-        for (int t = 0; t < NTHREADS; t++) {
+        for (int t = 0; t < nthreads; t++) {
             ws[t].id = t;
             ws[t].port = s->port;
             ws[t].cycle = cycle;
@@ -340,19 +355,20 @@ static void run_mode(const char *mode, int cycles, uint64_t *rngp) {
             ws[t].inflight = 0;
             pthread_create(&th[t], NULL, writer, &ws[t]);
         }
-        while (atomic_load(&connected) < NTHREADS) usleep(1000);
+        while (atomic_load(&connected) < nthreads) usleep(1000);
         /* the random delay counts from the first acknowledgement: a restart
          * and a slow first fsync must not leave a cycle without one */
         for (int i = 0; i < 10000 && !atomic_load(&acks); i++) usleep(1000);
         long delay_ms = 50 + (long)(next_rand(&rng) % 451);
         usleep((useconds_t)delay_ms * 1000);
+        if (nthreads == 1) inline_commits += wal_inline_commits(s);
         /* every fifth cycle a clean stop (SIGTERM) under the same load */
         int term = cycle % 5 == 4;
         if (term) srv_stop(s);
         else srv_kill(s);
         long acked = 0;
         int inflight = 0;
-        for (int t = 0; t < NTHREADS; t++) {
+        for (int t = 0; t < nthreads; t++) {
             pthread_join(th[t], NULL);
             if (ws[t].err[0]) {
                 fprintf(stderr, "cycle %d: %s\n", cycle, ws[t].err);
@@ -382,6 +398,10 @@ static void run_mode(const char *mode, int cycles, uint64_t *rngp) {
     srv_stop(s);
     printf("%s: %ld acknowledged writes in %d crash cycles, %d torn tail(s) cut, %.1f s\n",
            mode, total_acked, cycles, count_in_log(s->log, "torn write"), now_s() - t0);
+    if (nthreads == 1) {
+        printf("%s, one writer: %lld groups committed inline\n", mode, inline_commits);
+        CHECK(inline_commits > 0);
+    }
     *rngp = rng;
 }
 
@@ -396,6 +416,10 @@ int main(void) {
     uint64_t rng = seed;
     run_mode("always", cycles, &rng);
     if (!tu_failures) run_mode("everysec", cycles / 2 > 0 ? cycles / 2 : 1, &rng);
+    /* one writer: with appendfsync always its writes are committed by the
+     * thread that runs them, not the WAL writer (wal.c, inline commits) */
+    nthreads = 1;
+    if (!tu_failures) run_mode("always", cycles / 2 > 0 ? cycles / 2 : 1, &rng);
     if (tu_failures) printf("seed was %llu\n", (unsigned long long)seed);
     TU_DONE();
 }
