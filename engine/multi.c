@@ -45,12 +45,14 @@ typedef struct multi_state {
     size_t n, cap;
     uint32_t qflags;     /* union of the queued commands' flags */
     mw_watch *watches;
+    uint64_t dirty_run;  /* the script run that set MS_DIRTY_CAS, 0 none */
 } multi_state;
 
 struct multi_index {
     int ndb;
     kv_table **db;       /* key -> mw_watch* (created on first watch) */
     size_t nwatched;
+    uint64_t run, runs;  /* the script running (multi_script_begin), 0 none */
     uint8_t seed[16];
 };
 
@@ -327,6 +329,13 @@ void cmd_unwatch(eng_ctx *x) {
 
 /* ---------------------------------------------------------- touching */
 
+/* A watched key of m changed. Inside a script, remember which run did it:
+ * if the script is rolled back, the change never happened. */
+static void mark_dirty(multi_index *ix, multi_state *m) {
+    if (!(m->flags & MS_DIRTY_CAS)) m->dirty_run = ix->run;
+    m->flags |= MS_DIRTY_CAS;
+}
+
 /* (db, key) is about to change; del: the change deletes it. */
 static void touch_key(multi_index *ix, int db, const eng_arg *key, int del) {
     for (mw_watch *w = find_watchers(ix, db, key->p, key->n); w; w = w->knext) {
@@ -336,7 +345,7 @@ static void touch_key(multi_index *ix, int db, const eng_arg *key, int del) {
             w->expired = 0;
             continue;
         }
-        w->m->flags |= MS_DIRTY_CAS;
+        mark_dirty(ix, w->m);
     }
 }
 
@@ -364,7 +373,7 @@ static void touch_in_db(void *ud, kv_entry *ie) {
             w->expired = 1; /* absent, then an expired key: no change */
             continue;
         }
-        w->m->flags |= MS_DIRTY_CAS;
+        mark_dirty(eng_multi_index(t->e), w->m);
     }
 }
 
@@ -401,4 +410,20 @@ void multi_touch(eng_engine *e, int db, const eng_cmd *cmd, int argc, const eng_
             for (int i = cmd->first_key; i <= last; i += step) touch_key(ix, db, &argv[i], del);
         if (other >= 0) touch_key(ix, other, &argv[key_arg], 0);
     }
+}
+
+void multi_script_begin(eng_engine *e) {
+    multi_index *ix = eng_multi_index(e);
+    ix->run = ++ix->runs;
+}
+
+void multi_script_end(eng_engine *e, int rolled_back) {
+    multi_index *ix = eng_multi_index(e);
+    if (rolled_back && ix->nwatched)
+        for (eng_client *c = eng_clients(e); c; c = c->next) {
+            multi_state *m = c->mstate;
+            if (m && (m->flags & MS_DIRTY_CAS) && m->dirty_run == ix->run)
+                m->flags &= ~MS_DIRTY_CAS;
+        }
+    ix->run = 0;
 }

@@ -55,6 +55,14 @@ size_t multi_nwatched(const multi_index *ix);
  * made (eng_emit is). */
 void multi_touch(eng_engine *e, int db, const eng_cmd *cmd, int argc, const eng_arg *argv,
                  int64_t now_ms);
+/* Around a script run (script.c): a client whose watched key the script
+ * changed is marked as usual, and unmarked again if the script is rolled
+ * back (an error, a kill, an inline run's yield): its changes never
+ * happened, so an EXEC watching them goes on. (A key the script deleted
+ * that had already expired when watched still counts as changed: a
+ * spurious abort, never a missed one.) */
+void multi_script_begin(eng_engine *e);
+void multi_script_end(eng_engine *e, int rolled_back);
 /* All databases are about to be emptied and loaded again (DEBUG RELOAD,
  * rebuilding the durable state): touch every watched key that exists. */
 void multi_touch_all(eng_engine *e, int64_t now_ms);

@@ -31,6 +31,7 @@
 #include "script.h"
 #include "keyspace.h"
 #include "undo.h"
+#include "multi.h"
 #include "util.h"
 #include "log.h"
 
@@ -1542,6 +1543,7 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     int64_t saved_time = x->time_us;
     x->time_us = c->time_us;
     r.mem0 = vm->mem;
+    multi_script_begin(vm->e);
     vm->run = &r;
     vm->limit_on = 1;
     if (r.deadline) lua_sethook(L, kill_hook, LUA_MASKCOUNT, HOOK_INLINE_EVERY);
@@ -1555,6 +1557,7 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     if (r.yielded) { /* (even if the script caught it and returned) */
         undo_rollback(&vm->undo, eng_keyspace_of(vm->e), undo_mark0);
         eng_unit_rollback(vm->e, unit0);
+        multi_script_end(vm->e, 1);
         lua_settop(L, top);
         if (sb_mono_us() <= r.deadline || ++*late >= 2) *skip = SCR_INLINE_SKIP;
         eng_inline_yield(vm->e);
@@ -1563,6 +1566,7 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     if (r.deadline) *late = 0;
 
     int ok = rc == LUA_OK;
+    multi_script_end(vm->e, !ok);
     if (ok) {
         /* a returned {err=...} is a reply, not a failure: Redis keeps the
          * writes then, and so do we */

@@ -10,6 +10,7 @@
  *    and EXEC), by FLUSHALL / FLUSHDB / SWAPDB, by MOVE / COPY / RENAME
  *    targets, by an EVAL and another client's EXEC; not by reads, other
  *    databases or writes that change nothing;
+ *    A script that is rolled back (an error) breaks no WATCH;
  *  - EXEC / DISCARD / UNWATCH / RESET / disconnection clear the state;
  *  - RESP3 (_) and RESP2 (*-1) nulls for an aborted EXEC, pipelined
  *    transactions, MULTI/EXEC refused inside scripts, EVAL/FCALL queued;
@@ -381,6 +382,36 @@ static void t_watch_expiry(sb_server *s, redisContext *c) {
 }
 
 /* RESET and disconnection end the transaction and forget the watches. */
+/* A script that is rolled back changed nothing, so it breaks no WATCH
+ * (strongbox's rollback; Redis keeps a failed script's writes and so
+ * aborts the EXEC). One that commits does; so does one that yielded on
+ * the I/O thread and then ran on the engine thread. */
+static void t_watch_rollback(sb_server *s, redisContext *c) {
+    redisContext *o = srv_connect(s);
+    run_line(o, "FLUSHALL");
+    CHECK_STATUS(cmd(c, "WATCH k"), "OK");
+    redisReply *r = cmd(o, "EVAL %s 0", "redis.call('set', 'k', 'lua') error('boom')");
+    CHECK(r && r->type == REDIS_REPLY_ERROR);
+    if (r) freeReplyObject(r);
+    CHECK_NIL(cmd(o, "GET k"));
+    CHECK_MSG(tx_runs(c) == 1, "a rolled-back script broke a WATCH");
+    CHECK_STATUS(cmd(c, "WATCH k"), "OK");
+    CHECK_INT(cmd(o, "EVAL %s 0", "redis.call('set', 'k', 'lua') return 1"), 1);
+    CHECK_MSG(tx_runs(c) == 0, "a script's write did not break a WATCH");
+    CHECK_BULK(cmd(o, "FUNCTION LOAD REPLACE %s",
+                   "#!lua name=wslow\n"
+                   "redis.register_function('wslow', function(k)\n"
+                   "  redis.call('set', k[1], 'v') local x = 0\n"
+                   "  for i = 1, 2000000 do x = x + i end return 1 end)\n"),
+               "wslow");
+    CHECK_STATUS(cmd(c, "WATCH k"), "OK");
+    CHECK_INT(cmd(o, "FCALL wslow 1 k"), 1); /* (inline, yields, runs) */
+    CHECK_MSG(tx_runs(c) == 0, "a yielded then committed script did not break a WATCH");
+    CHECK_STATUS(cmd(o, "FUNCTION DELETE wslow"), "OK");
+    run_line(o, "FLUSHALL");
+    redisFree(o);
+}
+
 static void t_reset_disconnect(sb_server *s, redisContext *c) {
     redisContext *o = srv_connect(s);
     CHECK_STATUS(cmd(c, "WATCH k"), "OK");
@@ -750,6 +781,7 @@ int main(void) {
     RUN(t_errors(c));
     RUN(t_watch(s, c));
     RUN(t_watch_expiry(s, c));
+    RUN(t_watch_rollback(s, c));
     RUN(t_reset_disconnect(s, c));
     RUN(t_pipeline(c));
     RUN(t_resp3(s));
