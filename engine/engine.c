@@ -1239,6 +1239,7 @@ void eng_busy_poll(eng_ctx *x, int is_function) {
     e->unit_n = 0;
     e->busy_script = is_function ? 2 : 1;
     e->busy_client = x->c;
+    uint64_t run = multi_script_pause(e);
     uv_mutex_lock(&e->mu);
     eng_inbatch *list = e->in_head;
     e->in_head = e->in_tail = NULL;
@@ -1258,6 +1259,7 @@ void eng_busy_poll(eng_ctx *x, int is_function) {
     free(e->argv);
     e->argv = saved_argv;
     e->argv_cap = saved_cap;
+    multi_script_resume(e, run);
     e->busy_script = 0;
     e->busy_client = NULL;
     x->out = &e->out->data; /* the script replies into the current batch */

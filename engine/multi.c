@@ -35,6 +35,7 @@ typedef struct mw_watch {
     struct multi_state *m;
     int db;
     int expired;                    /* the key had expired when watched */
+    uint64_t cleared_run;           /* the script run that cleared expired */
     size_t klen;
     char key[];
 } mw_watch;
@@ -341,8 +342,10 @@ static void touch_key(multi_index *ix, int db, const eng_arg *key, int del) {
     for (mw_watch *w = find_watchers(ix, db, key->p, key->n); w; w = w->knext) {
         if (w->expired && del) {
             /* the key had already expired when watched: deleting it is no
-             * logical change (Redis 7); from now on it is just absent */
+             * logical change (Redis 7); from now on it is just absent
+             * (unless a script did it and is rolled back: the key is back) */
             w->expired = 0;
+            w->cleared_run = ix->run;
             continue;
         }
         mark_dirty(ix, w->m);
@@ -422,8 +425,20 @@ void multi_script_end(eng_engine *e, int rolled_back) {
     if (rolled_back && ix->nwatched)
         for (eng_client *c = eng_clients(e); c; c = c->next) {
             multi_state *m = c->mstate;
-            if (m && (m->flags & MS_DIRTY_CAS) && m->dirty_run == ix->run)
+            if (!m) continue;
+            if ((m->flags & MS_DIRTY_CAS) && m->dirty_run == ix->run)
                 m->flags &= ~MS_DIRTY_CAS;
+            for (mw_watch *w = m->watches; w; w = w->cnext)
+                if (!w->expired && w->cleared_run == ix->run) w->expired = 1;
         }
     ix->run = 0;
 }
+
+uint64_t multi_script_pause(eng_engine *e) {
+    multi_index *ix = eng_multi_index(e);
+    uint64_t run = ix->run;
+    ix->run = 0;
+    return run;
+}
+
+void multi_script_resume(eng_engine *e, uint64_t run) { eng_multi_index(e)->run = run; }

@@ -58,11 +58,15 @@ void multi_touch(eng_engine *e, int db, const eng_cmd *cmd, int argc, const eng_
 /* Around a script run (script.c): a client whose watched key the script
  * changed is marked as usual, and unmarked again if the script is rolled
  * back (an error, a kill, an inline run's yield): its changes never
- * happened, so an EXEC watching them goes on. (A key the script deleted
- * that had already expired when watched still counts as changed: a
- * spurious abort, never a missed one.) */
+ * happened, so an EXEC watching them goes on. Likewise a watched key that
+ * had expired when watched and that the script deleted (a read expires it)
+ * is again one that had expired: the rollback brings it back. */
 void multi_script_begin(eng_engine *e);
 void multi_script_end(eng_engine *e, int rolled_back);
+/* While a long script polls for other clients' commands (eng_busy_poll),
+ * their changes are not the script's: pause, then resume with the value. */
+uint64_t multi_script_pause(eng_engine *e);
+void multi_script_resume(eng_engine *e, uint64_t run);
 /* All databases are about to be emptied and loaded again (DEBUG RELOAD,
  * rebuilding the durable state): touch every watched key that exists. */
 void multi_touch_all(eng_engine *e, int64_t now_ms);

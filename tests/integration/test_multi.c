@@ -395,6 +395,20 @@ static void t_watch_rollback(sb_server *s, redisContext *c) {
     if (r) freeReplyObject(r);
     CHECK_NIL(cmd(o, "GET k"));
     CHECK_MSG(tx_runs(c) == 1, "a rolled-back script broke a WATCH");
+    /* a key that had expired when watched, read (so expired) by a script
+     * that is rolled back: it is back, still expired -- no change */
+    CHECK_STATUS(cmd(o, "DEBUG SET-ACTIVE-EXPIRE 0"), "OK");
+    CHECK_STATUS(cmd(o, "SET e v PX 20"), "OK");
+    usleep(60 * 1000);
+    CHECK_STATUS(cmd(c, "WATCH e"), "OK");
+    r = cmd(o, "EVAL %s 0", "redis.call('get', 'e') error('boom')");
+    CHECK(r && r->type == REDIS_REPLY_ERROR);
+    if (r) freeReplyObject(r);
+    CHECK_MSG(tx_runs(c) == 1, "a rolled-back read of an expired watched key broke the WATCH");
+    CHECK_STATUS(cmd(c, "WATCH e"), "OK");
+    CHECK_INT(cmd(o, "EVAL %s 0", "redis.call('get', 'e') return 1"), 1);
+    CHECK_MSG(tx_runs(c) == 1, "a read of an expired watched key broke the WATCH");
+    CHECK_STATUS(cmd(o, "DEBUG SET-ACTIVE-EXPIRE 1"), "OK");
     CHECK_STATUS(cmd(c, "WATCH k"), "OK");
     CHECK_INT(cmd(o, "EVAL %s 0", "redis.call('set', 'k', 'lua') return 1"), 1);
     CHECK_MSG(tx_runs(c) == 0, "a script's write did not break a WATCH");
