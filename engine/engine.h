@@ -254,7 +254,7 @@ void eng_submit(eng_engine *e, eng_inbatch *b);
  * it and the messages after it, for the engine thread; the replies of
  * those before it went to the release function. */
 int eng_run_inline(eng_engine *e, eng_inbatch *b);
-#define ENG_INLINE_DEFAULT 8
+#define ENG_INLINE_DEFAULT 1024
 #define ENG_INLINE_ARGC 64
 #define ENG_INLINE_BYTES (64 * 1024)  /* a batch bigger than this never runs inline */
 #define ENG_INLINE_SCRIPT_US 500      /* scripts of an inline run: time for all */

@@ -86,7 +86,7 @@ static const cfg_row rows[] = {
     {"protected-mode", NULL, K_BOOL, 0, OFF(protected_mode), 0, 0, NULL, "yes"},
     {"enable-debug-command", NULL, K_ENUM, F_IMMUTABLE, OFF(limits.enable_debug), 0, 0, yes_no_local, "no"},
     {"busy-poll", NULL, K_INT, 0, OFF(limits.busy_poll_us), 0, 1000000, NULL, "150"},
-    {"inline-batch", NULL, K_INT, 0, OFF(limits.inline_max), 0, 1024, NULL, "8"},
+    {"inline-batch", NULL, K_INT, 0, OFF(limits.inline_max), 0, 1024, NULL, "1024"},
     {"io-threads", NULL, K_INT, F_IMMUTABLE, OFF(io_threads), 1, 128, NULL, "1"},
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))

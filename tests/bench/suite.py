@@ -27,6 +27,14 @@ ns; /proc/PID/stat ticks if a thread came or went) divided by the requests,
 and the kernel's share of it (system time from /proc/PID/stat ticks).
 Error replies are counted (INFO stats total_error_replies) and reported.
 
+With sb-bench-floor (tests/bench/floor.c, built next to strongbox-server;
+--floor), a third server joins each rotation (A B F): one that answers
+without doing anything, with Redis's I/O pattern and, in everysec and
+always, its write() (and fdatasync) per loop iteration. Its CPU time per
+request is the floor: the kernel's share of each request that any server
+on sockets pays; the "floor/Redis" column is the lowest CPU ratio within
+reach of a server that reads and writes as Redis does.
+
 Then the memory and restart part (restart.py): N keys loaded into both, RSS
 per key, peak memory during a checkpoint vs BGREWRITEAOF under write load,
 size on disk, restart time.
@@ -151,9 +159,9 @@ class CpuMeter:
 class Pair:
     """strongbox and redis, started for one persistence mode."""
 
-    def __init__(self, server, mode, tmp, sb_args=()):
+    def __init__(self, server, mode, tmp, sb_args=(), floor=None):
         sb_args = list(sb_args)
-        self.mode, self.procs = mode, []
+        self.mode, self.procs, self.fl = mode, [], None
         d = os.path.join(tmp, mode)
         sbdir, rddir = os.path.join(d, "sb"), os.path.join(d, "rd")
         os.makedirs(sbdir)
@@ -174,6 +182,13 @@ class Pair:
                          rp, os.path.join(d, "rd.log"), self.procs)
         self.sb.start()
         self.rd.start()
+        if floor:
+            fp = free_port()
+            log = [] if mode == "none" else ["--log", os.path.join(d, "floor.log"),
+                                             "--fsync", "always" if mode == "always" else "no"]
+            self.fl = Server("floor", [floor, str(fp)] + log, fp, os.path.join(d, "floor.out"),
+                             self.procs)
+            self.fl.start()
         self.conns = {}
         for srv in self.servers():
             c = Conn(srv.port)
@@ -184,6 +199,10 @@ class Pair:
 
     def servers(self):
         return (self.sb, self.rd)
+
+    def all(self):
+        """servers() and the floor, if there is one."""
+        return self.servers() + ((self.fl,) if self.fl else ())
 
     def fsync(self, policy):
         """CONFIG SET appendfsync on both. The key space is loaded with
@@ -199,6 +218,8 @@ class Pair:
                 raise RuntimeError(f"{srv.name}: CONFIG GET appendfsync answered {got!r}")
 
     def errors(self, srv):
+        if srv is self.fl:
+            return 0
         return int(self.conns[srv.name].info("stats").get("total_error_replies", 0))
 
     def close(self):
@@ -271,9 +292,9 @@ def run_cell(pair, argv, clients, pipeline, a):
         n = int(min(cap, max(floor, a.seconds * rate)))
     else:
         n = cap
-    res = {"strongbox": [], "redis": []}
+    res = {srv.name: [] for srv in pair.all()}
     for _ in range(a.rounds):
-        for srv in pair.servers():
+        for srv in pair.all():
             res[srv.name].append(run_once(pair, srv, argv, clients, pipeline, n, a.keyspace))
     out = {}
     for name, runs in res.items():
@@ -300,19 +321,28 @@ def pct(share):
 
 
 def results_table(results):
+    floor = any("floor" in r for _, r in results)
     lines = ["| workload | mode | strongbox ops/s | Redis ops/s | ratio | CPU us/req strongbox | "
-             "CPU us/req Redis | CPU ratio | kernel share strongbox | kernel share Redis | "
+             "CPU us/req Redis | CPU ratio | "
+             + ("CPU us/req floor | floor/Redis CPU | " if floor else "")
+             + "kernel share strongbox | kernel share Redis | "
              "p50 ms strongbox | p50 ms Redis | p99 ms strongbox | p99 ms Redis |",
-             "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+             "|---|---|--:|--:|--:|--:|--:|--:|" + ("--:|--:|" if floor else "")
+             + "--:|--:|--:|--:|--:|--:|"]
     for (mode, wl, c, p), r in results:
         s, d = r["strongbox"], r["redis"]
+        fcols = ""
+        if floor:
+            f = r.get("floor")
+            fcols = (f"{f['cpu_us']:.2f} | **{f['cpu_us'] / d['cpu_us']:.2f}** | " if f
+                     else "- | - | ")
         err = ""
         if s["errors"] or d["errors"]:
             err = f" (error replies: strongbox {s['errors']}, Redis {d['errors']})"
         lines.append(f"| {cell_name(wl, c, p)}{err} | {mode} | {fmt_rate(s['rps'])} | "
                      f"{fmt_rate(d['rps'])} | **{s['rps'] / d['rps']:.2f}** | "
                      f"{s['cpu_us']:.2f} | {d['cpu_us']:.2f} | **{s['cpu_us'] / d['cpu_us']:.2f}** | "
-                     f"{pct(s['sys'])} | {pct(d['sys'])} | "
+                     f"{fcols}{pct(s['sys'])} | {pct(d['sys'])} | "
                      f"{s['p50']:.3f} | {d['p50']:.3f} | {s['p99']:.3f} | {d['p99']:.3f} |")
     return "\n".join(lines)
 
@@ -450,6 +480,9 @@ def main():
     ap.add_argument("--configs", default="50x1,50x16,1x1",
                     help="comma-separated CLIENTSxPIPELINE (default 50x1,50x16,1x1)")
     ap.add_argument("--no-memory", action="store_true", help="skip the memory/restart part")
+    ap.add_argument("--floor", default="auto",
+                    help="sb-bench-floor binary, the third server of each rotation (see above); "
+                         "auto: next to --server if built there; none: no floor")
     ap.add_argument("--no-report", action="store_true",
                     help="print the table only: no file in results/, no chart")
     ap.add_argument("--output", default=os.path.join(HERE, "results"),
@@ -474,6 +507,14 @@ def main():
     except ValueError:
         sys.exit("--configs: CLIENTSxPIPELINE,... e.g. 50x1,50x16,1x1")
     restart.check_tools(a.server)
+    floor = a.floor
+    if floor == "auto":
+        floor = os.path.join(os.path.dirname(os.path.abspath(a.server)), "sb-bench-floor")
+        if not os.access(floor, os.X_OK):
+            print(f"NOTE: no {floor} (built with the tests): no floor columns", flush=True)
+            floor = None
+    elif floor == "none":
+        floor = None
     if not a.no_report and not shutil.which("gnuplot"):
         print("NOTE: gnuplot not found (apt-get install gnuplot-nox): the report will have no chart",
               flush=True)
@@ -487,7 +528,7 @@ def main():
     chunk_cache = {}
     try:
         for mode in modes:
-            pair = Pair(a.server, mode, tmp, a.sb_args.split())
+            pair = Pair(a.server, mode, tmp, a.sb_args.split(), floor)
             try:
                 loaded = None
                 # workloads needing the key space loaded with 32-byte values first
@@ -499,7 +540,7 @@ def main():
                         if size not in chunk_cache:
                             chunk_cache[size] = build_chunks(a.keyspace, size)
                         pair.fsync("everysec")
-                        for srv in pair.servers():
+                        for srv in pair.all():
                             el = load(srv.port, chunk_cache[size])
                             print(f"[{mode}] {srv.name}: loaded {a.keyspace} keys of {size} bytes "
                                   f"in {el:.1f}s", flush=True)
@@ -515,6 +556,8 @@ def main():
                               f"{s['cpu_us']:6.2f} vs {d['cpu_us']:6.2f} "
                               f"({s['cpu_us'] / d['cpu_us']:4.2f}x)  p99 ms {s['p99']:.3f} vs "
                               f"{d['p99']:.3f}"
+                              + (f"  floor {r['floor']['cpu_us']:.2f} us/req"
+                                 if "floor" in r else "")
                               + (f"  ERRORS {s['errors']}/{d['errors']}"
                                  if s["errors"] or d["errors"] else ""), flush=True)
             finally:
@@ -558,6 +601,14 @@ def main():
         f"it is mostly each request's own read() and write(), which both servers must make",
         "- command: `" + " ".join(["tests/bench/suite.py"] + sys.argv[1:]) + "`",
     ]
+    if floor:
+        head.insert(-1, "- floor: sb-bench-floor (tests/bench/floor.c), a third server in each "
+                    "rotation that answers without doing anything, with Redis's I/O pattern (one "
+                    "thread, epoll, one read per readable connection, one write per connection "
+                    "per loop iteration; everysec/always: one write() of the iteration's write "
+                    "commands to a file, and fdatasync for always); floor/Redis CPU is the lowest "
+                    "CPU ratio reachable with that pattern: below it only by doing the I/O "
+                    "itself with fewer or cheaper system calls")
     table = results_table(results)
     print()
     print("\n".join(head))

@@ -1658,15 +1658,26 @@ static void inline_order(redisContext *c) {
     CHECK_BULK(cmd(c, "GET o"), want);
 }
 
-/* Small batches of quick commands run on the I/O thread while the engine
+/* n GETs of "k" in one write, each answered with a string */
+static void pipelined_gets(redisContext *c, int n) {
+    for (int i = 0; i < n; i++) redisAppendCommand(c, "GET k");
+    for (int i = 0; i < n; i++) {
+        redisReply *r = NULL;
+        CHECK(redisGetReply(c, (void **)&r) == REDIS_OK && r && r->type == REDIS_REPLY_STRING);
+        if (r) freeReplyObject(r);
+    }
+}
+
+/* Batches of quick commands run on the I/O thread while the engine
  * thread waits (engine.c, "running on the I/O thread"): one client's GETs
- * no longer wake the engine thread; pipelines, scripts and admin commands
+ * no longer wake the engine thread, nor do pipelines (inline-batch 1024;
+ * with 8 they go to it); scripts and admin commands
  * still go to it; the two never run at once, and each client's order
  * holds across them. */
 static void test_inline(void) {
     sb_server *s = srv_start("--appendonly", "no", "--busy-poll", "0", NULL);
     redisContext *c = srv_connect(s);
-    CHECK_CONFIG(c, "inline-batch", "8");
+    CHECK_CONFIG(c, "inline-batch", "1024");
     CHECK_STATUS(cmd(c, "SET k v"), "OK");
     const int n = 2000;
     long long i0 = inline_batches(c);
@@ -1688,18 +1699,20 @@ static void test_inline(void) {
     CHECK_STATUS(cmd(c, "CONFIG SET inline-batch 8"), "OK");
     /* not inline: a pipeline of 100 in one write, scripts, admin commands */
     i0 = inline_batches(c);
-    for (int i = 0; i < 100; i++) redisAppendCommand(c, "GET k");
-    for (int i = 0; i < 100; i++) {
-        redisReply *r = NULL;
-        CHECK(redisGetReply(c, (void **)&r) == REDIS_OK && r && r->type == REDIS_REPLY_STRING);
-        if (r) freeReplyObject(r);
-    }
+    pipelined_gets(c, 100);
     for (int i = 0; i < 20; i++) CHECK_INT(cmd(c, "EVAL %s 0", "return 7"), 7);
     for (int i = 0; i < 20; i++) CHECK_STATUS(cmd(c, "CONFIG SET slowlog-max-len 128"), "OK");
     ran = inline_batches(c) - i0;
     if (ran > 2) fprintf(stderr, "test_inline: %lld batches inline, expected none\n", ran);
     CHECK(ran <= 2); /* (a pipeline split by the kernel may leave a small tail) */
     inline_order(c);
+    /* the default, 1024: that pipeline runs inline */
+    CHECK_STATUS(cmd(c, "CONFIG SET inline-batch 1024"), "OK");
+    i0 = inline_batches(c);
+    pipelined_gets(c, 100);
+    CHECK(inline_batches(c) >= i0 + 1);
+    inline_order(c);
+    CHECK_STATUS(cmd(c, "CONFIG SET inline-batch 8"), "OK");
     /* Two clients on one counter: one pipelines (engine thread), the other
      * sends one at a time (inline when the engine thread is idle). Two
      * threads in the engine at once could lose an update: a smaller total
