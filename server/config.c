@@ -39,6 +39,10 @@ static const char *const loglevels[] = {"debug", "verbose", "notice", "warning",
 static const char *const fsyncs[] = {"always", "everysec", "no", NULL};
 /* only noeviction: strongbox never throws data away to make room */
 static const char *const policies[] = {"noeviction", NULL};
+/* only no: strongbox stays in the foreground (run it under systemd, Docker
+ * or a shell's &); accepted because most redis.conf files and command
+ * lines say "daemonize no" */
+static const char *const daemonize_no[] = {"no", NULL};
 static const char *const yes_no_local[] = {"no", "yes", "local", NULL};
 
 #define OFF(f) offsetof(sb_config, f)
@@ -82,6 +86,7 @@ static const cfg_row rows[] = {
     {"busy-reply-threshold", "lua-time-limit", K_INT, 0, OFF(limits.busy_reply_ms), 0, LLONG_MAX, NULL, "5000"},
     {"lua-memory-limit", NULL, K_SIZE, 0, OFF(limits.lua_memory_limit), 0, LLONG_MAX, NULL, "256mb"},
     {"maxmemory-policy", NULL, K_ENUM, 0, OFF(maxmemory_policy), 0, 0, policies, "noeviction"},
+    {"daemonize", NULL, K_ENUM, F_IMMUTABLE, OFF(daemonize), 0, 0, daemonize_no, "no"},
     {"min-free-disk", NULL, K_SIZE, 0, OFF(min_free_disk), 0, LLONG_MAX, NULL, "1gb"},
     {"protected-mode", NULL, K_BOOL, 0, OFF(protected_mode), 0, 0, NULL, "yes"},
     {"enable-debug-command", NULL, K_ENUM, F_IMMUTABLE, OFF(limits.enable_debug), 0, 0, yes_no_local, "no"},

@@ -50,6 +50,7 @@ typedef struct sb_config {
     _Atomic long long protected_mode;
     _Atomic long long has_password;     /* requirepass is set (any thread) */
     _Atomic long long io_threads;       /* stored only */
+    _Atomic long long daemonize;        /* no only: we stay in the foreground */
     eng_limits limits;                  /* read by the engine */
 } sb_config;
 

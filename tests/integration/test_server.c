@@ -1352,7 +1352,8 @@ static void test_config_file(void) {
     snprintf(portstr, sizeof(portstr), "%d", port);
     char cmdl[1024], out[4096];
     snprintf(cmdl, sizeof(cmdl),
-             "printf 'maxclients 55\\nsave 10 1\\nsave \"\"\\nsave 20 2\\ntimeout 3\\n' | "
+             "printf 'maxclients 55\\nsave 10 1\\nsave \"\"\\nsave 20 2\\ntimeout 3\\n"
+             "daemonize no\\n' | "
              "%s --port %s --dir %s --save 30 3 - >%s 2>&1 &",
              SB_SERVER_PATH, portstr, data, log);
     CHECK_EQ_INT(run_capture(cmdl, out, sizeof(out)), 0);
@@ -1362,6 +1363,7 @@ static void test_config_file(void) {
         CHECK_CONFIG(c, "maxclients", "55");
         CHECK_CONFIG(c, "save", "20 2 30 3");
         CHECK_CONFIG(c, "timeout", "3");
+        CHECK_CONFIG(c, "daemonize", "no"); /* accepted: we stay in the foreground */
         r = cmd(c, "SHUTDOWN");
         CHECK(r == NULL);
         if (r) freeReplyObject(r);
@@ -1382,6 +1384,7 @@ static void test_config_file(void) {
         {"save 100\n", "at line 1\n", "Invalid save parameters"},
         {"appendonly maybe\n", "at line 1\n", "argument must be 'yes' or 'no'"},
         {"timeout -5\n", "at line 1\n", "argument must be between 0 and 2147483647 inclusive"},
+        {"daemonize yes\n", "at line 1\n", "argument(s) must be one of the following: no"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         write_file(conf, bad[i].text);
