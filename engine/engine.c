@@ -1403,11 +1403,6 @@ int eng_run_inline(eng_engine *e, eng_inbatch *b) {
     return 1;
 }
 
-int eng_idle(eng_engine *e) {
-    return atomic_load_explicit(&e->owner, memory_order_relaxed) == OWNER_NONE &&
-           !atomic_load_explicit(&e->has_in, memory_order_relaxed);
-}
-
 static int has_input(void *ud) {
     eng_engine *e = ud;
     return atomic_load_explicit(&e->has_in, memory_order_acquire);

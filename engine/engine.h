@@ -254,10 +254,6 @@ void eng_submit(eng_engine *e, eng_inbatch *b);
  * it and the messages after it, for the engine thread; the replies of
  * those before it went to the release function. */
 int eng_run_inline(eng_engine *e, eng_inbatch *b);
-/* Any thread: the engine thread waits for input with nothing queued for
- * it, and no inline run holds the engine (a snapshot: it may change the
- * next moment). */
-int eng_idle(eng_engine *e);
 #define ENG_INLINE_DEFAULT 1024
 #define ENG_INLINE_ARGC 64
 #define ENG_INLINE_BYTES (64 * 1024)  /* a batch bigger than this never runs inline */

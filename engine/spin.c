@@ -84,3 +84,7 @@ void sb_spin_note(sb_spin *s, int64_t waited_ns) {
     if (waited_ns < 0) waited_ns = 0;
     s->avg_ns += (waited_ns - s->avg_ns) / 8;
 }
+
+static _Thread_local int commit_hint; /* per thread: only the I/O thread sets it */
+void sb_spin_set_commit_hint(int on) { commit_hint = on; }
+int sb_spin_commit_hint(void) { return commit_hint; }

@@ -54,6 +54,13 @@ void sb_spin_note(sb_spin *s, int64_t waited_ns);
 void sb_spin_set_clients(int n);
 /* The last count set (any thread). */
 int sb_spin_clients(void);
+/* The network layer, on its own thread, around a batch it runs inline: 1
+ * when the clients in flight send a command or two per round trip, so that
+ * the thread would wait for the batch's commit anyway -- a commit the WAL
+ * may then make on this thread, as with a lone client (wal.c
+ * can_commit_inline). Seen by the calling thread only. */
+void sb_spin_set_commit_hint(int on);
+int sb_spin_commit_hint(void);
 
 /* Monotonic clock in ns (the same one the waits are measured with). */
 int64_t sb_spin_now(void);

@@ -1501,12 +1501,18 @@ static int fills_segment(const wal *w, size_t len) {
     return segsize > 0 && w->seg_bytes + len >= (uint64_t)segsize;
 }
 
+/* The holder of the engine commits the group it just staged itself when
+ * nothing else is in the log's way and nothing could overlap the fsync:
+ * one client at work, or clients that each wait for their reply before
+ * they send more (the network layer's hint: its thread would wait for
+ * this commit anyway). Pipelines and the engine thread's batches go to
+ * the writer, and their next batch runs during its fsync. */
 static int can_commit_inline(wal *w) {
     return atomic_load(w->o.fsync_mode) == WAL_FSYNC_ALWAYS && w->writer_idle &&
            !w->writing && !w->rolling && !w->fsyncing && w->group.len == 0 && !w->pend_head &&
            w->fsync_want <= atomic_load(&w->durable_lsn) && w->stage.len <= INLINE_WRITE_MAX &&
            !w->stop && !atomic_load(&w->failed) && !atomic_load(&w->seg_full) &&
-           !fills_segment(w, w->stage.len) && sb_spin_clients() <= 1;
+           !fills_segment(w, w->stage.len) && (sb_spin_clients() <= 1 || sb_spin_commit_hint());
 }
 
 /* Write and sync the staged records (w->writing and w->committing are set). */

@@ -116,9 +116,19 @@ int sb_net_port(const sb_net *n) { return n->port; }
 
 /* ------------------------------------------------------------ batches */
 
+/* The clients in flight send a command or two per round trip, and not
+ * too many of them: they can send nothing more before their replies. */
+static int reqresp(const sb_net *n) {
+    return n->inflight && n->inflight <= REPLY_WAIT_INFLIGHT &&
+           n->inflight <= 2 * n->inflight_conns;
+}
+
 static void flush_batch(sb_net *n) {
     if (n->batch->count == 0 || !n->eng) return;
-    if (eng_run_inline(n->eng, n->batch)) return; /* ran here, emptied */
+    sb_spin_set_commit_hint(reqresp(n)); /* (see wait_replies) */
+    int ran = eng_run_inline(n->eng, n->batch);
+    sb_spin_set_commit_hint(0);
+    if (ran) return; /* ran here, emptied */
     eng_submit(n->eng, n->batch);
     n->batch = eng_inbatch_get(n->eng);
 }
@@ -144,17 +154,18 @@ static void on_check(uv_check_t *h) {
     flush_batch(n);
 }
 
-/* Replies are due, and the engine thread has nothing to run: they wait for
- * their commit (appendfsync always) or their write to the WAL. Until they
- * come, wait for them rather than for input, like Redis blocked in its
- * fsync: in the poll, every request that arrived meanwhile would wake this
+/* Replies are due to clients that send a command or two per round trip
+ * (reqresp): wait for them (at most REPLY_WAIT_NS) rather than for input,
+ * like Redis blocked in its fsync. The batch those clients' commands came
+ * in was committed by this thread itself if it could be (appendfsync
+ * always: sb_spin_commit_hint, wal.c can_commit_inline); otherwise, and
+ * for what the engine thread runs, the replies come from another thread,
+ * and in the poll every request that arrived meanwhile would wake this
  * thread (a wake-up its sender pays for too) only to run one command
- * whose reply could not leave before the next commit anyway. At -c 50 -P 1
- * under appendfsync always that was two requests per wake-up, and the
- * client spent 24-32 us of CPU per request on us against 19.5 on Redis.
- * Bounded: at most REPLY_WAIT_NS, and only while the clients in flight
- * send a command or two per round trip, at most REPLY_WAIT_INFLIGHT in
- * all: pipelines send more meanwhile, and their next batch runs during the
+ * whose reply could not leave before the next commit anyway. At -c 50
+ * -P 1 under appendfsync always that was two requests per wake-up, and
+ * the client spent 24-32 us of CPU per request on us against 19.5 on
+ * Redis. Pipelines send more meanwhile: their next batch runs during the
  * commit (FCALL -P 16: 175k/s, 151k waiting). The input waits in the
  * sockets meanwhile. */
 static void wait_replies(sb_net *n) {
@@ -183,9 +194,7 @@ static void on_prepare(uv_prepare_t *h) {
     atomic_store(&n->io_waiting, 1);
     drain_out(n);
     flush_batch(n);
-    if (n->inflight && n->inflight <= REPLY_WAIT_INFLIGHT &&
-        n->inflight <= 2 * n->inflight_conns && n->eng && eng_idle(n->eng))
-        wait_replies(n);
+    if (reqresp(n)) wait_replies(n);
 }
 
 /* ------------------------------------------------------- conn lifetime */

@@ -273,53 +273,14 @@ static const char *no_args[] = {NULL};
 
 /* ------------------------------------------------------------ inline */
 
-static void test_inline(void) {
+static void two_round_trippers(int engine_thread) {
     const char *d = new_dir();
-    sb_server *s = srv_start_in(d, no_args); /* appendfsync always */
-    redisContext *c = srv_connect(s);
-    usleep(30 * 1000); /* the harness's probe counted as a client for 10 ms */
-    long long i0 = info_ll(c, "wal_inline_commits");
-    set_keys(c, "l", 0, 300, 20);
-    long long n = info_ll(c, "wal_inline_commits") - i0;
-    CHECK_MSG(n >= 290, "a lone client: %lld of 300 writes committed inline", n);
-    /* two clients at work: the writer thread commits, the fsync overlaps */
-    redisContext *c2 = srv_connect(s);
-    i0 = info_ll(c, "wal_inline_commits");
-    for (int i = 0; i < 300; i++) {
-        char k[64], v[4096];
-        snprintf(k, sizeof(k), "t%d", i);
-        size_t len = key_value(i, 20, v, sizeof(v));
-        CHECK_STATUS(cmd(i % 2 ? c2 : c, "SET %s %b", k, v, len), "OK");
-    }
-    n = info_ll(c, "wal_inline_commits") - i0;
-    CHECK_MSG(n <= 5, "two clients: %lld of 300 writes committed inline", n);
-    /* alone again (the count is per 10 ms): inline again */
-    redisFree(c2);
-    usleep(40 * 1000);
-    i0 = info_ll(c, "wal_inline_commits");
-    set_keys(c, "m", 0, 100, 20);
-    n = info_ll(c, "wal_inline_commits") - i0;
-    CHECK_MSG(n >= 90, "alone again: %lld of 100 writes committed inline", n);
-    redisFree(c);
-    srv_kill(s);
-    sb_server *r = srv_start_in(d, no_args);
-    c = srv_connect(r);
-    CHECK(keys_ok(c, "l", 0, 300, 20));
-    CHECK(keys_ok(c, "t", 0, 300, 20));
-    CHECK(keys_ok(c, "m", 0, 100, 20));
-    redisFree(c);
-    srv_stop(r);
-    drop_dir(d);
-    /* Two clients, one command each in flight: while their replies wait
-     * for the writer's commit, the I/O thread waits for them, not for
-     * input (net.c wait_replies); no busy poll, which could catch them
-     * first. Every reply still comes, right, and in order. */
-    d = new_dir();
-    const char *nopoll[] = {"--busy-poll", "0", NULL};
-    s = srv_start_in(d, nopoll);
-    c = srv_connect(s);
-    c2 = srv_connect(s);
-    long long w0 = info_ll(c, "io_reply_waits");
+    const char *args[] = {"--busy-poll", "0", "--inline-batch", engine_thread ? "0" : "1024",
+                          NULL};
+    sb_server *s = srv_start_in(d, args);
+    redisContext *c = srv_connect(s), *c2 = srv_connect(s);
+    const char *what = engine_thread ? "io_reply_waits" : "wal_inline_commits";
+    long long w0 = info_ll(c, what);
     for (int i = 0; i < 100; i++) {
         redisContext *x[2] = {c, c2};
         long long got[2] = {0, 0};
@@ -338,8 +299,8 @@ static void test_inline(void) {
         /* the two INCRs ran in either order, each once */
         CHECK(got[0] + got[1] == 4 * i + 3 && (got[0] == 2 * i + 1 || got[0] == 2 * i + 2));
     }
-    long long w = info_ll(c, "io_reply_waits") - w0;
-    CHECK_MSG(w >= 50, "100 round trips of two clients: the I/O thread waited %lld times", w);
+    long long w = info_ll(c, what) - w0;
+    CHECK_MSG(w >= 50, "100 round trips of two clients: %s went up by %lld", what, w);
     redisFree(c2);
     redisFree(c);
     srv_kill(s);
@@ -350,6 +311,61 @@ static void test_inline(void) {
     redisFree(c);
     srv_stop(s);
     drop_dir(d);
+}
+
+static void test_inline(void) {
+    const char *d = new_dir();
+    sb_server *s = srv_start_in(d, no_args); /* appendfsync always */
+    redisContext *c = srv_connect(s);
+    usleep(30 * 1000); /* the harness's probe counted as a client for 10 ms */
+    long long i0 = info_ll(c, "wal_inline_commits");
+    set_keys(c, "l", 0, 300, 20);
+    long long n = info_ll(c, "wal_inline_commits") - i0;
+    CHECK_MSG(n >= 290, "a lone client: %lld of 300 writes committed inline", n);
+    /* two clients at work, pipelining: the writer thread commits, and the
+     * next batch runs during its fsync */
+    redisContext *c2 = srv_connect(s);
+    i0 = info_ll(c, "wal_inline_commits");
+    for (int i = 0; i < 300; i += 10) {
+        redisContext *x[2] = {c, c2};
+        for (int j = 0; j < 10; j++) {
+            char k[64], v[4096];
+            snprintf(k, sizeof(k), "t%d", i + j);
+            size_t len = key_value(i + j, 20, v, sizeof(v));
+            redisAppendCommand(x[j % 2], "SET %s %b", k, v, len);
+        }
+        flush_pipeline(c);
+        flush_pipeline(c2);
+        for (int j = 0; j < 10; j++) CHECK_STATUS(get_reply(x[j % 2]), "OK");
+    }
+    n = info_ll(c, "wal_inline_commits") - i0;
+    CHECK_MSG(n <= 5, "two clients pipelining: %lld of 30 rounds committed inline", n);
+    /* alone again (the count is per 10 ms): inline again */
+    redisFree(c2);
+    usleep(40 * 1000);
+    i0 = info_ll(c, "wal_inline_commits");
+    set_keys(c, "m", 0, 100, 20);
+    n = info_ll(c, "wal_inline_commits") - i0;
+    CHECK_MSG(n >= 90, "alone again: %lld of 100 writes committed inline", n);
+    redisFree(c);
+    srv_kill(s);
+    sb_server *r = srv_start_in(d, no_args);
+    c = srv_connect(r);
+    CHECK(keys_ok(c, "l", 0, 300, 20));
+    CHECK(keys_ok(c, "t", 0, 300, 20));
+    CHECK(keys_ok(c, "m", 0, 100, 20));
+    redisFree(c);
+    srv_stop(r);
+    drop_dir(d);
+    /* Two clients that wait for their replies before they send more: the
+     * I/O thread commits what it ran itself (the network layer's hint to
+     * wal.c), as for a lone client. With inline-batch 0 the engine thread
+     * runs the commands and the writer commits them, and the I/O thread
+     * waits for the replies rather than for input (net.c wait_replies; no
+     * busy poll, which could catch them first). Every reply comes, right,
+     * and each write survives SIGKILL. */
+    for (int mode = 0; mode < 2; mode++)
+        two_round_trippers(mode);
 }
 
 /* ------------------------------------------------------------ format */
