@@ -516,6 +516,9 @@ static void t_expired_rollback(void) {
                      "ERR user_script:1: boom");
     CHECK_INT(cmd(c, "EVAL %s 1 k1", "redis.call('set', 'out1', tostring(redis.call('get', KEYS[1]))) return 1"), 1);
     long long y = info_num(c, "engine_inline_yields");
+    /* the engine thread idle again (it may poll for input a while after
+     * the INFO), so that the FCALL runs inline */
+    usleep(20 * 1000);
     CHECK_INT(cmd(c, "FCALL slowread 2 k2 out2"), 1); /* yields, then runs */
     EXPECT(info_num(c, "engine_inline_yields") > y, "slowread did not yield");
     redisFree(c);
