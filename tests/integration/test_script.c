@@ -492,6 +492,11 @@ static void t_durable(void) {
     drop_dir(d);
 }
 
+/* Before a command that must run inline, after one the engine thread
+ * answered (INFO, a rerun): that thread lets go of the engine a little
+ * after its reply leaves, and a command that comes sooner goes to it. */
+static void engine_idle_wait(void) { usleep(20 * 1000); }
+
 /* A script that is rolled back (an error, or a yield of an inline run)
  * after its read expired a key: the key comes back with the rest, so the
  * next script that reads it logs the expiry, and replaying that script
@@ -516,9 +521,7 @@ static void t_expired_rollback(void) {
                      "ERR user_script:1: boom");
     CHECK_INT(cmd(c, "EVAL %s 1 k1", "redis.call('set', 'out1', tostring(redis.call('get', KEYS[1]))) return 1"), 1);
     long long y = info_num(c, "engine_inline_yields");
-    /* the engine thread idle again (it may poll for input a while after
-     * the INFO), so that the FCALL runs inline */
-    usleep(20 * 1000);
+    engine_idle_wait();
     CHECK_INT(cmd(c, "FCALL slowread 2 k2 out2"), 1); /* yields, then runs */
     EXPECT(info_num(c, "engine_inline_yields") > y, "slowread did not yield");
     redisFree(c);
@@ -579,13 +582,17 @@ static void t_inline(void) {
     y0 += qy;
     /* past the deadline: yields, then runs once on the engine thread (the
      * next calls go there at once) */
-    for (int i = 1; i <= 4; i++) CHECK_INT(cmd(c, "FCALL slow 1 sl"), i);
+    for (int i = 1; i <= 4; i++) {
+        engine_idle_wait();
+        CHECK_INT(cmd(c, "FCALL slow 1 sl"), i);
+    }
     long long y = info_num(c, "engine_inline_yields");
     EXPECT(y >= y0 + 3, "slow calls: %lld yields", y - y0);
     CHECK_BULK(cmd(c, "FCALL_RO peek 1 sl"), "4");
     /* a C function runs without the count hook: growing the state by
      * more than 1 MB yields too (string.rep of 4 MB) */
     y = info_num(c, "engine_inline_yields");
+    engine_idle_wait();
     CHECK_INT(cmd(c, "FCALL big 1 bg"), 2);
     CHECK_INT(cmd(c, "STRLEN bg"), 4 * 1024 * 1024);
     EXPECT(info_num(c, "engine_inline_yields") == y + 1, "a 4 MB string.rep did not yield");

@@ -1709,9 +1709,11 @@ static void test_inline(void) {
     if (ran > 2) fprintf(stderr, "test_inline: %lld batches inline, expected none\n", ran);
     CHECK(ran <= 2); /* (a pipeline split by the kernel may leave a small tail) */
     inline_order(c);
-    /* the default, 1024: that pipeline runs inline */
+    /* the default, 1024: that pipeline runs inline (once the engine
+     * thread, which answered the CONFIG SET, has let go of the engine) */
     CHECK_STATUS(cmd(c, "CONFIG SET inline-batch 1024"), "OK");
     i0 = inline_batches(c);
+    usleep(20 * 1000);
     pipelined_gets(c, 100);
     CHECK(inline_batches(c) >= i0 + 1);
     inline_order(c);
@@ -1763,7 +1765,9 @@ static void test_inline(void) {
      * a write that runs inline breaks another client's WATCH */
     i0 = inline_batches(p);
     CHECK_STATUS(cmd(c, "MULTI"), "OK");
+    usleep(20 * 1000); /* (the engine thread answered MULTI: see above) */
     CHECK_STATUS(cmd(c, "SET m 1"), "QUEUED");
+    usleep(20 * 1000);
     CHECK_STATUS(cmd(c, "INCR m"), "QUEUED");
     /* (asked on p: c's INFO would be queued; one of the two may have found
      * the engine thread awake for its cron) */
