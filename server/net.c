@@ -174,9 +174,9 @@ static void wait_replies(sb_net *n) {
         n->reply_waiting = 1;
         uv_cond_timedwait(&n->out_cv, &n->out_mu, REPLY_WAIT_NS);
         n->reply_waiting = 0;
+        atomic_fetch_add_explicit(&n->stats.reply_waits, 1, memory_order_relaxed);
     }
     uv_mutex_unlock(&n->out_mu);
-    atomic_fetch_add_explicit(&n->stats.reply_waits, 1, memory_order_relaxed);
     drain_out(n);
 }
 
