@@ -24,7 +24,9 @@ its last two runs: a run's fixed start-up cost would otherwise make it low). For
 and p99 latency (redis-benchmark --csv) and each server's CPU time per
 request: user+system time of all its threads (/proc/PID/task/*/schedstat, in
 ns; /proc/PID/stat ticks if a thread came or went) divided by the requests,
-and the kernel's share of it (system time from /proc/PID/stat ticks).
+and the kernel's share of it (system time from /proc/PID/stat ticks), and
+redis-benchmark's own CPU time per request (getrusage of the finished child):
+at -P 1 the client is the bottleneck, and its rate is 1e6 / that.
 Error replies are counted (INFO stats total_error_replies) and reported.
 
 With sb-bench-floor (tests/bench/floor.c, built next to strongbox-server;
@@ -33,7 +35,8 @@ without doing anything, with Redis's I/O pattern and, in everysec and
 always, its write() (and fdatasync) per loop iteration. Its CPU time per
 request is the floor: the kernel's share of each request that any server
 on sockets pays; the "floor/Redis" column is the lowest CPU ratio within
-reach of a server that reads and writes as Redis does.
+reach of a server that reads and writes as Redis does, and "floor/Redis
+ops/s" the throughput ratio of a server that does nothing at all.
 
 Then the memory and restart part (restart.py): N keys loaded into both, RSS
 per key, peak memory during a checkpoint vs BGREWRITEAOF under write load,
@@ -54,6 +57,7 @@ import hashlib
 import io
 import os
 import platform
+import resource
 import shutil
 import signal
 import statistics
@@ -253,11 +257,14 @@ def run_once(pair, srv, argv, clients, pipeline, n, keyspace):
     meter = CpuMeter(srv.p.pid)
     e0 = pair.errors(srv)
     meter.start()
+    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     rps, p50, p99 = redis_benchmark(srv.port, argv, clients, pipeline, n, keyspace)
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu, sys_share = meter.stop()
     errs = pair.errors(srv) - e0
+    client = (c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime) * 1e6 / n
     return {"rps": rps, "cpu_us": cpu / n / 1000, "sys": sys_share, "p50": p50, "p99": p99,
-            "errors": errs}
+            "client_us": client, "errors": errs}
 
 
 def pilot_rate(srv, argv, clients, pipeline, n, keyspace, least=0.06):
@@ -324,18 +331,19 @@ def results_table(results):
     floor = any("floor" in r for _, r in results)
     lines = ["| workload | mode | strongbox ops/s | Redis ops/s | ratio | CPU us/req strongbox | "
              "CPU us/req Redis | CPU ratio | "
-             + ("CPU us/req floor | floor/Redis CPU | " if floor else "")
+             + ("CPU us/req floor | floor/Redis CPU | floor/Redis ops/s | " if floor else "")
              + "kernel share strongbox | kernel share Redis | "
+             "client CPU us/req strongbox | client CPU us/req Redis | "
              "p50 ms strongbox | p50 ms Redis | p99 ms strongbox | p99 ms Redis |",
-             "|---|---|--:|--:|--:|--:|--:|--:|" + ("--:|--:|" if floor else "")
-             + "--:|--:|--:|--:|--:|--:|"]
+             "|---|---|--:|--:|--:|--:|--:|--:|" + ("--:|--:|--:|" if floor else "")
+             + "--:|--:|--:|--:|--:|--:|--:|--:|"]
     for (mode, wl, c, p), r in results:
         s, d = r["strongbox"], r["redis"]
         fcols = ""
         if floor:
             f = r.get("floor")
-            fcols = (f"{f['cpu_us']:.2f} | **{f['cpu_us'] / d['cpu_us']:.2f}** | " if f
-                     else "- | - | ")
+            fcols = (f"{f['cpu_us']:.2f} | **{f['cpu_us'] / d['cpu_us']:.2f}** | "
+                     f"{f['rps'] / d['rps']:.2f} | " if f else "- | - | - | ")
         err = ""
         if s["errors"] or d["errors"]:
             err = f" (error replies: strongbox {s['errors']}, Redis {d['errors']})"
@@ -343,6 +351,7 @@ def results_table(results):
                      f"{fmt_rate(d['rps'])} | **{s['rps'] / d['rps']:.2f}** | "
                      f"{s['cpu_us']:.2f} | {d['cpu_us']:.2f} | **{s['cpu_us'] / d['cpu_us']:.2f}** | "
                      f"{fcols}{pct(s['sys'])} | {pct(d['sys'])} | "
+                     f"{s['client_us']:.1f} | {d['client_us']:.1f} | "
                      f"{s['p50']:.3f} | {d['p50']:.3f} | {s['p99']:.3f} | {d['p99']:.3f} |")
     return "\n".join(lines)
 
@@ -598,7 +607,9 @@ def main():
         f"~{a.seconds} s for the slower server (cap {a.requests} requests at -c 50 -P 1); "
         f"ratio = strongbox / Redis; CPU = user+system time of all server threads per request; "
         f"kernel share = the system part of it (clock ticks, so rough on short runs): at -P 1 "
-        f"it is mostly each request's own read() and write(), which both servers must make",
+        f"it is mostly each request's own read() and write(), which both servers must make; "
+        f"client CPU = user+system time of redis-benchmark per request (it shares the 2 CPUs: "
+        f"where it is near 1e6 / ops/s, it is the bottleneck and sets the rate)",
         "- command: `" + " ".join(["tests/bench/suite.py"] + sys.argv[1:]) + "`",
     ]
     if floor:
@@ -608,7 +619,8 @@ def main():
                     "per loop iteration; everysec/always: one write() of the iteration's write "
                     "commands to a file, and fdatasync for always); floor/Redis CPU is the lowest "
                     "CPU ratio reachable with that pattern: below it only by doing the I/O "
-                    "itself with fewer or cheaper system calls")
+                    "itself with fewer or cheaper system calls; floor/Redis ops/s is what a "
+                    "server that does nothing gets against Redis with the same client")
     table = results_table(results)
     print()
     print("\n".join(head))
