@@ -818,7 +818,17 @@ static void test_segments(void) {
             unlink(seg);
         }
         seg_path(seg, sizeof(seg), d, first[last]);
-        if (truncate(seg, file_size(seg) - 10) != 0) perror("truncate");
+        /* 10 bytes off its last record (not off the file: the segment
+         * being written may end in zeros written ahead, when the kill
+         * came after the preallocation) */
+        size_t len;
+        unsigned char *b = read_all(seg, &len);
+        rec r[64];
+        int k = parse_segment(b, len, first[last], r, 64);
+        free(b);
+        CHECK(k > 0 && k <= 64);
+        size_t end = k > 0 && k <= 64 ? r[k - 1].off + r[k - 1].len : len;
+        if (truncate(seg, (off_t)end - 10) != 0) perror("truncate");
         s = srv_start_in(d, args);
         c = srv_connect(s);
         CHECK(keys_ok(c, "s", 0, 59, 300));
