@@ -51,6 +51,7 @@ typedef struct sb_config {
     _Atomic long long has_password;     /* requirepass is set (any thread) */
     _Atomic long long io_threads;       /* stored only */
     _Atomic long long daemonize;        /* no only: we stay in the foreground */
+    _Atomic long long io_coalesce_us;   /* net.c coalesce: 0 = never */
     eng_limits limits;                  /* read by the engine */
 } sb_config;
 

@@ -1814,6 +1814,82 @@ static void test_inline(void) {
     }
 }
 
+
+static long long coalesce_sleeps(redisContext *c) {
+    const char *v = info_field(info_text(c, "stats"), "io_coalesce_sleeps");
+    return v ? atoll(v) : -1;
+}
+
+/* rounds of: each of the first n clients sends `depth` INCRs of its own
+ * key (in one write), then all replies are read and checked */
+static void incr_rounds(redisContext **cs, int n, int depth, int rounds, long long *done) {
+    for (int round = 0; round < rounds; round++) {
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < depth; j++) redisAppendCommand(cs[i], "INCR co%d", i);
+            flush_pipeline(cs[i]);
+        }
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < depth; j++) {
+                redisReply *r = NULL;
+                CHECK(redisGetReply(cs[i], (void **)&r) == REDIS_OK && r &&
+                      r->type == REDIS_REPLY_INTEGER && r->integer == done[i] + 1);
+                if (r && r->type == REDIS_REPLY_INTEGER) done[i] = r->integer;
+                if (r) freeReplyObject(r);
+            }
+    }
+}
+
+/* io-coalesce (net.c coalesce): with many clients that each wait for
+ * their reply, the I/O thread sleeps a little before it polls, so the
+ * next iteration finds many requests; not with io-coalesce 0, not for a
+ * few clients, not for pipelines. */
+static void test_coalesce(void) {
+    sb_server *s = srv_start("--appendonly", "no", NULL);
+    redisContext *c = srv_connect(s);
+    CHECK_CONFIG(c, "io-coalesce", "50");
+    enum { N = 12, ROUNDS = 200 };
+    redisContext *cs[N];
+    long long done[N] = {0};
+    for (int i = 0; i < N; i++) cs[i] = srv_connect(s);
+    long long a = coalesce_sleeps(c);
+    incr_rounds(cs, N, 1, ROUNDS, done);
+    long long many = coalesce_sleeps(c) - a;
+    /* pipelines of 16 from the same clients */
+    a = coalesce_sleeps(c);
+    incr_rounds(cs, N, 16, ROUNDS / 4, done);
+    long long piped = coalesce_sleeps(c) - a;
+    /* a few clients (after a quiet spell: counts are per 10 ms) */
+    usleep(30 * 1000);
+    a = coalesce_sleeps(c);
+    incr_rounds(cs, 4, 1, ROUNDS, done);
+    long long few = coalesce_sleeps(c) - a;
+    /* off */
+    CHECK_STATUS(cmd(c, "CONFIG SET io-coalesce 0"), "OK");
+    a = coalesce_sleeps(c);
+    incr_rounds(cs, N, 1, ROUNDS, done);
+    long long off = coalesce_sleeps(c) - a;
+    if (many < ROUNDS / 2 || piped > ROUNDS / 8 || few || off)
+        fprintf(stderr, "test_coalesce: %lld sleeps over %d rounds of %d clients, %lld over %d "
+                "rounds of pipelines, %lld with 4 clients, %lld with io-coalesce 0\n", many,
+                ROUNDS, N, piped, ROUNDS / 4, few, off);
+    CHECK(many >= ROUNDS / 2);
+    CHECK(piped <= ROUNDS / 8);
+    CHECK(few == 0);
+    CHECK(off == 0);
+    for (int i = 0; i < N; i++) {
+        char want[32];
+        snprintf(want, sizeof(want), "%lld", done[i]);
+        CHECK_BULK(cmd(c, "GET co%d", i), want);
+        redisFree(cs[i]);
+    }
+    CHECK_ERROR(cmd(c, "CONFIG SET io-coalesce 1001"),
+                "ERR CONFIG SET failed (possibly related to argument 'io-coalesce') - argument must be between 0 and 1000 inclusive");
+    CHECK_STATUS(cmd(c, "CONFIG SET io-coalesce 20"), "OK");
+    CHECK_CONFIG(c, "io-coalesce", "20");
+    redisFree(c);
+    srv_stop(s);
+}
+
 int main(void) {
     sb_server *s = srv_start("--appendonly", "no", NULL);
     test_connection(s);
@@ -1834,6 +1910,7 @@ int main(void) {
     test_debug_command();
     test_busy_poll();
     test_inline();
+    test_coalesce();
     test_malloc_tunables();
     TU_DONE();
 }
