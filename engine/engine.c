@@ -1310,12 +1310,14 @@ eng_loading_info *eng_loading(eng_engine *e) { return &e->loading; }
  * before it takes the inbox, and the I/O thread, once it holds it, runs a
  * batch only if the inbox is empty -- everything submitted before has run:
  * order holds. While the engine thread waits to take it, no inline run
- * begins: the batch goes to the inbox (engine_take). Small means few messages AND few bytes: a big value is a
- * copy the engine thread should make, not the network's thread. */
+ * begins once it has seen that (engine_take): the batch goes to the
+ * inbox. Small means few messages AND few bytes: a big value is a copy
+ * the engine thread should make, not the network's thread. */
 enum { OWNER_NONE, OWNER_ENGINE, OWNER_IO };
 
 static void engine_take(eng_engine *e) {
-    /* While it waits, no inline run begins (eng_run_inline): under a
+    /* While it waits, no inline run begins (eng_run_inline; one that
+     * began just before it set wants lets go as usual): under a
      * stream of round-tripping clients the I/O thread holds the engine
      * for most of each loop iteration (a batch and, under appendfsync
      * always, its fsync) and let go only for a moment; yielding in a loop

@@ -88,3 +88,11 @@ void sb_spin_note(sb_spin *s, int64_t waited_ns) {
 static _Thread_local int commit_hint; /* per thread: only the I/O thread sets it */
 void sb_spin_set_commit_hint(int on) { commit_hint = on; }
 int sb_spin_commit_hint(void) { return commit_hint; }
+
+static _Thread_local int committed; /* per thread, like commit_hint */
+void sb_spin_note_committed(void) { committed = 1; }
+int sb_spin_take_committed(void) {
+    int c = committed;
+    committed = 0;
+    return c;
+}

@@ -61,6 +61,12 @@ int sb_spin_clients(void);
  * can_commit_inline). Seen by the calling thread only. */
 void sb_spin_set_commit_hint(int on);
 int sb_spin_commit_hint(void);
+/* wal.c: the calling thread committed (wrote and synced) a group itself.
+ * sb_spin_take_committed says whether it did since its last call, and
+ * forgets it: the network layer, which then need not wait for more
+ * requests before its next poll -- the fsync was that wait. */
+void sb_spin_note_committed(void);
+int sb_spin_take_committed(void);
 
 /* Monotonic clock in ns (the same one the waits are measured with). */
 int64_t sb_spin_now(void);

@@ -1534,6 +1534,7 @@ static void commit_inline(wal *w) {
     } else {
         atomic_store(&w->durable_lsn, w->stage_last);
         atomic_fetch_add(&w->inline_commits, 1);
+        sb_spin_note_committed();
         release_list(w, take_ready(w)); /* under mu: see release_list */
     }
     if (atomic_load(&w->seg_full) || w->stop) { /* (defensive: see fills_segment) */

@@ -44,7 +44,9 @@
 #define REPLY_WAIT_NS (2 * 1000 * 1000)
 /* Coalescing (coalesce): only with at least this many clients at work */
 #define COALESCE_CLIENTS 8
+#define ACTIVE_MS 10       /* clients at work / commands: counted per period */
 #define COALESCE_FULL 50   /* below this many, a shorter sleep (pro rata) */
+#define COALESCE_RATE 200  /* and commands per ACTIVE_MS (20k/s) at least */
 
 typedef struct sb_conn {
     eng_client ec; /* first: the engine sees &conn->ec */
@@ -85,8 +87,11 @@ struct sb_net {
     _Atomic int has_out;    /* out_head != NULL, for polling without out_mu */
     uv_cond_t out_cv;       /* signalled by sb_net_release while reply_waiting */
     int reply_waiting;      /* (under out_mu) on_prepare waits on out_cv */
-    int round_trip;         /* this loop iteration's commands came from
-                             * clients that wait for each reply (reqresp) */
+    int round_trip;         /* after this loop iteration's reads: commands
+                             * in flight, all from clients that wait for
+                             * each reply (reqresp), and many lately */
+    uint64_t rate_epoch;    /* commands read: the current ACTIVE_MS period */
+    size_t rate_cur, rate_last; /* in it, in the one before */
     int slack_set;          /* this thread's timer slack is set (coalesce) */
     size_t inflight;        /* commands at the engine, all connections */
     size_t inflight_conns;  /* connections with commands at the engine */
@@ -160,7 +165,14 @@ static int replies_ready(void *ud) {
 static void on_check(uv_check_t *h) {
     sb_net *n = h->data;
     atomic_store(&n->io_waiting, 0);
-    n->round_trip = reqresp(n);
+    uint64_t ep = uv_now(n->loop) / ACTIVE_MS; /* (the loop's time: no clock read) */
+    if (ep != n->rate_epoch) {
+        n->rate_last = ep == n->rate_epoch + 1 ? n->rate_cur : 0;
+        n->rate_cur = 0;
+        n->rate_epoch = ep;
+    }
+    n->rate_cur += n->batch->count;
+    n->round_trip = reqresp(n) && (n->rate_cur >= COALESCE_RATE || n->rate_last >= COALESCE_RATE);
     flush_batch(n);
 }
 
@@ -198,12 +210,17 @@ static void wait_replies(sb_net *n) {
  * that its sender pays for; with small iterations it came every few
  * requests. Asleep on a timer, nobody wakes it: the requests wait in their
  * sockets, as they do for Redis while it executes (its slower iterations
- * collect more of them). Measured at -c 50 -P 1 (appendonly no, GET and
- * SET, 50 us): 12-17% more requests/s, and 23-26% less CPU time per
- * request for us and 10-14% less for redis-benchmark, which sets the rate
- * there; up to 50 us more latency for a request that comes during the
- * sleep. Not for pipelines (they send more while they wait) nor for a few
- * clients (too few requests come during the sleep to be worth it). */
+ * collect more of them). Measured at -c 50 -P 1 (appendonly no and
+ * everysec, GET and SET, 50 us): 12-17% more requests/s, 16-25% less CPU
+ * time per request for us and 10-14% less for redis-benchmark, which sets
+ * the rate there; up to 50 us more latency for a request that comes
+ * during the sleep. Not for pipelines (they send more while they wait),
+ * nor for a few clients or a trickle (too few requests come during the
+ * sleep to be worth it: at least 8 clients at work and 20k commands/s;
+ * a test per iteration instead, at least 2 commands, cost a third of the
+ * gain: one small iteration led to the next), nor after this thread committed the iteration's writes
+ * itself (appendfsync always: the fsync was the wait; measured at -c 12,
+ * a sleep after it cost 5% of the throughput). */
 static void coalesce(sb_net *n) {
     long long us = atomic_load_explicit(&n->cfg->io_coalesce_us, memory_order_relaxed);
     if (us <= 0 || n->active_said < COALESCE_CLIENTS) return;
@@ -233,8 +250,7 @@ static void on_prepare(uv_prepare_t *h) {
     drain_out(n);
     flush_batch(n);
     if (reqresp(n)) wait_replies(n);
-    else if (n->round_trip && !n->inflight) coalesce(n);
-    n->round_trip = 0;
+    else if (!sb_spin_take_committed() && n->round_trip && !n->inflight) coalesce(n);
 }
 
 /* ------------------------------------------------------- conn lifetime */
@@ -534,7 +550,6 @@ static size_t conn_parse(sb_conn *c, const char *p, size_t left) {
  * in the current period of ACTIVE_MS, told as soon as they outnumber the
  * last count, and the final count of each period when the next begins (0
  * after a quiet period). */
-#define ACTIVE_MS 10
 
 static void note_active(sb_net *n, sb_conn *c) {
     uint64_t ep = uv_now(n->loop) / ACTIVE_MS;

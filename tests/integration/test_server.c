@@ -1842,7 +1842,7 @@ static void incr_rounds(redisContext **cs, int n, int depth, int rounds, long lo
 /* io-coalesce (net.c coalesce): with many clients that each wait for
  * their reply, the I/O thread sleeps a little before it polls, so the
  * next iteration finds many requests; not with io-coalesce 0, not for a
- * few clients, not for pipelines. */
+ * few clients, a trickle or pipelines, not after an inline commit. */
 static void test_coalesce(void) {
     sb_server *s = srv_start("--appendonly", "no", NULL);
     redisContext *c = srv_connect(s);
@@ -1863,19 +1863,45 @@ static void test_coalesce(void) {
     a = coalesce_sleeps(c);
     incr_rounds(cs, 4, 1, ROUNDS, done);
     long long few = coalesce_sleeps(c) - a;
+    /* a trickle from the same clients: about 5k commands/s (after a quiet
+     * spell: the rate is that of the last 10-20 ms) */
+    usleep(30 * 1000);
+    a = coalesce_sleeps(c);
+    for (int i = 0; i < 60; i++) {
+        incr_rounds(cs, N, 1, 1, done);
+        usleep(2000);
+    }
+    long long trickle = coalesce_sleeps(c) - a;
     /* off */
     CHECK_STATUS(cmd(c, "CONFIG SET io-coalesce 0"), "OK");
     a = coalesce_sleeps(c);
     incr_rounds(cs, N, 1, ROUNDS, done);
     long long off = coalesce_sleeps(c) - a;
-    if (many < ROUNDS / 2 || piped > ROUNDS / 8 || few || off)
+    if (many < ROUNDS / 2 || piped > 5 || few || trickle || off)
         fprintf(stderr, "test_coalesce: %lld sleeps over %d rounds of %d clients, %lld over %d "
-                "rounds of pipelines, %lld with 4 clients, %lld with io-coalesce 0\n", many,
-                ROUNDS, N, piped, ROUNDS / 4, few, off);
+                "rounds of pipelines, %lld with 4 clients, %lld in a trickle, %lld with "
+                "io-coalesce 0\n", many, ROUNDS, N, piped, ROUNDS / 4, few, trickle, off);
     CHECK(many >= ROUNDS / 2);
-    CHECK(piped <= ROUNDS / 8);
+    CHECK(piped <= 5);
     CHECK(few == 0);
+    CHECK(trickle == 0);
     CHECK(off == 0);
+    /* each sleep lasts io-coalesce us (pro rata: 12 of 50 clients), one
+     * after another on one thread: the rounds take at least that long */
+    CHECK_STATUS(cmd(c, "CONFIG SET io-coalesce 1000"), "OK");
+    a = coalesce_sleeps(c);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    incr_rounds(cs, N, 1, ROUNDS / 4, done);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long long slept = coalesce_sleeps(c) - a;
+    long long took_us = (t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000;
+    long long each_us = 1000LL * N / 50;
+    if (slept < 10 || took_us < (slept - 2) * each_us)
+        fprintf(stderr, "test_coalesce: %lld sleeps of %lld us in %lld us\n", slept, each_us,
+                took_us);
+    CHECK(slept >= 10);
+    CHECK(took_us >= (slept - 2) * each_us);
     for (int i = 0; i < N; i++) {
         char want[32];
         snprintf(want, sizeof(want), "%lld", done[i]);
@@ -1886,6 +1912,26 @@ static void test_coalesce(void) {
                 "ERR CONFIG SET failed (possibly related to argument 'io-coalesce') - argument must be between 0 and 1000 inclusive");
     CHECK_STATUS(cmd(c, "CONFIG SET io-coalesce 20"), "OK");
     CHECK_CONFIG(c, "io-coalesce", "20");
+    redisFree(c);
+    srv_stop(s);
+    /* appendfsync always: no sleep after the I/O thread committed the
+     * iteration's writes itself (the fsync was the wait) */
+    s = srv_start("--appendonly", "yes", "--appendfsync", "always", NULL);
+    c = srv_connect(s);
+    for (int i = 0; i < N; i++) cs[i] = srv_connect(s), done[i] = 0;
+    const char *v = info_field(info_text(c, "persistence"), "wal_inline_commits");
+    long long ic = v ? atoll(v) : -1;
+    a = coalesce_sleeps(c);
+    incr_rounds(cs, N, 1, ROUNDS, done);
+    long long synced = coalesce_sleeps(c) - a;
+    v = info_field(info_text(c, "persistence"), "wal_inline_commits");
+    ic = v ? atoll(v) - ic : -1;
+    if (synced > ROUNDS / 20 || ic < ROUNDS / 2)
+        fprintf(stderr, "test_coalesce: always: %lld sleeps, %lld inline commits over %d rounds "
+                "of %d clients\n", synced, ic, ROUNDS, N);
+    CHECK(ic >= ROUNDS / 2);
+    CHECK(synced <= ROUNDS / 20);
+    for (int i = 0; i < N; i++) redisFree(cs[i]);
     redisFree(c);
     srv_stop(s);
 }
