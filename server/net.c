@@ -20,12 +20,12 @@
 
 #include <limits.h>
 #include <poll.h>
-#include <sys/prctl.h>
-#include <time.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
 #include <time.h>
 
 #define READ_BUF_SIZE (64 * 1024)
@@ -44,9 +44,25 @@
 #define REPLY_WAIT_NS (2 * 1000 * 1000)
 /* Coalescing (coalesce): only with at least this many clients at work */
 #define COALESCE_CLIENTS 8
-#define ACTIVE_MS 10       /* clients at work / commands: counted per period */
+#define ACTIVE_MS 10       /* clients at work, commands: counted per period */
 #define COALESCE_FULL 50   /* below this many, a shorter sleep (pro rata) */
 #define COALESCE_RATE 200  /* and commands per ACTIVE_MS (20k/s) at least */
+
+/* A count per ACTIVE_MS period: the current one's so far, and the whole
+ * of the one before (0 after a quiet period). */
+typedef struct period_count {
+    uint64_t epoch;
+    size_t cur, last;
+} period_count;
+
+/* Move p to period ep (the loop's time / ACTIVE_MS); 1 if a new one began. */
+static int period_at(period_count *p, uint64_t ep) {
+    if (ep == p->epoch) return 0;
+    p->last = ep == p->epoch + 1 ? p->cur : 0;
+    p->cur = 0;
+    p->epoch = ep;
+    return 1;
+}
 
 typedef struct sb_conn {
     eng_client ec; /* first: the engine sees &conn->ec */
@@ -90,16 +106,15 @@ struct sb_net {
     int round_trip;         /* after this loop iteration's reads: commands
                              * in flight, all from clients that wait for
                              * each reply (reqresp), and many lately */
-    uint64_t rate_epoch;    /* commands read: the current ACTIVE_MS period */
-    size_t rate_cur, rate_last; /* in it, in the one before */
+    period_count cmds;      /* commands read */
     int slack_set;          /* this thread's timer slack is set (coalesce) */
     size_t inflight;        /* commands at the engine, all connections */
     size_t inflight_conns;  /* connections with commands at the engine */
     sb_spin spin;           /* polling for replies before the poll (spin.h) */
     int64_t wait_t0;        /* since when commands wait for replies, 0 none */
     unsigned spin_polls;
-    uint64_t active_epoch;  /* clients at work: the current ACTIVE_MS period */
-    int active, active_said; /* clients that sent in it; the last count told */
+    period_count active;    /* clients at work: that sent something */
+    int active_said;        /* the last count told (sb_spin_set_clients) */
     eng_inbatch *batch;
     sb_conn *conns;
     uint64_t next_id;
@@ -165,14 +180,9 @@ static int replies_ready(void *ud) {
 static void on_check(uv_check_t *h) {
     sb_net *n = h->data;
     atomic_store(&n->io_waiting, 0);
-    uint64_t ep = uv_now(n->loop) / ACTIVE_MS; /* (the loop's time: no clock read) */
-    if (ep != n->rate_epoch) {
-        n->rate_last = ep == n->rate_epoch + 1 ? n->rate_cur : 0;
-        n->rate_cur = 0;
-        n->rate_epoch = ep;
-    }
-    n->rate_cur += n->batch->count;
-    n->round_trip = reqresp(n) && (n->rate_cur >= COALESCE_RATE || n->rate_last >= COALESCE_RATE);
+    period_at(&n->cmds, uv_now(n->loop) / ACTIVE_MS); /* (the loop's time: no clock read) */
+    n->cmds.cur += n->batch->count;
+    n->round_trip = reqresp(n) && (n->cmds.cur >= COALESCE_RATE || n->cmds.last >= COALESCE_RATE);
     flush_batch(n);
 }
 
@@ -218,9 +228,10 @@ static void wait_replies(sb_net *n) {
  * nor for a few clients or a trickle (too few requests come during the
  * sleep to be worth it: at least 8 clients at work and 20k commands/s;
  * a test per iteration instead, at least 2 commands, cost a third of the
- * gain: one small iteration led to the next), nor after this thread committed the iteration's writes
- * itself (appendfsync always: the fsync was the wait; measured at -c 12,
- * a sleep after it cost 5% of the throughput). */
+ * gain: one small iteration led to the next), nor after this thread
+ * committed the iteration's writes itself (appendfsync always: the fsync
+ * was the wait; measured at -c 12, a sleep after it cost 5% of the
+ * throughput). */
 static void coalesce(sb_net *n) {
     long long us = atomic_load_explicit(&n->cfg->io_coalesce_us, memory_order_relaxed);
     if (us <= 0 || n->active_said < COALESCE_CLIENTS) return;
@@ -249,8 +260,9 @@ static void on_prepare(uv_prepare_t *h) {
     atomic_store(&n->io_waiting, 1);
     drain_out(n);
     flush_batch(n);
+    int committed = sb_spin_take_committed(); /* (this iteration's only) */
     if (reqresp(n)) wait_replies(n);
-    else if (!sb_spin_take_committed() && n->round_trip && !n->inflight) coalesce(n);
+    else if (!committed && n->round_trip && !n->inflight) coalesce(n);
 }
 
 /* ------------------------------------------------------- conn lifetime */
@@ -550,18 +562,14 @@ static size_t conn_parse(sb_conn *c, const char *p, size_t left) {
  * in the current period of ACTIVE_MS, told as soon as they outnumber the
  * last count, and the final count of each period when the next begins (0
  * after a quiet period). */
-
 static void note_active(sb_net *n, sb_conn *c) {
     uint64_t ep = uv_now(n->loop) / ACTIVE_MS;
-    if (ep != n->active_epoch) {
-        int last = ep == n->active_epoch + 1 ? n->active : 0;
-        if (last != n->active_said) sb_spin_set_clients(n->active_said = last);
-        n->active_epoch = ep;
-        n->active = 0;
-    }
+    if (period_at(&n->active, ep) && (int)n->active.last != n->active_said)
+        sb_spin_set_clients(n->active_said = (int)n->active.last);
     if (c->active_epoch != ep) {
         c->active_epoch = ep;
-        if (++n->active > n->active_said) sb_spin_set_clients(n->active_said = n->active);
+        if ((int)++n->active.cur > n->active_said)
+            sb_spin_set_clients(n->active_said = (int)n->active.cur);
     }
 }
 
