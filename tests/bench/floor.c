@@ -17,12 +17,13 @@
  * with Redis's I/O pattern can reach.
  *
  * Two variants show what a different I/O pattern would reach (floors.py
- * compares them): --sleep US sleeps that long before each wait for events
+ * compares them). --sleep US sleeps that long before each wait for events
  * while at least 8 connections are open, as strongbox's io-coalesce does
- * (with more conditions), so that an iteration finds more requests; --uring (built where liburing is) replaces epoll, read and
- * write by io_uring: a recv armed per connection, a send per reply
- * buffer, and one io_uring_enter per loop iteration for all of them, so
- * the system calls per request fall with the requests per iteration.
+ * (with more conditions), so that an iteration finds more requests.
+ * --uring (built where liburing is) replaces epoll, read and write by
+ * io_uring: a recv armed per connection, a send per reply buffer, and one
+ * io_uring_enter per loop iteration for all of them, so the system calls
+ * per request fall as the requests per iteration grow.
  *
  * Replies: GET a bulk as long as the last SET's value (32 bytes before any
  * SET: the suite's load sets the size); PING +PONG; CONFIG GET p -> [p, ""];
