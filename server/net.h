@@ -45,6 +45,7 @@ typedef struct sb_net_stats {
     _Atomic uint64_t qbuf_disconnects;
     _Atomic uint64_t reply_waits; /* on_prepare waited for replies, not input */
     _Atomic uint64_t coalesce_sleeps; /* it slept io-coalesce us before the poll */
+    _Atomic uint64_t coalesce_contended; /* periods without sleeps: it waited for a CPU */
 } sb_net_stats;
 
 /* Creates the listener on cfg->bind:cfg->port. Returns NULL and fills err
