@@ -115,7 +115,8 @@ struct sb_net {
     int slack_set;          /* this thread's timer slack is set (coalesce) */
     int sched_fd;           /* its /proc schedstat, -1: none (contended) */
     uint64_t sched_wait_ns; /* its run-queue wait at sched_epoch */
-    uint64_t sched_epoch;
+    uint64_t sched_epoch;   /* the period of that read, and its loop time: */
+    uint64_t sched_ms;
     int contended;          /* it waited long for a CPU lately: no sleeps */
     size_t inflight;        /* commands at the engine, all connections */
     size_t inflight_conns;  /* connections with commands at the engine */
@@ -246,11 +247,15 @@ static int contended(sb_net *n) {
         n->sched_fd = -1;
         return n->contended = 0;
     }
-    uint64_t periods = ep - n->sched_epoch;
-    n->contended = n->sched_epoch && periods <= 2 &&
-                   wait - n->sched_wait_ns > periods * COALESCE_MAX_WAIT_US * 1000;
+    /* (over the time since the last read: 0-30 ms, as reads come at the
+     * first sleep of a period) */
+    uint64_t now = uv_now(n->loop), ms = now - n->sched_ms;
+    n->contended = n->sched_epoch && ep - n->sched_epoch <= 2 && ms > 0 &&
+                   wait > n->sched_wait_ns &&
+                   (wait - n->sched_wait_ns) * ACTIVE_MS > ms * COALESCE_MAX_WAIT_US * 1000;
     n->sched_wait_ns = wait;
     n->sched_epoch = ep;
+    n->sched_ms = now;
     if (n->contended) atomic_fetch_add_explicit(&n->stats.coalesce_contended, 1,
                                                 memory_order_relaxed);
     return n->contended;

@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -1825,8 +1826,36 @@ static long long coalesce_contended(redisContext *c) {
     return v ? atoll(v) : -1;
 }
 
+/* How long the server's I/O thread (its main thread) has waited in a run
+ * queue, from outside (schedstat's second field, ns); -1 if unknown. */
+static long long io_thread_wait_ns(pid_t pid) {
+    char path[64], buf[128];
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    unsigned long long run, wait;
+    int ok = fgets(buf, sizeof(buf), f) && sscanf(buf, "%llu %llu", &run, &wait) == 2;
+    fclose(f);
+    return ok ? (long long)wait : -1;
+}
+
+static long long mono_us(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000LL + t.tv_nsec / 1000;
+}
+
+/* The I/O thread's run-queue wait per 10 ms between (w0, t0) and now, in
+ * us; -1 if unknown. */
+static long long wait_per_10ms(pid_t pid, long long w0, long long t0) {
+    long long w1 = io_thread_wait_ns(pid), dt = mono_us() - t0;
+    if (w0 < 0 || w1 < 0 || dt <= 0) return -1;
+    return (w1 - w0) / 1000 * 10000 / dt;
+}
+
 /* Every thread of pid (or this process, pid 0: its only thread) on the
- * CPUs of mask: 0, or -1 if the system refused. */
+ * CPUs of mask: 0, or -1 if the system refused (a thread that exited
+ * meanwhile is no refusal). */
 static int pin_threads(pid_t pid, const cpu_set_t *mask) {
     if (pid == 0) return sched_setaffinity(0, sizeof(*mask), mask);
     char path[64];
@@ -1836,7 +1865,8 @@ static int pin_threads(pid_t pid, const cpu_set_t *mask) {
     int rc = 0;
     for (struct dirent *e; (e = readdir(d));)
         if (e->d_name[0] != '.' &&
-            sched_setaffinity((pid_t)atoi(e->d_name), sizeof(*mask), mask) != 0)
+            sched_setaffinity((pid_t)atoi(e->d_name), sizeof(*mask), mask) != 0 &&
+            errno != ESRCH)
             rc = -1;
     closedir(d);
     return rc;
@@ -1874,16 +1904,19 @@ static void test_coalesce(void) {
     long long done[N] = {0};
     for (int i = 0; i < N; i++) cs[i] = srv_connect(s);
     /* (a phase in which the I/O thread waited for a CPU -- other tests run
-     * alongside under ctest -j2 -- has no sleeps, as it should: see the
-     * pinned case below; such a phase is tried again) */
-    long long a, many = 0, busy = 0;
+     * alongside under ctest -j2 -- has few sleeps, as it should: see the
+     * pinned case below. Measured from outside, such a phase is tried
+     * again, and only such phases are excused.) */
+    long long a, many = 0, busy = 0, waited = -1;
     for (int tries = 0; tries < 8; tries++) {
         long long b = coalesce_contended(c);
+        long long w0 = io_thread_wait_ns(s->pid), t0 = mono_us();
         a = coalesce_sleeps(c);
         incr_rounds(cs, N, 1, ROUNDS, done);
         many = coalesce_sleeps(c) - a;
         busy = coalesce_contended(c) - b;
-        if (many >= ROUNDS / 2 || busy == 0) break;
+        waited = wait_per_10ms(s->pid, w0, t0);
+        if (many >= ROUNDS / 2 || waited < 400) break;
         usleep(50 * 1000);
     }
     /* pipelines of 16 from the same clients */
@@ -1915,19 +1948,30 @@ static void test_coalesce(void) {
         if (pin_threads(s->pid, &one) == 0 && pin_threads(0, &one) == 0) {
             usleep(30 * 1000);
             long long b = coalesce_contended(c);
+            long long w0 = io_thread_wait_ns(s->pid), t0 = mono_us();
             a = coalesce_sleeps(c);
             incr_rounds(cs, N, 1, ROUNDS * 5, done);
             long long shared = coalesce_sleeps(c) - a, seen = coalesce_contended(c) - b;
-            /* (without the check: about 4 sleeps a round here) */
-            if (seen < 3 || shared > 2 * ROUNDS)
-                fprintf(stderr, "test_coalesce: on one CPU: %lld sleeps over %d rounds, %lld "
-                        "periods contended\n", shared, ROUNDS * 5, seen);
-            CHECK(seen >= 3);
-            CHECK(shared <= 2 * ROUNDS);
+            long long w = wait_per_10ms(s->pid, w0, t0);
+            /* (checked where the I/O thread did wait, measured from
+             * outside: twice the server's limit; 1-3 ms seen here. Without
+             * the check, about 4 sleeps a round.) */
+            if (w >= 1000) {
+                if (seen < 3 || shared > 2 * ROUNDS)
+                    fprintf(stderr, "test_coalesce: on one CPU: %lld sleeps over %d rounds, "
+                            "%lld periods contended, %lld us waited per 10 ms\n", shared,
+                            ROUNDS * 5, seen, w);
+                CHECK(seen >= 3);
+                CHECK(shared <= 2 * ROUNDS);
+            } else {
+                fprintf(stderr, "test_coalesce: on one CPU the I/O thread waited %lld us per "
+                        "10 ms only: not checked\n", w);
+            }
         } else {
             fprintf(stderr, "test_coalesce: can't pin threads to one CPU: not checked\n");
         }
-        CHECK(pin_threads(s->pid, &all) == 0 && pin_threads(0, &all) == 0);
+        int back_srv = pin_threads(s->pid, &all), back_me = pin_threads(0, &all);
+        CHECK(back_srv == 0 && back_me == 0);
     }
     /* off */
     CHECK_STATUS(cmd(c, "CONFIG SET io-coalesce 0"), "OK");
@@ -1936,12 +1980,12 @@ static void test_coalesce(void) {
     long long off = coalesce_sleeps(c) - a;
     if (many < ROUNDS / 2 || piped > 5 || few || trickle || off)
         fprintf(stderr, "test_coalesce: %lld sleeps over %d rounds of %d clients (%lld periods "
-                "contended), %lld over %d rounds of pipelines, %lld with 4 clients, %lld in a "
-                "trickle, %lld with io-coalesce 0\n", many, ROUNDS, N, busy, piped, ROUNDS / 4,
-                few, trickle, off);
-    if (many < ROUNDS / 2 && busy > 0)
-        fprintf(stderr, "test_coalesce: the machine was busy in every try: the sleeps with "
-                "many clients could not be checked\n");
+                "contended, the I/O thread waited %lld us per 10 ms), %lld over %d rounds of "
+                "pipelines, %lld with 4 clients, %lld in a trickle, %lld with io-coalesce 0\n",
+                many, ROUNDS, N, busy, waited, piped, ROUNDS / 4, few, trickle, off);
+    if (many < ROUNDS / 2 && waited >= 400)
+        fprintf(stderr, "test_coalesce: the I/O thread waited for a CPU in every try: the "
+                "sleeps with many clients could not be checked\n");
     else
         CHECK(many >= ROUNDS / 2);
     CHECK(piped <= 5);
@@ -1951,19 +1995,28 @@ static void test_coalesce(void) {
     /* each sleep lasts io-coalesce us (pro rata: 12 of 50 clients), one
      * after another on one thread: the rounds take at least that long */
     CHECK_STATUS(cmd(c, "CONFIG SET io-coalesce 1000"), "OK");
-    a = coalesce_sleeps(c);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    incr_rounds(cs, N, 1, ROUNDS / 4, done);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    long long slept = coalesce_sleeps(c) - a;
-    long long took_us = (t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000;
-    long long each_us = 1000LL * N / 50;
-    if (slept < 10 || took_us < (slept - 2) * each_us)
-        fprintf(stderr, "test_coalesce: %lld sleeps of %lld us in %lld us\n", slept, each_us,
-                took_us);
-    CHECK(slept >= 10);
-    CHECK(took_us >= (slept - 2) * each_us);
+    long long slept = 0, took_us = 0, each_us = 1000LL * N / 50;
+    for (int tries = 0; tries < 8; tries++) {
+        long long w0 = io_thread_wait_ns(s->pid), t0 = mono_us();
+        a = coalesce_sleeps(c);
+        incr_rounds(cs, N, 1, ROUNDS / 4, done);
+        took_us = mono_us() - t0;
+        slept = coalesce_sleeps(c) - a;
+        if (took_us < (slept - 2) * each_us)
+            fprintf(stderr, "test_coalesce: %lld sleeps of %lld us in %lld us\n", slept, each_us,
+                    took_us);
+        CHECK(took_us >= (slept - 2) * each_us);
+        waited = wait_per_10ms(s->pid, w0, t0);
+        if (slept >= 10 || waited < 400) break;
+        usleep(50 * 1000);
+    }
+    if (slept < 10 && waited >= 400)
+        fprintf(stderr, "test_coalesce: the I/O thread waited for a CPU in every try: the "
+                "1000 us sleeps could not be checked\n");
+    else if (slept < 10)
+        fprintf(stderr, "test_coalesce: %lld sleeps of %lld us in %lld us (waited %lld us per "
+                "10 ms)\n", slept, each_us, took_us, waited);
+    if (waited < 400) CHECK(slept >= 10);
     for (int i = 0; i < N; i++) {
         char want[32];
         snprintf(want, sizeof(want), "%lld", done[i]);
