@@ -50,7 +50,7 @@
 #define COALESCE_RATE 200  /* and commands per ACTIVE_MS (20k/s) at least */
 /* and this thread waited for a CPU at most this long per ACTIVE_MS (see
  * contended) */
-#define COALESCE_MAX_WAIT_US 500
+#define COALESCE_MAX_WAIT_US 800
 #define SCHED_UNOPENED (-2)
 
 /* A count per ACTIVE_MS period: the current one's so far, and the whole
@@ -230,8 +230,8 @@ static void wait_replies(sb_net *n) {
  * until the sleep ends. Measured with both pinned to one CPU, SET -c 50
  * -P 1 everysec: 32k requests/s with the sleep, 42k without (Redis 36k).
  * The sign is the run-queue wait in /proc/thread-self/schedstat, read once
- * per ACTIVE_MS: 0.2 ms per 10 ms with a CPU of its own, 1-3 ms when
- * sharing one. */
+ * per ACTIVE_MS: about 0.2 ms per 10 ms with a CPU of its own (over 0.5 in
+ * a tenth of the periods), 1-3 ms when sharing one. */
 static int contended(sb_net *n) {
     uint64_t ep = uv_now(n->loop) / ACTIVE_MS;
     if (ep == n->sched_epoch || n->sched_fd == -1) return n->contended;
