@@ -113,10 +113,11 @@ struct sb_net {
                              * each reply (reqresp), and many lately */
     period_count cmds;      /* commands read */
     int slack_set;          /* this thread's timer slack is set (coalesce) */
-    int sched_fd;           /* its /proc schedstat, -1: none (contended) */
-    uint64_t sched_wait_ns; /* its run-queue wait at sched_epoch */
-    uint64_t sched_epoch;   /* the period of that read, and its loop time: */
-    uint64_t sched_ms;
+    int sched_fd;           /* its /proc schedstat (contended); -1: none,
+                             * never contended; SCHED_UNOPENED: not yet */
+    uint64_t sched_wait_ns; /* its run-queue wait at the last read, */
+    uint64_t sched_epoch;   /* that read's period */
+    uint64_t sched_ms;      /* and loop time */
     int contended;          /* it waited long for a CPU lately: no sleeps */
     size_t inflight;        /* commands at the engine, all connections */
     size_t inflight_conns;  /* connections with commands at the engine */

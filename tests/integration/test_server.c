@@ -1839,11 +1839,8 @@ static long long io_thread_wait_ns(pid_t pid) {
     return ok ? (long long)wait : -1;
 }
 
-static long long mono_us(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000000LL + t.tv_nsec / 1000;
-}
+/* now_s in microseconds */
+static long long mono_us(void) { return (long long)(now_s() * 1e6); }
 
 /* The I/O thread's run-queue wait per 10 ms between (w0, t0) and now, in
  * us; -1 if unknown. */
