@@ -989,24 +989,37 @@ static void run_msg(eng_engine *e, char *p) {
     }
 }
 
-/* Commands are run in windows of up to PF_WINDOW: the keys of a window
- * are first looked up in stages -- bucket slots, then first entries, then
- * values -- with prefetches, so that their cache misses overlap: the
- * keyspace is far bigger than the caches, and each key otherwise costs two
- * or three misses in a row. A command's key is argv[1] for almost every
- * command; the multi-key commands whose look-ups dominate their cost are
- * known by name (pf_key_args), among them FCALL and EVALSHA, whose keys
- * follow numkeys. Hints only: SELECT inside the window or a command whose
- * key is elsewhere just makes a useless prefetch. */
+/* Commands are run in windows of up to PF_WINDOW, and their keys are
+ * looked up ahead in stages with prefetches -- bucket slots two windows
+ * ahead, first entries one window ahead, values just before -- so that
+ * their cache misses overlap each other and the work of the windows in
+ * between: the keyspace is far bigger than the caches, and each key
+ * otherwise costs two or three misses in a row. (Staging a window's keys
+ * back to back, as first done, left each stage waiting for the misses of
+ * the one before: at SET -P 16 under appendfsync always, 12% of the
+ * server's CPU time was spent in those waits.) A command's key is argv[1]
+ * for almost every command; the multi-key commands whose look-ups
+ * dominate their cost are known by name (pf_key_args), among them FCALL
+ * and EVALSHA, whose keys follow numkeys. Hints only: a stage reads the
+ * table as it is when it runs (the windows before may have changed it),
+ * and SELECT inside the batch or a command whose key is elsewhere just
+ * makes a useless prefetch. */
 #define PF_WINDOW 16
 #define PF_KEYS 48              /* keys prefetched per window at most */
+#define PF_DEPTH 4              /* windows in the pipeline */
 
 typedef struct pf_key {
-    kv_table *t;
+    int db;
     const char *key;
     size_t klen;
     uint64_t h;
 } pf_key;
+
+typedef struct pf_win {
+    char *msgs[PF_WINDOW];
+    int n, nk;
+    pf_key k[PF_KEYS];
+} pf_win;
 
 static int name_is(const char *a, size_t n, const char *lit) {
     return strlen(lit) == n && strncasecmp(a, lit, n) == 0;
@@ -1040,24 +1053,32 @@ static void pf_key_args(const char *a, const size_t *lens, int argc, int *first,
     }
 }
 
-static void prefetch_window(eng_engine *e, char **msgs, int n) {
-    pf_key k[PF_KEYS];
-    int nk = 0;
-    for (int i = 0; i < n && nk < PF_KEYS; i++) {
+/* Takes the next window of messages from *p and hashes its keys,
+ * prefetching their bucket slots (stage 0). */
+static void pf_take(eng_engine *e, char **p, char *end, pf_win *w) {
+    w->n = w->nk = 0;
+    while (*p < end && w->n < PF_WINDOW) {
         msg_hdr h;
-        memcpy(&h, msgs[i], sizeof(h));
+        memcpy(&h, *p, sizeof(h));
+        w->msgs[w->n++] = *p;
+        *p += h.total;
+    }
+    if (e->busy_script) return;
+    for (int i = 0; i < w->n && w->nk < PF_KEYS; i++) {
+        msg_hdr h;
+        memcpy(&h, w->msgs[i], sizeof(h));
         if (h.kind != ENG_MSG_CMD || h.argc < 2 || h.c->db < 0 ||
             h.c->db >= e->o.databases)
             continue;
-        size_t *lens = (size_t *)(msgs[i] + sizeof(h));
+        size_t *lens = (size_t *)(w->msgs[i] + sizeof(h));
         const char *a = (const char *)(lens + h.argc);
         int first, last, step;
         pf_key_args(a, lens, (int)h.argc, &first, &last, &step);
         kv_table *t = eng_ks_db(e->ks, h.c->db);
-        for (int j = 0; j <= last && nk < PF_KEYS; j++) {
+        for (int j = 0; j <= last && w->nk < PF_KEYS; j++) {
             if (j >= first && (j - first) % step == 0) {
-                pf_key *pk = &k[nk++];
-                pk->t = t;
+                pf_key *pk = &w->k[w->nk++];
+                pk->db = h.c->db;
                 pk->key = a;
                 pk->klen = lens[j];
                 pk->h = kv_hash(t, a, lens[j]);
@@ -1066,10 +1087,16 @@ static void prefetch_window(eng_engine *e, char **msgs, int n) {
             a += lens[j] + 1;
         }
     }
-    if (nk < 2) return; /* nothing to overlap */
-    for (int stage = 1; stage <= 2; stage++)
-        for (int i = 0; i < nk; i++)
-            kv_prefetch(k[i].t, k[i].h, k[i].key, k[i].klen, stage);
+}
+
+/* Stage 1 (first entries) or 2 (values) for the keys of w, on the tables
+ * as they are now (by db index: FLUSHALL and SWAPDB replace tables). */
+static void pf_stage(eng_engine *e, const pf_win *w, int stage) {
+    if (e->busy_script) return;
+    for (int i = 0; i < w->nk; i++) {
+        const pf_key *k = &w->k[i];
+        kv_prefetch(eng_ks_db(e->ks, k->db), k->h, k->key, k->klen, stage);
+    }
 }
 
 /* Run the messages of b. During a busy poll the messages of the client
@@ -1078,28 +1105,29 @@ static void prefetch_window(eng_engine *e, char **msgs, int n) {
  * or in an inline run, the message whose script yielded (not run). */
 static char *process_batch(eng_engine *e, eng_inbatch *b) {
     char *p = b->buf.data, *end = b->buf.data + b->buf.len;
-    char *msgs[PF_WINDOW];
+    pf_win win[PF_DEPTH];
     sync_clock(e);
-    while (p < end) {
-        int n = 0;
-        while (p < end && n < PF_WINDOW) {
+    for (int j = 0; j < PF_DEPTH - 1; j++) pf_take(e, &p, end, &win[j]);
+    if (win[1].n == 0 && win[0].nk < 2) win[0].nk = 0; /* nothing to overlap */
+    pf_stage(e, &win[0], 1);
+    pf_stage(e, &win[1], 1);
+    pf_stage(e, &win[0], 2);
+    for (unsigned k = 0; win[k % PF_DEPTH].n; k++) {
+        pf_win *w = &win[k % PF_DEPTH];
+        pf_take(e, &p, end, &win[(k + 3) % PF_DEPTH]); /* (empty at the end) */
+        pf_stage(e, &win[(k + 2) % PF_DEPTH], 1);
+        pf_stage(e, &win[(k + 1) % PF_DEPTH], 2);
+        for (int i = 0; i < w->n; i++) {
             msg_hdr h;
-            memcpy(&h, p, sizeof(h));
-            msgs[n++] = p;
-            p += h.total;
-        }
-        if (n > 1 && !e->busy_script) prefetch_window(e, msgs, n);
-        for (int i = 0; i < n; i++) {
-            msg_hdr h;
-            memcpy(&h, msgs[i], sizeof(h));
+            memcpy(&h, w->msgs[i], sizeof(h));
             if (e->busy_script && h.c == e->busy_client) {
                 if (!e->deferred) e->deferred = eng_inbatch_get(e);
-                resp_buf_append(&e->deferred->buf, msgs[i], h.total);
+                resp_buf_append(&e->deferred->buf, w->msgs[i], h.total);
                 e->deferred->count++;
                 continue;
             }
-            run_msg(e, msgs[i]);
-            if (e->yielded) return msgs[i];
+            run_msg(e, w->msgs[i]);
+            if (e->yielded) return w->msgs[i];
         }
     }
     return NULL;

@@ -529,8 +529,12 @@ void kv_prefetch(const kv_table *t, uint64_t h, const char *key, size_t klen, in
         } else {
             for (const kv_entry *e = *slot; e; e = e->next)
                 if (key_eq(e, key, klen)) {
-                    /* the value is in the entry: its first line after the key */
+                    /* the value is in the entry after the key: its first
+                     * and last lines, and the allocator's size field before
+                     * the entry (kv_vcap, for a SET in place) */
                     __builtin_prefetch(kv_cval(e));
+                    __builtin_prefetch(kv_cval(e) + e->vlen);
+                    __builtin_prefetch((const char *)e - sizeof(size_t));
                     return;
                 }
         }
