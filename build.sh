@@ -13,8 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-RUNTIME_PKGS="cmake make gcc pkg-config libuv1-dev liblua5.4-dev lua-cjson-dev libssl-dev libisal-dev"
-TEST_PKGS="libhiredis-dev redis-tools redis-server python3-redis clang libclang-rt-14-dev liburing-dev"
+RUNTIME_PKGS="cmake make gcc pkg-config libuv1-dev liblua5.4-dev lua-cjson-dev libssl-dev libisal-dev liburing-dev"
+TEST_PKGS="libhiredis-dev redis-tools redis-server python3-redis clang libclang-rt-14-dev"
 
 install_deps() {
     local missing=()

@@ -93,6 +93,7 @@ static const cfg_row rows[] = {
     {"busy-poll", NULL, K_INT, 0, OFF(limits.busy_poll_us), 0, 1000000, NULL, "150"},
     {"inline-batch", NULL, K_INT, 0, OFF(limits.inline_max), 0, 1024, NULL, "1024"},
     {"io-coalesce", NULL, K_INT, 0, OFF(io_coalesce_us), 0, 1000, NULL, "50"},
+    {"io-uring", NULL, K_BOOL, F_IMMUTABLE, OFF(io_uring), 0, 0, NULL, "yes"},
     {"io-threads", NULL, K_INT, F_IMMUTABLE, OFF(io_threads), 1, 128, NULL, "1"},
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))

@@ -113,7 +113,8 @@ void cmd_info(eng_ctx *x) {
         addf(&b, "redis_build_id:strongbox\r\nredis_mode:standalone\r\n");
         addf(&b, "os:%s %s %s\r\n", u.sysname, u.release, u.machine);
         addf(&b, "arch_bits:%d\r\n", (int)(sizeof(void *) * 8));
-        addf(&b, "monotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:epoll\r\n");
+        addf(&b, "monotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:%s\r\n",
+             ns->io_uring ? "io_uring" : "epoll");
         addf(&b, "atomicvar_api:c11-builtin\r\n");
 #ifdef __VERSION__
         addf(&b, "gcc_version:%s\r\n", __VERSION__);

@@ -1,13 +1,17 @@
 /* net.h -- the I/O thread: libuv listener, connections, parsing, replies.
  *
  * Owns: the listening socket, every connection (socket, RESP parser, output
- * buffers), the batch being filled for the engine, and the queue of reply
- * batches coming back from the engine.
+ * buffers), the batch being filled for the engine, the queue of reply
+ * batches coming back from the engine, and (io-uring, where the kernel
+ * allows it) the io_uring through which the connections' sockets are read
+ * and written, with its receive buffers; otherwise libuv reads and writes
+ * them (epoll).
  *
  * Threads: everything runs on the thread that runs the net's uv loop (the
- * main thread), except sb_net_release, which the engine (or, later, the WAL
- * writer) calls to hand back reply batches, and sb_net_stats, readable from
- * any thread.
+ * main thread, which creates the ring and is the only one to submit to
+ * it), except sb_net_release, which the engine (or, later, the WAL writer)
+ * calls to hand back reply batches, and sb_net_stats, readable from any
+ * thread.
  *
  * Promises:
  *  - All commands parsed from all connections during one loop iteration go
@@ -46,6 +50,7 @@ typedef struct sb_net_stats {
     _Atomic uint64_t reply_waits; /* on_prepare waited for replies, not input */
     _Atomic uint64_t coalesce_sleeps; /* it slept io-coalesce us before the poll */
     _Atomic uint64_t coalesce_contended; /* periods without sleeps: it waited for a CPU */
+    _Atomic int io_uring;     /* client I/O goes through io_uring (not reset) */
 } sb_net_stats;
 
 /* Creates the listener on cfg->bind:cfg->port. Returns NULL and fills err

@@ -123,6 +123,14 @@ static int spawn_server(sb_server *s, const char **args, int need_pong, int *sta
         /* no shipped libraries unless a test asks (a later option wins):
          * tests count WAL records and functions exactly */
         argv[n++] = "--functions-dir"; argv[n++] = "/nonexistent";
+        /* SB_TEST_SERVER_ARGS: options for every server of the run, before
+         * the test's own (ctest runs some tests again with --io-uring no) */
+        char extra[512];
+        const char *env = getenv("SB_TEST_SERVER_ARGS");
+        snprintf(extra, sizeof(extra), "%s", env ? env : "");
+        for (char *save = NULL, *w = strtok_r(extra, " ", &save); w && n < 100;
+             w = strtok_r(NULL, " ", &save))
+            argv[n++] = w;
         for (int i = 0; args && args[i] && n < 126; i++) argv[n++] = args[i];
         argv[n] = NULL;
         pid_t pid = fork();

@@ -2048,6 +2048,92 @@ static void test_coalesce(void) {
     srv_stop(s);
 }
 
+/* Client I/O through io_uring (net.c), or through epoll with io-uring no
+ * or where io_uring is refused (then the log says why). The io_uring
+ * path's own corners: a pipeline bigger than a receive buffer (the rest
+ * read at once), more connections sending at once than there are
+ * receive buffers (a receive that found none is armed again), replies
+ * the socket takes in parts (a send resumed), and closes with requests
+ * in the ring. */
+static void io_uring_load(sb_server *s) {
+    redisContext *c = srv_connect(s);
+    /* one write of 2000 SETs of 1 KB (2 MB), then every reply */
+    static char v[1024];
+    memset(v, 'u', sizeof(v));
+    for (int i = 0; i < 2000; i++) redisAppendCommand(c, "SET u%d %b", i, v, sizeof(v));
+    int ok = 0;
+    for (int i = 0; i < 2000; i++) {
+        redisReply *r = get_reply(c);
+        ok += r && r->type == REDIS_REPLY_STATUS && !strcmp(r->str, "OK");
+        if (r) freeReplyObject(r);
+    }
+    CHECK_EQ_INT(ok, 2000);
+    /* a 8 MB reply: the kernel takes it in parts */
+    CHECK_STATUS(cmd(c, "SET big8 %b", v, (size_t)0), "OK");
+    CHECK_INT(cmd(c, "SETRANGE big8 %d x", 8 * 1024 * 1024 - 1), 8 * 1024 * 1024);
+    redisReply *r = cmd(c, "GET big8");
+    CHECK(r && r->type == REDIS_REPLY_STRING && r->len == 8 * 1024 * 1024 && r->str[r->len - 1] == 'x');
+    if (r) freeReplyObject(r);
+    /* 300 connections (more than the 256 receive buffers) each send a
+     * command before any reads a reply */
+    enum { NC = 300 };
+    int fds[NC];
+    for (int i = 0; i < NC; i++) fds[i] = raw_connect(s);
+    for (int i = 0; i < NC; i++) {
+        char m[64];
+        int len = snprintf(m, sizeof(m), "*2\r\n$4\r\nINCR\r\n$2\r\nu+\r\n");
+        raw_send(fds[i], m, (size_t)len);
+    }
+    int answered = 0;
+    for (int i = 0; i < NC; i++) {
+        char buf[64];
+        int closed = 0;
+        size_t got = raw_read(fds[i], buf, sizeof(buf), 3, 5000, &closed);
+        answered += got >= 3 && buf[0] == ':';
+    }
+    CHECK_EQ_INT(answered, NC);
+    CHECK_BULK(cmd(c, "GET u+"), "300");
+    /* half of them close with a command unanswered (a receive or a send
+     * in the ring), the rest after QUIT */
+    for (int i = 0; i < NC; i++) {
+        if (i % 2) raw_send(fds[i], "*1\r\n$4\r\nPING\r\n", 14);
+        else raw_send(fds[i], "*1\r\n$4\r\nQUIT\r\n", 14);
+        close(fds[i]);
+    }
+    CHECK_STATUS(cmd(c, "PING"), "PONG");
+    redisFree(c);
+    CHECK(srv_alive(s));
+}
+
+static void test_io_uring(void) {
+    sb_server *s = srv_start("--appendonly", "no", NULL);
+    redisContext *c = srv_connect(s);
+    char api[64];
+    snprintf(api, sizeof(api), "%s", info_field(info_text(c, "server"), "multiplexing_api") ?: "");
+    int refused = count_in_log(s->log, "io_uring is not available here") +
+                  count_in_log(s->log, "io_uring buffer rings are not available here");
+    const char *env = getenv("SB_TEST_SERVER_ARGS"); /* (the _epoll runs) */
+    int off = env && strstr(env, "--io-uring no");
+#ifdef SB_HAVE_URING
+    if (refused) fprintf(stderr, "test_io_uring: io_uring refused here, epoll checked only\n");
+    if (off) refused = 1;
+    CHECK_MSG(!strcmp(api, refused ? "epoll" : "io_uring"), "multiplexing_api %s", api);
+#else
+    CHECK_MSG(!strcmp(api, "epoll"), "multiplexing_api %s", api);
+#endif
+    CHECK_ERROR(cmd(c, "CONFIG SET io-uring no"),
+                "ERR CONFIG SET failed (possibly related to argument 'io-uring') - can't set immutable config");
+    redisFree(c);
+    io_uring_load(s);
+    srv_stop(s);
+    s = srv_start("--appendonly", "no", "--io-uring", "no", NULL);
+    c = srv_connect(s);
+    CHECK_INFO(info_text(c, "server"), "multiplexing_api", "epoll");
+    redisFree(c);
+    io_uring_load(s);
+    srv_stop(s);
+}
+
 int main(void) {
     sb_server *s = srv_start("--appendonly", "no", NULL);
     test_connection(s);
@@ -2070,5 +2156,6 @@ int main(void) {
     test_inline();
     test_coalesce();
     test_malloc_tunables();
+    test_io_uring();
     TU_DONE();
 }
