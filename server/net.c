@@ -176,6 +176,7 @@ void sb_net_reset_stats(sb_net *n) {
     n->stats.reply_waits = 0;
     n->stats.coalesce_sleeps = 0;
     n->stats.coalesce_contended = 0;
+    n->stats.uring_nobufs = 0;
 }
 int sb_net_port(const sb_net *n) { return n->port; }
 
@@ -342,14 +343,19 @@ static void on_prepare(uv_prepare_t *h) {
          * they have been slow lately (spin.h) */
         if (!n->wait_t0) n->wait_t0 = sb_spin_now();
         flush_batch(n);
+        ring_submit(n); /* (what is ready goes out before any wait) */
         sb_spin_wait(&n->spin, replies_ready, n);
     }
     atomic_store(&n->io_waiting, 1);
     drain_out(n);
     flush_batch(n);
     int committed = sb_spin_take_committed(); /* (this iteration's only) */
-    if (reqresp(n)) wait_replies(n);
-    else if (!committed && n->round_trip && !n->inflight) coalesce(n);
+    if (reqresp(n)) {
+        ring_submit(n);
+        wait_replies(n);
+    } else if (!committed && n->round_trip && !n->inflight) {
+        coalesce(n);
+    }
     if (USING_URING(n)) ring_wait(n);
 }
 
@@ -428,6 +434,7 @@ static void wrote(sb_conn *c, int status) {
     }
     c->net->stats.net_output_bytes += c->wbuf.len;
     c->wbuf.len = 0;
+    c->woff = 0;
     /* keep a big buffer from a one-off huge reply from pinning memory */
     if (c->wbuf.cap > 1024 * 1024) resp_buf_free(&c->wbuf);
     if (c->obuf.len) start_write(c);
@@ -441,7 +448,7 @@ static void on_write(uv_write_t *req, int status) { wrote(req->data, status); }
 static int try_write(sb_conn *c, uv_buf_t *iov, unsigned niov) {
     if (!USING_URING(c->net)) return uv_try_write((uv_stream_t *)&c->tcp, iov, niov);
     /* (uv_buf_t has struct iovec's layout on Unix) */
-    struct msghdr m = {.msg_iov = (struct iovec *)iov, .msg_iovlen = niov};
+    struct msghdr m = {.msg_iov = (struct iovec *)iov, .msg_iovlen = niov < IOV_MAX ? niov : IOV_MAX};
     ssize_t r = sendmsg(c->ec.fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (r >= 0) return (int)(r > INT_MAX ? INT_MAX : r);
     return errno == EAGAIN || errno == EWOULDBLOCK ? UV_EAGAIN : uv_translate_sys_error(errno);
@@ -451,7 +458,7 @@ static int try_write(sb_conn *c, uv_buf_t *iov, unsigned niov) {
  * staying above it for soft-seconds. Returns -1 when it closed c. */
 static int check_obuf_limit(sb_conn *c, int64_t now) {
     sb_config *cfg = c->net->cfg;
-    size_t pending = c->obuf.len + c->wbuf.len;
+    size_t pending = c->obuf.len + c->wbuf.len - c->woff; /* (woff: io_uring's sent part) */
     long long hard = cfg->obuf_hard, soft = cfg->obuf_soft;
     int over = 0;
     if (hard > 0 && (long long)pending > hard) over = 1;
@@ -492,7 +499,7 @@ static void conn_flush(sb_conn *c) {
         size_t rest = 0;
         for (unsigned i = 0; i < c->niov; i++) rest += c->iov[i].len;
         rest -= skip < rest ? skip : rest;
-        if ((long long)(c->obuf.len + c->wbuf.len + rest) > hard) {
+        if ((long long)(c->obuf.len + c->wbuf.len - c->woff + rest) > hard) {
             c->niov = 0;
             sb_log(LOG_WARNING, "Client id=%llu addr=%s closed for overcoming of output buffer limits.",
                    (unsigned long long)c->ec.id, c->ec.addr);
@@ -590,7 +597,10 @@ static void drain_out(sb_net *n) {
     }
 }
 
-static void on_out(uv_async_t *h) { drain_out(h->data); }
+static void on_out(uv_async_t *h) {
+    drain_out(h->data);
+    ring_submit(h->data); /* (the check callback may run a batch first) */
+}
 
 void sb_net_release(void *ud, eng_outbatch *b) {
     sb_net *n = ud;
@@ -775,9 +785,9 @@ enum { OP_RECV = 1, OP_SEND = 2, OP_POLL = 3 }; /* in user_data's low bits */
 static struct io_uring_sqe *ring_sqe(sb_net *n) {
     struct io_uring_sqe *s = io_uring_get_sqe(&n->ring);
     if (!s) { /* full: hand what it holds to the kernel */
-        io_uring_submit(&n->ring);
+        ring_submit(n);
         s = io_uring_get_sqe(&n->ring);
-        if (!s) abort(); /* (a submit always empties it) */
+        if (!s) abort(); /* (ring_submit empties it) */
     }
     return s;
 }
@@ -809,7 +819,7 @@ static void ring_send(sb_conn *c) {
  * the socket: the number could name another connection's socket next. */
 static void ring_release(sb_conn *c) {
     if (!c->ring_ops) return;
-    io_uring_submit(&c->net->ring);
+    ring_submit(c->net);
     shutdown(c->ec.fd, SHUT_RDWR); /* ends a waiting receive or send now */
 }
 
@@ -823,6 +833,7 @@ static void ring_recv_done(sb_conn *c, int res, unsigned flags) {
     sb_net *n = c->net;
     c->recv_armed = 0;
     if (res == -ENOBUFS) { /* more receives than buffers in one wait */
+        atomic_fetch_add_explicit(&n->stats.uring_nobufs, 1, memory_order_relaxed);
         if (c->reading && !c->closing) ring_recv(c);
         return;
     }
@@ -905,13 +916,35 @@ static void ring_wait(sb_net *n) {
     int ms = uv_backend_timeout(n->loop);
     struct __kernel_timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long long)(ms % 1000) * 1000000};
     struct io_uring_cqe *cqe;
-    io_uring_submit_and_wait_timeout(&n->ring, &cqe, 1, ms >= 0 ? &ts : NULL, NULL);
+    if (io_uring_cq_ready(&n->ring)) /* (then it would not enter the kernel for what arrived) */
+        io_uring_submit_and_get_events(&n->ring);
+    else
+        io_uring_submit_and_wait_timeout(&n->ring, &cqe, 1, ms >= 0 ? &ts : NULL, NULL);
+    if (io_uring_sq_ready(&n->ring)) ring_submit(n); /* (a short submit) */
     ring_reap(n);
     uv_idle_start(&n->idle, on_idle);
 }
 
+static void ring_reap(sb_net *n);
+
+/* Hand everything queued to the kernel. The kernel may take less (short
+ * of memory, or its completion queue overflowed: then its completions are
+ * reaped and it goes on); a request left queued could outlive its
+ * socket's descriptor, whose number may name another socket next. */
 static void ring_submit(sb_net *n) {
-    if (n->uring && io_uring_sq_ready(&n->ring)) io_uring_submit(&n->ring);
+    if (!n->uring) return;
+    for (int tries = 0; io_uring_sq_ready(&n->ring); tries++) {
+        int r = io_uring_submit(&n->ring);
+        if (r >= 0 || r == -EINTR) continue;
+        if ((r == -EAGAIN || r == -EBUSY) && tries < 1000) {
+            ring_reap(n);
+            struct timespec ts = {0, 100 * 1000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        sb_log(LOG_WARNING, "io_uring submit failed: %s", strerror(-r));
+        abort();
+    }
 }
 
 static int ring_has_input(sb_net *n) {
@@ -930,7 +963,10 @@ static void ring_open(sb_net *n) {
     int r = -EINVAL;
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]) && r == -EINVAL; i++) {
         memset(&p, 0, sizeof(p));
-        p.flags = flags[i];
+        /* a receive and a send per connection can complete at once */
+        long long cq = 2 * atomic_load(&n->cfg->maxclients) + 64;
+        p.flags = flags[i] | IORING_SETUP_CQSIZE;
+        p.cq_entries = (unsigned)(cq < 2 * RING_ENTRIES ? 2 * RING_ENTRIES : cq > 1 << 20 ? 1 << 20 : cq);
         r = io_uring_queue_init_params(RING_ENTRIES, &n->ring, &p);
         n->taskrun_flag = r == 0 && (flags[i] & IORING_SETUP_TASKRUN_FLAG);
     }
@@ -966,6 +1002,22 @@ static void ring_open(sb_net *n) {
     atomic_store(&n->stats.io_uring, 1);
 }
 
+/* Shutdown, before the connections close: let the replies in the ring
+ * (and those queued behind them) go out, for half a second at most, as
+ * the epoll path's last writes do what the sockets take. */
+static void ring_flush_writes(sb_net *n) {
+    if (!n->uring) return;
+    for (int i = 0; i < 50; i++) {
+        int writing = 0;
+        for (sb_conn *c = n->conns; c && !writing; c = c->next) writing = c->writing;
+        if (!writing) break;
+        struct io_uring_cqe *cqe;
+        struct __kernel_timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000000};
+        io_uring_submit_and_wait_timeout(&n->ring, &cqe, 1, &ts, NULL);
+        ring_reap(n);
+    }
+}
+
 /* Shutdown: the connections are closing; wait (a little) for their
  * requests to end, so that they can be freed. */
 static void ring_finish(sb_net *n) {
@@ -994,6 +1046,7 @@ static int ring_has_input(sb_net *n) { (void)n; return 0; }
 static void ring_submit(sb_net *n) { (void)n; }
 static void ring_open(sb_net *n) { (void)n; }
 static void ring_finish(sb_net *n) { (void)n; }
+static void ring_flush_writes(sb_net *n) { (void)n; }
 static void ring_close(sb_net *n) { (void)n; }
 #endif
 
@@ -1070,8 +1123,6 @@ static void on_connection(uv_stream_t *server, int status) {
     uv_os_fd_t fd = -1;
     uv_fileno((uv_handle_t *)&c->tcp, &fd);
     c->ec.fd = fd;
-    /* the ring's receives and sends wait in the kernel, not in EAGAIN */
-    if (USING_URING(n)) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     c->ec.id = ++n->next_id;
     c->ec.ctime_ms = now_ms();
     c->last_ms = (int64_t)uv_now(n->loop);
@@ -1184,6 +1235,7 @@ void sb_net_set_engine(sb_net *n, eng_engine *e) { n->eng = e; }
 void sb_net_shutdown(sb_net *n) {
     n->shutting_down = 1;
     drain_out(n);
+    ring_flush_writes(n);
     sb_conn *next;
     for (sb_conn *c = n->conns; c; c = next) {
         next = c->next;

@@ -50,6 +50,7 @@ typedef struct sb_net_stats {
     _Atomic uint64_t reply_waits; /* on_prepare waited for replies, not input */
     _Atomic uint64_t coalesce_sleeps; /* it slept io-coalesce us before the poll */
     _Atomic uint64_t coalesce_contended; /* periods without sleeps: it waited for a CPU */
+    _Atomic uint64_t uring_nobufs; /* io_uring receives that found no buffer */
     _Atomic int io_uring;     /* client I/O goes through io_uring (not reset) */
 } sb_net_stats;
 
