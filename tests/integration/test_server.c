@@ -2091,7 +2091,7 @@ static void io_uring_load(sb_server *s, int uring) {
     redisReply *r = cmd(c, "GET big8");
     CHECK(r && r->type == REDIS_REPLY_STRING && r->len == 8 * 1024 * 1024 && r->str[r->len - 1] == 'x');
     if (r) freeReplyObject(r);
-    /* 300 connections (more than the 256 receive buffers) each send a
+    /* 300 connections (more than the 64 receive buffers) each send a
      * command before any reads a reply */
     enum { NC = 300 };
     int fds[NC];
