@@ -94,6 +94,7 @@ static const cfg_row rows[] = {
     {"inline-batch", NULL, K_INT, 0, OFF(limits.inline_max), 0, 1024, NULL, "1024"},
     {"io-coalesce", NULL, K_INT, 0, OFF(io_coalesce_us), 0, 1000, NULL, "50"},
     {"io-uring", NULL, K_BOOL, F_IMMUTABLE, OFF(io_uring), 0, 0, NULL, "yes"},
+    {"io-uring-clients", NULL, K_INT, 0, OFF(io_uring_clients), 0, 1000000, NULL, "8"},
     {"io-threads", NULL, K_INT, F_IMMUTABLE, OFF(io_threads), 1, 128, NULL, "1"},
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))

@@ -53,6 +53,7 @@ typedef struct sb_config {
     _Atomic long long daemonize;        /* no only: we stay in the foreground */
     _Atomic long long io_coalesce_us;   /* net.c coalesce: 0 = never */
     _Atomic long long io_uring;         /* net.c: client I/O through io_uring if it can */
+    _Atomic long long io_uring_clients; /* net.c ring_mode: from this many at work */
     eng_limits limits;                  /* read by the engine */
 } sb_config;
 

@@ -210,6 +210,7 @@ void cmd_info(eng_ctx *x) {
         addf(&b, "io_coalesce_contended:%llu\r\n",
              (unsigned long long)ns->coalesce_contended);
         addf(&b, "io_uring_recv_nobufs:%llu\r\n", (unsigned long long)ns->uring_nobufs);
+        addf(&b, "io_uring_switches:%llu\r\n", (unsigned long long)ns->uring_switches);
         addf(&b, "total_error_replies:%llu\r\n", (unsigned long long)st->error_replies);
         addf(&b, "acl_access_denied_auth:%llu\r\n", (unsigned long long)st->auth_failures);
         addf(&b, "engine_batches:%llu\r\n", (unsigned long long)st->batches);

@@ -4,8 +4,8 @@
  * buffers), the batch being filled for the engine, the queue of reply
  * batches coming back from the engine, and (io-uring, where the kernel
  * allows it) the io_uring through which the connections' sockets are read
- * and written, with its receive buffers; otherwise libuv reads and writes
- * them (epoll).
+ * and written while io-uring-clients or more are at work, with its receive
+ * buffers; otherwise libuv reads and writes them (epoll).
  *
  * Threads: everything runs on the thread that runs the net's uv loop (the
  * main thread, which creates the ring and is the only one to submit to
@@ -51,6 +51,7 @@ typedef struct sb_net_stats {
     _Atomic uint64_t coalesce_sleeps; /* it slept io-coalesce us before the poll */
     _Atomic uint64_t coalesce_contended; /* periods without sleeps: it waited for a CPU */
     _Atomic uint64_t uring_nobufs; /* io_uring receives that found no buffer */
+    _Atomic uint64_t uring_switches; /* between the ring and epoll (ring_mode) */
     _Atomic int io_uring;     /* client I/O goes through io_uring (not reset) */
 } sb_net_stats;
 

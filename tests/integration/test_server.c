@@ -2141,7 +2141,8 @@ static void io_uring_load(sb_server *s, int uring) {
 }
 
 static void test_io_uring(void) {
-    sb_server *s = srv_start("--appendonly", "no", NULL);
+    /* (the ring from the first client on: see test_io_uring_switch) */
+    sb_server *s = srv_start("--appendonly", "no", "--io-uring-clients", "0", NULL);
     redisContext *c = srv_connect(s);
     char api[64];
     snprintf(api, sizeof(api), "%s", info_field(info_text(c, "server"), "multiplexing_api") ?: "");
@@ -2169,6 +2170,70 @@ static void test_io_uring(void) {
     srv_stop(s);
 }
 
+static long long uring_switches(redisContext *c) {
+    return atoll(info_field(info_text(c, "stats"), "io_uring_switches") ?: "-1");
+}
+
+/* The connections' I/O moves between the ring and epoll by the number of
+ * clients at work (io-uring-clients, net.c ring_mode). Input must stay in
+ * order across a move, also with a command cut in two around it: a
+ * receive in the ring ends before libuv reads. */
+static void test_io_uring_switch(void) {
+    sb_server *s = srv_start("--appendonly", "no", NULL);
+    redisContext *ctl = srv_connect(s), *c = srv_connect(s);
+    int uring = !strcmp(info_field(info_text(ctl, "server"), "multiplexing_api") ?: "", "io_uring");
+    CHECK_CONFIG(ctl, "io-uring-clients", "8");
+    long long sw0 = uring_switches(ctl);
+    CHECK(sw0 >= 0);
+    for (int i = 0; i < 100; i++) CHECK_STATUS(cmd(c, "PING"), "PONG");
+    CHECK_EQ_INT(uring_switches(ctl), sw0); /* two clients: epoll */
+    /* 200 rounds of 50 INCRs, cut at a different byte each round; between
+     * the two parts the mode flips (0: the ring always, 1000: epoll) */
+    enum { ROUNDS = 200, PER = 50 };
+    char buf[PER * sizeof(INCR_U)];
+    size_t len = 0;
+    for (int i = 0; i < PER; i++) len += (size_t)sprintf(buf + len, "%s", INCR_U);
+    for (int i = 0; i < ROUNDS; i++) {
+        size_t cut = (size_t)i * 37 % len;
+        raw_send(c->fd, buf, cut);
+        CHECK_STATUS(cmd(ctl, "CONFIG SET io-uring-clients %d", i % 2 ? 1000 : 0), "OK");
+        raw_send(c->fd, buf + cut, len - cut);
+    }
+    int in_order = 0;
+    for (int i = 0; i < ROUNDS * PER; i++) {
+        redisReply *r = get_reply(c);
+        in_order += r && r->type == REDIS_REPLY_INTEGER && r->integer == i + 1;
+        if (r) freeReplyObject(r);
+    }
+    CHECK_EQ_INT(in_order, ROUNDS * PER);
+    long long sw1 = uring_switches(ctl);
+    if (uring) CHECK_MSG(sw1 - sw0 >= ROUNDS, "%lld switches", sw1 - sw0);
+    else CHECK_EQ_INT(sw1, 0);
+    /* by itself: 20 clients at work move it to the ring, one alone back */
+    CHECK_STATUS(cmd(ctl, "CONFIG SET io-uring-clients 8"), "OK");
+    enum { NC = 20 };
+    int fds[NC];
+    for (int i = 0; i < NC; i++) fds[i] = raw_connect(s);
+    int answered = 0;
+    for (int i = 0; i < 30; i++) {
+        send_incrs(fds, NC);
+        answered += incr_replies(fds, NC);
+    }
+    CHECK_EQ_INT(answered, 30 * NC);
+    for (int i = 0; i < NC; i++) close(fds[i]);
+    long long sw2 = uring_switches(ctl);
+    if (uring) CHECK_MSG(sw2 > sw1, "%lld switches", sw2 - sw1);
+    for (int i = 0; i < 200; i++) {
+        CHECK_INT(cmd(c, "INCR u+"), ROUNDS * PER + 30 * NC + i + 1);
+        usleep(200);
+    }
+    if (uring) CHECK_MSG(uring_switches(ctl) > sw2, "%lld switches", uring_switches(ctl) - sw2);
+    redisFree(c);
+    redisFree(ctl);
+    CHECK(srv_alive(s));
+    srv_stop(s);
+}
+
 int main(void) {
     sb_server *s = srv_start("--appendonly", "no", NULL);
     test_connection(s);
@@ -2192,5 +2257,6 @@ int main(void) {
     test_coalesce();
     test_malloc_tunables();
     test_io_uring();
+    test_io_uring_switch();
     TU_DONE();
 }
