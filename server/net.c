@@ -144,6 +144,9 @@ struct sb_net {
     int uring;               /* the ring is open (see "io_uring") */
     int ring_on;             /* the connections' I/O goes through it now
                               * (ring_mode), else through libuv */
+    int uv_changed;          /* a libuv read or write began (ring_wait) */
+    long long ring_clients;  /* io-uring-clients at the last switch, */
+    uint64_t ring_switch_ms; /* and the loop time of that switch */
     struct io_uring ring;
     struct io_uring_buf_ring *br; /* the receive buffers it picks from */
     char *rbufs;
@@ -161,9 +164,11 @@ struct sb_net {
 #ifdef SB_HAVE_URING
 #define USING_URING(n) ((n)->uring)
 #define RING_ON(n) ((n)->ring_on)
+#define SET_UV_CHANGED(n) ((n)->uv_changed = 1)
 #else
 #define USING_URING(n) 0
 #define RING_ON(n) 0
+#define SET_UV_CHANGED(n) ((void)(n))
 #endif
 
 static int64_t now_ms(void) {
@@ -415,25 +420,32 @@ static void conn_close(sb_conn *c) {
 static void on_write(uv_write_t *req, int status);
 static void ring_send(sb_conn *c);
 
+/* libuv writes the rest of wbuf (from woff). */
+static void uv_send(sb_conn *c) {
+    c->ring_wr = 0;
+    uv_buf_t b = uv_buf_init(c->wbuf.data + c->woff, (unsigned)(c->wbuf.len - c->woff));
+    c->wreq.data = c;
+    SET_UV_CHANGED(c->net);
+    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write) == 0)
+        c->writing = 1;
+    else
+        conn_close(c);
+}
+
 static void start_write(sb_conn *c) {
     if (c->writing || c->obuf.len == 0 || c->closing) return;
     resp_buf t = c->wbuf;
     c->wbuf = c->obuf;
     c->obuf = t;
     c->obuf.len = 0;
-    c->ring_wr = RING_ON(c->net);
-    if (c->ring_wr) {
-        c->woff = 0;
-        c->writing = 1;
-        ring_send(c);
+    c->woff = 0;
+    if (!RING_ON(c->net)) {
+        uv_send(c);
         return;
     }
-    uv_buf_t b = uv_buf_init(c->wbuf.data, (unsigned)c->wbuf.len);
-    c->wreq.data = c;
-    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write) == 0)
-        c->writing = 1;
-    else
-        conn_close(c);
+    c->ring_wr = 1;
+    c->writing = 1;
+    ring_send(c);
 }
 
 /* The write of wbuf ended (status < 0: failed). */
@@ -746,8 +758,9 @@ static void read_more(sb_conn *c) {
     if (RING_ON(c->net)) {
         ring_recv(c);
     } else if (!c->uv_reading) {
+        SET_UV_CHANGED(c->net);
         if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0) c->uv_reading = 1;
-        else c->reading = 0;
+        else conn_close(c);
     }
 }
 
@@ -802,6 +815,7 @@ static void conn_resume(sb_conn *c) {
                                  * entry, and each buffer comes back at once */
 #define RBUF_SIZE (16 * 1024)
 #define RBUF_GROUP 0
+#define RING_SWITCH_MS 100      /* ring_mode */
 enum { OP_CANCEL = 0, OP_RECV = 1, OP_SEND = 2, OP_POLL = 3 }; /* in user_data's low bits */
 
 static void ring_submit(sb_net *n);
@@ -897,6 +911,7 @@ static void ring_recv_done(sb_conn *c, int res, unsigned flags) {
 }
 
 static void ring_send_done(sb_conn *c, int res) {
+    if (res == -ECANCELED && !c->closing) res = 0; /* (ring_mode: nothing sent) */
     if (res < 0) {
         wrote(c, res);
         return;
@@ -905,8 +920,9 @@ static void ring_send_done(sb_conn *c, int res) {
     if ((size_t)res < c->wbuf.len - c->woff) c->slow = 1;
     else if (c->woff == 0) c->slow = 0;
     c->woff += (size_t)res;
-    if (c->woff < c->wbuf.len && !c->closing) ring_send(c); /* the rest */
-    else wrote(c, 0);
+    if (c->woff >= c->wbuf.len || c->closing) wrote(c, 0);
+    else if (RING_ON(c->net)) ring_send(c); /* the rest */
+    else uv_send(c); /* (the ring is off: ring_mode) */
 }
 
 /* Handle every completion the ring holds. Returns 1 if any was more than
@@ -954,8 +970,21 @@ static void on_idle(uv_idle_t *h) { uv_idle_stop(h); }
  * for more than 1 ms; its connection's sends then no longer count, until
  * one goes whole again. */
 static void ring_wait(sb_net *n) {
-    if (!n->uring || (!n->ring_on && !n->ring_ops && !io_uring_sq_ready(&n->ring)))
-        return; /* (epoll: libuv's poll waits) */
+    if (!n->uring) return;
+    int uv_changed = n->uv_changed;
+    n->uv_changed = 0;
+    if (!n->ring_on) {
+        /* epoll: libuv's poll waits. What the ring still holds (after a
+         * switch: cancelled requests) ends at once: collect it, and come
+         * back without waiting while any is left. */
+        if (!n->ring_ops && !io_uring_sq_ready(&n->ring)) return;
+        io_uring_submit_and_get_events(&n->ring);
+        if (io_uring_sq_ready(&n->ring)) ring_submit(n); /* (a short submit) */
+        n->sends = n->quick_sends = 0;
+        ring_reap(n);
+        if (n->ring_ops) uv_idle_start(&n->idle, on_idle);
+        return;
+    }
     if (!n->poll_armed) {
         struct io_uring_sqe *s = ring_sqe(n);
         io_uring_prep_poll_add(s, uv_backend_fd(n->loop), POLLIN);
@@ -964,7 +993,9 @@ static void ring_wait(sb_net *n) {
     }
     struct io_uring_cqe *cqe;
     int news = io_uring_cq_ready(&n->ring) ? ring_reap(n) : 0;
-    if (news || n->batch->count) { /* handle what came first */
+    /* (a libuv read or write that began since its last poll is not in its
+     * epoll set yet: its poll must come first, without waiting) */
+    if (news || n->batch->count || uv_changed) { /* handle what came first */
         io_uring_submit_and_get_events(&n->ring);
         if (io_uring_sq_ready(&n->ring)) ring_submit(n); /* (a short submit) */
         n->sends = n->quick_sends = 0;
@@ -1031,9 +1062,9 @@ static int ring_has_input(sb_net *n) {
  * libuv reads it only after that receive's completion (which may bring
  * input) was handled; libuv's reading stops at once. A write in flight
  * ends the way it began; the next one takes the new way. */
-static void ring_cancel(sb_conn *c) {
+static void ring_cancel(sb_conn *c, int op) {
     struct io_uring_sqe *s = ring_sqe(c->net);
-    io_uring_prep_cancel64(s, (uint64_t)(uintptr_t)c | OP_RECV, 0);
+    io_uring_prep_cancel64(s, (uint64_t)(uintptr_t)c | (uint64_t)op, 0);
     io_uring_sqe_set_data64(s, OP_CANCEL);
     s->flags |= IOSQE_CQE_SKIP_SUCCESS;
 }
@@ -1043,12 +1074,21 @@ static void ring_mode(sb_net *n) {
     long long t = atomic_load_explicit(&n->cfg->io_uring_clients, memory_order_relaxed);
     int on = n->ring_on ? n->active_said >= (t + 1) / 2 : n->active_said >= t;
     if (on == n->ring_on) return;
+    /* a switch costs a call or two per connection: with many open and the
+     * load about the threshold, at most one per RING_SWITCH_MS (unless
+     * io-uring-clients changed) */
+    uint64_t now = uv_now(n->loop);
+    if (t == n->ring_clients && n->ring_switch_ms && now - n->ring_switch_ms < RING_SWITCH_MS)
+        return;
+    n->ring_clients = t;
+    n->ring_switch_ms = now;
     n->ring_on = on;
     atomic_fetch_add_explicit(&n->stats.uring_switches, 1, memory_order_relaxed);
     for (sb_conn *c = n->conns; c; c = c->next) {
         if (c->closing) continue;
-        if (!on) {
-            if (c->recv_armed) ring_cancel(c);
+        if (!on) { /* (their completions go on through libuv) */
+            if (c->recv_armed) ring_cancel(c, OP_RECV);
+            if (c->writing && c->ring_wr) ring_cancel(c, OP_SEND);
             continue;
         }
         if (c->uv_reading) uv_read_stop((uv_stream_t *)&c->tcp);
