@@ -1146,15 +1146,10 @@ static void ring_open(sb_net *n) {
     atomic_store(&n->stats.io_uring, 1);
 }
 
-/* Shutdown, before the connections close: let the replies in the ring
- * (and those queued behind them) go out, for half a second at most, as
- * the epoll path's last writes do what the sockets take. */
-static void ring_flush_writes(sb_net *n) {
-    if (!n->uring) return;
-    for (int i = 0; i < 50; i++) {
-        int writing = 0;
-        for (sb_conn *c = n->conns; c && !writing; c = c->next) writing = c->writing && c->ring_wr;
-        if (!writing) break;
+/* Shutdown: wait in the ring, 10 ms at a time and for at most tries of
+ * them, until done(n) says what it waits for has ended. */
+static void ring_wait_until(sb_net *n, int (*done)(sb_net *), int tries) {
+    for (int i = 0; i < tries && !done(n); i++) {
         struct io_uring_cqe *cqe;
         struct __kernel_timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000000};
         io_uring_submit_and_wait_timeout(&n->ring, &cqe, 1, &ts, NULL);
@@ -1162,16 +1157,26 @@ static void ring_flush_writes(sb_net *n) {
     }
 }
 
+static int no_ring_writes(sb_net *n) {
+    for (sb_conn *c = n->conns; c; c = c->next)
+        if (c->writing && c->ring_wr) return 0;
+    return 1;
+}
+
+static int no_ring_ops(sb_net *n) { return !n->ring_ops; }
+
+/* Shutdown, before the connections close: let the replies in the ring
+ * (and those queued behind them) go out, for half a second at most, as
+ * the epoll path's last writes do what the sockets take. */
+static void ring_flush_writes(sb_net *n) {
+    if (n->uring) ring_wait_until(n, no_ring_writes, 50);
+}
+
 /* Shutdown: the connections are closing; wait (a little) for their
  * requests to end, so that they can be freed. */
 static void ring_finish(sb_net *n) {
     if (!n->uring) return;
-    for (int i = 0; i < 100 && n->ring_ops; i++) {
-        struct io_uring_cqe *cqe;
-        struct __kernel_timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000000};
-        io_uring_submit_and_wait_timeout(&n->ring, &cqe, 1, &ts, NULL);
-        ring_reap(n);
-    }
+    ring_wait_until(n, no_ring_ops, 100);
     uv_close((uv_handle_t *)&n->idle, NULL);
 }
 
