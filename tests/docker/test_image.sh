@@ -8,7 +8,8 @@
 #     healthcheck passes, PING answers, the shipped bank library is loaded;
 #   - data written before a stop is there after a restart;
 #   - strongbox-check in the image verifies the data directory;
-#   - the runtime stage has no compiler and runs as a non-root user.
+#   - the runtime stage has no compiler and runs as a non-root user;
+#   - the server in it does client I/O through io_uring (liburing2).
 #
 #   tests/docker/test_image.sh            # from the repository root, as root
 set -euo pipefail
@@ -59,6 +60,11 @@ podman image inspect --format '{{.Config.User}}' "$tag" | grep -qx strongbox ||
 
 start
 STRONGBOX_PORT=$port chroot "$mnt" /usr/local/bin/healthcheck.sh || fail "healthcheck"
+# built with liburing and shipped with liburing2: client I/O through
+# io_uring (a chroot has no seccomp profile; Docker's default one refuses
+# io_uring, and then the log says so and epoll is used)
+api=$(cli info server | tr -d '\r' | sed -n 's/^multiplexing_api://p')
+[ "$api" = io_uring ] || fail "multiplexing_api is '$api', not io_uring: $(grep -h io_uring "$mnt/data/server.log")"
 cli set kept-across-restart yes >/dev/null
 [ "$(cli fcall deposit 1 acct:docker 42)" = 42 ] || fail "bank library not loaded"
 stop
