@@ -17,6 +17,7 @@
 #include "spin.h"
 #include "keyspace.h"
 #include "slowlog.h"
+#include "cmdstats.h"
 #include "script.h"
 #include "multi.h"
 #include "eng_commands.h"
@@ -60,6 +61,7 @@ struct eng_engine {
     size_t argv_cap;
     eng_outbatch *out;      /* replies of the current wake-up */
     eng_slowlog *slowlog;
+    eng_cmdstats *cmdstats;   /* INFO commandstats, errorstats */
     int64_t start_ms;
     int64_t mono_now_us;    /* monotonic time at the end of the last command */
     int64_t mono_base_us, real_base_ms; /* wall clock = base + mono delta */
@@ -569,7 +571,11 @@ eng_keyspace *eng_keyspace_of(eng_engine *e) { return e->ks; }
 const eng_limits *eng_get_limits(const eng_engine *e) { return e->o.limits; }
 const eng_stats *eng_get_stats(const eng_engine *e) { return &e->stats; }
 eng_slowlog *eng_get_slowlog(eng_engine *e) { return e->slowlog; }
-void eng_reset_stats(eng_engine *e) { memset(&e->stats, 0, sizeof(e->stats)); }
+eng_cmdstats *eng_get_cmdstats(eng_engine *e) { return e->cmdstats; }
+void eng_reset_stats(eng_engine *e) {
+    memset(&e->stats, 0, sizeof(e->stats));
+    eng_cmdstats_reset(e->cmdstats);
+}
 void eng_count_auth_failure(eng_engine *e) { e->stats.auth_failures++; }
 const char *eng_requirepass(eng_engine *e) {
     return e->o.requirepass ? e->o.requirepass(e->o.requirepass_ud) : NULL;
@@ -863,6 +869,7 @@ int eng_check_value_len(eng_ctx *x, size_t n) {
 /* Stats and slow log of a command that ran for dur microseconds. */
 static void command_done(eng_engine *e, eng_ctx *x, int64_t dur) {
     e->stats.commands++;
+    eng_cmdstats_call(e->cmdstats, x->cmd, dur);
     if (e->o.limits && e->o.limits->slowlog_slower_than >= 0 &&
         dur >= e->o.limits->slowlog_slower_than && !(x->cmd->flags & CMD_SKIP_SLOWLOG))
         eng_slowlog_add(e->slowlog, x, dur, (size_t)(e->o.limits->slowlog_max_len));
@@ -882,7 +889,10 @@ void eng_exec_queued(eng_ctx *x, const eng_cmd *cmd, int argc, eng_arg *argv) {
     x->c->last_cmd = cmd->name;
     cmd->fn(&y);
     command_done(e, &y, sb_mono_us() - t0);
-    if (x->out->len > off && x->out->data[off] == '-') e->stats.error_replies++;
+    if (x->out->len > off && x->out->data[off] == '-') {
+        e->stats.error_replies++;
+        eng_cmdstats_error(e->cmdstats, cmd, 1, x->out->data + off, x->out->len - off);
+    }
     x->out_flags |= y.out_flags;
     if (y.span_lsn > x->span_lsn) x->span_lsn = y.span_lsn;
 }
@@ -928,8 +938,12 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
         command_done(e, &x, e->mono_now_us - t0);
     }
     if (e->out != ob) off = 0; /* a long script flushed replies meanwhile */
-    if (e->out->data.len > off && e->out->data.data[off] == '-')
+    if (e->out->data.len > off && e->out->data.data[off] == '-') {
         e->stats.error_replies++;
+        /* (cmd NULL: refused before it ran, or queued by MULTI) */
+        eng_cmdstats_error(e->cmdstats, cmd ? cmd : x.cmd, cmd != NULL,
+                           e->out->data.data + off, e->out->data.len - off);
+    }
     /* Redis's hard output limit, checked as replies are made: a client that
      * pipelined many big reads is cut off here, before the engine builds
      * gigabytes the I/O thread would only discard (it enforces the limit
@@ -1544,6 +1558,7 @@ eng_engine *eng_create(const eng_options *opts) {
     if (e->o.databases < 1) e->o.databases = 16;
     e->ks = eng_ks_create(e->o.databases);
     e->slowlog = eng_slowlog_create();
+    e->cmdstats = eng_cmdstats_new();
     e->out = outbatch_alloc();
     e->start_ms = sb_wall_ms();
     e->used_memory = -1;
@@ -1597,6 +1612,7 @@ void eng_destroy(eng_engine *e) {
     multi_index_destroy(e->watch);
     eng_ks_destroy(e->ks);
     eng_slowlog_destroy(e->slowlog);
+    eng_cmdstats_free(e->cmdstats);
     eng_outbatch_free(e->out);
     resp_buf_free(&e->unit);
     eng_outbatch_free(atomic_exchange(&e->spare_out, NULL));

@@ -2,6 +2,7 @@
  * whole process. They run on the engine thread; what they read from the
  * I/O side (connection counters) is atomic.
  */
+#include "cmdstats.h"
 #include "commands.h"
 #include "config.h"
 #include "info.h"
@@ -240,6 +241,25 @@ void cmd_info(eng_ctx *x) {
              (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec);
     }
     if (want(x->argc, x->argv, "modules", 1)) section(&b, "Modules");
+    if (want(x->argc, x->argv, "commandstats", 0)) { /* (not in the default set, as Redis) */
+        section(&b, "Commandstats");
+        size_t n;
+        eng_cmdstat *cs = eng_cmdstats_list(eng_get_cmdstats(e), &n);
+        for (size_t i = 0; i < n; i++)
+            addf(&b, "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,"
+                 "failed_calls=%llu\r\n", cs[i].cmd->name, (unsigned long long)cs[i].calls,
+                 (unsigned long long)cs[i].usec,
+                 cs[i].calls ? (double)cs[i].usec / (double)cs[i].calls : 0.0,
+                 (unsigned long long)cs[i].rejected, (unsigned long long)cs[i].failed);
+        free(cs);
+    }
+    if (want(x->argc, x->argv, "errorstats", 0)) {
+        section(&b, "Errorstats");
+        uint64_t count;
+        const char *code;
+        for (size_t i = 0; (code = eng_errstat(eng_get_cmdstats(e), i, &count)); i++)
+            addf(&b, "errorstat_%s:count=%llu\r\n", code, (unsigned long long)count);
+    }
     if (want(x->argc, x->argv, "cluster", 1)) {
         section(&b, "Cluster");
         addf(&b, "cluster_enabled:0\r\n");

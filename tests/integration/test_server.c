@@ -2267,6 +2267,65 @@ static void test_io_uring_switch(void) {
     srv_stop(s);
 }
 
+/* INFO commandstats and errorstats (engine/cmdstats.h): calls and time
+ * per command and subcommand, refusals before running, failures while
+ * running, error replies by code; CONFIG RESETSTAT clears them. */
+static void test_cmdstats(void) {
+    sb_server *s = srv_start("--appendonly", "no", "--requirepass", "pw", NULL);
+    redisContext *c = srv_connect(s), *u = srv_connect(s);
+    CHECK_STATUS(cmd(c, "AUTH pw"), "OK");
+    CHECK_STATUS(cmd(c, "CONFIG RESETSTAT"), "OK"); /* (srv_start's PINGs got NOAUTH) */
+    CHECK_ERROR(cmd(u, "GET k"), "NOAUTH Authentication required.");
+    redisFree(u);
+    CHECK_STATUS(cmd(c, "SET k abc"), "OK");
+    CHECK_BULK(cmd(c, "GET k"), "abc");
+    CHECK_BULK(cmd(c, "GET k"), "abc");
+    CHECK_ERROR(cmd(c, "INCR k"), "ERR value is not an integer or out of range");
+    CHECK_ERROR(cmd(c, "GET"), "ERR wrong number of arguments for 'get' command");
+    CHECK_ERROR(cmd(c, "NOSUCHCMD"), "ERR unknown command 'NOSUCHCMD', with args beginning with: ");
+    redisReply *r = cmd(c, "CONFIG GET maxclients");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY);
+    if (r) freeReplyObject(r);
+    CHECK_STATUS(cmd(c, "MULTI"), "OK");
+    CHECK_STATUS(cmd(c, "INCR n"), "QUEUED");
+    r = cmd(c, "EXEC");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1);
+    if (r) freeReplyObject(r);
+
+    const char *t = info_text(c, "commandstats");
+    CHECK(!strncmp(t, "# Commandstats\r\n", 16));
+    const char *get = info_field(t, "cmdstat_get");
+    /* two ran, one refused before it could (arity; NOAUTH too, as Redis) */
+    CHECK_MSG(get && !strncmp(get, "calls=2,usec=", 13) && strstr(get, ",rejected_calls=2,failed_calls=0"),
+              "cmdstat_get:%s", get ? get : "(missing)");
+    const char *incr = info_field(t, "cmdstat_incr");
+    CHECK_MSG(incr && !strncmp(incr, "calls=2,", 8) && strstr(incr, ",rejected_calls=0,failed_calls=1"),
+              "cmdstat_incr:%s", incr ? incr : "(missing)"); /* (one in EXEC) */
+    CHECK(info_field(t, "cmdstat_config|get") && !strncmp(info_field(t, "cmdstat_config|get"), "calls=1,", 8));
+    CHECK(info_field(t, "cmdstat_exec") != NULL);
+    CHECK(info_field(t, "cmdstat_nosuchcmd") == NULL);
+    CHECK(info_field(t, "cmdstat_del") == NULL); /* (never called) */
+    t = info_text(c, "errorstats");
+    CHECK(!strncmp(t, "# Errorstats\r\n", 14));
+    CHECK_INFO(t, "errorstat_NOAUTH", "count=1");
+    CHECK_INFO(t, "errorstat_ERR", "count=3");
+    CHECK_INFO(info_text(c, "stats"), "total_error_replies", "4");
+    /* not in the default set; in everything, in Redis's order */
+    t = info_text(c, NULL);
+    CHECK(!strstr(t, "# Commandstats") && !strstr(t, "# Errorstats"));
+    t = info_text(c, "everything");
+    const char *m = strstr(t, "# Modules"), *cs = strstr(t, "# Commandstats"),
+               *es = strstr(t, "# Errorstats"), *cl = strstr(t, "# Cluster");
+    CHECK(m && cs && es && cl && m < cs && cs < es && es < cl);
+    CHECK_STATUS(cmd(c, "CONFIG RESETSTAT"), "OK");
+    t = info_text(c, "commandstats");
+    CHECK(info_field(t, "cmdstat_get") == NULL);
+    CHECK(info_field(t, "cmdstat_config|resetstat") != NULL); /* (counted after it ran) */
+    CHECK(info_field(info_text(c, "errorstats"), "errorstat_ERR") == NULL);
+    redisFree(c);
+    srv_stop(s);
+}
+
 int main(void) {
     sb_server *s = srv_start("--appendonly", "no", NULL);
     test_connection(s);
@@ -2291,5 +2350,6 @@ int main(void) {
     test_malloc_tunables();
     test_io_uring();
     test_io_uring_switch();
+    test_cmdstats();
     TU_DONE();
 }

@@ -1,0 +1,53 @@
+/* cmdstats.h -- INFO commandstats and errorstats: per command, how often it
+ * ran, for how long, how often it was refused before it ran (arity, auth,
+ * limits, OOM, MISCONF, ...) or failed while running (an error reply);
+ * and every error reply counted by its first word (ERR, WRONGTYPE, ...).
+ *
+ * Owns: the counters, keyed by the command table's entries (a subcommand
+ * such as config|get has its own). Commands called by scripts are counted
+ * in the FCALL, EVAL or EVALSHA that called them, not in their own entry
+ * (Redis counts them in both), so that usec_per_call stays the time of a
+ * client's call. Like Redis, at most ERRSTATS_MAX distinct error codes are
+ * kept; after that, errorstats stops growing (counts of known codes go on).
+ *
+ * Threads: the engine's commands run either on the engine thread or inline
+ * on the I/O thread while the engine thread is idle, never both at once:
+ * that exclusion is the only lock. INFO, a command, reads them the same way.
+ */
+#ifndef CMDSTATS_H
+#define CMDSTATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "engine.h"
+
+#define ERRSTATS_MAX 128
+
+typedef struct eng_cmdstat {
+    const eng_cmd *cmd;
+    uint64_t calls, usec, rejected, failed;
+} eng_cmdstat;
+
+typedef struct eng_cmdstats eng_cmdstats;
+
+eng_cmdstats *eng_cmdstats_new(void);
+void eng_cmdstats_free(eng_cmdstats *s);
+void eng_cmdstats_reset(eng_cmdstats *s);
+
+/* cmd ran for usec microseconds. */
+void eng_cmdstats_call(eng_cmdstats *s, const eng_cmd *cmd, int64_t usec);
+/* An error reply (reply: its first bytes, "-CODE message\r\n") to cmd
+ * (NULL: an unknown command), which ran (failed) or did not (rejected). */
+void eng_cmdstats_error(eng_cmdstats *s, const eng_cmd *cmd, int ran, const char *reply,
+                        size_t len);
+
+/* The counters of every command with any, sorted by name; *n set. The
+ * array is the caller's to free. */
+eng_cmdstat *eng_cmdstats_list(const eng_cmdstats *s, size_t *n);
+/* The i-th error code seen (i < count): its name, and *count. NULL past
+ * the end. */
+const char *eng_errstat(const eng_cmdstats *s, size_t i, uint64_t *count);
+
+eng_cmdstats *eng_get_cmdstats(eng_engine *e);
+
+#endif
