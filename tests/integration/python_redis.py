@@ -139,6 +139,20 @@ def main():
         assert keys == {f"key:{i}" for i in range(1000)}, len(keys)
         assert r.dbsize() == 1002  # key:0..999, counter, f
 
+        # INFO commandstats and errorstats, parsed by redis-py into dicts
+        cs = r.info("commandstats")
+        assert cs["cmdstat_set"]["calls"] >= 1001, cs["cmdstat_set"]
+        assert cs["cmdstat_get"]["calls"] >= 1002 and cs["cmdstat_get"]["failed_calls"] == 0, cs
+        assert "cmdstat_client|setinfo" in cs, sorted(cs)
+        try:
+            r.set("nan", "x")
+            r.incr("nan")
+        except redis.ResponseError:
+            pass
+        # ("count=N" has no comma: redis-py leaves it a string, as with Redis)
+        err = r.info("errorstats")["errorstat_ERR"]
+        assert err.startswith("count=") and int(err[6:]) >= 1, err
+
         assert r.mset({"a": "1", "b": "2"}) is True
         assert r.mget(["a", "b", "nope"]) == ["1", "2", None]
         assert r.delete("a", "b", "nope") == 2
