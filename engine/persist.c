@@ -538,6 +538,21 @@ static void info_file_line(void *ud, const char *path, const char *kind, uint64_
     if (n > 0) resp_buf_append(f->b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
+/* "name:lt64=N,lt128=N,...,ge131072=N": a histogram of the WAL's stats,
+ * empty buckets included (so that the fields stay put). */
+static void hist_line(resp_buf *b, const char *name, const uint64_t *h) {
+    char line[600];
+    size_t n = (size_t)snprintf(line, sizeof(line), "%s:", name);
+    for (int i = 0; i < WAL_HIST && n < sizeof(line); i++) {
+        uint64_t bound = wal_hist_bound(i == WAL_HIST - 1 ? i - 1 : i);
+        n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s%llu=%llu", i ? "," : "",
+                              i == WAL_HIST - 1 ? "ge" : "lt", (unsigned long long)bound,
+                              (unsigned long long)h[i]);
+    }
+    if (n < sizeof(line)) n += (size_t)snprintf(line + n, sizeof(line) - n, "\r\n");
+    resp_buf_append(b, line, n < sizeof(line) ? n : sizeof(line) - 1);
+}
+
 void persist_info(eng_engine *e, resp_buf *b) {
     char line[1400];
     eng_loading_info *li = eng_loading(e);
@@ -578,6 +593,8 @@ void persist_info(eng_engine *e, resp_buf *b) {
         (unsigned long long)st.fsync_us_max, (long long)(st.last_fsync_ms / 1000),
         (unsigned long long)st.segment_first_lsn, st.direct,
         (unsigned long long)st.direct_groups, (unsigned long long)st.inline_commits);
+    hist_line(b, "wal_fsync_us_hist", st.fsync_hist);
+    hist_line(b, "wal_write_us_hist", st.write_hist);
     ADD("rdb_bgsave_in_progress:%d\r\nrdb_last_save_time:%lld\r\nrdb_last_bgsave_status:%s\r\n"
         "rdb_saves:%llu\r\nrdb_last_bgsave_time_sec:%lld\r\ncheckpoint_lsn:%llu\r\ncheckpoint_size:%llu\r\n"
         "wal_bytes_since_checkpoint:%llu\r\n",

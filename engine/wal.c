@@ -490,6 +490,7 @@ struct wal {
 
     /* stats, writer thread (read racily by INFO: plain counters) */
     _Atomic uint64_t bytes, groups, records, fsyncs, fsync_us_total, fsync_us_max;
+    _Atomic uint64_t fsync_hist[WAL_HIST], write_hist[WAL_HIST];
     _Atomic int64_t last_fsync_ms;
     _Atomic uint64_t segments;
     _Atomic uint64_t direct_groups;
@@ -956,6 +957,15 @@ static int new_segment(wal *w, uint64_t first_lsn, char *err, size_t errlen) {
     return 0;
 }
 
+uint64_t wal_hist_bound(int i) { return i < WAL_HIST - 1 ? 64ull << i : UINT64_MAX; }
+
+/* Count a duration in a histogram of the stats (any thread: atomics). */
+static void hist_add(_Atomic uint64_t *h, int64_t us) {
+    int i = 0;
+    while (i < WAL_HIST - 1 && (uint64_t)(us > 0 ? us : 0) >= wal_hist_bound(i)) i++;
+    atomic_fetch_add_explicit(&h[i], 1, memory_order_relaxed);
+}
+
 /* Write a group at the end of the segment (the caller holds `writing`):
  * 0, or -1 with errno. */
 static int append_group(wal *w, const void *data, size_t len, uint64_t last) {
@@ -969,6 +979,7 @@ static int append_group(wal *w, const void *data, size_t len, uint64_t last) {
                  atomic_load(w->o.fsync_mode) == WAL_FSYNC_ALWAYS;
     uint64_t wend = direct ? DIO_UP(end) : end; /* with the zeros after it */
     int beyond = prealloc_begin(w, wend);
+    int64_t t0 = sb_mono_us();
     int wrc = direct ? write_direct(w, data, len) : 1;
     if (wrc == 1) {
         direct = 0;
@@ -977,6 +988,7 @@ static int append_group(wal *w, const void *data, size_t len, uint64_t last) {
         atomic_fetch_add(&w->buffered_gen, 1);
     }
     int werr = errno;
+    hist_add(w->write_hist, sb_mono_us() - t0);
     prealloc_end(w, wrc == 0 ? wend : w->seg_bytes, beyond);
     if (wrc != 0) {
         errno = werr;
@@ -1006,6 +1018,7 @@ static int sync_segment(wal *w, int64_t *last_fsync_us) {
     uint64_t us = (uint64_t)(t1 - t0);
     atomic_fetch_add(&w->fsyncs, 1);
     atomic_fetch_add(&w->fsync_us_total, us);
+    hist_add(w->fsync_hist, (int64_t)us);
     if (us > atomic_load(&w->fsync_us_max)) atomic_store(&w->fsync_us_max, us);
     atomic_store(&w->last_fsync_ms, sb_wall_ms());
     return 0;
@@ -1638,6 +1651,10 @@ void wal_get_stats(wal *w, wal_stats *st) {
     st->fsyncs = atomic_load(&w->fsyncs);
     st->fsync_us_total = atomic_load(&w->fsync_us_total);
     st->fsync_us_max = atomic_load(&w->fsync_us_max);
+    for (int i = 0; i < WAL_HIST; i++) {
+        st->fsync_hist[i] = atomic_load_explicit(&w->fsync_hist[i], memory_order_relaxed);
+        st->write_hist[i] = atomic_load_explicit(&w->write_hist[i], memory_order_relaxed);
+    }
     st->last_fsync_ms = atomic_load(&w->last_fsync_ms);
     st->segments = atomic_load(&w->segments);
     st->segment_first_lsn = atomic_load(&w->seg_first_lsn);

@@ -184,6 +184,11 @@ uint64_t wal_fail_durable(wal *w);
 uint64_t wal_fail_acked(wal *w);
 void wal_set_reloaded(wal *w, uint64_t lsn);
 
+#define WAL_HIST 13
+/* The upper bound (exclusive, in us) of histogram bucket i: 64, 128, ...,
+ * 131072; the last bucket has none (UINT64_MAX). */
+uint64_t wal_hist_bound(int i);
+
 typedef struct wal_stats {
     uint64_t next_lsn;        /* next LSN to be assigned */
     uint64_t written_lsn;     /* last LSN handed to write() */
@@ -192,6 +197,9 @@ typedef struct wal_stats {
     uint64_t groups, records; /* group commits and records written */
     uint64_t fsyncs;
     uint64_t fsync_us_total, fsync_us_max;
+    /* how long each fsync and each group's write took: counts per
+     * power-of-2 bucket of microseconds (wal_hist_bound) */
+    uint64_t fsync_hist[WAL_HIST], write_hist[WAL_HIST];
     uint64_t segments;        /* segment files currently open/created */
     uint64_t segment_first_lsn;
     int64_t last_fsync_ms;

@@ -1944,6 +1944,23 @@ static void test_rollsync(void) {
  * while the writer syncs. A pipelined client sends 100 KB batches (groups
  * the writer thread would take) for 2.5 s while every fsync takes 800 ms
  * longer; no batch may wait for one. */
+/* The buckets of an INFO histogram ("lt64=N,...,ge131072=N"): their sum,
+ * and the last bucket's count in *slowest. -1 if the field is missing or
+ * malformed. */
+static long long hist_sum(redisContext *c, const char *name, long long *slowest) {
+    char v[600];
+    info_field(c, name, v, sizeof(v));
+    if (strncmp(v, "lt64=", 5) || !strstr(v, ",ge131072=")) return -1;
+    long long sum = 0;
+    int buckets = 0;
+    for (char *eq = strchr(v, '='); eq; eq = strchr(eq + 1, '=')) {
+        *slowest = atoll(eq + 1);
+        sum += *slowest;
+        buckets++;
+    }
+    return buckets == 13 ? sum : -1;
+}
+
 static void test_slowsync(void) {
     /* (one segment: a rollover syncs the old segment, slowly here, and a
      * WAITAOF after OFF would wait for that; the batches are paced to at
@@ -1980,6 +1997,12 @@ static void test_slowsync(void) {
     printf("  %d batches of 100 KB, slowest %.0f ms, %lld slow fsync(s) meanwhile\n", batches,
            worst * 1000, synced);
     CHECK(synced >= 1);
+    /* the histograms count every fsync and every group's write; the slow
+     * fsyncs (800 ms) in the last bucket */
+    long long slowest = 0;
+    CHECK_EQ_INT(hist_sum(c, "wal_fsync_us_hist", &slowest), info_ll(c, "wal_fsyncs"));
+    CHECK_MSG(slowest >= synced, "%lld fsyncs of 131 ms or more, %lld slow ones", slowest, synced);
+    CHECK_EQ_INT(hist_sum(c, "wal_write_us_hist", &slowest), info_ll(c, "wal_groups"));
     CHECK_EQ_INT(info_ll(c, "wal_segments"), 1);
     CHECK_MSG(worst < 0.4, "a batch waited %.0f ms (an fsync takes 800 ms more)", worst * 1000);
     /* WAITAOF does wait for it */
