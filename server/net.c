@@ -959,6 +959,14 @@ static int ring_reap(sb_net *n) {
 
 static void on_idle(uv_idle_t *h) { uv_idle_stop(h); }
 
+/* Submit what is queued and handle what has completed, without waiting. */
+static void ring_collect(sb_net *n) {
+    io_uring_submit_and_get_events(&n->ring);
+    if (io_uring_sq_ready(&n->ring)) ring_submit(n); /* (a short submit) */
+    n->sends = n->quick_sends = 0;
+    ring_reap(n);
+}
+
 /* The loop's wait (the end of on_prepare): submit what the iteration put
  * in the ring and wait in it for a completion, for libuv's epoll fd (its
  * handles: the listener, the engine's wake-ups, signals) or for libuv's
@@ -978,10 +986,7 @@ static void ring_wait(sb_net *n) {
          * switch: cancelled requests) ends at once: collect it, and come
          * back without waiting while any is left. */
         if (!n->ring_ops && !io_uring_sq_ready(&n->ring)) return;
-        io_uring_submit_and_get_events(&n->ring);
-        if (io_uring_sq_ready(&n->ring)) ring_submit(n); /* (a short submit) */
-        n->sends = n->quick_sends = 0;
-        ring_reap(n);
+        ring_collect(n);
         if (n->ring_ops) uv_idle_start(&n->idle, on_idle);
         return;
     }
@@ -996,10 +1001,7 @@ static void ring_wait(sb_net *n) {
     /* (a libuv read or write that began since its last poll is not in its
      * epoll set yet: its poll must come first, without waiting) */
     if (news || n->batch->count || uv_changed) { /* handle what came first */
-        io_uring_submit_and_get_events(&n->ring);
-        if (io_uring_sq_ready(&n->ring)) ring_submit(n); /* (a short submit) */
-        n->sends = n->quick_sends = 0;
-        ring_reap(n);
+        ring_collect(n);
     } else {
         unsigned k = 1 + n->quick_sends;
         int ms = uv_backend_timeout(n->loop);
@@ -1058,10 +1060,12 @@ static int ring_has_input(sb_net *n) {
  * than epoll_wait and read. Measured on 2 vCPUs, GET -P 1 appendonly no,
  * server CPU time per request, ring against epoll: -c 1 24.5 us against
  * 21.0, -c 2 16.3/14.8, -c 4 15.9/14.5, -c 8 13.0/13.5, -c 50 11-14% less.
- * Switching: a reading connection's receive in the ring is cancelled, and
- * libuv reads it only after that receive's completion (which may bring
- * input) was handled; libuv's reading stops at once. A write in flight
- * ends the way it began; the next one takes the new way. */
+ * Switching to epoll: a reading connection's receive in the ring is
+ * cancelled, and libuv reads it only after that receive's completion
+ * (which may bring input) was handled; a send waiting in the ring is
+ * cancelled too, and the rest of it goes through libuv (ring_send_done).
+ * Switching to the ring: libuv's reading stops at once; a libuv write in
+ * flight ends in libuv, and the next write takes the ring. */
 static void ring_cancel(sb_conn *c, int op) {
     struct io_uring_sqe *s = ring_sqe(c->net);
     io_uring_prep_cancel64(s, (uint64_t)(uintptr_t)c | (uint64_t)op, 0);
