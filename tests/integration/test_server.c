@@ -2006,8 +2006,13 @@ static void test_coalesce(void) {
     /* each sleep lasts io-coalesce us (pro rata: 12 of 50 clients), one
      * after another on one thread: the rounds take at least that long */
     CHECK_STATUS(cmd(c, "CONFIG SET io-coalesce 1000"), "OK");
-    long long slept = 0, took_us = 0, each_us = 1000LL * N / 50;
+    /* (the server judges its CPU wait per time awake, this test per wall
+     * time: with sleeps this long, it can see contention where this test
+     * does not. A try in which it counted contended periods is excused and
+     * tried again, as one in which the wait is seen from outside.) */
+    long long slept = 0, took_us = 0, each_us = 1000LL * N / 50, seen = 0;
     for (int tries = 0; tries < 8; tries++) {
+        long long b = coalesce_contended(c);
         long long w0 = io_thread_wait_ns(s->pid), t0 = mono_us();
         a = coalesce_sleeps(c);
         incr_rounds(cs, N, 1, ROUNDS / 4, done);
@@ -2018,16 +2023,18 @@ static void test_coalesce(void) {
                     took_us);
         CHECK(took_us >= (slept - 2) * each_us);
         waited = wait_per_10ms(s->pid, w0, t0);
-        if (slept >= 10 || waited < 640) break;
+        seen = coalesce_contended(c) - b;
+        if (slept >= 10 || (waited < 640 && seen == 0)) break;
         usleep(50 * 1000);
     }
-    if (slept < 10 && waited >= 640)
-        fprintf(stderr, "test_coalesce: the I/O thread waited for a CPU in every try: the "
-                "1000 us sleeps could not be checked\n");
+    if (slept < 10 && (waited >= 640 || seen))
+        fprintf(stderr, "test_coalesce: the I/O thread waited for a CPU in every try (last: "
+                "%lld us per 10 ms, %lld periods contended): the 1000 us sleeps could not be "
+                "checked\n", waited, seen);
     else if (slept < 10)
         fprintf(stderr, "test_coalesce: %lld sleeps of %lld us in %lld us (waited %lld us per "
                 "10 ms)\n", slept, each_us, took_us, waited);
-    if (waited < 640) CHECK(slept >= 10);
+    if (waited < 640 && seen == 0) CHECK(slept >= 10);
     for (int i = 0; i < N; i++) {
         char want[32];
         snprintf(want, sizeof(want), "%lld", done[i]);
