@@ -148,6 +148,7 @@ void persist_startup(void *ud, eng_engine *e) {
     wo.fsync_mode = ps.o.fsync_mode;
     wo.segment_size = ps.o.segment_size;
     wo.busy_poll_us = ps.o.busy_poll_us;
+    wo.pipeline = ps.o.wal_pipeline;
     wo.release = ps.o.release;
     wo.release_ud = ps.o.release_ud;
     ps.w = wal_open(&wo, err, sizeof(err));
@@ -587,12 +588,13 @@ void persist_info(eng_engine *e, resp_buf *b) {
         (unsigned long long)st.groups, st.groups ? (double)st.records / (double)st.groups : 0.0);
     ADD("wal_fsyncs:%llu\r\nwal_fsync_avg_us:%llu\r\nwal_fsync_max_us:%llu\r\n"
         "wal_last_fsync_time:%lld\r\nwal_segment_first_lsn:%llu\r\nwal_direct_io:%d\r\n"
-        "wal_direct_groups:%llu\r\nwal_inline_commits:%llu\r\n",
+        "wal_direct_groups:%llu\r\nwal_inline_commits:%llu\r\nwal_sync_overlaps:%llu\r\n",
         (unsigned long long)st.fsyncs,
         (unsigned long long)(st.fsyncs ? st.fsync_us_total / st.fsyncs : 0),
         (unsigned long long)st.fsync_us_max, (long long)(st.last_fsync_ms / 1000),
         (unsigned long long)st.segment_first_lsn, st.direct,
-        (unsigned long long)st.direct_groups, (unsigned long long)st.inline_commits);
+        (unsigned long long)st.direct_groups, (unsigned long long)st.inline_commits,
+        (unsigned long long)st.sync_overlaps);
     hist_line(b, "wal_fsync_us_hist", st.fsync_hist);
     hist_line(b, "wal_write_us_hist", st.write_hist);
     ADD("rdb_bgsave_in_progress:%d\r\nrdb_last_save_time:%lld\r\nrdb_last_bgsave_status:%s\r\n"

@@ -477,6 +477,15 @@ struct wal {
     int stop;
     uv_thread_t thread;
 
+    /* the syncer (see "Pipelined syncs"), under mu */
+    int has_syncer;
+    uv_thread_t sthread;
+    uv_cond_t scv;            /* the syncer waits here */
+    uint64_t sync_want;       /* the writer asks it to sync up to here */
+    _Atomic int syncing;      /* it is in fdatasync */
+    int sync_hold;            /* kept out: the writer syncs or rolls over */
+    int sstop;
+
     _Atomic uint64_t next_lsn, written_lsn, durable_lsn;
     _Atomic int failed;
     char cause[800];
@@ -495,6 +504,7 @@ struct wal {
     _Atomic uint64_t segments;
     _Atomic uint64_t direct_groups;
     _Atomic uint64_t inline_commits;
+    _Atomic uint64_t sync_overlaps;
     int64_t inline_fsync_us;  /* sync_segment's clock for inline commits */
 };
 
@@ -1024,6 +1034,13 @@ static int sync_segment(wal *w, int64_t *last_fsync_us) {
     return 0;
 }
 
+/* durable_lsn only grows: the writer, the syncer and an inline commit each
+ * finish syncs, and a sync may end after a later one began. */
+static void advance_durable(wal *w, uint64_t lsn) {
+    uint64_t cur = atomic_load(&w->durable_lsn);
+    while (cur < lsn && !atomic_compare_exchange_weak(&w->durable_lsn, &cur, lsn)) {}
+}
+
 /* May b's replies go? always: once what they depend on is fsynced.
  * everysec and no: once it is written to the OS (write() returned), like
  * Redis, so a crash of the process loses nothing acknowledged; only a
@@ -1129,6 +1146,90 @@ static void fail(wal *w, const char *what, int err) {
     uv_mutex_unlock(&w->mu);
 }
 
+/* ------------------------------------------------------ pipelined syncs
+ *
+ * A group commit is two requests to the disk, one after the other: the
+ * write (direct, in always mode), then fdatasync's cache flush. A flush
+ * makes durable what was written before it began, so the next group's
+ * write need not wait for it: with the pipeline option (always mode), the
+ * writer writes group N+1 while the syncer thread syncs up to group N, and
+ * the syncer's next sync takes all that was written meanwhile. On this VM's
+ * disk (no FUA, a write-back cache), 28 KB groups: 4.8k write+sync pairs/s
+ * one after the other, 7.6k with the two overlapped (2.9k and 5.0k with
+ * both CPUs busy). Under SET -c 50 -P 16 the writer had been the
+ * bottleneck, busy with the write and the sync of each group in turn.
+ *
+ * The syncer syncs up to the last LSN whose write() had returned when its
+ * fdatasync began (never more), and releases the batches that waited for
+ * it. The writer keeps it out (sync_hold) while it syncs itself (a stop,
+ * the other modes) and while it rolls over to a new segment (the file
+ * changes); an inline commit happens only while it is idle and all is
+ * synced, and it waits while one runs. A failed fdatasync is the WAL's
+ * failure, whichever thread made it, and never retried: the other checks
+ * `failed` after taking the log or the hold.
+ */
+
+static int pipelined(const wal *w) {
+    return w->has_syncer && w->o.pipeline && atomic_load(w->o.pipeline) &&
+           atomic_load(w->o.fsync_mode) == WAL_FSYNC_ALWAYS;
+}
+
+static int syncer_has_work(wal *w) {
+    return w->sstop || (!w->sync_hold && !w->committing && !atomic_load(&w->failed) &&
+                        w->sync_want > atomic_load(&w->durable_lsn));
+}
+
+static void syncer_main(void *arg) {
+    wal *w = arg;
+    pthread_setname_np(pthread_self(), "sb-walsync");
+    int64_t last_fsync_us = 0;
+    uv_mutex_lock(&w->mu);
+    for (;;) {
+        while (!syncer_has_work(w)) uv_cond_wait(&w->scv, &w->mu);
+        if (w->sstop) break;
+        uint64_t target = atomic_load(&w->written_lsn);
+        atomic_store(&w->syncing, 1);
+        uv_mutex_unlock(&w->mu);
+        int rc = sync_segment(w, &last_fsync_us);
+        int err = errno;
+        uv_mutex_lock(&w->mu);
+        atomic_store(&w->syncing, 0);
+        if (rc != 0) {
+            fail_locked(w, "fsync", err);
+        } else {
+            advance_durable(w, target);
+            release_list(w, take_ready(w)); /* under mu: see release_list */
+        }
+        if (w->sync_hold) uv_cond_broadcast(&w->cv); /* hold_syncer waits */
+    }
+    uv_mutex_unlock(&w->mu);
+}
+
+/* Writer: hand what is written to the syncer. */
+static void ask_sync(wal *w, uint64_t written) {
+    uv_mutex_lock(&w->mu);
+    if (written > w->sync_want) w->sync_want = written;
+    uv_cond_signal(&w->scv);
+    uv_mutex_unlock(&w->mu);
+}
+
+/* Writer: keep the syncer out, once its sync in flight is done. */
+static void hold_syncer(wal *w) {
+    if (!w->has_syncer) return;
+    uv_mutex_lock(&w->mu);
+    w->sync_hold++;
+    while (atomic_load(&w->syncing)) uv_cond_wait(&w->cv, &w->mu);
+    uv_mutex_unlock(&w->mu);
+}
+
+static void free_syncer(wal *w) {
+    if (!w->has_syncer) return;
+    uv_mutex_lock(&w->mu);
+    w->sync_hold--;
+    uv_cond_signal(&w->scv);
+    uv_mutex_unlock(&w->mu);
+}
+
 /* Is there work for the writer? (under mu) */
 static int writer_has_work(wal *w, int64_t last_fsync_us) {
     if (w->committing) return 0; /* commit_inline signals when it is done */
@@ -1138,6 +1239,7 @@ static int writer_has_work(wal *w, int64_t last_fsync_us) {
     if (atomic_load(&w->seg_full)) return 1; /* an inline write filled it: roll over */
     uint64_t written = atomic_load(&w->written_lsn), durable = atomic_load(&w->durable_lsn);
     if (written <= durable) return 0;
+    if (w->sync_want >= written) return 0; /* the syncer's */
     int mode = (int)atomic_load(w->o.fsync_mode);
     return mode == WAL_FSYNC_ALWAYS || w->fsync_want > durable ||
            (mode == WAL_FSYNC_EVERYSEC && sb_mono_us() - last_fsync_us >= 1000000);
@@ -1209,7 +1311,7 @@ static int roll_over(wal *w, int may_lend, int *mine, int64_t *last_fsync_us) {
         int err = errno;
         if (lend) end_loan(w);
         if (rc == 0 && written > atomic_load(&w->durable_lsn))
-            atomic_store(&w->durable_lsn, written);
+            advance_durable(w, written);
         const char *what = rc ? "fsync" : NULL;
         if (!rc && !lend) {
             char msg[700];
@@ -1277,34 +1379,54 @@ static void writer_main(void *arg) {
              * woke. Rolling over first would have to hold the log through
              * the old segment's sync, since wbuf must go before anything
              * the engine writes; the rollover below, after wbuf, lends it.) */
+            int overlap = atomic_load(&w->syncing);
             if (append_group(w, wbuf.data, wbuf.len, last) != 0) {
                 fail(w, "write", errno);
                 continue;
             }
+            if (overlap && atomic_load(&w->syncing))
+                atomic_fetch_add_explicit(&w->sync_overlaps, 1, memory_order_relaxed);
             if (wbuf.cap > 4u * 1024 * 1024) resp_buf_free(&wbuf);
             wbuf.len = 0;
         }
         uint64_t written = atomic_load(&w->written_lsn);
         uint64_t durable = atomic_load(&w->durable_lsn);
-        if (written > durable &&
-            (mode == WAL_FSYNC_ALWAYS || want > durable || stop ||
-             (mode == WAL_FSYNC_EVERYSEC && sb_mono_us() - last_fsync_us >= 1000000))) {
+        if (written > durable && mode == WAL_FSYNC_ALWAYS && !stop && pipelined(w) &&
+            !atomic_load(&w->seg_full)) {
+            ask_sync(w, written);
+        } else if (written > durable &&
+                   (mode == WAL_FSYNC_ALWAYS || want > durable || stop ||
+                    (mode == WAL_FSYNC_EVERYSEC && sb_mono_us() - last_fsync_us >= 1000000))) {
             int lend = mode != WAL_FSYNC_ALWAYS && !stop;
-            if (lend) lend_log(w, &mine);
-            int frc = sync_segment(w, &last_fsync_us);
-            int ferr = errno;
-            if (lend) end_loan(w);
+            hold_syncer(w);
+            if (atomic_load(&w->failed)) { /* the syncer's fsync failed */
+                free_syncer(w);
+                continue;
+            }
+            int frc = 0, ferr = 0;
+            if (written > atomic_load(&w->durable_lsn)) {
+                if (lend) lend_log(w, &mine);
+                frc = sync_segment(w, &last_fsync_us);
+                ferr = errno;
+                if (lend) end_loan(w);
+            }
+            free_syncer(w);
             if (frc != 0) {
                 fail(w, "fsync", ferr);
                 continue;
             }
-            atomic_store(&w->durable_lsn, written);
+            advance_durable(w, written);
         }
         /* a full segment is closed between groups, not when the next
-         * group is already waiting */
-        if (!stop && atomic_load(&w->seg_full) &&
-            roll_over(w, mode != WAL_FSYNC_ALWAYS, &mine, &last_fsync_us) != 0)
-            continue;
+         * group is already waiting (the syncer kept out: the file changes) */
+        if (!stop && atomic_load(&w->seg_full)) {
+            hold_syncer(w);
+            int rrc = atomic_load(&w->failed) ? -1
+                                              : roll_over(w, mode != WAL_FSYNC_ALWAYS, &mine,
+                                                          &last_fsync_us);
+            free_syncer(w);
+            if (rrc != 0) continue;
+        }
         uv_mutex_lock(&w->mu);
         if (mine) w->writing = 0;
         release_list(w, take_ready(w)); /* under mu: see release_list */
@@ -1313,6 +1435,16 @@ static void writer_main(void *arg) {
         if (stop && !more) break;
     }
     resp_buf_free(&wbuf);
+}
+
+static void syncer_stop(wal *w) {
+    if (!w->has_syncer) return;
+    uv_mutex_lock(&w->mu);
+    w->sstop = 1;
+    uv_cond_signal(&w->scv);
+    uv_mutex_unlock(&w->mu);
+    uv_thread_join(&w->sthread);
+    w->has_syncer = 0;
 }
 
 /* Does the segment at path hold no record: at most a header, then only
@@ -1352,6 +1484,7 @@ static void free_wal(wal *w) {
     }
     close(w->dirfd);
     uv_cond_destroy(&w->cv);
+    uv_cond_destroy(&w->scv);
     uv_mutex_destroy(&w->mu);
     uv_cond_destroy(&w->pcv);
     uv_mutex_destroy(&w->pmu);
@@ -1384,6 +1517,7 @@ wal *wal_open(const wal_options *o, char *err, size_t errlen) {
     resp_buf_init(&w->group);
     uv_mutex_init(&w->mu);
     uv_cond_init(&w->cv);
+    uv_cond_init(&w->scv);
     uv_mutex_init(&w->pmu);
     uv_cond_init(&w->pcv);
     /* always a new segment: never write after records a crash may have
@@ -1404,8 +1538,16 @@ wal *wal_open(const wal_options *o, char *err, size_t errlen) {
         free_wal(w);
         return NULL;
     }
+    if (o->pipeline && uv_thread_create(&w->sthread, syncer_main, w) != 0) {
+        snprintf(err, errlen, "can't start the WAL sync thread");
+        prealloc_stop(w);
+        free_wal(w);
+        return NULL;
+    }
+    w->has_syncer = o->pipeline != NULL;
     if (uv_thread_create(&w->thread, writer_main, w) != 0) {
         snprintf(err, errlen, "can't start the WAL writer thread");
+        syncer_stop(w);
         prealloc_stop(w);
         free_wal(w);
         return NULL;
@@ -1420,6 +1562,7 @@ void wal_close(wal *w) {
     uv_cond_signal(&w->cv);
     uv_mutex_unlock(&w->mu);
     uv_thread_join(&w->thread);
+    syncer_stop(w);
     prealloc_stop(w);
     /* a clean stop leaves the segment ending with its last record; a
      * failed WAL is left as it is */
@@ -1536,6 +1679,8 @@ static int can_commit_inline(wal *w) {
     return atomic_load(w->o.fsync_mode) == WAL_FSYNC_ALWAYS && w->writer_idle &&
            !w->writing && !w->rolling && !w->fsyncing && w->group.len == 0 && !w->pend_head &&
            w->fsync_want <= atomic_load(&w->durable_lsn) && w->stage.len <= INLINE_WRITE_MAX &&
+           !atomic_load(&w->syncing) &&
+           atomic_load(&w->written_lsn) == atomic_load(&w->durable_lsn) &&
            !w->stop && !atomic_load(&w->failed) && !atomic_load(&w->seg_full) &&
            !fills_segment(w, w->stage.len) && (sb_spin_clients() <= 1 || sb_spin_commit_hint());
 }
@@ -1557,7 +1702,7 @@ static void commit_inline(wal *w) {
          * kernel reports a writeback error once) -- never retried */
         fail_locked(w, what, err);
     } else {
-        atomic_store(&w->durable_lsn, w->stage_last);
+        advance_durable(w, w->stage_last);
         atomic_fetch_add(&w->inline_commits, 1);
         sb_spin_note_committed();
         release_list(w, take_ready(w)); /* under mu: see release_list */
@@ -1661,4 +1806,5 @@ void wal_get_stats(wal *w, wal_stats *st) {
     st->direct = !atomic_load(&w->direct_off);
     st->direct_groups = atomic_load(&w->direct_groups);
     st->inline_commits = atomic_load(&w->inline_commits);
+    st->sync_overlaps = atomic_load(&w->sync_overlaps);
 }

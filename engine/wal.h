@@ -11,7 +11,9 @@
  *  - wal_append, wal_release, wal_request_fsync: whichever thread holds the engine
  *    (the engine thread, or the I/O thread in eng_run_inline), one at a time.
  *  - The writer thread (internal) does write()+fdatasync() of whole groups
- *    (in always mode with O_DIRECT where the file system takes it); the
+ *    (in always mode with O_DIRECT where the file system takes it; there,
+ *    with the pipeline option, the syncer thread (internal) makes the
+ *    fdatasync() while the writer writes the next group); the
  *    preallocation thread (internal) keeps zeros written ahead of it while
  *    groups are small.
  *    In everysec and no modes, wal_release writes a small group itself
@@ -29,7 +31,8 @@
  *    after they are written (a crash of the process loses nothing
  *    acknowledged). Batches leave in the order they came.
  *  - While the writer writes and fsyncs group N, the engine appends group
- *    N+1 (group commit overlapped with execution).
+ *    N+1 (group commit overlapped with execution); with the pipeline
+ *    option, the writer writes group N+1 while the syncer syncs group N.
  *  - A failed write() or fsync() is never retried and never ignored: the
  *    WAL enters the failed state (wal_failed returns the cause), batches
  *    waiting for durability are released with their connections closed
@@ -139,6 +142,9 @@ typedef struct wal_options {
     const _Atomic long long *fsync_mode; /* enum wal_fsync_mode, live */
     const _Atomic long long *segment_size;
     const _Atomic long long *busy_poll_us; /* polling for groups (spin.h); NULL off */
+    /* always mode: a second thread syncs while the writer writes the next
+     * group (wal.c "Pipelined syncs"), live; NULL: never */
+    const _Atomic long long *pipeline;
     void (*release)(void *ud, eng_outbatch *b); /* hand batches to I/O */
     void *release_ud;
 } wal_options;
@@ -207,6 +213,7 @@ typedef struct wal_stats {
     uint64_t direct_groups;   /* groups written with O_DIRECT */
     uint64_t inline_commits;  /* always-mode groups written and synced by
                                * the thread holding the engine */
+    uint64_t sync_overlaps;   /* groups written while the syncer synced */
 } wal_stats;
 void wal_get_stats(wal *w, wal_stats *st);
 

@@ -78,6 +78,7 @@ static const cfg_row rows[] = {
     {"appendonly", NULL, K_BOOL, F_IMMUTABLE, OFF(appendonly), 0, 0, NULL, "yes"},
     {"wal-segment-size", NULL, K_SIZE, 0, OFF(wal_segment_size), 4096, LLONG_MAX, NULL, "64mb"},
     {"keep-wal", NULL, K_BOOL, 0, OFF(keep_wal), 0, 0, NULL, "no"},
+    {"wal-pipeline", NULL, K_BOOL, 0, OFF(wal_pipeline), 0, 0, NULL, "yes"},
     {"auto-checkpoint-percentage", NULL, K_INT, 0, OFF(auto_ckpt_pct), 0, INT_MAX, NULL, "100"},
     {"auto-checkpoint-min-size", NULL, K_SIZE, 0, OFF(auto_ckpt_min), 0, LLONG_MAX, NULL, "64mb"},
     {"appendfsync", NULL, K_ENUM, 0, OFF(appendfsync), 0, 0, fsyncs, "always"},

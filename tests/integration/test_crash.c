@@ -13,8 +13,11 @@
  * only, so a SIGKILL (not a machine crash) must lose nothing either: small
  * groups are written by the engine thread itself, the others (and every
  * segment rollover) by the WAL writer, and both must hold. Then always
- * again with one writer, whose groups the thread that ran them writes and
- * fsyncs (inline commits).
+ * with pipelines of 16 commands per writer, each on its own key: the WAL
+ * writer writes a group while the syncer thread syncs the one before, and
+ * the commands in flight that survived must be a prefix of each pipeline.
+ * Then always again with one writer, whose groups the thread that ran
+ * them writes and fsyncs (inline commits).
  *
  * SB_CRASH_CYCLES=n runs n cycles (default 20; everysec: n/2);
  * SB_CRASH_SEED=s replays a seed (printed at the start). Values are binary (NUL, CR, LF included) and
@@ -31,6 +34,7 @@
 
 #define NTHREADS 4
 static int nthreads = NTHREADS; /* writers of this run (one: inline commits) */
+static int depth = 1;           /* commands each writer sends per round trip */
 #define NSTR 40  /* string keys per thread: SET, APPEND, DEL, EXPIRE */
 #define NCTR 10  /* counters per thread: INCR, DEL */
 #define NKEYS (NSTR + NCTR)
@@ -51,12 +55,14 @@ typedef struct op {
     unsigned char arg[MAXVAL];
 } op;
 
+#define MAXDEPTH 16
+
 typedef struct worker {
     int id, port, cycle;
     uint64_t rng;
     keystate k[NKEYS];   /* 0..NSTR-1 strings, NSTR.. counters */
-    op cur;
-    int inflight;        /* cur was sent, no reply came */
+    op cur[MAXDEPTH];    /* the pipeline sent last, each on its own key */
+    int ncur, nreplied;  /* in flight (sent, no reply came): [nreplied, ncur) */
     long acked;
     char err[512];       /* an unexpected reply */
 } worker;
@@ -180,35 +186,57 @@ static void *writer(void *arg) {
         return NULL;
     }
     redisSetTimeout(c, tv);
-    for (long n = 0;; n++) {
-        op *o = &w->cur;
-        pick_op(w, o, n);
-        char key[32];
-        key_name(key, sizeof(key), w->id, o->key);
-        w->inflight = 1;
-        redisReply *r;
-        switch (o->kind) {
-        case OP_SET: r = redisCommand(c, "SET %s %b", key, o->arg, o->len); break;
-        case OP_APPEND: r = redisCommand(c, "APPEND %s %b", key, o->arg, o->len); break;
-        case OP_DEL: r = redisCommand(c, "DEL %s", key); break;
-        case OP_EXPIRE: r = redisCommand(c, "EXPIRE %s 100000", key); break;
-        default: r = redisCommand(c, "INCR %s", key); break;
+    for (long n = 0;; n += depth) {
+        /* a pipeline of depth commands, each on a key of its own: the
+         * model of a key is then only ever one command behind */
+        w->ncur = w->nreplied = 0;
+        for (int d = 0; d < depth; d++) {
+            op *o = &w->cur[d];
+            int again;
+            do {
+                pick_op(w, o, n + d);
+                again = 0;
+                for (int e = 0; e < d; e++) again |= w->cur[e].key == o->key;
+            } while (again);
+            char key[32];
+            key_name(key, sizeof(key), w->id, o->key);
+            switch (o->kind) {
+            case OP_SET: redisAppendCommand(c, "SET %s %b", key, o->arg, o->len); break;
+            case OP_APPEND: redisAppendCommand(c, "APPEND %s %b", key, o->arg, o->len); break;
+            case OP_DEL: redisAppendCommand(c, "DEL %s", key); break;
+            case OP_EXPIRE: redisAppendCommand(c, "EXPIRE %s 100000", key); break;
+            default: redisAppendCommand(c, "INCR %s", key); break;
+            }
         }
-        if (!r) break; /* the server is gone: cur stays in flight */
-        if (!reply_ok(w, o, r)) {
-            snprintf(w->err, sizeof(w->err), "thread %d: %s %s: unexpected reply %s", w->id,
-                     op_names[o->kind], key, reply_str(r));
+        w->ncur = depth;
+        for (; w->nreplied < w->ncur; w->nreplied++) {
+            op *o = &w->cur[w->nreplied];
+            redisReply *r = NULL;
+            if (redisGetReply(c, (void **)&r) != REDIS_OK || !r) goto gone; /* in flight */
+            if (!reply_ok(w, o, r)) {
+                char key[32];
+                key_name(key, sizeof(key), w->id, o->key);
+                snprintf(w->err, sizeof(w->err), "thread %d: %s %s: unexpected reply %s", w->id,
+                         op_names[o->kind], key, reply_str(r));
+                freeReplyObject(r);
+                goto gone;
+            }
             freeReplyObject(r);
-            break;
+            apply(&w->k[o->key], o);
+            w->acked++;
+            atomic_fetch_add(&acks, 1);
         }
-        freeReplyObject(r);
-        apply(&w->k[o->key], o);
-        w->inflight = 0;
-        w->acked++;
-        atomic_fetch_add(&acks, 1);
     }
+gone:
     redisFree(c);
     return NULL;
+}
+
+/* The command of w in flight on key i: its index in w->cur, or -1. */
+static int inflight_on(const worker *w, int i) {
+    for (int d = w->nreplied; d < w->ncur; d++)
+        if (w->cur[d].key == i) return d;
+    return -1;
 }
 
 static int same_value(const keystate *k, const redisReply *get, const redisReply *pttl) {
@@ -241,12 +269,12 @@ static void describe_state(char *buf, size_t cap, int present, const void *p, si
                   pttl > 0 ? " with a TTL" : pttl == -1 ? " without TTL" : "");
 }
 
-/* INFO persistence wal_inline_commits of s (0 if it cannot tell). */
-static long long wal_inline_commits(sb_server *s) {
+/* An INFO persistence count of s, field "name:" (0 if it cannot tell). */
+static long long wal_count(sb_server *s, const char *name) {
     redisContext *c = srv_connect(s);
     redisReply *r = cmd(c, "INFO persistence");
-    const char *p = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "wal_inline_commits:") : NULL;
-    long long n = p ? atoll(p + strlen("wal_inline_commits:")) : 0;
+    const char *p = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, name) : NULL;
+    long long n = p ? atoll(p + strlen(name)) : 0;
     if (r) freeReplyObject(r);
     redisFree(c);
     return n;
@@ -260,6 +288,10 @@ static long verify(sb_server *s, worker *ws, int cycle) {
     long present = 0;
     for (int t = 0; t < nthreads; t++) {
         worker *w = &ws[t];
+        /* of each command in flight: found applied (1), found not applied
+         * (0), or either (2: it changed nothing) */
+        int found[MAXDEPTH];
+        for (int d = 0; d < MAXDEPTH; d++) found[d] = 2;
         for (int i = 0; i < NKEYS; i++) {
             char key[32];
             key_name(key, sizeof(key), t, i);
@@ -276,11 +308,13 @@ static long verify(sb_server *s, worker *ws, int cycle) {
                 exit(1);
             }
             keystate *a = &w->k[i];
-            int ok = same_value(a, g, p);
-            if (!ok && w->inflight && w->cur.key == i) {
+            int ok = same_value(a, g, p), d = inflight_on(w, i);
+            if (d >= 0) {
                 keystate b = *a;
-                apply(&b, &w->cur);
-                if (same_value(&b, g, p)) {
+                apply(&b, &w->cur[d]);
+                int applied = same_value(&b, g, p);
+                found[d] = ok && applied ? 2 : applied;
+                if (!ok && applied) {
                     *a = b; /* the in-flight command made it: fine */
                     ok = 1;
                     inflight_applied++;
@@ -293,9 +327,8 @@ static long verify(sb_server *s, worker *ws, int cycle) {
                                g->type == REDIS_REPLY_STRING ? g->len : 0,
                                p->type == REDIS_REPLY_INTEGER ? p->integer : 0);
                 fprintf(stderr, "cycle %d: %s is %s, the acknowledged state is %s%s%s\n",
-                        cycle, key, got, want, w->inflight && w->cur.key == i ?
-                        "; in flight: " : "", w->inflight && w->cur.key == i ?
-                        op_names[w->cur.kind] : "");
+                        cycle, key, got, want, d >= 0 ? "; in flight: " : "",
+                        d >= 0 ? op_names[w->cur[d].kind] : "");
                 tu_failures++;
                 /* follow the server so that one loss is reported once */
                 a->present = g->type == REDIS_REPLY_STRING;
@@ -307,7 +340,17 @@ static long verify(sb_server *s, worker *ws, int cycle) {
             freeReplyObject(g);
             freeReplyObject(p);
         }
-        w->inflight = 0;
+        /* the log keeps a connection's commands in order: those of its
+         * pipeline in flight that survived are a prefix of it */
+        for (int d = w->nreplied; d < w->ncur; d++)
+            for (int e = d + 1; e < w->ncur; e++)
+                if (found[d] == 0 && found[e] == 1) {
+                    fprintf(stderr, "cycle %d: thread %d's command %d in flight (%s) was "
+                            "applied, but not its command %d before it (%s)\n", cycle, t, e,
+                            op_names[w->cur[e].kind], d, op_names[w->cur[d].kind]);
+                    tu_failures++;
+                }
+        w->ncur = w->nreplied = 0;
     }
     redisReply *r = cmd(c, "DBSIZE");
     if (!r || r->type != REDIS_REPLY_INTEGER || r->integer != present) {
@@ -339,7 +382,7 @@ static void run_mode(const char *mode, int cycles, uint64_t *rngp) {
     static worker ws[NTHREADS];
     memset(ws, 0, sizeof(ws)); /* a new directory: no key exists yet */
     long total_acked = 0;
-    long long inline_commits = 0;
+    long long inline_commits = 0, overlaps = 0;
     double t0 = now_s();
     sb_server *s = srv_start_in(dir, args);
     for (int cycle = 0; cycle < cycles && !tu_failures; cycle++) {
@@ -352,7 +395,7 @@ static void run_mode(const char *mode, int cycles, uint64_t *rngp) {
             ws[t].cycle = cycle;
             ws[t].rng = next_rand(&rng) | 1;
             ws[t].acked = 0;
-            ws[t].inflight = 0;
+            ws[t].ncur = ws[t].nreplied = 0;
             pthread_create(&th[t], NULL, writer, &ws[t]);
         }
         while (atomic_load(&connected) < nthreads) usleep(1000);
@@ -361,7 +404,8 @@ static void run_mode(const char *mode, int cycles, uint64_t *rngp) {
         for (int i = 0; i < 10000 && !atomic_load(&acks); i++) usleep(1000);
         long delay_ms = 50 + (long)(next_rand(&rng) % 451);
         usleep((useconds_t)delay_ms * 1000);
-        if (nthreads == 1) inline_commits += wal_inline_commits(s);
+        if (nthreads == 1) inline_commits += wal_count(s, "wal_inline_commits:");
+        if (depth > 1) overlaps += wal_count(s, "wal_sync_overlaps:");
         /* every fifth cycle a clean stop (SIGTERM) under the same load */
         int term = cycle % 5 == 4;
         if (term) srv_stop(s);
@@ -375,7 +419,7 @@ static void run_mode(const char *mode, int cycles, uint64_t *rngp) {
                 tu_failures++;
             }
             acked += ws[t].acked;
-            inflight += ws[t].inflight;
+            inflight += ws[t].ncur - ws[t].nreplied;
         }
         total_acked += acked;
         s = srv_start_in(dir, args);
@@ -396,11 +440,16 @@ static void run_mode(const char *mode, int cycles, uint64_t *rngp) {
     s = srv_start_in(dir, args);
     verify(s, ws, cycles);
     srv_stop(s);
-    printf("%s: %ld acknowledged writes in %d crash cycles, %d torn tail(s) cut, %.1f s\n",
-           mode, total_acked, cycles, count_in_log(s->log, "torn write"), now_s() - t0);
+    printf("%s, %d writer(s), pipelines of %d: %ld acknowledged writes in %d crash cycles, "
+           "%d torn tail(s) cut, %.1f s\n", mode, nthreads, depth, total_acked, cycles,
+           count_in_log(s->log, "torn write"), now_s() - t0);
     if (nthreads == 1) {
         printf("%s, one writer: %lld groups committed inline\n", mode, inline_commits);
         CHECK(inline_commits > 0);
+    }
+    if (depth > 1) {
+        printf("%s, pipelines: %lld groups written while the syncer synced\n", mode, overlaps);
+        CHECK(overlaps > 0);
     }
     *rngp = rng;
 }
@@ -416,6 +465,11 @@ int main(void) {
     uint64_t rng = seed;
     run_mode("always", cycles, &rng);
     if (!tu_failures) run_mode("everysec", cycles / 2 > 0 ? cycles / 2 : 1, &rng);
+    /* pipelines: the WAL writer writes the next group while the syncer
+     * syncs the last (wal.c, pipelined syncs) */
+    depth = MAXDEPTH;
+    if (!tu_failures) run_mode("always", cycles / 2 > 0 ? cycles / 2 : 1, &rng);
+    depth = 1;
     /* one writer: with appendfsync always its writes are committed by the
      * thread that runs them, not the WAL writer (wal.c, inline commits) */
     nthreads = 1;

@@ -23,6 +23,8 @@
  *  inline    a lone client's writes are committed by the thread holding
  *            the engine (always mode), two clients' by the writer thread;
  *            all acknowledged writes survive a SIGKILL either way
+ *  pipeline  wal-pipeline: a group written while the syncer syncs waits
+ *            for the next sync; off, the writer syncs itself
  */
 #include "harness.h"
 #include "testfs.h"
@@ -2019,6 +2021,71 @@ static void test_slowsync(void) {
     srv_stop(s);
 }
 
+/* ------------------------------------------------------------ pipeline */
+
+/* With wal-pipeline (always mode) the writer writes a group while the
+ * syncer syncs the one before; a group written during a sync is durable
+ * only after the next one, which began after its write. Every fsync made
+ * 400 ms slow: a 100 KB SET (too big to commit inline) starts a sync at
+ * t0; a small SET from another client 150 ms later is written during it
+ * (counted in wal_sync_overlaps) and must not be answered before a second
+ * sync, 800 ms after t0 at the earliest. Had the syncer counted as synced
+ * what was written while it synced, the answer would come at about
+ * 400 ms. With wal-pipeline no the writer syncs itself, and writes
+ * nothing during its sync. Both sets survive a SIGKILL. */
+static void test_pipeline(void) {
+    const char *d = new_dir();
+    sb_server *s = srv_start_in(d, no_args);
+    redisContext *a = srv_connect(s), *b = srv_connect(s);
+    redisReply *r = cmd(a, "CONFIG GET wal-pipeline");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+          !strcmp(r->element[1]->str, "yes"));
+    if (r) freeReplyObject(r);
+    static char big[100 * 1024];
+    memset(big, 'p', sizeof(big));
+    CHECK_STATUS(cmd(a, "DEBUG WAL-FAULT slow-fsync 400"), "OK");
+    for (int on = 1; on >= 0; on--) {
+        CHECK_STATUS(cmd(a, "CONFIG SET wal-pipeline %s", on ? "yes" : "no"), "OK");
+        long long ov0 = info_ll(a, "wal_sync_overlaps");
+        double t0 = now_s();
+        redisAppendCommand(a, "SET big%d %b", on, big, sizeof(big));
+        flush_pipeline(a);
+        usleep(150 * 1000);
+        double t1 = now_s();
+        redisAppendCommand(b, "SET small%d v", on);
+        flush_pipeline(b);
+        CHECK_STATUS(get_reply(a), "OK");
+        double ta = now_s();
+        CHECK_STATUS(get_reply(b), "OK");
+        double tb = now_s();
+        long long ov = info_ll(a, "wal_sync_overlaps") - ov0;
+        printf("  wal-pipeline %s: 100 KB SET answered after %.0f ms, the SET sent %.0f ms "
+               "later after %.0f ms; %lld group(s) written during a sync\n", on ? "yes" : "no",
+               (ta - t0) * 1000, (t1 - t0) * 1000, (tb - t0) * 1000, ov);
+        CHECK_MSG(ta - t0 >= 0.39, "the 100 KB SET was answered after %.0f ms, before its "
+                  "400 ms fsync", (ta - t0) * 1000);
+        CHECK_MSG(tb - t0 >= 0.79, "the SET written during the first sync was answered "
+                  "%.0f ms after it began: before a second sync", (tb - t0) * 1000);
+        if (on) CHECK_MSG(ov >= 1, "wal-pipeline yes: no group written during a sync");
+        else CHECK_MSG(ov == 0, "wal-pipeline no: %lld group(s) written during a sync", ov);
+    }
+    CHECK_STATUS(cmd(a, "DEBUG WAL-FAULT off"), "OK");
+    redisFree(b);
+    redisFree(a);
+    srv_kill(s);
+    s = srv_start_in(d, no_args);
+    a = srv_connect(s);
+    for (int on = 0; on < 2; on++) {
+        r = cmd(a, "STRLEN big%d", on);
+        CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == (long long)sizeof(big));
+        if (r) freeReplyObject(r);
+        CHECK_BULK(cmd(a, "GET small%d", on), "v");
+    }
+    redisFree(a);
+    srv_stop(s);
+    drop_dir(d);
+}
+
 /* ------------------------------------------------------------ main */
 
 static const struct { const char *name; void (*fn)(void); } sections[] = {
@@ -2026,7 +2093,7 @@ static const struct { const char *name; void (*fn)(void); } sections[] = {
     {"segments", test_segments}, {"crafted", test_crafted}, {"fault", test_fault},
     {"expiry", test_expiry},   {"everysec", test_everysec}, {"waitaof", test_waitaof},
     {"aofno", test_aofno},     {"order", test_order},       {"spare", test_spare}, {"zeros", test_zeros}, {"rollsync", test_rollsync},
-    {"slowsync", test_slowsync}, {"inline", test_inline},
+    {"slowsync", test_slowsync}, {"inline", test_inline}, {"pipeline", test_pipeline},
     /* (last: in the ASan build its 9 MB values left the test process slow
      * enough for rollsync's timing check to fail after it) */
     {"direct", test_direct},
