@@ -1226,7 +1226,7 @@ static void free_syncer(wal *w) {
     if (!w->has_syncer) return;
     uv_mutex_lock(&w->mu);
     w->sync_hold--;
-    uv_cond_signal(&w->scv);
+    if (syncer_has_work(w)) uv_cond_signal(&w->scv);
     uv_mutex_unlock(&w->mu);
 }
 
@@ -1410,12 +1410,16 @@ static void writer_main(void *arg) {
                 ferr = errno;
                 if (lend) end_loan(w);
             }
-            free_syncer(w);
+            /* (the syncer comes back only once the outcome is recorded: a
+             * sync of its own after a failed one could succeed -- the
+             * kernel reports a writeback error once -- and be trusted) */
             if (frc != 0) {
                 fail(w, "fsync", ferr);
+                free_syncer(w);
                 continue;
             }
             advance_durable(w, written);
+            free_syncer(w);
         }
         /* a full segment is closed between groups, not when the next
          * group is already waiting (the syncer kept out: the file changes) */
