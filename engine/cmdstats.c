@@ -1,4 +1,5 @@
-/* cmdstats.c -- counters behind INFO commandstats and errorstats.
+/* cmdstats.c -- counters behind INFO commandstats, errorstats and
+ * latencystats.
  *
  * Why a table keyed by the command entry's address: the command table is
  * const (shared by every engine, and by strongbox-check's replay), and a
@@ -31,9 +32,59 @@ eng_cmdstats *eng_cmdstats_new(void) {
     return s;
 }
 
-void eng_cmdstats_free(eng_cmdstats *s) { free(s); }
+static void free_hists(eng_cmdstats *s) {
+    for (size_t i = 0; i < SLOTS; i++) free(s->slot[i].lat);
+}
 
-void eng_cmdstats_reset(eng_cmdstats *s) { memset(s, 0, sizeof(*s)); }
+void eng_cmdstats_free(eng_cmdstats *s) {
+    free_hists(s);
+    free(s);
+}
+
+void eng_cmdstats_reset(eng_cmdstats *s) {
+    free_hists(s);
+    memset(s, 0, sizeof(*s));
+}
+
+/* ----------------------------------------------------- latency histogram
+ *
+ * Log-linear buckets, as HdrHistogram's (Redis's) but fixed: exact below
+ * 32 us, then for [2^e, 2^(e+1)) 32 buckets of 2^(e-5) us each. Counting a
+ * call is a count-leading-zeros and an increment in 8 KB per command,
+ * allocated at its first tracked call. */
+#define LAT_SUB 32
+#define LAT_MAX_US ((UINT64_C(1) << 36) - 1)
+
+static size_t lat_bucket(uint64_t us) {
+    if (us > LAT_MAX_US) us = LAT_MAX_US;
+    if (us < LAT_SUB) return (size_t)us;
+    int e = 63 - __builtin_clzll(us); /* 5..35 */
+    return (size_t)(LAT_SUB + (e - 5) * LAT_SUB + (int)((us >> (e - 5)) - LAT_SUB));
+}
+
+/* The largest value that falls in bucket i. */
+static uint64_t lat_top(size_t i) {
+    if (i < LAT_SUB) return i;
+    size_t e = (i - LAT_SUB) / LAT_SUB + 5, sub = (i - LAT_SUB) % LAT_SUB;
+    return ((LAT_SUB + sub + 1) << (e - 5)) - 1;
+}
+
+double eng_cmdstat_percentile(const eng_cmdstat *st, double pct) {
+    if (!st->lat || !st->tracked) return 0;
+    if (pct < 0) pct = 0;
+    if (pct > 100) pct = 100;
+    /* the smallest bucket that holds at least pct% of the calls (at least
+     * one: p0 is the fastest call's bucket) */
+    double want = (double)st->tracked * pct / 100.0;
+    uint64_t need = (uint64_t)want;
+    if ((double)need < want || need == 0) need++;
+    uint64_t seen = 0;
+    for (size_t i = 0; i < CMDSTAT_LAT_BUCKETS; i++) {
+        seen += st->lat[i];
+        if (seen >= need) return (double)lat_top(i);
+    }
+    return (double)LAT_MAX_US;
+}
 
 static eng_cmdstat *find(eng_cmdstats *s, const eng_cmd *cmd) {
     size_t i = (size_t)(((uintptr_t)cmd * 0x9E3779B97F4A7C15ull) >> 40) & (SLOTS - 1);
@@ -49,11 +100,19 @@ static eng_cmdstat *find(eng_cmdstats *s, const eng_cmd *cmd) {
     return NULL;
 }
 
-void eng_cmdstats_call(eng_cmdstats *s, const eng_cmd *cmd, int64_t usec) {
+void eng_cmdstats_call(eng_cmdstats *s, const eng_cmd *cmd, int64_t usec, int track) {
     eng_cmdstat *st = find(s, cmd);
     if (!st) return;
+    uint64_t us = usec > 0 ? (uint64_t)usec : 0;
     st->calls++;
-    st->usec += usec > 0 ? (uint64_t)usec : 0;
+    st->usec += us;
+    if (!track) return;
+    if (!st->lat) {
+        st->lat = calloc(CMDSTAT_LAT_BUCKETS, sizeof(*st->lat));
+        if (!st->lat) return; /* (untracked rather than fail the command) */
+    }
+    st->lat[lat_bucket(us)]++;
+    st->tracked++;
 }
 
 void eng_cmdstats_error(eng_cmdstats *s, const eng_cmd *cmd, int ran, const char *reply,

@@ -1,7 +1,9 @@
-/* cmdstats.h -- INFO commandstats and errorstats: per command, how often it
- * ran, for how long, how often it was refused before it ran (arity, auth,
- * limits, OOM, MISCONF, ...) or failed while running (an error reply);
- * and every error reply counted by its first word (ERR, WRONGTYPE, ...).
+/* cmdstats.h -- INFO commandstats, errorstats and latencystats: per
+ * command, how often it ran, for how long, how often it was refused before
+ * it ran (arity, auth, limits, OOM, MISCONF, ...) or failed while running
+ * (an error reply), and (latency-tracking) a histogram of its run times for
+ * percentiles; and every error reply counted by its first word (ERR,
+ * WRONGTYPE, ...).
  *
  * Owns: the counters, keyed by the command table's entries (a subcommand
  * such as config|get has its own). Commands called by scripts are counted
@@ -23,9 +25,16 @@
 
 #define ERRSTATS_MAX 128
 
+/* Run times: one bucket per microsecond below 32, then 32 buckets per
+ * power of 2 up to 2^36 us (within about 3%: what INFO latencystats
+ * reports is the top of the bucket a percentile falls in). */
+#define CMDSTAT_LAT_BUCKETS 1024
+
 typedef struct eng_cmdstat {
     const eng_cmd *cmd;
     uint64_t calls, usec, rejected, failed;
+    uint64_t *lat;      /* CMDSTAT_LAT_BUCKETS counts, from the first tracked call */
+    uint64_t tracked;   /* calls counted in lat */
 } eng_cmdstat;
 
 typedef struct eng_cmdstats eng_cmdstats;
@@ -34,15 +43,20 @@ eng_cmdstats *eng_cmdstats_new(void);
 void eng_cmdstats_free(eng_cmdstats *s);
 void eng_cmdstats_reset(eng_cmdstats *s);
 
-/* cmd ran for usec microseconds. */
-void eng_cmdstats_call(eng_cmdstats *s, const eng_cmd *cmd, int64_t usec);
+/* cmd ran for usec microseconds; track: into its latency histogram too. */
+void eng_cmdstats_call(eng_cmdstats *s, const eng_cmd *cmd, int64_t usec, int track);
 /* An error reply (reply: its first bytes, "-CODE message\r\n") to cmd
  * (NULL: an unknown command), which ran (failed) or did not (rejected). */
 void eng_cmdstats_error(eng_cmdstats *s, const eng_cmd *cmd, int ran, const char *reply,
                         size_t len);
 
+/* The run time (us) under which pct percent of st's tracked calls fell (the
+ * top of that histogram bucket); 0 if none was tracked. */
+double eng_cmdstat_percentile(const eng_cmdstat *st, double pct);
+
 /* The counters of every command with any, sorted by name; *n set. The
- * array is the caller's to free. */
+ * array is the caller's to free; its histograms are valid until the next
+ * call or reset. */
 eng_cmdstat *eng_cmdstats_list(const eng_cmdstats *s, size_t *n);
 /* The i-th error code seen (i < count): its name, and *count. NULL past
  * the end. */

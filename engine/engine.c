@@ -869,7 +869,9 @@ int eng_check_value_len(eng_ctx *x, size_t n) {
 /* Stats and slow log of a command that ran for dur microseconds. */
 static void command_done(eng_engine *e, eng_ctx *x, int64_t dur) {
     e->stats.commands++;
-    eng_cmdstats_call(e->cmdstats, x->cmd, dur);
+    eng_cmdstats_call(e->cmdstats, x->cmd, dur,
+                      !e->o.limits || atomic_load_explicit(&e->o.limits->latency_tracking,
+                                                           memory_order_relaxed));
     if (e->o.limits && e->o.limits->slowlog_slower_than >= 0 &&
         dur >= e->o.limits->slowlog_slower_than && !(x->cmd->flags & CMD_SKIP_SLOWLOG))
         eng_slowlog_add(e->slowlog, x, dur, (size_t)(e->o.limits->slowlog_max_len));

@@ -203,6 +203,7 @@ typedef struct eng_limits {
     _Atomic long long obuf_hard;            /* normal clients' output hard limit; 0 none */
     _Atomic long long busy_poll_us;         /* threads poll this long before sleeping */
     _Atomic long long inline_max;           /* eng_run_inline: commands per batch; 0 never */
+    _Atomic long long latency_tracking;     /* INFO latencystats' histograms */
 } eng_limits;
 
 /* Options given by the server at creation. */

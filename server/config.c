@@ -69,6 +69,8 @@ static const cfg_row rows[] = {
     {"max-keys-per-request", NULL, K_INT, 0, OFF(limits.max_keys_per_request), 0, LLONG_MAX, NULL, "0"},
     {"slowlog-log-slower-than", NULL, K_INT, 0, OFF(limits.slowlog_slower_than), -1, LLONG_MAX, NULL, "10000"},
     {"slowlog-max-len", NULL, K_INT, 0, OFF(limits.slowlog_max_len), 0, LONG_MAX, NULL, "128"},
+    {"latency-tracking", NULL, K_BOOL, 0, OFF(limits.latency_tracking), 0, 0, NULL, "yes"},
+    {"latency-tracking-info-percentiles", NULL, K_STR, 0, OFF(latency_pctl), 0, 0, NULL, "50 99 99.9"},
     {"requirepass", NULL, K_STR, F_SECRET, OFF(requirepass), 0, 0, NULL, ""},
     {"save", NULL, K_STR, 0, OFF(save), 0, 0, NULL, "3600 1 300 100 60 10000"},
     {"dbfilename", NULL, K_STR, F_IMMUTABLE, OFF(dbfilename), 0, 0, NULL, "dump.rdb"},
@@ -251,9 +253,39 @@ static int set_save(sb_config *c, const cfg_row *r, int argc, const char **argv,
     return rc;
 }
 
+/* latency-tracking-info-percentiles: numbers from 0 to 100, in words of
+ * one or more arguments; kept as "%g" each, space-separated, as Redis
+ * shows them ("50 99 99.9"). */
+static int set_percentiles(sb_config *c, const cfg_row *r, int argc, const char **argv,
+                           char *err, size_t errlen) {
+    char buf[512] = "";
+    for (int i = 0; i < argc; i++) {
+        char *copy = strdup(argv[i]), *save = NULL;
+        if (!copy) abort();
+        for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+            char *end;
+            errno = 0;
+            double v = strtod(t, &end);
+            size_t len = strlen(buf);
+            if (*end || errno || !(v >= 0 && v <= 100) || len > sizeof(buf) - 32) {
+                free(copy);
+                snprintf(err, errlen, "Invalid latency-tracking-info-percentiles parameters");
+                return -1;
+            }
+            snprintf(buf + len, sizeof(buf) - len, "%s%g", len ? " " : "", v);
+        }
+        free(copy);
+    }
+    free(*str_at(c, r));
+    *str_at(c, r) = strdup(buf);
+    return 0;
+}
+
 static int set_row(sb_config *c, const cfg_row *r, int argc, const char **argv,
                    int mode, char *err, size_t errlen) {
     if (r->kind == K_OBUF) return set_obuf(c, argc, argv, err, errlen);
+    if (r->kind == K_STR && !strcmp(r->name, "latency-tracking-info-percentiles"))
+        return set_percentiles(c, r, argc, argv, err, errlen);
     if (r->kind == K_STR && !strcmp(r->name, "save"))
         return set_save(c, r, argc, argv, mode, err, errlen);
     if (argc != 1) {

@@ -27,6 +27,7 @@ typedef struct sb_config {
     char *functions_dir;   /* "" = the scripts folder next to the binary */
     char *requirepass;
     char *save;
+    char *latency_pctl;                 /* latency-tracking-info-percentiles */
     char *dbfilename;
     char *appenddirname;
     _Atomic long long port;

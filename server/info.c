@@ -253,12 +253,38 @@ void cmd_info(eng_ctx *x) {
                  (unsigned long long)cs[i].rejected, (unsigned long long)cs[i].failed);
         free(cs);
     }
-    if (want(x->argc, x->argv, "errorstats", 0)) {
+    if (want(x->argc, x->argv, "errorstats", 1)) { /* (in the default set, as Redis 7) */
         section(&b, "Errorstats");
         uint64_t count;
         const char *code;
         for (size_t i = 0; (code = eng_errstat(eng_get_cmdstats(e), i, &count)); i++)
             addf(&b, "errorstat_%s:count=%llu\r\n", code, (unsigned long long)count);
+    }
+    if (want(x->argc, x->argv, "latencystats", 0)) {
+        section(&b, "Latencystats");
+        double pct[64];
+        char label[64][24];
+        int np = 0;
+        const char *p = cfg->latency_pctl ? cfg->latency_pctl : "";
+        while (*p && np < 64) { /* (validated by CONFIG SET: "%g" words) */
+            char *end;
+            pct[np] = strtod(p, &end);
+            if (end == p) break;
+            snprintf(label[np], sizeof(label[np]), "p%.*s", (int)(end - p), p);
+            np++;
+            p = end;
+            while (*p == ' ') p++;
+        }
+        size_t n;
+        eng_cmdstat *cs = eng_cmdstats_list(eng_get_cmdstats(e), &n);
+        for (size_t i = 0; i < n; i++) {
+            if (!cs[i].tracked) continue;
+            addf(&b, "latency_percentiles_usec_%s:", cs[i].cmd->name);
+            for (int j = 0; j < np; j++)
+                addf(&b, "%s%s=%.3f", j ? "," : "", label[j], eng_cmdstat_percentile(&cs[i], pct[j]));
+            addf(&b, "\r\n");
+        }
+        free(cs);
     }
     if (want(x->argc, x->argv, "cluster", 1)) {
         section(&b, "Cluster");

@@ -152,6 +152,10 @@ def main():
         # ("count=N" has no comma: redis-py leaves it a string, as with Redis)
         err = r.info("errorstats")["errorstat_ERR"]
         assert err.startswith("count=") and int(err[6:]) >= 1, err
+        # INFO latencystats: "p50=..,p99=..,p99.9=.." parsed into a dict
+        lat = r.info("latencystats")["latency_percentiles_usec_get"]
+        assert set(lat) == {"p50", "p99", "p99.9"}, lat
+        assert 0 <= lat["p50"] <= lat["p99"] <= lat["p99.9"], lat
 
         assert r.mset({"a": "1", "b": "2"}) is True
         assert r.mget(["a", "b", "nope"]) == ["1", "2", None]
