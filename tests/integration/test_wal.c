@@ -2032,7 +2032,8 @@ static void test_slowsync(void) {
  * sync, 800 ms after t0 at the earliest. Had the syncer counted as synced
  * what was written while it synced, the answer would come at about
  * 400 ms. With wal-pipeline no the writer syncs itself, and writes
- * nothing during its sync. Both sets survive a SIGKILL. */
+ * nothing during its sync. Both sets survive a SIGKILL. Then the syncer's
+ * sync fails: the SET that waited for it gets no reply. */
 static void test_pipeline(void) {
     const char *d = new_dir();
     sb_server *s = srv_start_in(d, no_args);
@@ -2081,6 +2082,45 @@ static void test_pipeline(void) {
         if (r) freeReplyObject(r);
         CHECK_BULK(cmd(a, "GET small%d", on), "v");
     }
+    /* The syncer's sync fails: the 100 KB SET's sync (slow) succeeds, the
+     * SET written during it needs the next one, which fails. That SET gets
+     * no reply (its connection is closed: its outcome is unknown, as after
+     * a crash), the WAL is failed, reads show the durable state only. */
+    b = srv_connect(s);
+    CHECK_STATUS(cmd(a, "DEBUG WAL-FAULT slow-fsync 300"), "OK");
+    CHECK_STATUS(cmd(a, "DEBUG WAL-FAULT fsync EIO 1"), "OK");
+    redisAppendCommand(a, "SET big2 %b", big, sizeof(big));
+    flush_pipeline(a);
+    usleep(150 * 1000);
+    redisAppendCommand(b, "SET small2 v");
+    flush_pipeline(b);
+    CHECK_STATUS(get_reply(a), "OK");
+    r = NULL;
+    int rc = redisGetReply(b, (void **)&r);
+    CHECK_MSG(rc != REDIS_OK || !r || r->type == REDIS_REPLY_ERROR,
+              "the SET whose sync failed got %s", reply_str(r));
+    if (r) freeReplyObject(r);
+    redisFree(b);
+    redisFree(a);
+    a = srv_connect(s);
+    char st[64];
+    info_field(a, "wal_status", st, sizeof(st));
+    CHECK_MSG(!strcmp(st, "failed"), "wal_status:%s", st);
+    r = cmd(a, "STRLEN big2");
+    CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == (long long)sizeof(big));
+    if (r) freeReplyObject(r);
+    CHECK_NIL(cmd(a, "GET small2"));
+    r = cmd(a, "SET x 1");
+    CHECK_MSG(r && r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "MISCONF", 7),
+              "SET after the failure got %s", reply_str(r));
+    if (r) freeReplyObject(r);
+    redisFree(a);
+    CHECK_EQ_INT(stop_status(s), 0);
+    s = srv_start_in(d, no_args);
+    a = srv_connect(s);
+    r = cmd(a, "STRLEN big2");
+    CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == (long long)sizeof(big));
+    if (r) freeReplyObject(r);
     redisFree(a);
     srv_stop(s);
     drop_dir(d);
