@@ -226,6 +226,15 @@ class Pair:
             return 0
         return int(self.conns[srv.name].info("stats").get("total_error_replies", 0))
 
+    def io_counts(self):
+        """strongbox's I/O thread counters (INFO stats): its coalescing
+        sleeps, the periods it skipped them as contended (it waited for a
+        CPU), and its moves between io_uring and epoll -- for the log, to
+        tell a round where the client set a lower rate."""
+        st = self.conns[self.sb.name].info("stats")
+        return tuple(int(st.get(k, 0)) for k in ("io_coalesce_sleeps", "io_coalesce_contended",
+                                                 "io_uring_switches"))
+
     def close(self):
         for c in self.conns.values():
             c.close()
@@ -300,9 +309,11 @@ def run_cell(pair, argv, clients, pipeline, a):
     else:
         n = cap
     res = {srv.name: [] for srv in pair.all()}
+    io0 = pair.io_counts()
     for _ in range(a.rounds):
         for srv in pair.all():
             res[srv.name].append(run_once(pair, srv, argv, clients, pipeline, n, a.keyspace))
+    io1 = pair.io_counts()
     out = {}
     for name, runs in res.items():
         out[name] = {k: statistics.median(v) if v else None
@@ -310,6 +321,7 @@ def run_cell(pair, argv, clients, pipeline, a):
         out[name]["errors"] = sum(r["errors"] for r in runs)
         out[name]["all_rps"] = [r["rps"] for r in runs]
     out["requests"] = n
+    out["io"] = tuple(b - c for b, c in zip(io1, io0))
     return out
 
 
@@ -568,7 +580,9 @@ def main():
                               + (f"  floor {r['floor']['cpu_us']:.2f} us/req"
                                  if "floor" in r else "")
                               + (f"  ERRORS {s['errors']}/{d['errors']}"
-                                 if s["errors"] or d["errors"] else ""), flush=True)
+                                 if s["errors"] or d["errors"] else "")
+                              + "  strongbox coalesce sleeps %d, contended %d, uring moves %d"
+                              % r["io"], flush=True)
             finally:
                 pair.close()
                 shutil.rmtree(os.path.join(tmp, mode), ignore_errors=True)
