@@ -60,7 +60,7 @@ static int free_port(void) {
     return ntohs(a.sin_port);
 }
 
-static double now_s(void) {
+double clock_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -141,9 +141,9 @@ static int spawn_server(sb_server *s, const char **args, int need_pong, int *sta
             _exit(127);
         }
         s->pid = pid;
-        double deadline = now_s() + 10;
+        double deadline = clock_s() + 10;
         int exited = 0, st = 0;
-        while (now_s() < deadline) {
+        while (clock_s() < deadline) {
             if (waitpid(pid, &st, WNOHANG) == pid) { s->pid = 0; exited = 1; break; }
             redisContext *c = redisConnect("127.0.0.1", s->port);
             if (c && !c->err) {
@@ -228,10 +228,10 @@ sb_server *srv_start(const char *arg, ...) {
 static void srv_wait(sb_server *s, int sig) {
     if (s->pid <= 0) return;
     kill(s->pid, sig);
-    double deadline = now_s() + 20;
+    double deadline = clock_s() + 20;
     int st;
     while (waitpid(s->pid, &st, WNOHANG) == 0) {
-        if (now_s() > deadline) { kill(s->pid, SIGKILL); waitpid(s->pid, &st, 0); break; }
+        if (clock_s() > deadline) { kill(s->pid, SIGKILL); waitpid(s->pid, &st, 0); break; }
         usleep(10000);
     }
     s->pid = 0;

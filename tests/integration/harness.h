@@ -106,4 +106,7 @@ size_t raw_read(int fd, char *buf, size_t cap, size_t want, int timeout_ms,
  * status. */
 int run_capture(const char *cmdline, char *out, size_t cap);
 
+/* Seconds on the monotonic clock, for timing what the client sees. */
+double clock_s(void);
+
 #endif

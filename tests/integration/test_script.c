@@ -495,7 +495,9 @@ static void t_durable(void) {
 /* Before a command that must run inline, after one the engine thread
  * answered (INFO, a rerun): that thread lets go of the engine a little
  * after its reply leaves, and a command that comes sooner goes to it. */
-static void engine_idle_wait(void) { usleep(20 * 1000); }
+/* Gives the engine thread time to let go of the engine after the last
+ * command it ran, longer at each retry (a loaded machine delays it). */
+static void engine_idle_wait(int retry) { usleep(20 * 1000 * (1 + retry)); }
 
 /* A script that is rolled back (an error, or a yield of an inline run)
  * after its read expired a key: the key comes back with the rest, so the
@@ -520,10 +522,20 @@ static void t_expired_rollback(void) {
     CHECK_ERR_PREFIX(cmd(c, "EVAL %s 1 k1", "redis.call('get', KEYS[1]) error('boom')"),
                      "ERR user_script:1: boom");
     CHECK_INT(cmd(c, "EVAL %s 1 k1", "redis.call('set', 'out1', tostring(redis.call('get', KEYS[1]))) return 1"), 1);
-    long long y = info_num(c, "engine_inline_yields");
-    engine_idle_wait();
-    CHECK_INT(cmd(c, "FCALL slowread 2 k2 out2"), 1); /* yields, then runs */
-    EXPECT(info_num(c, "engine_inline_yields") > y, "slowread did not yield");
+    /* yields, then runs (retried with a fresh k2 if it found the engine
+     * thread busy and ran there: a loaded machine may keep it awake) */
+    int tries = 0, yielded = 0;
+    for (; tries < 5 && !yielded; tries++) {
+        if (tries) {
+            CHECK_STATUS(cmd(c, "SET k2 v PX 30"), "OK");
+            usleep(100 * 1000);
+        }
+        long long y = info_num(c, "engine_inline_yields");
+        engine_idle_wait(tries);
+        CHECK_INT(cmd(c, "FCALL slowread 2 k2 out2"), 1);
+        yielded = info_num(c, "engine_inline_yields") > y;
+    }
+    EXPECT(yielded, "slowread did not yield in %d tries", tries);
     redisFree(c);
     srv_kill(s);
     s = srv_start_in(d, NULL); /* aborts the test if recovery refuses */
@@ -572,30 +584,44 @@ static void t_inline(void) {
     /* quick ones run inline and never yield */
     long long b0 = info_num(c, "engine_inline_batches"), y0 = info_num(c, "engine_inline_yields");
     EXPECT(y0 == 0, "engine_inline_yields: %lld", y0);
+    double t0 = clock_s();
     for (int i = 1; i <= 200; i++) CHECK_INT(cmd(c, "FCALL quick 1 q"), i);
     for (int i = 1; i <= 200; i++) CHECK_INT(cmd(c, "EVALSHA %s 1 e", sha), i);
     long long ran = info_num(c, "engine_inline_batches") - b0;
-    EXPECT(ran >= 360, "%lld of 400 quick calls ran inline", ran); /* (cron may wake it) */
+    /* all but those that found the engine thread awake for its cron (10 a
+     * second, a few calls each when fsyncs or the CPU are slow) */
+    long long crons = (long long)((clock_s() - t0) * 10) + 1;
+    long long slack = 40 > 10 * crons ? 40 : 10 * crons;
+    EXPECT(ran >= 400 - slack, "%lld of 400 quick calls ran inline (%lld cron periods)", ran, crons);
     /* (a preempted I/O thread can pass the deadline: a few may yield) */
     long long qy = info_num(c, "engine_inline_yields") - y0;
-    EXPECT(qy <= 10, "%lld of 400 quick calls yielded", qy);
+    EXPECT(qy <= 10 + crons, "%lld of 400 quick calls yielded", qy);
     y0 += qy;
     /* past the deadline: yields, then runs once on the engine thread (the
-     * next calls go there at once) */
-    for (int i = 1; i <= 4; i++) {
-        engine_idle_wait();
-        CHECK_INT(cmd(c, "FCALL slow 1 sl"), i);
+     * next calls go there at once); 3 such calls, in at most 12 */
+    int slow_calls = 0;
+    long long y = y0;
+    while (y < y0 + 3 && slow_calls < 12) {
+        engine_idle_wait(slow_calls / 4);
+        slow_calls++;
+        CHECK_INT(cmd(c, "FCALL slow 1 sl"), slow_calls);
+        y = info_num(c, "engine_inline_yields");
     }
-    long long y = info_num(c, "engine_inline_yields");
-    EXPECT(y >= y0 + 3, "slow calls: %lld yields", y - y0);
-    CHECK_BULK(cmd(c, "FCALL_RO peek 1 sl"), "4");
+    EXPECT(y >= y0 + 3, "slow calls: %lld yields in %d calls", y - y0, slow_calls);
+    char peek[16];
+    snprintf(peek, sizeof(peek), "%d", slow_calls);
+    CHECK_BULK(cmd(c, "FCALL_RO peek 1 sl"), peek);
     /* a C function runs without the count hook: growing the state by
      * more than 1 MB yields too (string.rep of 4 MB) */
-    y = info_num(c, "engine_inline_yields");
-    engine_idle_wait();
-    CHECK_INT(cmd(c, "FCALL big 1 bg"), 2);
-    CHECK_INT(cmd(c, "STRLEN bg"), 4 * 1024 * 1024);
-    EXPECT(info_num(c, "engine_inline_yields") == y + 1, "a 4 MB string.rep did not yield");
+    long long big_yields = 0;
+    for (int t = 0; t < 10 && !big_yields; t++) { /* (retried if it ran on the engine thread) */
+        y = info_num(c, "engine_inline_yields");
+        engine_idle_wait(t);
+        CHECK_INT(cmd(c, "FCALL big 1 bg"), 2);
+        CHECK_INT(cmd(c, "STRLEN bg"), 4 * 1024 * 1024);
+        big_yields = info_num(c, "engine_inline_yields") - y;
+    }
+    EXPECT(big_yields == 1, "a 4 MB string.rep: %lld yields", big_yields);
     /* redis.log cannot be taken back: one line per call */
     for (int i = 1; i <= 3; i++) CHECK_INT(cmd(c, "FCALL logs 1 lg"), i);
     EXPECT(count_in_log(s->log, "inline-test-line") == 3, "%d log lines for 3 calls",
@@ -641,7 +667,7 @@ static void t_inline(void) {
     c = srv_connect(s);
     CHECK_BULK(cmd(c, "GET q"), "200");
     CHECK_BULK(cmd(c, "GET e"), "200");
-    CHECK_BULK(cmd(c, "GET sl"), "4");
+    CHECK_BULK(cmd(c, "GET sl"), peek);
     CHECK_BULK(cmd(c, "GET lg"), "3");
     CHECK_BULK(cmd(c, "GET ct"), "2");
     redisFree(c);
