@@ -7,6 +7,22 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* Send `command` (no arguments to format) every 20 ms until its reply
+ * begins with `want` as reply_str prints it ("+OK", "-MISCONF"), for up to
+ * 5 s: the server samples memory and free disk space every 100 ms, later
+ * on a loaded machine. Returns the last reply (NULL: connection error),
+ * for the caller to check; only replies not beginning with `want` are
+ * dropped, so `command` must change nothing when it gets one of those. */
+static redisReply *cmd_until(redisContext *c, const char *command, const char *want) {
+    double deadline = clock_s() + 5;
+    for (;;) {
+        redisReply *r = cmd(c, command);
+        if (!r || !strncmp(reply_str(r), want, strlen(want)) || clock_s() > deadline) return r;
+        freeReplyObject(r);
+        usleep(20 * 1000);
+    }
+}
+
 static void test_maxmemory(void) {
     sb_server *s = srv_start("--maxmemory", "24mb", "--appendonly", "no", NULL);
     redisContext *c = srv_connect(s);
@@ -40,8 +56,8 @@ static void test_maxmemory(void) {
     /* free memory: writes come back */
     CHECK_STATUS(cmd(c, "CONFIG SET maxmemory 24mb"), "OK");
     for (int i = 0; i < oom_at; i++) CHECK_INT(cmd(c, "DEL big:%d", i), 1);
-    usleep(300 * 1000);
-    CHECK_STATUS(cmd(c, "SET small v"), "OK");
+    /* (refused with OOM, changing nothing, until the next sample) */
+    CHECK_STATUS(cmd_until(c, "SET small v", "+OK"), "OK");
     /* and the limit can be lifted at run time */
     CHECK_STATUS(cmd(c, "CONFIG SET maxmemory 0"), "OK");
     CHECK_STATUS(cmd(c, "SET big:0 %b", val, vlen), "OK");
@@ -56,8 +72,13 @@ static void test_min_free_disk(void) {
     /* far more free space than any disk has: writes are refused */
     sb_server *s = srv_start("--min-free-disk", "1000000gb", NULL);
     redisContext *c = srv_connect(s);
-    usleep(300 * 1000); /* the check runs every 100 ms */
-    redisReply *r = cmd(c, "SET k v");
+    /* the check runs every 100 ms: until its first run a write goes
+     * through, so wait for it with one that changes nothing (DEL of a
+     * missing key: any write is refused) */
+    redisReply *r = cmd_until(c, "DEL k", "-MISCONF");
+    CHECK(r && r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "MISCONF ", 8));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "SET k v");
     CHECK(r && r->type == REDIS_REPLY_ERROR &&
           !strncmp(r->str, "MISCONF Not enough free disk space in ", 38) &&
           strstr(r->str, "min-free-disk is 1073741824000000"));
@@ -66,8 +87,8 @@ static void test_min_free_disk(void) {
     CHECK_INT(cmd(c, "DBSIZE"), 0);
     /* space "returns": writes resume by themselves */
     CHECK_STATUS(cmd(c, "CONFIG SET min-free-disk 1mb"), "OK");
-    usleep(300 * 1000);
-    CHECK_STATUS(cmd(c, "SET k v"), "OK");
+    /* (refused with MISCONF, changing nothing, until the next check) */
+    CHECK_STATUS(cmd_until(c, "SET k v", "+OK"), "OK");
     CHECK_BULK(cmd(c, "GET k"), "v");
     redisFree(c);
     srv_stop(s);

@@ -315,40 +315,65 @@ static void two_round_trippers(int engine_thread) {
     drop_dir(d);
 }
 
+/* SETs keys prefix0..prefix<n-1> one at a time, up to 3 tries until at
+ * least `need` of them committed inline; checks that some try did.
+ * Returns the last try's count. */
+static long long lone_inline(redisContext *c, const char *prefix, int n, long long need,
+                             const char *what) {
+    long long got = 0;
+    for (int try = 0; try < 3 && got < need; try++) {
+        long long i0 = info_ll(c, "wal_inline_commits");
+        set_keys(c, prefix, 0, n, 20);
+        got = info_ll(c, "wal_inline_commits") - i0;
+        if (got < need) fprintf(stderr, "  %s, try %d: %lld of %d inline\n", what, try + 1, got, n);
+    }
+    CHECK_MSG(got >= need, "%s: %lld of %d writes committed inline", what, got, n);
+    return got;
+}
+
 static void test_inline(void) {
     const char *d = new_dir();
     sb_server *s = srv_start_in(d, no_args); /* appendfsync always */
     redisContext *c = srv_connect(s);
     usleep(30 * 1000); /* the harness's probe counted as a client for 10 ms */
-    long long i0 = info_ll(c, "wal_inline_commits");
-    set_keys(c, "l", 0, 300, 20);
-    long long n = info_ll(c, "wal_inline_commits") - i0;
-    CHECK_MSG(n >= 290, "a lone client: %lld of 300 writes committed inline", n);
+    /* (A write of a lone client that finds the engine at its cron tick, or
+     * the writer not idle yet -- its thread preempted on a loaded machine
+     * -- goes to the writer: a few in a hundred may. Up to 3 tries; with
+     * inline commits broken every try has none or few.) */
+    long long n = lone_inline(c, "l", 300, 270, "a lone client");
     /* two clients at work, pipelining: the writer thread commits, and the
-     * next batch runs during its fsync */
+     * next batch runs during its fsync. (The count of clients at work is
+     * per 10 ms, the last period's while the next begins: a round read
+     * across a period boundary, or one that comes a period or more after
+     * the one before on a loaded machine, with its two clients' batches
+     * read apart, may find it at 1 and commit a batch inline -- 0-6 of 30
+     * seen with both CPUs busy. Committing them all inline, the bug, is
+     * one or two a round, 30 or more. Up to 3 attempts.) */
     redisContext *c2 = srv_connect(s);
-    i0 = info_ll(c, "wal_inline_commits");
-    for (int i = 0; i < 300; i += 10) {
-        redisContext *x[2] = {c, c2};
-        for (int j = 0; j < 10; j++) {
-            char k[64], v[4096];
-            snprintf(k, sizeof(k), "t%d", i + j);
-            size_t len = key_value(i + j, 20, v, sizeof(v));
-            redisAppendCommand(x[j % 2], "SET %s %b", k, v, len);
+    for (int attempt = 0; attempt < 3; attempt++) {
+        long long i0 = info_ll(c, "wal_inline_commits");
+        for (int i = 0; i < 300; i += 10) {
+            redisContext *x[2] = {c, c2};
+            for (int j = 0; j < 10; j++) {
+                char k[64], v[4096];
+                snprintf(k, sizeof(k), "t%d", i + j);
+                size_t len = key_value(i + j, 20, v, sizeof(v));
+                redisAppendCommand(x[j % 2], "SET %s %b", k, v, len);
+            }
+            flush_pipeline(c);
+            flush_pipeline(c2);
+            for (int j = 0; j < 10; j++) CHECK_STATUS(get_reply(x[j % 2]), "OK");
         }
-        flush_pipeline(c);
-        flush_pipeline(c2);
-        for (int j = 0; j < 10; j++) CHECK_STATUS(get_reply(x[j % 2]), "OK");
+        n = info_ll(c, "wal_inline_commits") - i0;
+        if (n <= 10) break;
+        fprintf(stderr, "  two clients pipelining, attempt %d: %lld of 30 rounds inline\n",
+                attempt + 1, n);
     }
-    n = info_ll(c, "wal_inline_commits") - i0;
-    CHECK_MSG(n <= 5, "two clients pipelining: %lld of 30 rounds committed inline", n);
+    CHECK_MSG(n <= 10, "two clients pipelining: %lld of 30 rounds committed inline", n);
     /* alone again (the count is per 10 ms): inline again */
     redisFree(c2);
     usleep(40 * 1000);
-    i0 = info_ll(c, "wal_inline_commits");
-    set_keys(c, "m", 0, 100, 20);
-    n = info_ll(c, "wal_inline_commits") - i0;
-    CHECK_MSG(n >= 90, "alone again: %lld of 100 writes committed inline", n);
+    lone_inline(c, "m", 100, 90, "alone again");
     redisFree(c);
     srv_kill(s);
     sb_server *r = srv_start_in(d, no_args);
@@ -1029,10 +1054,19 @@ static void fault_case(const char *op, const char *errname, const char *errtext,
     redisContext *c = srv_connect(s);
     /* a lone client (once the harness's probe is 10 ms past): its writes
      * are committed inline (test_inline), so that is where the fault
-     * strikes; in test_fault's flood, in the writer thread */
+     * strikes; in test_fault's flood, in the writer thread. (One that
+     * meets the engine at its cron tick, or the writer not idle yet on a
+     * loaded machine, goes to the writer: up to 5 tries of 10.) */
     usleep(30 * 1000);
-    set_keys(c, "a", 0, 10, 20);
-    CHECK(info_ll(c, "wal_inline_commits") >= 9);
+    long long inl = 0;
+    for (int try = 0; try < 5 && inl < 9; try++) {
+        long long i0 = info_ll(c, "wal_inline_commits");
+        set_keys(c, "a", 0, 10, 20);
+        inl = info_ll(c, "wal_inline_commits") - i0;
+        if (inl < 9)
+            fprintf(stderr, "  %s %s, try %d: %lld of 10 inline\n", op, errname, try + 1, inl);
+    }
+    CHECK_MSG(inl >= 9, "%s %s: %lld of 10 writes committed inline", op, errname, inl);
     char n[16];
     snprintf(n, sizeof(n), "%ld", after);
     CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT %s %s %s", op, errname, n), "OK");
@@ -1901,7 +1935,11 @@ static void test_direct(void) {
  * 10 MB/s (100 ms per MB) and a client writing 5 MB/s into 2 MB segments,
  * in batches the writer thread takes (100 KB) and in batches the engine
  * writes itself (40 KB): a rollover that synced its segment with the log
- * held made a batch wait about 200 ms (now 15-50 ms). */
+ * held made a batch wait about 200 ms (now 15-50 ms) -- at every rollover.
+ * Each phase writes 3 s, and on until 2 rollovers (a loaded machine may be
+ * slower), and at most one batch may take 150 ms or more (a loaded machine
+ * may stall one: 177 ms seen once with both CPUs busy); with the log held,
+ * the rollovers' batches take 190-240 ms. Up to 2 attempts a phase. */
 static void test_rollsync(void) {
     sb_server *s = srv_start("--appendfsync", "everysec", "--wal-segment-size", "2mb", "--keep-wal",
                              "yes", "--auto-checkpoint-percentage", "0", NULL);
@@ -1910,29 +1948,42 @@ static void test_rollsync(void) {
     static char v[1024];
     memset(v, 'r', sizeof(v));
     for (int kb = 100; kb >= 40; kb -= 60) {
-        long long seg0 = info_ll(c, "wal_segments");
-        double end = now_s() + 3, worst = 0, pause = 0.02 * kb / 100;
-        int batches = 0, ok = 1;
-        while (now_s() < end && ok) {
-            double t0 = now_s();
-            for (int i = 0; i < kb; i++) redisAppendCommand(c, "SET roll%d %b", i, v, sizeof(v));
-            for (int i = 0; i < kb && ok; i++) {
-                redisReply *r = NULL;
-                ok = redisGetReply(c, (void **)&r) == REDIS_OK && r && r->type == REDIS_REPLY_STATUS;
-                if (r) freeReplyObject(r);
+        long long rolled = 0;
+        double worst = 0, worst2 = 0; /* the slowest batch, the second slowest */
+        int ok = 1;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            long long seg0 = info_ll(c, "wal_segments");
+            double end = now_s() + 3, cap = now_s() + 15, pause = 0.02 * kb / 100;
+            int batches = 0;
+            rolled = 0;
+            worst = worst2 = 0;
+            while ((now_s() < end || rolled < 2) && now_s() < cap && ok) {
+                double t0 = now_s();
+                for (int i = 0; i < kb; i++)
+                    redisAppendCommand(c, "SET roll%d %b", i, v, sizeof(v));
+                for (int i = 0; i < kb && ok; i++) {
+                    redisReply *r = NULL;
+                    ok = redisGetReply(c, (void **)&r) == REDIS_OK && r &&
+                         r->type == REDIS_REPLY_STATUS;
+                    if (r) freeReplyObject(r);
+                }
+                double dt = now_s() - t0;
+                if (dt > worst) worst2 = worst, worst = dt;
+                else if (dt > worst2) worst2 = dt;
+                batches++;
+                if (dt < pause) usleep((useconds_t)((pause - dt) * 1e6));
+                if (now_s() >= end) rolled = info_ll(c, "wal_segments") - seg0;
             }
-            double dt = now_s() - t0;
-            if (dt > worst) worst = dt;
-            batches++;
-            if (dt < pause) usleep((useconds_t)((pause - dt) * 1e6));
+            /* (segments end past 2 MB: writes go on during the lent syncs) */
+            rolled = info_ll(c, "wal_segments") - seg0;
+            printf("  %d batches of %d KB, %lld new segment(s), slowest batches %.0f and %.0f ms\n",
+                   batches, kb, rolled, worst * 1000, worst2 * 1000);
+            if (!ok || (rolled >= 2 && worst2 < 0.15)) break;
         }
         CHECK(ok);
-        /* (segments end past 2 MB: writes go on during the lent syncs) */
-        long long rolled = info_ll(c, "wal_segments") - seg0;
-        printf("  %d batches of %d KB, %lld new segment(s), slowest batch %.0f ms\n", batches, kb,
-               rolled, worst * 1000);
-        CHECK(rolled >= 2);
-        CHECK_MSG(worst < 0.15, "a batch of %d KB waited %.0f ms for a rollover", kb, worst * 1000);
+        CHECK_MSG(rolled >= 2, "%d KB batches: %lld rollover(s) in 15 s", kb, rolled);
+        CHECK_MSG(worst2 < 0.15, "batches of %d KB waited %.0f and %.0f ms for rollovers", kb,
+                  worst * 1000, worst2 * 1000);
     }
     CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT off"), "OK");
     redisFree(c);
@@ -2006,17 +2057,25 @@ static void test_slowsync(void) {
     CHECK_MSG(slowest >= synced, "%lld fsyncs of 131 ms or more, %lld slow ones", slowest, synced);
     CHECK_EQ_INT(hist_sum(c, "wal_write_us_hist", &slowest), info_ll(c, "wal_groups"));
     CHECK_EQ_INT(info_ll(c, "wal_segments"), 1);
-    CHECK_MSG(worst < 0.4, "a batch waited %.0f ms (an fsync takes 800 ms more)", worst * 1000);
-    /* WAITAOF does wait for it */
+    /* (a batch that waited for a slow fsync took 800 ms or more; a loaded
+     * machine may stall one for a few hundred) */
+    CHECK_MSG(worst < 0.7, "a batch waited %.0f ms (an fsync takes 800 ms more)", worst * 1000);
+    /* WAITAOF does wait for it: for a write made just before, which only
+     * an fsync begun after t0 covers -- 800 ms at least (without it, a slow
+     * fsync that began after the batches' last write could be nearly
+     * done) */
     double t0 = now_s();
+    CHECK_STATUS(cmd(c, "SET before v"), "OK");
     check_waitaof(c, "1 0 0", 1);
     CHECK_MSG(now_s() - t0 >= 0.5, "WAITAOF took %.0f ms", (now_s() - t0) * 1000);
     CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT off"), "OK");
     check_waitaof(c, "1 0 0", 1); /* (a slow fsync already under way ends first) */
+    /* then fast again (a real fsync on a loaded machine may take a few
+     * hundred ms; a slow one still, 800 ms or more) */
     t0 = now_s();
     CHECK_STATUS(cmd(c, "SET after v"), "OK");
     check_waitaof(c, "1 0 0", 1);
-    CHECK_MSG(now_s() - t0 < 0.5, "WAITAOF after OFF took %.0f ms", (now_s() - t0) * 1000);
+    CHECK_MSG(now_s() - t0 < 0.7, "WAITAOF after OFF took %.0f ms", (now_s() - t0) * 1000);
     redisFree(c);
     srv_stop(s);
 }
