@@ -389,10 +389,18 @@ static int rehash(kv_table *t, int n) {
             if (--empty_visits == 0) return 1;
         }
         /* the chains a few buckets on are a cache miss each: fetch the
-         * next call's ahead (the slots themselves are read in order) */
+         * next calls' ahead (the slots themselves are read in order): a
+         * chain's head, both lines its key may lie on, and, half-way
+         * there, its second entry. (Inserting 2M new keys: rehash's share
+         * of the time from 14% to 10.4% with the last two.) */
         if (t->rehashidx + REHASH_AHEAD < from->size) {
             const kv_entry *ahead = from->table[t->rehashidx + REHASH_AHEAD];
-            if (ahead) __builtin_prefetch(ahead);
+            if (ahead) {
+                __builtin_prefetch(ahead);
+                __builtin_prefetch((const char *)ahead + 63); /* (the key may cross a line) */
+            }
+            const kv_entry *mid = from->table[t->rehashidx + REHASH_AHEAD / 2];
+            if (mid && mid->next) __builtin_prefetch(mid->next); /* (fetched by now) */
         }
         kv_entry *e = from->table[t->rehashidx];
         while (e) {
