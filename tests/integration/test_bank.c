@@ -44,12 +44,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static uint64_t next_rand(uint64_t *s) { /* xorshift64* */
     uint64_t x = *s;
     x ^= x >> 12;
@@ -228,7 +222,7 @@ static void *teller_main(void *arg) {
     teller *t = arg;
     redisContext *c = thread_connect(t->port, t->err, sizeof(t->err));
     if (!c) { atomic_fetch_sub(&tellers_running, 1); return NULL; }
-    while (now_s() < t->deadline) {
+    while (clock_s() < t->deadline) {
         int from = (int)rnd(&t->rng, NACCTS), to = (int)rnd(&t->rng, NACCTS - 1);
         if (to >= from) to++;
         long long amount;
@@ -335,7 +329,7 @@ static void *sampler_main(void *arg) {
 }
 
 static void test_invariant(void) {
-    double t0 = now_s();
+    double t0 = clock_s();
     double secs = getenv("SB_BANK_SECONDS") ? atof(getenv("SB_BANK_SECONDS")) : 3.0;
     printf("invariant: %d clients, %.1f s of transfers\n", NCLIENTS, secs);
     fflush(stdout);
@@ -358,7 +352,7 @@ static void test_invariant(void) {
     static teller ts[NCLIENTS];
     static sampler sm;
     pthread_t th[NCLIENTS], sth;
-    double deadline = now_s() + secs;
+    double deadline = clock_s() + secs;
     atomic_store(&tellers_running, NCLIENTS);
     memset(&sm, 0, sizeof(sm));
     sm.port = s->port;
@@ -388,7 +382,7 @@ static void test_invariant(void) {
         fprintf(stderr, "invariant: sampler: %s\n", sm.err);
         tu_failures++;
     }
-    double took = now_s() - deadline + secs;
+    double took = clock_s() - deadline + secs;
 
     /* the end state: exactly the acknowledged transfers */
     static keylist k;
@@ -477,7 +471,7 @@ static void test_invariant(void) {
                 "once (the restart has it from the log)\n", loads, s->log);
         tu_failures++;
     }
-    printf("invariant: done in %.1f s\n", now_s() - t0);
+    printf("invariant: done in %.1f s\n", clock_s() - t0);
     fflush(stdout);
 }
 
@@ -667,7 +661,7 @@ static void verify(sb_server *s, client *cs, int cycle) {
 }
 
 static void test_crash(void) {
-    double t0 = now_s();
+    double t0 = clock_s();
     int cycles = getenv("SB_CRASH_CYCLES") ? atoi(getenv("SB_CRASH_CYCLES")) : 4;
     printf("crash: %d clients, %d SIGKILL cycles\n", NCLIENTS, cycles);
     fflush(stdout);
@@ -739,9 +733,9 @@ static void test_crash(void) {
             shared += cs[i].shared;
             inflight += cs[i].inflight + cs[i].shared_inflight;
         }
-        double r0 = now_s();
+        double r0 = clock_s();
         s = srv_start_in(dir, args);
-        double restart = now_s() - r0;
+        double restart = clock_s() - r0;
         inflight_applied = 0;
         verify(s, cs, cycle);
         total_acked += acked;
@@ -773,7 +767,7 @@ static void test_crash(void) {
     }
     printf("crash: %ld acknowledged private transfers, %ld in flight at a kill (%ld applied), "
            "%d cycles in %.1f s\n", total_acked, total_inflight, total_applied, cycles,
-           now_s() - t0);
+           clock_s() - t0);
     fflush(stdout);
 }
 

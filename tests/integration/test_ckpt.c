@@ -51,12 +51,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int64_t wall_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -178,10 +172,10 @@ static long long info_ll(redisContext *c, const char *name) {
 /* Wait for a server that was told to stop (SHUTDOWN); its exit status, or
  * -1 if it had to be killed. */
 static int wait_exit(sb_server *s) {
-    double deadline = now_s() + 30;
+    double deadline = clock_s() + 30;
     int st = 0;
     while (waitpid(s->pid, &st, WNOHANG) == 0) {
-        if (now_s() > deadline) {
+        if (clock_s() > deadline) {
             kill(s->pid, SIGKILL);
             waitpid(s->pid, &st, 0);
             s->pid = 0;
@@ -977,7 +971,7 @@ static void t_exact(void) {
     for (;;) {
         attempts++;
         at_send = atomic_load(&w.done);
-        double t0 = now_s();
+        double t0 = clock_s();
         CHECK_STATUS(cmd(c, "BGSAVE"), "Background saving started");
         seen_running = 0;
         at_done = 0;
@@ -985,10 +979,10 @@ static void t_exact(void) {
             long long ip = info_ll(c, "rdb_bgsave_in_progress");
             if (ip == 1) seen_running++;
             if (ip != 1) { at_done = atomic_load(&w.done); break; }
-            if (now_s() - t0 > 60) { CHECK_MSG(0, "BGSAVE did not end in 60 s"); break; }
+            if (clock_s() - t0 > 60) { CHECK_MSG(0, "BGSAVE did not end in 60 s"); break; }
             usleep(1000);
         }
-        walk_s = now_s() - t0;
+        walk_s = clock_s() - t0;
         L = info_ll(c, "checkpoint_lsn"); /* (set as rdb_bgsave_in_progress drops to 0) */
         int overlapped = seen_running > 0 && (at_done > (size_t)L + 500 || at_done == ops.n);
         if (overlapped || attempts == 5 || atomic_load(&w.dead) ||
@@ -1561,8 +1555,8 @@ static void t_lifecycle(void) {
     CHECK_MSG(!strcmp(buf, want), "BGSAVE twice + SCHEDULE got:\n%s", buf);
     close(fd);
     long long lsn_sched = info_ll(c, "wal_lsn");
-    double t0 = now_s();
-    while (now_s() - t0 < 20 && (info_ll(c, "rdb_bgsave_in_progress") || info_ll(c, "rdb_saves") < saves0 + 2))
+    double t0 = clock_s();
+    while (clock_s() - t0 < 20 && (info_ll(c, "rdb_bgsave_in_progress") || info_ll(c, "rdb_saves") < saves0 + 2))
         usleep(2000);
     CHECK_MSG(info_ll(c, "rdb_saves") >= saves0 + 2, "the scheduled BGSAVE did not run (%lld saves, was %lld)",
               info_ll(c, "rdb_saves"), saves0);
@@ -1595,8 +1589,8 @@ static void t_lifecycle(void) {
     CHECK_STATUS(cmd(c, "CONFIG SET auto-checkpoint-min-size 1mb"), "OK");
     CHECK_STATUS(cmd(c, "CONFIG SET auto-checkpoint-percentage 50"), "OK");
     set_range(c, "auto:", 0, 15000, 0, 0); /* > 1 MB of WAL */
-    t0 = now_s();
-    while (now_s() - t0 < 5 && (info_ll(c, "rdb_saves") == saves || info_ll(c, "rdb_bgsave_in_progress")))
+    t0 = clock_s();
+    while (clock_s() - t0 < 5 && (info_ll(c, "rdb_saves") == saves || info_ll(c, "rdb_bgsave_in_progress")))
         usleep(5000);
     CHECK_MSG(info_ll(c, "rdb_saves") > saves, "no automatic checkpoint after 1 MB of WAL");
     CHECK_MSG(log_has(dir, "Starting a checkpoint: the WAL grew", NULL), "no 'Starting a checkpoint' in the log");
@@ -1881,8 +1875,8 @@ static void t_memory(void) {
     pthread_create(&th, NULL, overwriter_main, &o);
     /* steady state: the same writer, no checkpoint */
     long steady = 0;
-    double t0 = now_s();
-    while (now_s() - t0 < 1.5) {
+    double t0 = clock_s();
+    while (clock_s() - t0 < 1.5) {
         long k = srv_rss_kb(s);
         if (k > steady) steady = k;
         usleep(5000);
@@ -1896,14 +1890,14 @@ static void t_memory(void) {
         w0 = o.writes;
         CHECK_STATUS(cmd(c, "BGSAVE"), "Background saving started");
         int polls = 0;
-        t0 = now_s();
-        while (now_s() - t0 < 60) {
+        t0 = clock_s();
+        while (clock_s() - t0 < 60) {
             long k = srv_rss_kb(s);
             if (k > peak) peak = k;
             if (++polls % 4 == 0 && info_ll(c, "rdb_bgsave_in_progress") == 0) break;
             usleep(2000);
         }
-        dur = now_s() - t0;
+        dur = clock_s() - t0;
         w1 = o.writes;
         if (w1 - w0 == 0) printf("  no overwrite completed during a %.0f ms BGSAVE: again\n", dur * 1000);
     }
@@ -1957,23 +1951,23 @@ int main(int argc, char **argv) {
     far_ms = (wall_ms() / 1000 + 40 * 86400) * 1000;
     printf("seed %" PRIu64 " (SB_SEED=%" PRIu64 " replays it)%s\n", seed, seed,
            SB_ASAN ? ", ASan build: smaller data" : "");
-    double t_all = now_s();
+    double t_all = clock_s();
     int ran = 0;
     for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
         int wanted = argc < 2;
         for (int a = 1; a < argc; a++) wanted |= !strcmp(argv[a], sections[i].name);
         if (!wanted) continue;
         int f0 = tu_failures;
-        double t0 = now_s();
+        double t0 = clock_s();
         printf("%s:\n", sections[i].name);
         sections[i].fn();
-        printf("%s: %s (%.2f s)\n", sections[i].name, tu_failures == f0 ? "ok" : "FAILED", now_s() - t0);
+        printf("%s: %s (%.2f s)\n", sections[i].name, tu_failures == f0 ? "ok" : "FAILED", clock_s() - t0);
         ran++;
     }
     if (!ran) {
         fprintf(stderr, "no such section\n");
         return 2;
     }
-    printf("total %.2f s\n", now_s() - t_all);
+    printf("total %.2f s\n", clock_s() - t_all);
     TU_DONE();
 }

@@ -362,12 +362,6 @@ static long verify(sb_server *s, worker *ws, int cycle) {
     return present;
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* cycles crash cycles with appendfsync mode. */
 static void run_mode(const char *mode, int cycles, uint64_t *rngp) {
     uint64_t rng = *rngp;
@@ -383,7 +377,7 @@ static void run_mode(const char *mode, int cycles, uint64_t *rngp) {
     memset(ws, 0, sizeof(ws)); /* a new directory: no key exists yet */
     long total_acked = 0;
     long long inline_commits = 0, overlaps = 0;
-    double t0 = now_s();
+    double t0 = clock_s();
     sb_server *s = srv_start_in(dir, args);
     for (int cycle = 0; cycle < cycles && !tu_failures; cycle++) {
         atomic_store(&connected, 0);
@@ -442,7 +436,7 @@ static void run_mode(const char *mode, int cycles, uint64_t *rngp) {
     srv_stop(s);
     printf("%s, %d writer(s), pipelines of %d: %ld acknowledged writes in %d crash cycles, "
            "%d torn tail(s) cut, %.1f s\n", mode, nthreads, depth, total_acked, cycles,
-           count_in_log(s->log, "torn write"), now_s() - t0);
+           count_in_log(s->log, "torn write"), clock_s() - t0);
     if (nthreads == 1) {
         printf("%s, one writer: %lld groups committed inline\n", mode, inline_commits);
         CHECK(inline_commits > 0);

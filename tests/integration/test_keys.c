@@ -22,12 +22,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static double mono_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void sleep_ms(int ms) { usleep((useconds_t)ms * 1000); }
 
 /* An integer reply, or LLONG_MIN (and a failure) for anything else. */
@@ -1309,7 +1303,7 @@ static void t_lazy_expiry(redisContext *c) {
 static void check_idle(const char *file, int line, redisContext *c, const char *key,
                        long long lo, double since) {
     long long v = int_of(cmd(c, "OBJECT IDLETIME %s", key), file, line);
-    double el = mono_s() - since;
+    double el = clock_s() - since;
     long long hi = (long long)el + 1;
     if (v < lo || v > hi) {
         fprintf(stderr, "%s:%d: OBJECT IDLETIME %s is %lld, not in [%lld, %lld] "
@@ -1326,25 +1320,25 @@ static void t_active_expiry(redisContext *c) {
     /* access-time keys in db 5 (checked after the wait below) */
     CHECK_STATUS(cmd(c, "SELECT 5"), "OK");
     const char *idle_keys[] = {"i_exists", "i_type", "i_ttl", "i_obj", "i_get", "i_touch", "i_keys"};
-    double t_idle0 = mono_s(); /* (before the first SET: the upper bound of their idle times) */
+    double t_idle0 = clock_s(); /* (before the first SET: the upper bound of their idle times) */
     for (size_t i = 0; i < 7; i++) CHECK_STATUS(cmd(c, "SET %s v", idle_keys[i]), "OK");
-    double t_idle = mono_s();
+    double t_idle = clock_s();
     CHECK_STATUS(cmd(c, "SELECT 0"), "OK");
 
     long long exp0 = info_ll(c, "stats", "expired_keys");
     CHECK_STATUS(cmd(c, "SET keep v"), "OK");
-    double t_keep2 = mono_s();
+    double t_keep2 = clock_s();
     CHECK_STATUS(cmd(c, "SET keep2 v EX 1000"), "OK");
     /* (1 s: all still there for the count below after slow fsyncs; only
      * if the client saw 1 s go by from sending the first SET to the
      * count's reply, some may have expired already: no count then) */
-    double t_ax = mono_s();
+    double t_ax = clock_s();
     pipe_set(c, "ax:", 0, N, 1000);
     {
         char ks[256], want[96];
         ks[0] = '\0';
         info_keyspace_line(c, 0, ks, sizeof(ks));
-        double el = mono_s() - t_ax;
+        double el = clock_s() - t_ax;
         int wl = snprintf(want, sizeof(want), "db0:keys=%d,expires=%d,avg_ttl=", N + 2, N + 1);
         if (el >= 1.0)
             fprintf(stderr, "note: %.2f s for %d pipelined SETs PX 1000 and INFO: their "
@@ -1355,23 +1349,23 @@ static void t_active_expiry(redisContext *c) {
     /* never accessed: the background cycle removes them (within 10 s: it
      * takes about 1 s, but the cron's ticks can be late on a loaded
      * machine; DBSIZE and INFO access no key) */
-    double t0 = mono_s();
+    double t0 = clock_s();
     long long n = -1;
-    while (mono_s() - t0 < 10) {
+    while (clock_s() - t0 < 10) {
         redisReply *r = cmd(c, "DBSIZE");
         n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
         if (r) freeReplyObject(r);
         if (n == 2) break;
         sleep_ms(50);
     }
-    if (n != 2) fprintf(stderr, "active expiry: DBSIZE still %lld after %.1f s\n", n, mono_s() - t0);
+    if (n != 2) fprintf(stderr, "active expiry: DBSIZE still %lld after %.1f s\n", n, clock_s() - t0);
     CHECK_EQ_INT(n, 2);
     CHECK(info_ll(c, "stats", "expired_keys") - exp0 == N);
     CHECK_KEYSPACE(c, 0, 2, 1, 1000000);
     /* untouched by the cycle: 1000 s less the whole seconds since its SET */
     {
         long long ttl = INT_OF(cmd(c, "TTL keep2"));
-        long long lo = 1000 - (long long)(mono_s() - t_keep2) - 1;
+        long long lo = 1000 - (long long)(clock_s() - t_keep2) - 1;
         CHECK_MSG(ttl >= lo && ttl <= 1000, "TTL keep2 is %lld, not in [%lld, 1000]", ttl, lo);
     }
 
@@ -1389,8 +1383,8 @@ static void t_active_expiry(redisContext *c) {
     CHECK(info_ll(c, "stats", "expired_keys") - exp0 == 3);
     /* switching it back on cleans up */
     CHECK_STATUS(cmd(c, "DEBUG SET-ACTIVE-EXPIRE 1"), "OK");
-    t0 = mono_s();
-    while (mono_s() - t0 < 10) {
+    t0 = clock_s();
+    while (clock_s() - t0 < 10) {
         redisReply *r = cmd(c, "DBSIZE");
         n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
         if (r) freeReplyObject(r);
@@ -1401,7 +1395,7 @@ static void t_active_expiry(redisContext *c) {
     CHECK(info_ll(c, "stats", "expired_keys") - exp0 == 100);
 
     /* access times: wait until the db 5 keys are >= 2 s idle */
-    double left = 2.2 - (mono_s() - t_idle);
+    double left = 2.2 - (clock_s() - t_idle);
     if (left > 0) usleep((useconds_t)(left * 1e6));
     CHECK_STATUS(cmd(c, "SELECT 5"), "OK");
     CHECK_INT(cmd(c, "EXISTS i_exists"), 1);        /* these don't touch */
@@ -1409,9 +1403,9 @@ static void t_active_expiry(redisContext *c) {
     CHECK_INT(cmd(c, "TTL i_ttl"), -1);
     CHECK_BULK(cmd(c, "OBJECT ENCODING i_obj"), "embstr");
     CHECK_KEYS(cmd(c, "KEYS i_k*"), "i_keys");
-    double t_get = mono_s();
+    double t_get = clock_s();
     CHECK_BULK(cmd(c, "GET i_get"), "v");           /* these do */
-    double t_touch = mono_s();
+    double t_touch = clock_s();
     CHECK_INT(cmd(c, "TOUCH i_touch"), 1);
     /* (upper bounds from the client's clock: about 3 for the untouched,
      * 1 for the touched, unless the client was descheduled meanwhile) */
@@ -1423,10 +1417,10 @@ static void t_active_expiry(redisContext *c) {
     CHECK_IDLE(c, "i_get", 0, t_get);
     CHECK_IDLE(c, "i_touch", 0, t_touch);
     /* a copy is a new object; a moved key keeps its (just touched) time */
-    double t_copy = mono_s();
+    double t_copy = clock_s();
     CHECK_INT(cmd(c, "COPY i_exists i_copy"), 1);
     CHECK_IDLE(c, "i_copy", 0, t_copy);
-    double t_move = mono_s();
+    double t_move = clock_s();
     CHECK_INT(cmd(c, "MOVE i_type 6"), 1);
     CHECK_STATUS(cmd(c, "SELECT 6"), "OK");
     CHECK_IDLE(c, "i_type", 0, t_move);

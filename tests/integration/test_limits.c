@@ -26,12 +26,6 @@ static char rbuf[1 << 20];
 #define SANITIZED 0
 #endif
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* A raw connection with a small receive buffer (set before connect, so
  * the window stays small): the kernel absorbs little of what the server
  * sends to a client that does not read. */
@@ -53,9 +47,9 @@ static int connect_small_rcvbuf(sb_server *s) {
 /* Read and discard until the peer closes (1) or timeout (0). *total gets
  * the bytes read. */
 static int drain_until_closed(int fd, double timeout_s, size_t *total) {
-    double deadline = now_s() + timeout_s;
+    double deadline = clock_s() + timeout_s;
     *total = 0;
-    while (now_s() < deadline) {
+    while (clock_s() < deadline) {
         struct pollfd p = {fd, POLLIN, 0};
         if (poll(&p, 1, 100) <= 0) continue;
         ssize_t n = recv(fd, rbuf, sizeof(rbuf), 0);
@@ -84,8 +78,8 @@ static long long info_int(redisContext *c, const char *section, const char *fiel
 
 /* Wait until the server counts exactly n connected clients. */
 static int wait_clients(redisContext *c, long long n) {
-    double deadline = now_s() + 5;
-    while (now_s() < deadline) {
+    double deadline = clock_s() + 5;
+    while (clock_s() < deadline) {
         if (info_int(c, "clients", "connected_clients") == n) return 1;
         usleep(20000);
     }
@@ -165,8 +159,8 @@ static void flood_unread(sb_server *s, redisContext *other, const char *req, siz
     int fd = connect_small_rcvbuf(s);
     raw_send(fd, req, len);
     long peak = 0;
-    double t0 = now_s();
-    while (now_s() - t0 < 10) {
+    double t0 = clock_s();
+    while (clock_s() - t0 < 10) {
         long r = srv_rss_kb(s);
         if (r > peak) peak = r;
         disc = info_int(other, "stats", "client_output_buffer_limit_disconnections");
@@ -304,8 +298,8 @@ static void test_query_limit(void) {
      * then 100 ms more, in which nothing more may come */
     size_t tot = 0;
     cl = 0;
-    double deadline = now_s() + 10;
-    while (!cl && tot < want && now_s() < deadline)
+    double deadline = clock_s() + 10;
+    while (!cl && tot < want && clock_s() < deadline)
         tot += raw_read(fd, rbuf, sizeof(rbuf), sizeof(rbuf) - 1, 500, &cl);
     if (!cl) tot += raw_read(fd, rbuf, sizeof(rbuf), 1, 100, &cl);
     CHECK(!cl);
@@ -333,14 +327,14 @@ static void test_timeout(void) {
     raw_send(idle, "PING\r\n", 6);
     size_t n = raw_read(idle, rbuf, sizeof(rbuf), 7, 2000, &cl);
     CHECK(n == 7 && !memcmp(rbuf, "+PONG\r\n", 7));
-    double t0 = now_s(), closed_at = 0;
-    while (now_s() - t0 < 4) {
+    double t0 = clock_s(), closed_at = 0;
+    while (clock_s() - t0 < 4) {
         CHECK_STATUS(cmd(active, "PING"), "PONG");
         struct pollfd p = {idle, POLLIN, 0};
         if (!closed_at && poll(&p, 1, 250) > 0) {
             n = raw_read(idle, rbuf, sizeof(rbuf), 1, 100, &cl);
             CHECK_EQ_INT(n, 0);   /* closed without a message */
-            if (cl) closed_at = now_s() - t0;
+            if (cl) closed_at = clock_s() - t0;
         } else if (closed_at) {
             usleep(250000);
         }

@@ -17,12 +17,6 @@
 #define BIG (8u * 1024 * 1024)
 static char rbuf[BIG];
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Printable form of bytes for failure messages. */
 static const char *esc(const char *p, size_t n) {
     static char out[4][1200];
@@ -85,8 +79,8 @@ static void fresh_close_at(int line, sb_server *s, const char *req, size_t n, co
 static size_t xfer(int fd, const char *out, size_t outlen, char *in, size_t want,
                    int timeout_ms) {
     size_t sent = 0, got = 0;
-    double deadline = now_s() + timeout_ms / 1000.0;
-    while (got < want && now_s() < deadline) {
+    double deadline = clock_s() + timeout_ms / 1000.0;
+    while (got < want && clock_s() < deadline) {
         struct pollfd p = {fd, POLLIN | (sent < outlen ? POLLOUT : 0), 0};
         if (poll(&p, 1, 100) <= 0) continue;
         if ((p.revents & POLLOUT) && sent < outlen) {
@@ -392,9 +386,9 @@ static void test_order_while_busy(sb_server *s) {
     /* B: its commands in small writes, interleaved with A's flood */
     size_t got = 0, bsent = 0;
     static char bb[1 << 20], abuf[2 << 20];
-    double deadline = now_s() + 15;
+    double deadline = clock_s() + 15;
     size_t aread = 0;
-    while ((got < wantb.n || asent < a.n) && now_s() < deadline) {
+    while ((got < wantb.n || asent < a.n) && clock_s() < deadline) {
         if (bsent < b.n) {
             size_t chunk = b.n - bsent < 300 ? b.n - bsent : 300;
             raw_send(fb, b.p + bsent, chunk);

@@ -23,12 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ------------------------------------------------------------ helpers */
 
 #define CHECK_ARRAY_LEN(r, n) do { redisReply *_r = (r); \
@@ -201,8 +195,8 @@ static pid_t spawn(const char **args, const char *log) {
 
 /* Connect (retrying while the server starts); NULL if it never answers. */
 static redisContext *connect_port(int port, double timeout_s) {
-    double deadline = now_s() + timeout_s;
-    while (now_s() < deadline) {
+    double deadline = clock_s() + timeout_s;
+    while (clock_s() < deadline) {
         redisContext *c = redisConnect("127.0.0.1", port);
         if (c && !c->err) {
             struct timeval tv = {10, 0};
@@ -217,9 +211,9 @@ static redisContext *connect_port(int port, double timeout_s) {
 
 /* Wait for pid to exit; returns its wait status or -1 on timeout. */
 static int wait_exit(pid_t pid, double timeout_s) {
-    double deadline = now_s() + timeout_s;
+    double deadline = clock_s() + timeout_s;
     int st;
-    while (now_s() < deadline) {
+    while (clock_s() < deadline) {
         pid_t r = waitpid(pid, &st, WNOHANG);
         if (r == pid) {
             for (int i = 0; i < nspawned; i++)
@@ -1018,9 +1012,9 @@ static void test_misc(sb_server *s) {
     CHECK_ERROR(cmd(c, "DBSIZE x"), "ERR wrong number of arguments for 'dbsize' command");
 
     /* DEBUG (Redis needs enable-debug-command; strongbox allows it) */
-    double t0 = now_s();
+    double t0 = clock_s();
     CHECK_STATUS(cmd(c, "DEBUG SLEEP 0.1"), "OK");
-    double dt = now_s() - t0;
+    double dt = clock_s() - t0;
     CHECK(dt >= 0.095 && dt < 2);
     CHECK_STATUS(cmd(c, "DEBUG SLEEP 0"), "OK");
     CHECK_ERROR(cmd(c, "DEBUG foo"),
@@ -1034,9 +1028,9 @@ static void test_misc(sb_server *s) {
     CHECK_INT(cmd(c, "DBSIZE"), 3);
     CHECK_STATUS(cmd(c, "DEBUG SET-ACTIVE-EXPIRE 1"), "OK");
     CHECK_STATUS(cmd(c, "SET tmp v PX 50"), "OK");
-    double deadline = now_s() + 3;
+    double deadline = clock_s() + 3;
     long long n = 4;
-    while (n != 3 && now_s() < deadline) {
+    while (n != 3 && clock_s() < deadline) {
         usleep(50000);
         r = cmd(c, "DBSIZE");
         n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
@@ -1685,13 +1679,13 @@ static void test_inline(void) {
     CHECK_STATUS(cmd(c, "SET k v"), "OK");
     const int n = 2000;
     long long i0 = inline_batches(c);
-    double t0 = now_s();
+    double t0 = clock_s();
     long sleeps = engine_sleeps_over(s, c, n);
     long long ran = inline_batches(c) - i0;
     /* all but those that came while the engine thread was awake for its
      * cron (10 times a second; a few each, more on a loaded machine where
      * it waits for a CPU); the INFOs themselves go to it */
-    long crons = (long)((now_s() - t0) * 10) + 1, slack = n / 10 > 20 * crons ? n / 10 : 20 * crons;
+    long crons = (long)((clock_s() - t0) * 10) + 1, slack = n / 10 > 20 * crons ? n / 10 : 20 * crons;
     if (ran < n || sleeps > n / 10)
         fprintf(stderr, "test_inline: %d GETs in %ld cron periods: %lld ran inline, engine thread slept %ld times\n",
                 n, crons, ran, sleeps);
@@ -1865,8 +1859,8 @@ static long long io_thread_wait_ns(pid_t pid) {
     return ok ? (long long)wait : -1;
 }
 
-/* now_s in microseconds */
-static long long mono_us(void) { return (long long)(now_s() * 1e6); }
+/* clock_s in microseconds */
+static long long mono_us(void) { return (long long)(clock_s() * 1e6); }
 
 /* The I/O thread's run-queue wait per 10 ms between (w0, t0) and now, in
  * us; -1 if unknown. */
@@ -2243,10 +2237,10 @@ static void test_io_uring_switch(void) {
         CHECK_STATUS(cmd(ctl, "CONFIG SET io-uring-clients %d", way ? 0 : 1000), "OK");
         double best = 1e9; /* (the best of 3: a loaded machine may stall one) */
         for (int i = 0; i < 3; i++) {
-            double t0 = now_s();
+            double t0 = clock_s();
             redisContext *n = srv_connect(s);
             CHECK_STATUS(cmd(n, "PING"), "PONG");
-            if (now_s() - t0 < best) best = now_s() - t0;
+            if (clock_s() - t0 < best) best = clock_s() - t0;
             redisFree(n);
         }
         CHECK_MSG(best < 0.5, "PING took %.3f s at best", best);

@@ -46,12 +46,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int64_t wall_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -123,10 +117,10 @@ static void dump_log(const char *dir) {
 static int stop_status(sb_server *s) {
     if (s->pid <= 0) return -1;
     kill(s->pid, SIGTERM);
-    double deadline = now_s() + 20;
+    double deadline = clock_s() + 20;
     int st = 0;
     while (waitpid(s->pid, &st, WNOHANG) == 0) {
-        if (now_s() > deadline) {
+        if (clock_s() > deadline) {
             kill(s->pid, SIGKILL);
             waitpid(s->pid, &st, 0);
             s->pid = 0;
@@ -167,8 +161,8 @@ static long long info_ll(redisContext *c, const char *name) {
 /* Wait (up to 5 s) until INFO field `name` reaches at least `want`: work the
  * writer does after the replies went out, such as an eager rollover. */
 static int wait_info_ll(redisContext *c, const char *name, long long want) {
-    for (double end = now_s() + 5; info_ll(c, name) < want; usleep(1000))
-        if (now_s() > end) return 0;
+    for (double end = clock_s() + 5; info_ll(c, name) < want; usleep(1000))
+        if (clock_s() > end) return 0;
     return 1;
 }
 
@@ -1343,9 +1337,9 @@ static void test_fault(void) {
     if (w) freeReplyObject(w);
     redisFree(c);
     c = srv_connect(s);
-    double deadline = now_s() + 3;
+    double deadline = clock_s() + 3;
     info_field(c, "wal_status", st, sizeof(st));
-    while (strcmp(st, "failed") && now_s() < deadline) {
+    while (strcmp(st, "failed") && clock_s() < deadline) {
         usleep(20000);
         info_field(c, "wal_status", st, sizeof(st));
     }
@@ -1396,12 +1390,12 @@ static void test_expiry(void) {
     r = cmd(c, "PTTL e3");
     long long pttl3 = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -100;
     if (r) freeReplyObject(r);
-    double t_before = now_s();
+    double t_before = clock_s();
     redisFree(c);
     srv_kill(s);
     s = srv_start_in(d, no_args);
     c = srv_connect(s);
-    double elapsed_ms = (now_s() - t_before) * 1000;
+    double elapsed_ms = (clock_s() - t_before) * 1000;
     CHECK_NIL(cmd(c, "GET e1"));
     CHECK_INT(cmd(c, "EXISTS e1 e6 e7"), 0);
     r = cmd(c, "PTTL e2");
@@ -1452,9 +1446,9 @@ static void test_everysec(void) {
     info_field(c, "appendfsync", v, sizeof(v));
     CHECK_MSG(!strcmp(v, "everysec"), "appendfsync:%s", v);
     long long f0 = info_ll(c, "wal_fsyncs");
-    double t0 = now_s();
+    double t0 = clock_s();
     set_keys(c, "e", 0, 300, 50);
-    double secs = now_s() - t0;
+    double secs = clock_s() - t0;
     long long f1 = info_ll(c, "wal_fsyncs");
     CHECK_MSG(f1 - f0 <= (long long)secs + 2, "%lld fsyncs for 300 writes in %.2f s (everysec)",
               f1 - f0, secs);
@@ -1481,15 +1475,15 @@ static void test_everysec(void) {
     /* and back to everysec */
     CHECK_STATUS(cmd(c, "CONFIG SET appendfsync everysec"), "OK");
     f0 = info_ll(c, "wal_fsyncs");
-    t0 = now_s();
+    t0 = clock_s();
     set_keys(c, "x", 0, 200, 10);
-    secs = now_s() - t0;
+    secs = clock_s() - t0;
     f1 = info_ll(c, "wal_fsyncs");
     CHECK_MSG(f1 - f0 <= (long long)secs + 2, "%lld fsyncs for 200 writes in %.2f s (everysec)",
               f1 - f0, secs);
     /* within about a second everything is durable */
-    double deadline = now_s() + 3;
-    while (now_s() < deadline && info_ll(c, "wal_durable_lsn") != info_ll(c, "wal_lsn"))
+    double deadline = clock_s() + 3;
+    while (clock_s() < deadline && info_ll(c, "wal_durable_lsn") != info_ll(c, "wal_lsn"))
         usleep(20000);
     CHECK_EQ_INT(info_ll(c, "wal_durable_lsn"), info_ll(c, "wal_lsn"));
     r = cmd(c, "CONFIG SET appendfsync sometimes");
@@ -1530,9 +1524,9 @@ static void test_waitaof(void) {
     check_waitaof(c, "1 0 0", 1); /* nothing written yet */
     for (int i = 0; i < 5; i++) {
         CHECK_STATUS(cmd(c, "SET k%d v", i), "OK");
-        double t0 = now_s();
+        double t0 = clock_s();
         check_waitaof(c, "1 0 0", 1);
-        double waited = now_s() - t0;
+        double waited = clock_s() - t0;
         CHECK_MSG(waited < 1.5, "WAITAOF took %.2f s", waited);
         long long lsn = info_ll(c, "wal_lsn"), durable = info_ll(c, "wal_durable_lsn");
         CHECK_MSG(durable >= lsn, "after WAITAOF: durable %lld < lsn %lld", durable, lsn);
@@ -1654,7 +1648,7 @@ static void *order_main(void *arg) {
     int fd = -1;
     sb_server fake = {0};
     fake.port = o->port;
-    while (now_s() < o->until && !o->bad) {
+    while (clock_s() < o->until && !o->bad) {
         if (fd < 0) fd = raw_connect(&fake);
         if (fd < 0) { o->bad++; snprintf(o->err, sizeof(o->err), "connect"); break; }
         r ^= r << 13; r ^= r >> 7; r ^= r << 17;
@@ -1689,7 +1683,7 @@ static void test_order(void) {
     enum { N = 8 };
     orderer o[N];
     pthread_t th[N];
-    double until = now_s() + 2.0;
+    double until = clock_s() + 2.0;
     for (int i = 0; i < N; i++) {
         o[i] = (orderer){s->port, i, until, 0, 0, 0, {0}};
         pthread_create(&th[i], NULL, order_main, &o[i]);
@@ -1953,12 +1947,12 @@ static void test_rollsync(void) {
         int ok = 1;
         for (int attempt = 0; attempt < 2; attempt++) {
             long long seg0 = info_ll(c, "wal_segments");
-            double end = now_s() + 3, cap = now_s() + 15, pause = 0.02 * kb / 100;
+            double end = clock_s() + 3, cap = clock_s() + 15, pause = 0.02 * kb / 100;
             int batches = 0;
             rolled = 0;
             worst = worst2 = 0;
-            while ((now_s() < end || rolled < 2) && now_s() < cap && ok) {
-                double t0 = now_s();
+            while ((clock_s() < end || rolled < 2) && clock_s() < cap && ok) {
+                double t0 = clock_s();
                 for (int i = 0; i < kb; i++)
                     redisAppendCommand(c, "SET roll%d %b", i, v, sizeof(v));
                 for (int i = 0; i < kb && ok; i++) {
@@ -1967,12 +1961,12 @@ static void test_rollsync(void) {
                          r->type == REDIS_REPLY_STATUS;
                     if (r) freeReplyObject(r);
                 }
-                double dt = now_s() - t0;
+                double dt = clock_s() - t0;
                 if (dt > worst) worst2 = worst, worst = dt;
                 else if (dt > worst2) worst2 = dt;
                 batches++;
                 if (dt < pause) usleep((useconds_t)((pause - dt) * 1e6));
-                if (now_s() >= end) rolled = info_ll(c, "wal_segments") - seg0;
+                if (clock_s() >= end) rolled = info_ll(c, "wal_segments") - seg0;
             }
             /* (segments end past 2 MB: writes go on during the lent syncs) */
             rolled = info_ll(c, "wal_segments") - seg0;
@@ -2026,10 +2020,10 @@ static void test_slowsync(void) {
     long long f0 = info_ll(c, "wal_fsyncs");
     /* 2.5 s, and on until a slow fsync has finished (a loaded machine may
      * take longer to sync a second's worth of writes) */
-    double end = now_s() + 2.5, cap = now_s() + 15, worst = 0;
+    double end = clock_s() + 2.5, cap = clock_s() + 15, worst = 0;
     int batches = 0, synced_any = 0, failed = 0;
-    while ((now_s() < end || !synced_any) && now_s() < cap && !failed) {
-        double t0 = now_s();
+    while ((clock_s() < end || !synced_any) && clock_s() < cap && !failed) {
+        double t0 = clock_s();
         for (int i = 0; i < 100; i++) redisAppendCommand(c, "SET slow%d %b", i, v, sizeof(v));
         for (int i = 0; i < 100; i++) {
             redisReply *r = NULL;
@@ -2041,7 +2035,7 @@ static void test_slowsync(void) {
             }
             freeReplyObject(r);
         }
-        double dt = now_s() - t0;
+        double dt = clock_s() - t0;
         if (dt > worst) worst = dt;
         if (dt < 0.002) usleep((useconds_t)((0.002 - dt) * 1e6));
         if (++batches % 20 == 0) synced_any = info_ll(c, "wal_fsyncs") > f0;
@@ -2064,18 +2058,18 @@ static void test_slowsync(void) {
      * an fsync begun after t0 covers -- 800 ms at least (without it, a slow
      * fsync that began after the batches' last write could be nearly
      * done) */
-    double t0 = now_s();
+    double t0 = clock_s();
     CHECK_STATUS(cmd(c, "SET before v"), "OK");
     check_waitaof(c, "1 0 0", 1);
-    CHECK_MSG(now_s() - t0 >= 0.5, "WAITAOF took %.0f ms", (now_s() - t0) * 1000);
+    CHECK_MSG(clock_s() - t0 >= 0.5, "WAITAOF took %.0f ms", (clock_s() - t0) * 1000);
     CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT off"), "OK");
     check_waitaof(c, "1 0 0", 1); /* (a slow fsync already under way ends first) */
     /* then fast again (a real fsync on a loaded machine may take a few
      * hundred ms; a slow one still, 800 ms or more) */
-    t0 = now_s();
+    t0 = clock_s();
     CHECK_STATUS(cmd(c, "SET after v"), "OK");
     check_waitaof(c, "1 0 0", 1);
-    CHECK_MSG(now_s() - t0 < 0.7, "WAITAOF after OFF took %.0f ms", (now_s() - t0) * 1000);
+    CHECK_MSG(clock_s() - t0 < 0.7, "WAITAOF after OFF took %.0f ms", (clock_s() - t0) * 1000);
     redisFree(c);
     srv_stop(s);
 }
@@ -2107,17 +2101,17 @@ static void test_pipeline(void) {
     for (int on = 1; on >= 0; on--) {
         CHECK_STATUS(cmd(a, "CONFIG SET wal-pipeline %s", on ? "yes" : "no"), "OK");
         long long ov0 = info_ll(a, "wal_sync_overlaps");
-        double t0 = now_s();
+        double t0 = clock_s();
         redisAppendCommand(a, "SET big%d %b", on, big, sizeof(big));
         flush_pipeline(a);
         usleep(150 * 1000);
-        double t1 = now_s();
+        double t1 = clock_s();
         redisAppendCommand(b, "SET small%d v", on);
         flush_pipeline(b);
         CHECK_STATUS(get_reply(a), "OK");
-        double ta = now_s();
+        double ta = clock_s();
         CHECK_STATUS(get_reply(b), "OK");
-        double tb = now_s();
+        double tb = clock_s();
         long long ov = info_ll(a, "wal_sync_overlaps") - ov0;
         printf("  wal-pipeline %s: 100 KB SET answered after %.0f ms, the SET sent %.0f ms "
                "later after %.0f ms; %lld group(s) written during a sync\n", on ? "yes" : "no",
@@ -2200,24 +2194,24 @@ static const struct { const char *name; void (*fn)(void); } sections[] = {
 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
-    double t_all = now_s();
+    double t_all = clock_s();
     int ran = 0;
     for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
         int wanted = argc < 2;
         for (int a = 1; a < argc; a++) wanted |= !strcmp(argv[a], sections[i].name);
         if (!wanted) continue;
         int f0 = tu_failures;
-        double t0 = now_s();
+        double t0 = clock_s();
         printf("%s:\n", sections[i].name);
         sections[i].fn();
         printf("%s: %s (%.2f s)\n", sections[i].name, tu_failures == f0 ? "ok" : "FAILED",
-               now_s() - t0);
+               clock_s() - t0);
         ran++;
     }
     if (!ran) {
         fprintf(stderr, "no such section\n");
         return 2;
     }
-    printf("total %.2f s\n", now_s() - t_all);
+    printf("total %.2f s\n", clock_s() - t_all);
     TU_DONE();
 }
