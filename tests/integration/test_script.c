@@ -494,9 +494,8 @@ static void t_durable(void) {
 
 /* Before a command that must run inline, after one the engine thread
  * answered (INFO, a rerun): that thread lets go of the engine a little
- * after its reply leaves, and a command that comes sooner goes to it. */
-/* Gives the engine thread time to let go of the engine after the last
- * command it ran, longer at each retry (a loaded machine delays it). */
+ * after its reply leaves, and a command that comes sooner goes to it.
+ * Longer at each retry: a loaded machine delays that thread. */
 static void engine_idle_wait(int retry) { usleep(20 * 1000 * (1 + retry)); }
 
 /* A script that is rolled back (an error, or a yield of an inline run)

@@ -309,13 +309,13 @@ static void two_round_trippers(int engine_thread) {
     drop_dir(d);
 }
 
-/* SETs keys prefix0..prefix<n-1> one at a time, up to 3 tries until at
- * least `need` of them committed inline; checks that some try did.
+/* SETs keys prefix0..prefix<n-1> one at a time, up to `tries` times until
+ * at least `need` of them committed inline; checks that some try did.
  * Returns the last try's count. */
 static long long lone_inline(redisContext *c, const char *prefix, int n, long long need,
-                             const char *what) {
+                             int tries, const char *what) {
     long long got = 0;
-    for (int try = 0; try < 3 && got < need; try++) {
+    for (int try = 0; try < tries && got < need; try++) {
         long long i0 = info_ll(c, "wal_inline_commits");
         set_keys(c, prefix, 0, n, 20);
         got = info_ll(c, "wal_inline_commits") - i0;
@@ -334,7 +334,7 @@ static void test_inline(void) {
      * the writer not idle yet -- its thread preempted on a loaded machine
      * -- goes to the writer: a few in a hundred may. Up to 3 tries; with
      * inline commits broken every try has none or few.) */
-    long long n = lone_inline(c, "l", 300, 270, "a lone client");
+    long long n = lone_inline(c, "l", 300, 270, 3, "a lone client");
     /* two clients at work, pipelining: the writer thread commits, and the
      * next batch runs during its fsync. (The count of clients at work is
      * per 10 ms, the last period's while the next begins: a round read
@@ -367,7 +367,7 @@ static void test_inline(void) {
     /* alone again (the count is per 10 ms): inline again */
     redisFree(c2);
     usleep(40 * 1000);
-    lone_inline(c, "m", 100, 90, "alone again");
+    lone_inline(c, "m", 100, 90, 3, "alone again");
     redisFree(c);
     srv_kill(s);
     sb_server *r = srv_start_in(d, no_args);
@@ -1052,15 +1052,9 @@ static void fault_case(const char *op, const char *errname, const char *errtext,
      * meets the engine at its cron tick, or the writer not idle yet on a
      * loaded machine, goes to the writer: up to 5 tries of 10.) */
     usleep(30 * 1000);
-    long long inl = 0;
-    for (int try = 0; try < 5 && inl < 9; try++) {
-        long long i0 = info_ll(c, "wal_inline_commits");
-        set_keys(c, "a", 0, 10, 20);
-        inl = info_ll(c, "wal_inline_commits") - i0;
-        if (inl < 9)
-            fprintf(stderr, "  %s %s, try %d: %lld of 10 inline\n", op, errname, try + 1, inl);
-    }
-    CHECK_MSG(inl >= 9, "%s %s: %lld of 10 writes committed inline", op, errname, inl);
+    char what[64];
+    snprintf(what, sizeof(what), "%s %s", op, errname);
+    lone_inline(c, "a", 10, 9, 5, what);
     char n[16];
     snprintf(n, sizeof(n), "%ld", after);
     CHECK_STATUS(cmd(c, "DEBUG WAL-FAULT %s %s %s", op, errname, n), "OK");
