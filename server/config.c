@@ -95,7 +95,7 @@ static const cfg_row rows[] = {
     {"enable-debug-command", NULL, K_ENUM, F_IMMUTABLE, OFF(limits.enable_debug), 0, 0, yes_no_local, "no"},
     {"busy-poll", NULL, K_INT, 0, OFF(limits.busy_poll_us), 0, 1000000, NULL, "150"},
     {"inline-batch", NULL, K_INT, 0, OFF(limits.inline_max), 0, 1024, NULL, "1024"},
-    {"io-coalesce", NULL, K_INT, 0, OFF(io_coalesce_us), 0, 1000, NULL, "50"},
+    {"io-coalesce", NULL, K_INT, 0, OFF(io_coalesce_us), 0, 1000, NULL, "100"},
     {"io-uring", NULL, K_BOOL, F_IMMUTABLE, OFF(io_uring), 0, 0, NULL, "yes"},
     {"io-uring-clients", NULL, K_INT, 0, OFF(io_uring_clients), 0, 1000000, NULL, "8"},
     {"io-threads", NULL, K_INT, F_IMMUTABLE, OFF(io_threads), 1, 128, NULL, "1"},

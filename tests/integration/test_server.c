@@ -1915,7 +1915,7 @@ static void incr_rounds(redisContext **cs, int n, int depth, int rounds, long lo
 static void test_coalesce(void) {
     sb_server *s = srv_start("--appendonly", "no", NULL);
     redisContext *c = srv_connect(s);
-    CHECK_CONFIG(c, "io-coalesce", "50");
+    CHECK_CONFIG(c, "io-coalesce", "100");
     enum { N = 12, ROUNDS = 200 };
     redisContext *cs[N];
     long long done[N] = {0};
