@@ -334,7 +334,8 @@ static int contended(sb_net *n) {
  * instead, at least 2 commands, cost a third of the gain: one small
  * iteration led to the next), nor after this thread committed the
  * iteration's writes itself (appendfsync always: the fsync was the wait;
- * measured at -c 12, a sleep after it cost 5% of the throughput), nor while this thread waits for a CPU (contended). */
+ * measured at -c 12, a sleep after it cost 5% of the throughput), nor
+ * while this thread waits for a CPU (contended). */
 static void coalesce(sb_net *n) {
     long long us = atomic_load_explicit(&n->cfg->io_coalesce_us, memory_order_relaxed);
     if (us <= 0 || n->active_said < COALESCE_CLIENTS || contended(n)) return;
