@@ -303,8 +303,17 @@ def run_cell(pair, argv, clients, pipeline, a):
     cap = a.requests * (8 if pipeline > 1 else 1) // (5 if clients == 1 else 1)
     if a.seconds > 0:
         floor = max(100, clients * pipeline * 4)
-        rate = min(pilot_rate(srv, argv, clients, pipeline, floor, a.keyspace)
-                   for srv in pair.servers())
+        rates = [pilot_rate(srv, argv, clients, pipeline, floor, a.keyspace)
+                 for srv in pair.servers()]
+        # A pilot that met a stall (a VM I/O hiccup of 0.5 s once made an
+        # always-mode SET cell 512 requests long): the two servers are
+        # within 2-3x of each other in every cell, so a rate under a
+        # quarter of the other's is measured again, and the higher kept.
+        for i, srv in enumerate(pair.servers()):
+            if rates[i] < max(rates) / 4:
+                rates[i] = max(rates[i], pilot_rate(srv, argv, clients, pipeline, floor,
+                                                    a.keyspace))
+        rate = min(rates)
         n = int(min(cap, max(floor, a.seconds * rate)))
     else:
         n = cap
