@@ -325,8 +325,9 @@ static int contended(sb_net *n) {
  * the rate there; up to 50 us more latency for a request that comes
  * during the sleep. 100 us (the default since) against 50, the same
  * server alternately, 5 runs each: GET -c 50 8-14% less CPU per request,
- * -c 20 16% (-c 10 2%), FCALL 10-15%, at the same requests/s, p50
- * +0-40 us, p99 +15-150 us; in the suite (-c 50 -P 1, 27 cells, 2 runs
+ * -c 20 16% (-c 10 2%), FCALL 10-15%, for 2-3% fewer requests/s, p50
+ * +0-40 us, p99 +15-150 us, and up to 100 us more for a request that
+ * comes during the sleep; in the suite (-c 50 -P 1, 27 cells, 2 runs
  * each) CPU above 0.7x Redis's in 2 and 2 cells against 6 and 9. Not for
  * pipelines (they send more while they wait), nor for a few clients or
  * a trickle (too few requests come during the sleep to be worth it: at

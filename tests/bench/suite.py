@@ -305,7 +305,7 @@ def run_cell(pair, argv, clients, pipeline, a):
         floor = max(100, clients * pipeline * 4)
         rates = [pilot_rate(srv, argv, clients, pipeline, floor, a.keyspace)
                  for srv in pair.servers()]
-        # A pilot that met a stall (a VM I/O hiccup of 0.5 s once made an
+        # A pilot that met a stall (one of about 0.8 s once made an
         # always-mode SET cell 512 requests long): the two servers are
         # within 2-3x of each other in every cell, so a rate under a
         # quarter of the other's is measured again, and the higher kept.
