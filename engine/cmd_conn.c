@@ -7,6 +7,7 @@
 #include "keyspace.h"
 #include "multi.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,11 @@ void cmd_reset(eng_ctx *x) {
 void cmd_select(eng_ctx *x) {
     long long db;
     if (eng_arg_ll(x, &x->argv[1], &db)) return;
+    if (db < INT_MIN || db > INT_MAX) {
+        eng_reply_error(x, "ERR value is out of range, value must between %d and %d", INT_MIN,
+                        INT_MAX);
+        return;
+    }
     if (db < 0 || db >= eng_databases(x->eng)) {
         eng_reply_error(x, "ERR DB index is out of range");
         return;

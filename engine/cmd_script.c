@@ -48,7 +48,7 @@ static int64_t wall_us(void) {
 /* Parse "numkeys key... arg..." at argv[at]. fcall: FCALL's error texts. */
 static int parse_keys(eng_ctx *x, int at, int fcall, scr_call *c) {
     long long nk;
-    if (eng_parse_ll(x->argv[at].p, x->argv[at].n, &nk) != 0 || nk > INT_MAX || nk < INT_MIN) {
+    if (eng_parse_ll(x->argv[at].p, x->argv[at].n, &nk) != 0) {
         eng_reply_error(x, fcall ? "ERR Bad number of keys provided"
                                  : "ERR value is not an integer or out of range");
         return -1;
@@ -129,12 +129,12 @@ static void record_eval(eng_ctx *x, const scr_call *c, const char *digest, void 
 
 static void fcall_generic(eng_ctx *x, int ro) {
     scr_call c = {0};
-    if (parse_keys(x, 2, 1, &c)) return;
     c.fn = scr_fn_find(vm_of(x), x->argv[1].p, x->argv[1].n);
     if (!c.fn) {
         eng_reply_error(x, "ERR Function not found");
         return;
     }
+    if (parse_keys(x, 2, 1, &c)) return;
     if (ro && !(c.fn->flags & SCR_F_NO_WRITES)) {
         eng_reply_error(x, "ERR Can not execute a script with write flag using *_ro command.");
         return;
@@ -220,14 +220,18 @@ static void function_delete(eng_ctx *x) {
     eng_reply_ok(x);
 }
 
+/* Redis 7.0's replies, word for word ("support" for SCRIPT). */
 static int flush_mode_ok(eng_ctx *x) {
-    if (x->argc == 3 && !eng_arg_is(&x->argv[2], "async") && !eng_arg_is(&x->argv[2], "sync")) {
-        eng_reply_error(x, "ERR %s FLUSH only supports SYNC|ASYNC option",
-                        eng_arg_is(&x->argv[0], "script") ? "SCRIPT" : "FUNCTION");
+    int script = eng_arg_is(&x->argv[0], "script");
+    if (x->argc > 3 && !script) {
+        eng_reply_error(x, "ERR unknown subcommand or wrong number of arguments for '%.*s'. "
+                           "Try FUNCTION HELP.", (int)x->argv[1].n, x->argv[1].p);
         return 0;
     }
-    if (x->argc > 3) {
-        eng_reply_syntax(x);
+    if (x->argc > 3 ||
+        (x->argc == 3 && !eng_arg_is(&x->argv[2], "async") && !eng_arg_is(&x->argv[2], "sync"))) {
+        eng_reply_error(x, script ? "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
+                                  : "ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
         return 0;
     }
     return 1;
@@ -256,9 +260,13 @@ static void function_list(eng_ctx *x) {
     const eng_arg *pat = NULL;
     int withcode = 0;
     for (int i = 2; i < x->argc; i++) {
-        if (eng_arg_is(&x->argv[i], "withcode")) {
+        if (eng_arg_is(&x->argv[i], "withcode") && !withcode) {
             withcode = 1;
-        } else if (eng_arg_is(&x->argv[i], "libraryname") && i + 1 < x->argc && !pat) {
+        } else if (eng_arg_is(&x->argv[i], "libraryname") && !pat) {
+            if (i + 1 >= x->argc) {
+                eng_reply_error(x, "ERR library name argument was not given");
+                return;
+            }
             pat = &x->argv[++i];
         } else {
             eng_reply_error(x, "ERR Unknown argument %s", x->argv[i].p);
@@ -268,10 +276,10 @@ static void function_list(eng_ctx *x) {
     scr_vm *vm = vm_of(x);
     long long n = 0;
     for (scr_lib *l = scr_libs(vm); l; l = l->next)
-        n += !pat || eng_glob_match(pat->p, pat->n, l->name, strlen(l->name), 0);
+        n += !pat || eng_glob_match(pat->p, pat->n, l->name, strlen(l->name), 1);
     resp_add_array_len(x->out, n);
     for (scr_lib *l = scr_libs(vm); l; l = l->next) {
-        if (pat && !eng_glob_match(pat->p, pat->n, l->name, strlen(l->name), 0)) continue;
+        if (pat && !eng_glob_match(pat->p, pat->n, l->name, strlen(l->name), 1)) continue;
         resp_add_map_len(x->out, x->proto, withcode ? 4 : 3);
         resp_add_bulk_cstr(x->out, "library_name");
         resp_add_bulk_cstr(x->out, l->name);
@@ -393,14 +401,14 @@ static void function_restore(eng_ctx *x) {
     size_t len = x->argv[2].n;
     if (len < 14 || memcmp(p, DUMP_MAGIC, 4) || (p[4] | p[5] << 8) != DUMP_VERSION ||
         sb_get32(p + len - 4) != wal_crc32c(p, len - 4)) {
-        eng_reply_error(x, "ERR payload version or checksum are wrong");
+        eng_reply_error(x, "ERR DUMP payload version or checksum are wrong");
         return;
     }
     uint32_t nlibs = sb_get32(p + 6);
     size_t off = 10;
     for (uint32_t i = 0; i < nlibs; i++) { /* check the framing first */
         if (len - 4 - off < 4 || len - 4 - off - 4 < sb_get32(p + off)) {
-            eng_reply_error(x, "ERR payload version or checksum are wrong");
+            eng_reply_error(x, "ERR DUMP payload version or checksum are wrong");
             return;
         }
         off += 4 + sb_get32(p + off);

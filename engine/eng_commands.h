@@ -38,7 +38,7 @@ eng_cmd_fn cmd_multi, cmd_exec, cmd_discard, cmd_watch, cmd_unwatch;
 eng_cmd_fn cmd_time, cmd_lastsave, cmd_debug, cmd_slowlog;
 
 /* Glob-style pattern match with Redis's rules (* ? [a-z] [^x] \x);
- * nocase for CONFIG GET. */
+ * nocase for CONFIG GET and FUNCTION LIST LIBRARYNAME. */
 int eng_glob_match(const char *pat, size_t plen, const char *s, size_t slen,
                    int nocase);
 

@@ -573,8 +573,11 @@ static long long count_pairs(lua_State *L) {
     return n;
 }
 
-/* The value at idx as a reply, Redis's Lua -> RESP rules. */
-static void to_resp(lua_State *L, int idx, resp_buf *b, int proto, int depth) {
+/* The value at idx as a reply, Redis's Lua -> RESP rules: in the
+ * caller's protocol (proto), except a boolean, which follows the script's
+ * own (sproto, redis.setresp): under 2, true is 1 and false a null, as in
+ * Redis 7.0, whatever HELLO the caller said. */
+static void to_resp(lua_State *L, int idx, resp_buf *b, int proto, int sproto, int depth) {
     idx = lua_absindex(L, idx);
     if (depth > MAX_NESTING || !lua_checkstack(L, 4)) {
         resp_add_error(b, "ERR reached lua stack limit", 27);
@@ -588,9 +591,9 @@ static void to_resp(lua_State *L, int idx, resp_buf *b, int proto, int depth) {
         return;
     }
     case LUA_TBOOLEAN:
-        if (proto == 3) resp_add_bool(b, 3, lua_toboolean(L, idx));
+        if (sproto == 3) resp_add_bool(b, proto, lua_toboolean(L, idx));
         else if (lua_toboolean(L, idx)) resp_add_int(b, 1);
-        else resp_add_null(b, 2);
+        else resp_add_null(b, proto);
         return;
     case LUA_TNUMBER:
         if (lua_isinteger(L, idx)) resp_add_int(b, (long long)lua_tointeger(L, idx));
@@ -637,12 +640,26 @@ static void to_resp(lua_State *L, int idx, resp_buf *b, int proto, int depth) {
         return;
     }
     lua_pop(L, 1);
+    if (lua_getfield(L, idx, "verbatim_string") == LUA_TTABLE) {
+        size_t fn, n;
+        const char *f = lua_getfield(L, -1, "format") == LUA_TSTRING ? lua_tolstring(L, -1, &fn) : NULL;
+        const char *t = lua_getfield(L, -2, "string") == LUA_TSTRING ? lua_tolstring(L, -1, &n) : NULL;
+        if (f && t) {
+            char fmt3[4] = {0};
+            memcpy(fmt3, f, fn < 3 ? fn : 3);
+            resp_add_verbatim(b, proto, fmt3, t, n);
+            lua_pop(L, 3);
+            return;
+        }
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
     if (lua_getfield(L, idx, "map") == LUA_TTABLE) {
         resp_add_map_len(b, proto, count_pairs(L));
         lua_pushnil(L);
         while (lua_next(L, -2)) {
-            to_resp(L, -2, b, proto, depth + 1);
-            to_resp(L, -1, b, proto, depth + 1);
+            to_resp(L, -2, b, proto, sproto, depth + 1);
+            to_resp(L, -1, b, proto, sproto, depth + 1);
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
@@ -653,7 +670,7 @@ static void to_resp(lua_State *L, int idx, resp_buf *b, int proto, int depth) {
         resp_add_set_len(b, proto, count_pairs(L));
         lua_pushnil(L);
         while (lua_next(L, -2)) {
-            to_resp(L, -2, b, proto, depth + 1);
+            to_resp(L, -2, b, proto, sproto, depth + 1);
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
@@ -670,7 +687,7 @@ static void to_resp(lua_State *L, int idx, resp_buf *b, int proto, int depth) {
     resp_add_array_len(b, n);
     for (long long i = 1; i <= n; i++) {
         lua_rawgeti(L, idx, (lua_Integer)i);
-        to_resp(L, -1, b, proto, depth + 1);
+        to_resp(L, -1, b, proto, sproto, depth + 1);
         lua_pop(L, 1);
     }
 }
@@ -696,6 +713,16 @@ static int yield_raise(lua_State *L, scr_runstate *r) {
     return raise_err(L, "ERR script moved to the engine thread");
 }
 
+/* A redis.call that fails before its command runs raises {err = msg};
+ * redis.pcall returns it. */
+static int call_failed(lua_State *L, int raise, const char *msg) {
+    if (raise) return raise_err(L, msg);
+    lua_newtable(L);
+    lua_pushstring(L, msg);
+    lua_setfield(L, -2, "err");
+    return 1;
+}
+
 static int do_call(lua_State *L, int raise) {
     scr_vm *vm = vm_of(L);
     scr_runstate *r = vm->run;
@@ -703,7 +730,7 @@ static int do_call(lua_State *L, int raise) {
     if (r->yielded) return yield_raise(L, r);
     int argc = lua_gettop(L);
     if (argc == 0)
-        return raise_err(L, "ERR Please specify at least one argument for this redis lib call");
+        return call_failed(L, raise, "ERR Please specify at least one argument for this redis lib call");
     if ((size_t)argc > vm->argv_cap) {
         size_t cap = (size_t)argc + 16;
         eng_arg *a = realloc(vm->argv, cap * sizeof(*a));
@@ -730,19 +757,13 @@ static int do_call(lua_State *L, int raise) {
             const char *s = lua_tolstring(L, i, &n);
             vm->argv[i - 1] = (eng_arg){s, n};
         } else {
-            return raise_err(L, "ERR Lua redis lib command arguments must be strings or integers");
+            return call_failed(L, raise, "ERR Lua redis lib command arguments must be strings or integers");
         }
     }
     char err[400];
     const eng_cmd *cmd = eng_script_resolve(r->x, argc, vm->argv, r->readonly, r->allow_oom,
                                             err, sizeof(err));
-    if (!cmd) {
-        if (raise) return raise_err(L, err);
-        lua_newtable(L);
-        lua_pushstring(L, err);
-        lua_setfield(L, -2, "err");
-        return 1;
-    }
+    if (!cmd) return call_failed(L, raise, err);
     /* on the I/O thread, quick commands only (as eng_run_inline's) */
     if (r->deadline && (!(cmd->flags & (CMD_FAST | CMD_INLINE)) || argc > ENG_INLINE_ARGC ||
                         sb_mono_us() > r->deadline))
@@ -763,20 +784,73 @@ static int do_call(lua_State *L, int raise) {
 static int l_call(lua_State *L) { return do_call(L, 1); }
 static int l_pcall(lua_State *L) { return do_call(L, 0); }
 
-static int reply_table(lua_State *L, const char *field) {
-    luaL_checkstring(L, 1);
+static void push_field_table(lua_State *L, const char *field, const char *s, size_t n) {
     lua_newtable(L);
-    lua_pushvalue(L, 1);
+    lua_pushlstring(L, s, n);
     lua_setfield(L, -2, field);
+}
+
+/* Redis 7.0's arguments check: one string (not a number), else an error
+ * table is returned, not raised. */
+static int reply_arg_ok(lua_State *L) {
+    if (lua_gettop(L) == 1 && lua_type(L, 1) == LUA_TSTRING) return 1;
+    static const char msg[] = "ERR wrong number or type of arguments";
+    push_field_table(L, "err", msg, sizeof(msg) - 1);
+    return 0;
+}
+
+/* {err = "CODE message"}, as Redis 7.0 makes it: "-CODE message" and
+ * "CODE message" keep their first word as the code, a one-word text gets
+ * ERR ("bad" -> "ERR bad"), and CR/LF at either end are trimmed. */
+static int l_error_reply(lua_State *L) {
+    if (!reply_arg_ok(L)) return 1;
+    const char *s = lua_tostring(L, 1);
+    if (*s == '-') s++;
+    const char *sp = strchr(s, ' ');
+    const char *code = sp ? s : "ERR", *msg = sp ? sp + 1 : s;
+    size_t cn = sp ? (size_t)(sp - s) : 3, mn = strlen(msg);
+    while (mn && (*msg == '\r' || *msg == '\n')) msg++, mn--;
+    while (mn && (msg[mn - 1] == '\r' || msg[mn - 1] == '\n')) mn--;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addlstring(&b, code, cn);
+    luaL_addchar(&b, ' ');
+    luaL_addlstring(&b, msg, mn);
+    luaL_pushresult(&b);
+    size_t n;
+    const char *t = lua_tolstring(L, -1, &n);
+    push_field_table(L, "err", t, n);
     return 1;
 }
-static int l_error_reply(lua_State *L) {
-    /* Redis 7 prefixes a '-' in the table only when given; keep as given */
-    return reply_table(L, "err");
+
+static int l_status_reply(lua_State *L) {
+    if (!reply_arg_ok(L)) return 1;
+    size_t n;
+    const char *s = lua_tolstring(L, 1, &n);
+    push_field_table(L, "ok", s, n);
+    return 1;
 }
-static int l_status_reply(lua_State *L) { return reply_table(L, "ok"); }
+
+/* The global pcall, as Redis 7.0 replaces it: an error raised as a table
+ * with an err field (redis.call's, error{err=...}) is caught as that
+ * string, so pcall(redis.call, ...) gives the script "ERR ..." text. */
+static int l_pcall_global(lua_State *L) {
+    luaL_checkany(L, 1);
+    int argc = lua_gettop(L);
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    if (lua_pcall(L, argc - 1, LUA_MULTRET, 0) == LUA_OK) return lua_gettop(L);
+    if (lua_type(L, -1) == LUA_TTABLE && lua_getfield(L, -1, "err") == LUA_TSTRING)
+        lua_replace(L, -2);
+    else if (lua_type(L, -2) == LUA_TTABLE)
+        lua_pop(L, 1);
+    lua_pushboolean(L, 0);
+    lua_replace(L, 1);
+    return 2;
+}
 
 static int l_sha1hex(lua_State *L) {
+    if (lua_gettop(L) != 1) return raise_err(L, "ERR wrong number of arguments");
     size_t n;
     const char *s = luaL_checklstring(L, 1, &n);
     char hex[41];
@@ -838,16 +912,16 @@ static int add_function(lua_State *L, scr_vm *vm, const char *name, int fn_idx, 
                         const char *desc) {
     scr_lib *lib = vm->loading;
     size_t nl = strlen(name);
-    if (nl == 0) return luaL_error(L, "Function names can not be empty");
+    if (nl == 0) return raise_err(L, "ERR Function names can not be empty");
     for (size_t i = 0; i < nl; i++)
         if (!isalnum((unsigned char)name[i]) && name[i] != '_')
-            return luaL_error(L, "Function names can only contain letters, numbers, or "
+            return raise_err(L, "ERR Function names can only contain letters, numbers, or "
                                  "underscores(_) and must be at least one character long");
     for (int i = 0; i < lib->nfns; i++)
-        if (!strcmp(lib->fns[i].name, name))
-            return luaL_error(L, "Function already exists in the library");
+        if (!strcasecmp(lib->fns[i].name, name))
+            return raise_err(L, "ERR Function already exists in the library");
     scr_fn *fns = realloc(lib->fns, (size_t)(lib->nfns + 1) * sizeof(*fns));
-    if (!fns) return luaL_error(L, "out of memory");
+    if (!fns) return raise_err(L, "ERR out of memory");
     lib->fns = fns;
     scr_fn *f = &lib->fns[lib->nfns++];
     memset(f, 0, sizeof(*f));
@@ -863,22 +937,22 @@ static int add_function(lua_State *L, scr_vm *vm, const char *name, int fn_idx, 
 static int l_register_function(lua_State *L) {
     scr_vm *vm = vm_of(L);
     if (!vm->loading)
-        return luaL_error(L, "redis.register_function can only be called on FUNCTION LOAD command");
+        return raise_err(L, "ERR redis.register_function can only be called on FUNCTION LOAD command");
     if (lua_gettop(L) == 2) {
         const char *name = luaL_checkstring(L, 1);
         if (lua_type(L, 2) != LUA_TFUNCTION)
-            return luaL_error(L, "wrong arguments to redis.register_function");
+            return raise_err(L, "ERR wrong arguments to redis.register_function");
         return add_function(L, vm, name, 2, 0, NULL);
     }
     if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TTABLE)
-        return luaL_error(L, "calling redis.register_function with a single argument is only "
+        return raise_err(L, "ERR calling redis.register_function with a single argument is only "
                              "applicable to Lua table (representing named arguments).");
     lua_pushnil(L);
     while (lua_next(L, 1)) {
         const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
         if (strcmp(k, "function_name") && strcmp(k, "callback") && strcmp(k, "description") &&
             strcmp(k, "flags"))
-            return luaL_error(L, "unknown argument given to redis.register_function");
+            return raise_err(L, "ERR unknown argument given to redis.register_function");
         lua_pop(L, 1);
     }
     lua_getfield(L, 1, "function_name"); /* 2 */
@@ -895,17 +969,17 @@ static int l_register_function(lua_State *L) {
             unsigned bit = 0;
             for (size_t j = 0; fl && j < sizeof(fn_flags) / sizeof(fn_flags[0]); j++)
                 if (!strcmp(fl, fn_flags[j].name)) bit = fn_flags[j].bit;
-            if (!bit) return luaL_error(L, "unknown flag given");
+            if (!bit) return raise_err(L, "ERR unknown flag given");
             flags |= bit;
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
     } else if (!lua_isnil(L, 5)) {
-        return luaL_error(L, "flags argument to redis.register_function must be a table "
+        return raise_err(L, "ERR flags argument to redis.register_function must be a table "
                              "representing function flags");
     }
-    if (!name) return luaL_error(L, "redis.register_function must get a function name argument");
-    if (!fn_idx) return luaL_error(L, "redis.register_function must get a callback argument");
+    if (!name) return raise_err(L, "ERR redis.register_function must get a function name argument");
+    if (!fn_idx) return raise_err(L, "ERR redis.register_function must get a callback argument");
     return add_function(L, vm, name, fn_idx, flags, desc);
 }
 
@@ -930,7 +1004,7 @@ static void open_libs(scr_vm *vm) {
     luaL_requiref(L, "cjson", luaopen_cjson, 1);
     lua_pop(L, 5);
     /* what the sandbox leaves out */
-    static const char *gone[] = {"dofile", "loadfile", "require", "collectgarbage", NULL};
+    static const char *gone[] = {"dofile", "loadfile", "require", "collectgarbage", "print", NULL};
     for (int i = 0; gone[i]; i++) {
         lua_pushnil(L);
         lua_setglobal(L, gone[i]);
@@ -943,6 +1017,8 @@ static void open_libs(scr_vm *vm) {
     lua_setglobal(L, "load");
     lua_pushcfunction(L, l_load_text);
     lua_setglobal(L, "loadstring");
+    lua_pushcfunction(L, l_pcall_global);
+    lua_setglobal(L, "pcall");
     lua_getglobal(L, "table");
     lua_getfield(L, -1, "unpack");
     lua_setglobal(L, "unpack");
@@ -1139,7 +1215,7 @@ scr_lib *scr_lib_find(scr_vm *vm, const char *name, size_t n) {
 scr_fn *scr_fn_find(scr_vm *vm, const char *name, size_t n) {
     for (scr_lib *l = vm->libs; l; l = l->next)
         for (int i = 0; i < l->nfns; i++)
-            if (strlen(l->fns[i].name) == n && !memcmp(l->fns[i].name, name, n))
+            if (strlen(l->fns[i].name) == n && !strncasecmp(l->fns[i].name, name, n))
                 return &l->fns[i];
     return NULL;
 }
@@ -1263,7 +1339,10 @@ int scr_lib_load(scr_vm *vm, const char *code, size_t len, int replace, scr_lib 
     drop_eval_globals(vm);
     vm->loading = lib;
     vm->limit_on = 1;
-    rc = lua_pcall(L, 0, 0, top + 1);
+    /* no message handler: as in Redis 7.0, a Lua error keeps its position
+     * ("user_function:2: oops"), and redis.register_function's own errors
+     * are "ERR ..." without one */
+    rc = lua_pcall(L, 0, 0, 0);
     vm->limit_on = 0;
     vm->loading = NULL;
     if (rc != LUA_OK) {
@@ -1271,7 +1350,6 @@ int scr_lib_load(scr_vm *vm, const char *code, size_t len, int replace, scr_lib 
         if (lua_type(L, -1) == LUA_TTABLE) {
             lua_getfield(L, -1, "err");
             msg = lua_tostring(L, -1) ? lua_tostring(L, -1) : msg;
-            if (!strncmp(msg, "ERR ", 4)) msg += 4;
         } else if (lua_tostring(L, -1)) {
             msg = lua_tostring(L, -1);
         }
@@ -1570,7 +1648,7 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     if (ok) {
         /* a returned {err=...} is a reply, not a failure: Redis keeps the
          * writes then, and so do we */
-        to_resp(L, -1, x->out, x->proto, 0);
+        to_resp(L, -1, x->out, x->proto, r.proto, 0);
         undo_forget(&vm->undo, undo_mark0);
     } else {
         undo_rollback(&vm->undo, eng_keyspace_of(vm->e), undo_mark0);

@@ -57,6 +57,8 @@
  * contended) */
 #define COALESCE_MAX_WAIT_US 800
 #define SCHED_UNOPENED (-2)
+#define DRAIN_MS 2000      /* conn_drain: at most this long (on_timer: +1 s) */
+#define DRAIN_MAX_BYTES (64u * 1024 * 1024) /* and this much input dropped */
 
 /* A count per ACTIVE_MS period: the current one's so far, and the whole
  * of the one before (0 after a quiet period). */
@@ -81,7 +83,7 @@ typedef struct sb_conn {
     resp_parser parser;
     unsigned closing : 1, handle_closed : 1, released : 1, registered : 1,
         close_after_write : 1, reading : 1, proto_err : 1, writing : 1,
-        touched : 1, recv_armed : 1, slow : 1, uv_reading : 1, ring_wr : 1;
+        touched : 1, recv_armed : 1, slow : 1, uv_reading : 1, ring_wr : 1, draining : 1;
     unsigned ring_ops;   /* its io_uring requests in flight (ring.c part) */
     size_t woff;         /* io_uring: how much of wbuf is sent */
     size_t inflight;
@@ -94,6 +96,8 @@ typedef struct sb_conn {
     uv_write_t wreq;
     int64_t last_ms;     /* loop time (uv_now) of the last read */
     int64_t soft_since;  /* loop time it went over the soft limit, 0 = not */
+    int64_t drain_ms;    /* loop time its draining began (conn_drain) */
+    size_t drained;      /* bytes read and dropped since */
     struct sb_conn *prev, *next;
     uv_buf_t *iov;   /* gathered replies of the batch being delivered */
     unsigned niov, iov_cap;
@@ -423,6 +427,40 @@ static void conn_close(sb_conn *c) {
 
 /* ------------------------------------------------------------- output */
 
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+
+static void on_drain_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
+    (void)buf;
+    sb_conn *c = st->data;
+    if (nread < 0 || (c->drained += (size_t)nread) > DRAIN_MAX_BYTES) conn_close(c);
+}
+
+/* The reply to a protocol error is out: close, but not at once. The client
+ * may still be sending (the rest of an oversized request), and a socket
+ * closed with input unread sends a reset, which can reach the client
+ * while it writes, before it has read the error; it would see only
+ * "connection reset". So our side ends with a FIN, what still comes is
+ * read and dropped, and the socket closes at the client's EOF, after
+ * DRAIN_MAX_BYTES, or DRAIN_MS on (on_timer). */
+static void conn_drain(sb_conn *c) {
+    if (c->closing || c->draining) return;
+    c->draining = 1;
+    c->drain_ms = (int64_t)uv_now(c->net->loop);
+    c->drained = 0;
+    if (c->uv_reading) uv_read_stop((uv_stream_t *)&c->tcp);
+    c->uv_reading = 0;
+    SET_UV_CHANGED(c->net);
+    if (shutdown(c->ec.fd, SHUT_WR) != 0 ||
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_drain_read) != 0)
+        conn_close(c);
+}
+
+/* The last reply is out (close_after_write). */
+static void conn_end(sb_conn *c) {
+    if (c->proto_err) conn_drain(c);
+    else conn_close(c);
+}
+
 static void on_write(uv_write_t *req, int status);
 static void ring_send(sb_conn *c);
 
@@ -467,7 +505,7 @@ static void wrote(sb_conn *c, int status) {
     /* keep a big buffer from a one-off huge reply from pinning memory */
     if (c->wbuf.cap > 1024 * 1024) resp_buf_free(&c->wbuf);
     if (c->obuf.len) start_write(c);
-    else if (c->close_after_write) conn_close(c);
+    else if (c->close_after_write) conn_end(c);
 }
 
 static void on_write(uv_write_t *req, int status) { wrote(req->data, status); }
@@ -551,7 +589,7 @@ static void conn_flush(sb_conn *c) {
         if (check_obuf_limit(c, (int64_t)uv_now(c->net->loop))) return;
         start_write(c);
     } else if (c->close_after_write && !c->writing) {
-        conn_close(c);
+        conn_end(c);
     }
 }
 
@@ -1305,7 +1343,7 @@ static void on_connection(uv_stream_t *server, int status) {
     resume_reading(c);
 }
 
-/* Once a second: idle timeout and soft output limits. */
+/* Once a second: idle timeout, soft output limits, draining's end. */
 static void on_timer(uv_timer_t *t) {
     sb_net *n = t->data;
     int64_t now = (int64_t)uv_now(n->loop);
@@ -1321,6 +1359,7 @@ static void on_timer(uv_timer_t *t) {
             continue;
         }
         if (c->obuf.len + c->wbuf.len) check_obuf_limit(c, now);
+        if (c->draining && now - c->drain_ms >= DRAIN_MS) conn_close(c);
     }
 }
 

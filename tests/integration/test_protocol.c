@@ -212,6 +212,32 @@ static void test_resp_errors(sb_server *s) {
     fd = raw_connect(s);
     EXPECT(fd, "*2\r\n$4\r\nECHO\r\n$1048576\r\n", "");  /* the limit itself is fine */
     close(fd);
+    /* a client still sending the oversized value: the server reads and
+     * drops the rest instead of resetting the connection under it, so all
+     * of it is sent, and then the error and the close are read */
+    {
+        size_t vlen = 4u << 20;
+        char *req = malloc(vlen + 64);
+        int hl = sprintf(req, "*2\r\n$4\r\nECHO\r\n$%zu\r\n", vlen);
+        memset(req + hl, 'v', vlen);
+        memcpy(req + hl + vlen, "\r\n", 2);
+        fd = raw_connect(s);
+        size_t sent = 0, total = (size_t)hl + vlen + 2;
+        int err = 0;
+        while (sent < total) {
+            ssize_t w = send(fd, req + sent, total - sent, MSG_NOSIGNAL);
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) { err = errno; break; }
+            sent += (size_t)w;
+        }
+        if (sent != total)
+            fprintf(stderr, "test_protocol.c:%d: sent %zu of %zu bytes: %s\n", __LINE__, sent,
+                    total, strerror(err));
+        CHECK_EQ_INT(sent, total);
+        expect_at(__LINE__, fd, "", 0, "-ERR Protocol error: invalid bulk length\r\n", 1);
+        close(fd);
+        free(req);
+    }
     fd = raw_connect(s);
     EXPECT(fd, "CONFIG SET proto-max-bulk-len 512mb\r\n", "+OK\r\n");
     close(fd);
@@ -445,6 +471,14 @@ static void test_resp3(sb_server *s) {
     EXPECT(fd, "COMMAND INFO nosuchcommand\r\n", "*1\r\n_\r\n");
     EXPECT(fd, "GET\r\n", "-ERR wrong number of arguments for 'get' command\r\n");
     EXPECT(fd, "CLIENT GETNAME\r\n", "_\r\n");
+    /* a script's booleans follow its redis.setresp (2 by default), not the
+     * caller's HELLO; its nulls and verbatim strings follow the caller */
+    EXPECT(fd, "EVAL \"return {true, false}\" 0\r\n", "*2\r\n:1\r\n_\r\n");
+    EXPECT(fd, "EVAL \"redis.setresp(3) return {true, false}\" 0\r\n", "*2\r\n#t\r\n#f\r\n");
+    EXPECT(fd, "EVAL \"return {verbatim_string={format='markdown', string='hi'}}\" 0\r\n",
+           "=6\r\nmar:hi\r\n");
+    EXPECT(fd, "EVAL \"return {verbatim_string={format='x', string='hi'}}\" 0\r\n",
+           "=6\r\nx  :hi\r\n");
     /* verbatim strings */
     raw_send(fd, "CLIENT INFO\r\n", 13);
     int cl;
@@ -477,6 +511,8 @@ static void test_resp3(sb_server *s) {
     /* back to RESP2 */
     EXPECT(fd, "HELLO 2\r\n", hello_reply(2, id));
     EXPECT(fd, "GET missing\r\n", "$-1\r\n");
+    EXPECT(fd, "EVAL \"redis.setresp(3) return {true, false}\" 0\r\n", "*2\r\n:1\r\n:0\r\n");
+    EXPECT(fd, "EVAL \"return {verbatim_string={format='txt', string='hi'}}\" 0\r\n", "$2\r\nhi\r\n");
     EXPECT(fd, "CONFIG GET maxclients\r\n", "*2\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n");
     EXPECT(fd, "COMMAND INFO nosuchcommand\r\n", "*1\r\n$-1\r\n");
     /* bad versions: error, protocol unchanged, connection open */

@@ -4,6 +4,10 @@
  *                FCALL_RO, EVAL, EVALSHA, EVAL_RO, SCRIPT LOAD/EXISTS/FLUSH,
  *                Lua <-> RESP conversions and Redis 7.0's error texts
  *                (checked against redis-server 7.0.15)
+ *   compat       where a differential run against redis-server 7.0.15
+ *                found strongbox different: pcall of redis.call,
+ *                error_reply, case-insensitive function names, argument
+ *                checks in Redis's order, error texts
  *   rollback     a function that writes then fails, one killed in an
  *                endless loop (others get -BUSY meanwhile), one past
  *                lua-memory-limit: nothing changed, nothing logged, also
@@ -136,7 +140,7 @@ static void t_api(redisContext *c) {
     CHECK_STATUS(cmd(c, "FUNCTION RESTORE %b REPLACE", r->str, r->len), "OK");
     r->str[r->len / 2] ^= 1;
     CHECK_ERROR(cmd(c, "FUNCTION RESTORE %b FLUSH", r->str, r->len),
-                "ERR payload version or checksum are wrong");
+                "ERR DUMP payload version or checksum are wrong");
     freeReplyObject(r);
     EXPECT(info_num(c, "number_of_libraries") == 1 && info_num(c, "number_of_functions") == 9 &&
            info_num(c, "used_memory_lua") > 0, "INFO memory scripting fields");
@@ -232,6 +236,86 @@ static void t_api(redisContext *c) {
     CHECK_STATUS(cmd(c, "SELECT 0"), "OK");
     /* RESP3 from redis.setresp(3) and to a HELLO 3 client */
     CHECK_INT(cmd(c, "EVAL %s 0", "redis.setresp(3); local t = redis.call('exists', 'x'); return t + 1"), 1);
+}
+
+/* Redis 7.0.15's answers where strongbox once differed (found by a
+ * differential run against redis-server 7.0.15). */
+static void t_compat(redisContext *c) {
+    /* the global pcall catches redis.call's error as its text */
+    CHECK_BULK(cmd(c, "EVAL %s 0", "local ok, e = pcall(redis.call, 'NOSUCH') return type(e)"),
+               "string");
+    CHECK_BULK(cmd(c, "EVAL %s 0", "local ok, e = pcall(redis.call, 'GET') return e"),
+               "ERR Wrong number of args calling Redis command from script");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "local ok, e = pcall(redis.call, 'GET') return redis.error_reply(e)"),
+                "ERR Wrong number of args calling Redis command from script");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "local ok, e = pcall(redis.call, 'GET') error(e)"),
+                "ERR user_script:1: ERR Wrong number of args calling Redis command from script "
+                "script: 222a3aea0f0ae3160b8633c6f08f347d219e0090, on @user_script:1.");
+    CHECK_BULK(cmd(c, "EVAL %s 0", "local ok, e = pcall(error, {err='x'}) return e"), "x");
+    CHECK_BULK(cmd(c, "EVAL %s 0", "local ok, e = pcall(error, 'y') return e"), "y");
+    CHECK_INT(cmd(c, "EVAL %s 0", "local ok, a, b = pcall(function() return 1, 2 end) return a + b"), 3);
+    CHECK_BULK(cmd(c, "EVAL %s 0", "return type(({pcall(redis.pcall, 'NOSUCH')})[2])"), "table");
+    /* redis.pcall returns its early errors too */
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return redis.pcall()"),
+                "ERR Please specify at least one argument for this redis lib call");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return redis.pcall('get', {})"),
+                "ERR Lua redis lib command arguments must be strings or integers");
+    /* error_reply makes "CODE message"; status_reply and error_reply take
+     * one string only */
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return redis.error_reply('bad')"), "ERR bad");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return redis.error_reply('-bad')"), "ERR bad");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return redis.error_reply('')"), "ERR ");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return redis.error_reply('-ERR lead')"), "ERR lead");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return redis.error_reply('-My Error')"), "My Error");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return redis.error_reply('MY err\\r\\n')"), "MY err");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return redis.error_reply(1)"),
+                "ERR wrong number or type of arguments");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return redis.status_reply(5)"),
+                "ERR wrong number or type of arguments");
+    CHECK_ERROR(cmd(c, "EVAL %s 0", "return {err='bad'}"), "bad"); /* a raw table: as given */
+    CHECK_ERR_PREFIX(cmd(c, "EVAL %s 0", "return redis.sha1hex()"),
+                     "ERR wrong number of arguments script:");
+    CHECK_ERR_PREFIX(cmd(c, "EVAL %s 0", "print('x')"),
+                     "ERR user_script:1: Script attempted to access nonexistent global variable 'print'");
+    /* function names are case-insensitive, library names are not */
+    CHECK_BULK(cmd(c, "FUNCTION LOAD %s", "#!lua name=MyLib\n"
+                   "redis.register_function('MyFunc', function() return 7 end)"), "MyLib");
+    CHECK_INT(cmd(c, "FCALL myfunc 0"), 7);
+    CHECK_INT(cmd(c, "FCALL MYFUNC 0"), 7);
+    CHECK_ERROR(cmd(c, "FCALL_RO myFunc 0"),
+                "ERR Can not execute a script with write flag using *_ro command.");
+    CHECK_ERROR(cmd(c, "FUNCTION LOAD %s", "#!lua name=other\n"
+                    "redis.register_function('myfunc', function() return 8 end)"),
+                "ERR Function myfunc already exists");
+    CHECK_ERROR(cmd(c, "FUNCTION LOAD %s", "#!lua name=dup\n"
+                    "redis.register_function('h', function() return 1 end)\n"
+                    "redis.register_function('H', function() return 1 end)"),
+                "ERR Error registering functions: ERR Function already exists in the library");
+    CHECK_ERROR(cmd(c, "FUNCTION LOAD %s", "#!lua name=flag\nredis.register_function{"
+                    "function_name='h', callback=function() return 1 end, flags={'bogus'}}"),
+                "ERR Error registering functions: ERR unknown flag given");
+    CHECK_ERROR(cmd(c, "FUNCTION LOAD %s", "#!lua name=err\nerror('oops')"),
+                "ERR Error registering functions: user_function:2: oops");
+    redisReply *r = cmd(c, "FUNCTION LIST LIBRARYNAME mylib");
+    EXPECT(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1, "LIST mylib: %s", reply_str(r));
+    if (r) freeReplyObject(r);
+    CHECK_ERROR(cmd(c, "FUNCTION LIST LIBRARYNAME"), "ERR library name argument was not given");
+    CHECK_ERROR(cmd(c, "FUNCTION LIST WITHCODE WITHCODE"), "ERR Unknown argument WITHCODE");
+    CHECK_STATUS(cmd(c, "FUNCTION DELETE MyLib"), "OK");
+    /* argument checks in Redis's order */
+    CHECK_ERROR(cmd(c, "FCALL nosuch -1"), "ERR Function not found");
+    CHECK_ERROR(cmd(c, "EVAL %s -9223372036854775808", "return 1"),
+                "ERR Number of keys can't be negative");
+    CHECK_ERROR(cmd(c, "EVAL %s 9223372036854775807", "return 1"),
+                "ERR Number of keys can't be greater than number of args");
+    CHECK_ERROR(cmd(c, "SELECT 2147483648"),
+                "ERR value is out of range, value must between -2147483648 and 2147483647");
+    CHECK_ERROR(cmd(c, "SELECT 16"), "ERR DB index is out of range");
+    CHECK_ERROR(cmd(c, "SCRIPT FLUSH FOO"), "ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+    CHECK_ERROR(cmd(c, "SCRIPT FLUSH SYNC ASYNC"), "ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+    CHECK_ERROR(cmd(c, "FUNCTION FLUSH FOO"), "ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+    CHECK_ERROR(cmd(c, "FUNCTION FLUSH SYNC ASYNC"),
+                "ERR unknown subcommand or wrong number of arguments for 'FLUSH'. Try FUNCTION HELP.");
 }
 
 /* ------------------------------------------------------------ rollback */
@@ -678,6 +762,7 @@ int main(void) {
     sb_server *s = srv_start(NULL);
     redisContext *c = srv_connect(s);
     t_api(c);
+    t_compat(c);
     t_sandbox(c);
     redisFree(c);
     srv_stop(s);
