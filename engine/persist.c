@@ -14,6 +14,7 @@
 #include "recover.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,15 @@ typedef struct progress_state {
 static void on_progress(void *ud, eng_engine *e, uint64_t lsn) {
     progress_state *p = ud;
     eng_loading_info *li = eng_loading(e);
+    /* key-load-delay (Redis's, for tests of clients during a long start):
+     * us per WAL record or checkpoint entry, slept 10 ms at a time between
+     * answers to the clients */
+    long long d = ps.o.key_load_delay ? atomic_load(ps.o.key_load_delay) : 0;
+    for (long long us = d * (lsn ? 256 : 4096); us > 0; us -= 10000) {
+        struct timespec ts = {0, (us < 10000 ? us : 10000) * 1000};
+        nanosleep(&ts, NULL);
+        eng_loading_poll(e);
+    }
     int64_t now = mono_ms();
     if (now - p->last_poll_ms >= 20) {
         eng_loading_poll(e);

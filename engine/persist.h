@@ -30,6 +30,7 @@ typedef struct persist_options {
     const _Atomic long long *auto_min;      /* auto-checkpoint-min-size */
     const _Atomic long long *busy_poll_us;  /* the WAL writer's polling (spin.h) */
     const _Atomic long long *wal_pipeline;  /* always mode: sync while writing (wal.h) */
+    const _Atomic long long *key_load_delay; /* tests: us per record loaded (on_progress) */
     void (*release)(void *ud, eng_outbatch *b); /* the I/O layer */
     void *release_ud;
 } persist_options;

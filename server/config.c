@@ -81,6 +81,7 @@ static const cfg_row rows[] = {
     {"wal-segment-size", NULL, K_SIZE, 0, OFF(wal_segment_size), 4096, LLONG_MAX, NULL, "64mb"},
     {"keep-wal", NULL, K_BOOL, 0, OFF(keep_wal), 0, 0, NULL, "no"},
     {"wal-pipeline", NULL, K_BOOL, 0, OFF(wal_pipeline), 0, 0, NULL, "yes"},
+    {"key-load-delay", NULL, K_INT, 0, OFF(key_load_delay), 0, 1000000, NULL, "0"},
     {"auto-checkpoint-percentage", NULL, K_INT, 0, OFF(auto_ckpt_pct), 0, INT_MAX, NULL, "100"},
     {"auto-checkpoint-min-size", NULL, K_SIZE, 0, OFF(auto_ckpt_min), 0, LLONG_MAX, NULL, "64mb"},
     {"appendfsync", NULL, K_ENUM, 0, OFF(appendfsync), 0, 0, fsyncs, "always"},

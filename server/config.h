@@ -45,6 +45,7 @@ typedef struct sb_config {
     _Atomic long long wal_segment_size; /* roll over to a new segment */
     _Atomic long long keep_wal;         /* keep segments a checkpoint replaced */
     _Atomic long long wal_pipeline;     /* always: the next group's write overlaps the sync */
+    _Atomic long long key_load_delay;   /* tests: us of sleep per record loaded at start */
     _Atomic long long auto_ckpt_pct, auto_ckpt_min; /* checkpoint on WAL growth */
     _Atomic long long hz;
     _Atomic long long maxmemory_policy; /* noeviction only */

@@ -382,6 +382,7 @@ int main(int argc, char **argv) {
     po.auto_min = &cfg.auto_ckpt_min;
     po.busy_poll_us = &cfg.limits.busy_poll_us;
     po.wal_pipeline = &cfg.wal_pipeline;
+    po.key_load_delay = &cfg.key_load_delay;
     po.release = sb_net_release;
     po.release_ud = m.proc.net;
     persist_configure(&po);

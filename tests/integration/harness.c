@@ -202,6 +202,18 @@ sb_server *srv_try_start_in(const char *dir, const char **args, int *status) {
     return NULL;
 }
 
+sb_server *srv_start_loading_in(const char *dir, const char **args) {
+    sb_server *s = calloc(1, sizeof(*s));
+    snprintf(s->dir, sizeof(s->dir), "%s", dir);
+    snprintf(s->log, sizeof(s->log), "%s/server.log", s->dir);
+    int status = 0;
+    if (spawn_server(s, args, 0, &status) != 0) {
+        fprintf(stderr, "server on %s did not start (exit status %d)\n", dir, status);
+        start_failed(s);
+    }
+    return s;
+}
+
 sb_server *srv_start_in(const char *dir, const char **args) {
     int status;
     sb_server *s = srv_try_start_in(dir, args, &status);

@@ -48,6 +48,9 @@ sb_server *srv_startv(const char **args);
  * at exit. */
 sb_server *srv_try_start_in(const char *dir, const char **args, int *status);
 sb_server *srv_start_in(const char *dir, const char **args);
+/* The same, but returns at the first reply to PING, -LOADING included: to
+ * see a start while it recovers. */
+sb_server *srv_start_loading_in(const char *dir, const char **args);
 void srv_stop(sb_server *s);            /* SIGTERM, wait */
 void srv_kill(sb_server *s);            /* SIGKILL, wait */
 int srv_alive(sb_server *s);
