@@ -3,7 +3,8 @@
 #
 #   ./build.sh run    install missing Debian packages, build (Release) and
 #                     start strongbox-server on 127.0.0.1:6379, data in ./data
-#   ./build.sh test   install missing Debian packages, build, and run the whole
+#   ./build.sh test   install missing Debian packages (and tests/node's npm
+#                     packages), build, and run the whole
 #                     test suite: a Release build, then an ASan+UBSan build,
 #                     both under ctest, and a clang -Wall -Wextra -Werror build;
 #                     with CI=true (or SB_FUZZ_SECONDS=N) also every libFuzzer
@@ -29,6 +30,15 @@ install_deps() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# ioredis and node-redis for tests/node: Node.js and npm (Debian's where the
+# machine has none), then the locked versions from the npm registry.
+install_node_deps() {
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        install_deps nodejs npm
+    fi
+    (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 build() { # dir, extra cmake args...
     local dir=$1; shift
     cmake -S . -B "$dir" "$@" >/dev/null
@@ -44,6 +54,7 @@ run)
     ;;
 test)
     install_deps $RUNTIME_PKGS $TEST_PKGS
+    install_node_deps
     echo "== Release build + tests"
     build build -DCMAKE_BUILD_TYPE=Release
     ctest --test-dir build --output-on-failure -j2

@@ -392,6 +392,30 @@ int wal_remove_upto(const char *dir, uint64_t lsn, int last_too) {
     return removed;
 }
 
+/* Bytes of zeros at the end of the file (up to `max` looked at): the
+ * preallocated tail a crashed run's last segment keeps. */
+static uint64_t zero_tail(const char *path, uint64_t size, uint64_t max) {
+    enum { CHUNK = 64 * 1024 };
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char *buf = fd >= 0 ? malloc(CHUNK) : NULL;
+    if (!buf) {
+        if (fd >= 0) close(fd);
+        return 0;
+    }
+    uint64_t zeros = 0;
+    while (zeros < size && zeros < max) {
+        uint64_t n = size - zeros < CHUNK ? size - zeros : CHUNK;
+        if (pread(fd, buf, n, (off_t)(size - zeros - n)) != (ssize_t)n) break;
+        uint64_t i = n;
+        while (i > 0 && buf[i - 1] == 0) i--;
+        zeros += n - i;
+        if (i > 0) break;
+    }
+    free(buf);
+    close(fd);
+    return zeros;
+}
+
 uint64_t wal_disk_bytes(const char *dir) {
     wal_segment_info *segs;
     size_t n;
@@ -400,7 +424,11 @@ uint64_t wal_disk_bytes(const char *dir) {
     if (wal_list_segments(dir, &segs, &n, err, sizeof(err)) != 0) return 0;
     for (size_t i = 0; i < n; i++) {
         struct stat st;
-        if (stat(segs[i].path, &st) == 0) total += (uint64_t)st.st_size;
+        if (stat(segs[i].path, &st) != 0) continue;
+        total += (uint64_t)st.st_size;
+        /* (the last segment's zeros ahead are not records to load: with
+         * them the progress and ETA of a small WAL were off by far) */
+        if (i + 1 == n) total -= zero_tail(segs[i].path, (uint64_t)st.st_size, 256u << 20);
     }
     free(segs);
     return total;

@@ -129,7 +129,8 @@ int wal_read_segment(const unsigned char *buf, size_t len, const char *dir, int 
  * its last record (a final checkpoint covers it all). Returns how many
  * were removed. */
 int wal_remove_upto(const char *dir, uint64_t lsn, int last_too);
-/* Total size of the segment files in dir (for progress). */
+/* Total size of the segment files in dir, without the zeros at the end of
+ * the last one (for progress). */
 uint64_t wal_disk_bytes(const char *dir);
 
 /* ------------------------------------------------------------ writing */
