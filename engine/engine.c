@@ -1320,7 +1320,8 @@ void eng_set_loading(eng_engine *e, int on) {
     e->loading.loading = on;
     if (on) {
         e->loading.start_ms = sb_wall_ms();
-        e->loading.done_bytes = e->loading.records = 0;
+        e->loading.total_bytes = e->loading.done_bytes = 0;
+        e->loading.records = e->loading.entries = 0;
     }
 }
 

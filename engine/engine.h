@@ -314,7 +314,9 @@ void eng_loading_poll(eng_engine *e);
 typedef struct eng_loading_info {
     int loading;
     int64_t start_ms;
-    uint64_t total_bytes, done_bytes, records;
+    uint64_t total_bytes, done_bytes; /* checkpoint (estimated) + WAL bytes */
+    uint64_t records;                 /* WAL records replayed */
+    uint64_t entries;                 /* checkpoint entries loaded */
 } eng_loading_info;
 eng_loading_info *eng_loading(eng_engine *e);
 

@@ -75,13 +75,21 @@ static void on_progress(void *ud, eng_engine *e, uint64_t lsn) {
         eng_loading_poll(e);
         p->last_poll_ms = now;
     }
-    if (lsn && now - p->last_log_ms >= 1000) {
+    if (now - p->last_log_ms >= 1000) {
+        /* the percentage and ETA are of the whole start: checkpoint
+         * (bytes estimated from its entries) and WAL */
         double el = (double)(now - p->start_ms) / 1000.0;
         double pct = li->total_bytes ? 100.0 * (double)li->done_bytes / (double)li->total_bytes : 0;
-        double rate = el > 0 ? (double)li->records / el : 0;
         double eta = pct > 0 ? el * (100.0 - pct) / pct : 0;
-        sb_log(LOG_NOTICE, "Loading WAL: %.1f%% (%llu records, %.0f records/s, ETA %.0f s, LSN %llu)",
-               pct, (unsigned long long)li->records, rate, eta, (unsigned long long)lsn);
+        if (lsn) {
+            double rate = el > 0 ? (double)li->records / el : 0;
+            sb_log(LOG_NOTICE, "Loading WAL: %.1f%% (%llu records, %.0f records/s, ETA %.0f s, LSN %llu)",
+                   pct, (unsigned long long)li->records, rate, eta, (unsigned long long)lsn);
+        } else {
+            double rate = el > 0 ? (double)li->entries / el : 0;
+            sb_log(LOG_NOTICE, "Loading checkpoint: %.1f%% (%llu entries, %.0f entries/s, ETA %.0f s)",
+                   pct, (unsigned long long)li->entries, rate, eta);
+        }
         p->last_log_ms = now;
     }
 }
@@ -188,6 +196,7 @@ static void reload_durable(eng_engine *e) {
            "acknowledged LSN %llu, so that reads show only what survives a restart",
            (unsigned long long)limit);
     eng_set_loading(e, 1);
+    eng_loading(e)->total_bytes = wal_disk_bytes(ps.dir);
     rec_clear(e);
     /* replies sent while loading (-LOADING) show no data: let them out */
     eng_set_lsn(e, limit);

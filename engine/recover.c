@@ -33,6 +33,7 @@ typedef struct load_ctx {
     eng_engine *e;
     const rec_hooks *h;
     uint64_t n;
+    uint64_t size, total;   /* the file's bytes and entries (its trailer) */
     char err[300];
     struct { kv_table *t; kv_entry *en; uint64_t h; uint32_t db; } ring[LOAD_AHEAD];
     unsigned head, count;
@@ -111,7 +112,14 @@ static int load_one(load_ctx *l, uint32_t db, int type, int64_t expire_ms, const
         unsigned mid = (l->head + l->count - 1 - LOAD_AHEAD / 2) % LOAD_AHEAD;
         kv_prefetch(l->ring[mid].t, l->ring[mid].h, NULL, 0, 1);
     }
-    if ((++l->n & 4095) == 0 && l->h && l->h->progress) l->h->progress(l->h->ud, l->e, 0);
+    if ((++l->n & 4095) == 0) {
+        /* progress: the bytes read, estimated from the entries loaded */
+        eng_loading_info *li = eng_loading(l->e);
+        li->entries = l->n;
+        li->done_bytes = l->total ? (uint64_t)((double)l->size * (double)(l->n < l->total ? l->n : l->total) /
+                                               (double)l->total) : 0;
+        if (l->h && l->h->progress) l->h->progress(l->h->ud, l->e, 0);
+    }
     return 0;
 }
 
@@ -286,9 +294,21 @@ int rec_load_ckpt(eng_engine *e, const char *path, const rec_hooks *h, ckpt_info
                   char *err, size_t errlen) {
     load_ctx l = {.e = e, .h = h};
     char rerr[1200];
+    struct stat st;
+    eng_loading_info *li = e ? eng_loading(e) : NULL;
+    if (li) { /* the checkpoint counts in the progress (done_bytes: load_one) */
+        l.size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+        l.total = ckpt_peek_entries(path);
+        li->total_bytes += l.size;
+    }
     int rc = e ? load_piped(&l, path, info, rerr, sizeof(rerr)) : -2;
     if (rc == -2) rc = ckpt_read(path, e ? load_entry : NULL, &l, info, rerr, sizeof(rerr));
     if (e && load_flush(&l, rc == 0) && rc == 0) rc = 1;
+    if (li) {
+        li->entries = rc == 0 ? l.n : 0;
+        li->done_bytes = rc == 0 ? l.size : 0;
+        if (rc != 0) li->total_bytes -= l.size; /* an older one is tried next, or none */
+    }
     /* (ckpt_read's messages name the file, the loader's don't) */
     if (rc > 0) snprintf(err, errlen, "%s: %s", path, l.err);
     else if (rc < 0) snprintf(err, errlen, "%s", rerr);
@@ -357,7 +377,9 @@ static int replay_one(void *ud, uint64_t lsn, int type, const void *body, size_t
 int rec_replay_wal(eng_engine *e, const char *dir, uint64_t after, uint64_t upto,
                    int cut_torn, const rec_hooks *h, wal_scan_result *res, uint64_t *reached,
                    char *err, size_t errlen) {
-    replay_ctx r = {.e = e, .h = h, .upto = upto, .reached = after};
+    /* (its bytes count after the checkpoint's in the progress) */
+    replay_ctx r = {.e = e, .h = h, .upto = upto, .reached = after,
+                    .base_bytes = e ? eng_loading(e)->done_bytes : 0};
     int rc = wal_scan(dir, after, cut_torn, replay_one, &r, res, err, errlen);
     *reached = r.reached;
     if (rc == 2) return 0;
