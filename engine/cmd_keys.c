@@ -555,6 +555,30 @@ void cmd_persist(eng_ctx *x) {
 }
 
 /* OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key, OBJECT HELP */
+/* MEMORY USAGE key [SAMPLES count]: the heap bytes of the key's entry
+ * (key, value and header are one allocation) and its bucket slot. SAMPLES
+ * is checked as Redis checks it; a string has nothing to sample. */
+void cmd_memory_usage(eng_ctx *x) {
+    for (int i = 3; i < x->argc; i++) {
+        long long samples;
+        if (!eng_arg_is(&x->argv[i], "samples") || i + 1 >= x->argc) {
+            eng_reply_syntax(x);
+            return;
+        }
+        if (eng_arg_ll(x, &x->argv[++i], &samples)) return;
+        if (samples < 0) {
+            eng_reply_syntax(x);
+            return;
+        }
+    }
+    kv_entry *e = lookup_read_notouch(x, &x->argv[2]);
+    if (!e) {
+        eng_reply_null(x);
+        return;
+    }
+    eng_reply_int(x, (long long)(kv_entry_mem(e) + sizeof(kv_entry *)));
+}
+
 void cmd_object(eng_ctx *x) {
     const eng_arg *sub = &x->argv[1];
     if (eng_arg_is(sub, "help") && x->argc == 2) {

@@ -21,7 +21,7 @@ eng_cmd_fn cmd_del, cmd_unlink, cmd_delstrict, cmd_exists, cmd_touch,
     cmd_type, cmd_keys, cmd_scan, cmd_randomkey, cmd_rename, cmd_renamenx,
     cmd_copy, cmd_move, cmd_swapdb, cmd_dbsize, cmd_flushdb, cmd_flushall,
     cmd_expire, cmd_pexpire, cmd_expireat, cmd_pexpireat, cmd_ttl, cmd_pttl,
-    cmd_expiretime, cmd_pexpiretime, cmd_persist, cmd_object;
+    cmd_expiretime, cmd_pexpiretime, cmd_persist, cmd_object, cmd_memory_usage;
 
 /* connection (cmd_conn.c) */
 eng_cmd_fn cmd_ping, cmd_echo, cmd_quit, cmd_reset, cmd_hello, cmd_select,

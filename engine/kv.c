@@ -336,6 +336,14 @@ size_t kv_expires_size(const kv_table *t) { return t->exp_len; }
 size_t kv_buckets(const kv_table *t) { return t->ht[0].size + t->ht[1].size; }
 int kv_is_rehashing(const kv_table *t) { return rehashing(t); }
 
+void kv_mem(const kv_table *t, size_t *buckets, size_t *expires, size_t *entries) {
+    *buckets = kv_buckets(t) * sizeof(kv_entry *);
+    *expires = t->exp_cap * sizeof(kv_entry *);
+    *entries = t->entry_bytes;
+}
+
+size_t kv_entry_mem(const kv_entry *e) { return entry_bytes(e); }
+
 size_t kv_overhead(const kv_table *t) {
     return sizeof(*t) + kv_buckets(t) * sizeof(kv_entry *) +
            t->exp_cap * sizeof(kv_entry *) + t->entry_bytes;

@@ -180,5 +180,10 @@ void kv_will_change(kv_table *t, kv_entry *e);
 /* Approximate heap bytes used by the table itself (buckets + entries, not
  * values), for INFO memory. */
 size_t kv_overhead(const kv_table *t);
+/* The same in parts (MEMORY STATS): the bucket arrays, the expiry index,
+ * the entries (keys and values with them). */
+void kv_mem(const kv_table *t, size_t *buckets, size_t *expires, size_t *entries);
+/* Heap bytes of one entry (MEMORY USAGE). */
+size_t kv_entry_mem(const kv_entry *e);
 
 #endif

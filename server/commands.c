@@ -38,6 +38,15 @@ static const eng_cmd object_subs[] = {
     C("object|help", cmd_object, 2, LD | ST, 0, 0, 0, "generic", "Show helpful text about the different subcommands", "6.2.0"),
     {0}};
 
+static const eng_cmd memory_subs[] = {
+    C("memory|doctor", cmd_memory, 2, 0, 0, 0, 0, "server", "Outputs memory problems report", "4.0.0"),
+    C("memory|malloc-stats", cmd_memory, 2, 0, 0, 0, 0, "server", "Show allocator internal stats", "4.0.0"),
+    C("memory|purge", cmd_memory, 2, 0, 0, 0, 0, "server", "Ask the allocator to release memory", "4.0.0"),
+    C("memory|stats", cmd_memory, 2, 0, 0, 0, 0, "server", "Show memory usage details", "4.0.0"),
+    C("memory|usage", cmd_memory_usage, -3, R, 2, 2, 1, "server", "Estimate the memory usage of a key", "4.0.0"),
+    C("memory|help", cmd_memory, 2, LD | ST, 0, 0, 0, "server", "Show helpful text about the different subcommands", "4.0.0"),
+    {0}};
+
 static const eng_cmd client_subs[] = {
     C("client|id", cmd_client, 2, NS | LD | ST, 0, 0, 0, "connection", "Returns the client ID for the current connection", "5.0.0"),
     C("client|setname", cmd_client, 3, NS | LD | ST, 0, 0, 0, "connection", "Set the current connection name", "2.6.9"),
@@ -152,6 +161,7 @@ static const eng_cmd table[] = {
     C("pexpiretime", cmd_pexpiretime, 2, R | F, 1, 1, 1, "generic", "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0"),
     C("persist", cmd_persist, 2, W | F, 1, 1, 1, "generic", "Remove the expiration from a key", "2.2.0"),
     {"object", NULL, -2, 0, 0, 0, 0, "generic", "A container for object introspection commands", "2.2.3", object_subs},
+    {"memory", NULL, -2, 0, 0, 0, 0, "server", "A container for memory diagnostics commands", "4.0.0", memory_subs},
     {"strongbox", NULL, -2, 0, 0, 0, 0, "server", "A container for strongbox's own server commands", "0.1.0", strongbox_subs},
     /* connection */
     C("ping", cmd_ping, -1, F, 0, 0, 0, "connection", "Ping the server", "1.0.0"),
@@ -317,6 +327,13 @@ static const cmd_meta metas[] = {
     {"object|idletime", "@keyspace @read @slow", "nondeterministic_output", "RO|2|0|1|0|", "O(1)", "", NULL, NULL},
     {"object|refcount", "@keyspace @read @slow", "nondeterministic_output", "RO|2|0|1|0|", "O(1)", "", NULL, NULL},
     {"object|help", "@keyspace @slow", "", "", "O(1)", "", NULL, NULL},
+    {"memory", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"memory|doctor", "@slow", "nondeterministic_output request_policy:all_shards response_policy:special", "", "O(1)", "", NULL, NULL},
+    {"memory|malloc-stats", "@slow", "nondeterministic_output request_policy:all_shards response_policy:special", "", "Depends on how much memory is allocated, could be slow", "", NULL, NULL},
+    {"memory|purge", "@slow", "request_policy:all_shards response_policy:all_succeeded", "", "Depends on how much memory is allocated, could be slow", "", NULL, NULL},
+    {"memory|stats", "@slow", "nondeterministic_output request_policy:all_shards response_policy:special", "", "O(1)", "", NULL, NULL},
+    {"memory|usage", "@read @slow", "", "RO|2|0|1|0|", "O(N) where N is the number of samples.", "", NULL, NULL},
+    {"memory|help", "@slow", "", "", "O(1)", "", NULL, NULL},
     {"ping", "@fast @connection", "request_policy:all_shards response_policy:all_succeeded", "", "O(1)", "", NULL, NULL},
     {"echo", "@fast @connection", "", "", "O(1)", "", NULL, NULL},
     {"quit", "@fast @connection", "", "", "O(1)", "", NULL, NULL},

@@ -24,7 +24,10 @@
 
 static sb_process *proc; /* bound once at start-up */
 
-void sb_info_bind(sb_process *p) { proc = p; }
+void sb_info_bind(sb_process *p) {
+    proc = p;
+    p->startup_memory = eng_heap_in_use();
+}
 
 void sb_info_reset_stats(eng_engine *e) {
     eng_reset_stats(e);
@@ -307,6 +310,159 @@ void cmd_info(eng_ctx *x) {
     }
     resp_add_verbatim(x->out, x->proto, "txt", b.data ? b.data : "", b.len);
     resp_buf_free(&b);
+}
+
+/* ------------------------------------------------------------- MEMORY */
+
+typedef struct mem_report {
+    long long total, peak, startup, rss, lua, overhead, keys;
+} mem_report;
+
+static void mem_measure(eng_engine *e, mem_report *m) {
+    m->total = eng_heap_in_use();
+    if (m->total > proc->peak_memory) proc->peak_memory = m->total;
+    m->peak = proc->peak_memory;
+    m->startup = proc->startup_memory;
+    m->rss = rss_bytes();
+    m->lua = (long long)scr_memory(eng_scripts(e));
+    m->overhead = m->startup + m->lua;
+    m->keys = 0;
+    eng_keyspace *ks = eng_keyspace_of(e);
+    for (int i = 0; i < eng_ks_count(ks); i++) {
+        size_t buckets, expires, entries;
+        kv_table *t = eng_ks_db(ks, i);
+        kv_mem(t, &buckets, &expires, &entries);
+        m->overhead += (long long)(buckets + expires);
+        m->keys += (long long)kv_size(t);
+    }
+}
+
+/* MEMORY STATS: Redis's fields where strongbox has the thing measured
+ * (no allocator.* fields: glibc malloc has no such counters). */
+static void memory_stats(eng_ctx *x) {
+    mem_report m;
+    mem_measure(x->eng, &m);
+    eng_keyspace *ks = eng_keyspace_of(x->eng);
+    int dbs = 0;
+    for (int i = 0; i < eng_ks_count(ks); i++) dbs += kv_size(eng_ks_db(ks, i)) != 0;
+    long long net = m.total > m.startup ? m.total - m.startup : 0;
+    long long dataset = m.total > m.overhead ? m.total - m.overhead : 0;
+    resp_buf *o = x->out;
+    resp_add_map_len(o, x->proto, 17 + dbs);
+    static const char *const ints[] = {"peak.allocated", "total.allocated", "startup.allocated",
+                                       "replication.backlog", "clients.slaves", "cluster.links",
+                                       "lua.caches"};
+    long long vals[] = {m.peak, m.total, m.startup, 0, 0, 0, m.lua};
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+        resp_add_bulk_cstr(o, ints[i]);
+        resp_add_int(o, vals[i]);
+    }
+    for (int i = 0; i < eng_ks_count(ks); i++) {
+        kv_table *t = eng_ks_db(ks, i);
+        if (!kv_size(t)) continue;
+        size_t buckets, expires, entries;
+        kv_mem(t, &buckets, &expires, &entries);
+        char name[32];
+        snprintf(name, sizeof(name), "db.%d", i);
+        resp_add_bulk_cstr(o, name);
+        resp_add_map_len(o, x->proto, 2);
+        resp_add_bulk_cstr(o, "overhead.hashtable.main");
+        resp_add_int(o, (long long)buckets);
+        resp_add_bulk_cstr(o, "overhead.hashtable.expires");
+        resp_add_int(o, (long long)expires);
+    }
+    resp_add_bulk_cstr(o, "overhead.total");
+    resp_add_int(o, m.overhead);
+    resp_add_bulk_cstr(o, "keys.count");
+    resp_add_int(o, m.keys);
+    resp_add_bulk_cstr(o, "keys.bytes-per-key");
+    resp_add_int(o, m.keys ? net / m.keys : 0);
+    resp_add_bulk_cstr(o, "dataset.bytes");
+    resp_add_int(o, dataset);
+    resp_add_bulk_cstr(o, "dataset.percentage");
+    resp_add_double(o, x->proto, net ? 100.0 * (double)dataset / (double)net : 0.0);
+    resp_add_bulk_cstr(o, "peak.percentage");
+    resp_add_double(o, x->proto, m.peak ? 100.0 * (double)m.total / (double)m.peak : 0.0);
+    resp_add_bulk_cstr(o, "rss-overhead.bytes");
+    resp_add_int(o, m.rss - m.total);
+    resp_add_bulk_cstr(o, "fragmentation");
+    resp_add_double(o, x->proto, m.total ? (double)m.rss / (double)m.total : 0.0);
+    resp_add_bulk_cstr(o, "fragmentation.bytes");
+    resp_add_int(o, m.rss - m.total);
+    resp_add_bulk_cstr(o, "allocator");
+    resp_add_bulk_cstr(o, "libc");
+}
+
+/* MEMORY DOCTOR: the two things worth telling an operator about. */
+static void memory_doctor(eng_ctx *x) {
+    mem_report m;
+    mem_measure(x->eng, &m);
+    resp_buf b = {0};
+    if (m.total < 5 * 1024 * 1024) {
+        addf(&b, "This instance holds too little data (%lld bytes allocated) for a memory "
+                 "diagnosis.\n", m.total);
+    } else {
+        int issues = 0;
+        if (m.peak > m.total * 3 / 2) {
+            addf(&b, " * Peak memory: the heap once reached %lld bytes, more than 150%% of "
+                     "the %lld in use now. glibc malloc keeps much of a peak's memory; MEMORY "
+                     "PURGE returns what it can to the system.\n", m.peak, m.total);
+            issues++;
+        }
+        if (m.rss > m.total * 14 / 10 && m.rss - m.total > 10 * 1024 * 1024) {
+            addf(&b, " * High RSS: the process holds %lld bytes, %.2f times what is allocated "
+                     "(%lld): fragmentation, or the pages of a past peak.\n", m.rss,
+                 (double)m.rss / (double)m.total, m.total);
+            issues++;
+        }
+        if (!issues) addf(&b, "No memory issue found: %lld bytes allocated for %lld keys, "
+                              "RSS %lld.\n", m.total, m.keys, m.rss);
+    }
+    resp_add_verbatim(x->out, x->proto, "txt", b.data ? b.data : "", b.len);
+    resp_buf_free(&b);
+}
+
+static void memory_malloc_stats(eng_ctx *x) {
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    if (f) {
+        malloc_info(0, f);
+        fclose(f);
+    }
+    resp_add_verbatim(x->out, x->proto, "txt", text ? text : "", text ? n : 0);
+    free(text);
+}
+
+void cmd_memory(eng_ctx *x) {
+    const eng_arg *sub = &x->argv[1];
+    if (eng_arg_is(sub, "stats")) {
+        memory_stats(x);
+    } else if (eng_arg_is(sub, "doctor")) {
+        memory_doctor(x);
+    } else if (eng_arg_is(sub, "malloc-stats")) {
+        memory_malloc_stats(x);
+    } else if (eng_arg_is(sub, "purge")) {
+        malloc_trim(0);
+        eng_reply_ok(x);
+    } else {
+        static const char *const help[] = {
+            "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "DOCTOR",
+            "    Return memory problems reports.",
+            "MALLOC-STATS",
+            "    Return internal statistics report from the memory allocator.",
+            "PURGE",
+            "    Attempt to purge dirty pages for reclamation by the allocator.",
+            "STATS",
+            "    Return information about the memory usage of the server.",
+            "USAGE <key> [SAMPLES <count>]",
+            "    Return memory in bytes used by <key> and its value. Nested values are",
+            "    sampled up to <count> times (default: 5, 0 means sample all).",
+            "HELP",
+            "    Prints this help."};
+        eng_reply_lines(x, help, sizeof(help) / sizeof(help[0]));
+    }
 }
 
 void cmd_shutdown(eng_ctx *x) {

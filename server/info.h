@@ -23,6 +23,7 @@ typedef struct sb_process {
     int64_t ops_sample_ms;
     uint64_t ops_sample_cmds;
     long long peak_memory;   /* engine thread: largest used_memory seen */
+    long long startup_memory; /* heap in use before the data was loaded */
 } sb_process;
 
 void sb_info_bind(sb_process *p);

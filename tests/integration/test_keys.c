@@ -1200,6 +1200,65 @@ static void t_object(redisContext *c) {
 
 /* -------------------------------------------------------- DELSTRICT */
 
+/* A field of a MEMORY STATS reply (RESP2: name, value, ...) as a number. */
+static long long stats_num(redisReply *r, const char *name) {
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+        if (r->element[i]->type == REDIS_REPLY_STRING && !strcmp(r->element[i]->str, name))
+            return r->element[i + 1]->type == REDIS_REPLY_INTEGER ? r->element[i + 1]->integer
+                                                                  : atoll(r->element[i + 1]->str);
+    return -1;
+}
+
+/* MEMORY: USAGE as Redis checks its arguments, STATS counting what the
+ * keyspace holds, DOCTOR, MALLOC-STATS, PURGE, HELP. */
+static void t_memory(redisContext *c) {
+    CHECK_STATUS(cmd(c, "FLUSHALL"), "OK");
+    CHECK_NIL(cmd(c, "MEMORY USAGE nokey"));
+    char val[1001];
+    memset(val, 'v', 1000);
+    val[1000] = 0;
+    CHECK_STATUS(cmd(c, "SET mk %s", val), "OK");
+    redisReply *r = cmd(c, "MEMORY USAGE mk");
+    CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer >= 1002 && r->integer < 1200);
+    if (r) freeReplyObject(r);
+    r = cmd(c, "MEMORY USAGE mk SAMPLES 0");
+    CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer >= 1002);
+    if (r) freeReplyObject(r);
+    CHECK_ERROR(cmd(c, "MEMORY USAGE mk SAMPLES"), "ERR syntax error");
+    CHECK_ERROR(cmd(c, "MEMORY USAGE mk SAMPLES -1"), "ERR syntax error");
+    CHECK_ERROR(cmd(c, "MEMORY USAGE mk SAMPLES x"), "ERR value is not an integer or out of range");
+    CHECK_ERROR(cmd(c, "MEMORY USAGE mk FOO 1"), "ERR syntax error");
+    CHECK_ERROR(cmd(c, "MEMORY USAGE"), "ERR wrong number of arguments for 'memory|usage' command");
+    CHECK_ERROR(cmd(c, "MEMORY FOO"), "ERR unknown subcommand 'FOO'. Try MEMORY HELP.");
+    pipe_set(c, "mem:", 0, 5000, 0);
+    r = cmd(c, "MEMORY STATS");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements % 2 == 0);
+    CHECK_EQ_INT(stats_num(r, "keys.count"), 5001);
+    long long total = stats_num(r, "total.allocated"), dataset = stats_num(r, "dataset.bytes");
+    CHECK(total > 0 && stats_num(r, "peak.allocated") >= total);
+    /* 5000 entries of at least 38 + 8 bytes each, and the 1000-byte one */
+    CHECK(dataset > 5000 * 46 && dataset < total);
+    int has_db0 = 0;
+    for (size_t i = 0; r && i + 1 < r->elements; i += 2)
+        if (!strcmp(r->element[i]->str, "db.0"))
+            has_db0 = r->element[i + 1]->type == REDIS_REPLY_ARRAY &&
+                      r->element[i + 1]->elements == 4 &&
+                      r->element[i + 1]->element[1]->integer > 5000 * 8 - 1;
+    CHECK(has_db0);
+    if (r) freeReplyObject(r);
+    r = cmd(c, "MEMORY DOCTOR");
+    CHECK(r && r->type == REDIS_REPLY_STRING && r->len > 10);
+    if (r) freeReplyObject(r);
+    r = cmd(c, "MEMORY MALLOC-STATS");
+    CHECK(r && r->type == REDIS_REPLY_STRING && strstr(r->str, "<malloc") != NULL);
+    if (r) freeReplyObject(r);
+    CHECK_STATUS(cmd(c, "MEMORY PURGE"), "OK");
+    r = cmd(c, "MEMORY HELP");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 14);
+    if (r) freeReplyObject(r);
+    CHECK_STATUS(cmd(c, "FLUSHALL"), "OK");
+}
+
 static void t_delstrict(redisContext *c) {
     CHECK_STATUS(cmd(c, "FLUSHALL"), "OK");
     CHECK_STATUS(cmd(c, "MSET a 1 b 2 c 3"), "OK");
@@ -1451,6 +1510,7 @@ int main(void) {
     RUN(t_flush(c));
     RUN(t_expire(c));
     RUN(t_object(c));
+    RUN(t_memory(c));
     RUN(t_delstrict(c));
     RUN(t_lazy_expiry(c));
     RUN(t_active_expiry(c));
