@@ -1,5 +1,7 @@
 /* cmd_server.c -- server commands that need only the engine: TIME,
- * LASTSAVE, DEBUG, SLOWLOG. (INFO, CONFIG, COMMAND and SHUTDOWN need the
+ * LASTSAVE, DEBUG, SLOWLOG, and the answers of a standalone server (ROLE,
+ * WAIT, CLUSTER, READONLY, MODULE) that client libraries ask on connect or
+ * to detect a topology. (INFO, CONFIG, COMMAND and SHUTDOWN need the
  * process and live in server/.)
  */
 #include "eng_commands.h"
@@ -31,6 +33,62 @@ void cmd_lastsave(eng_ctx *x) {
 }
 
 void cmd_slowlog(eng_ctx *x) { eng_cmd_slowlog(x); }
+
+/* A master without replicas, as Redis 7.0 answers: master, offset 0, no
+ * replicas. */
+void cmd_role(eng_ctx *x) {
+    resp_add_array_len(x->out, 3);
+    resp_add_bulk_cstr(x->out, "master");
+    resp_add_int(x->out, 0);
+    resp_add_array_len(x->out, 0);
+}
+
+/* WAIT numreplicas timeout: the replicas that acknowledged, which is none
+ * (there are none): 0 at once, even where Redis would wait out the
+ * timeout for replicas that cannot come. WAITAOF is the durability wait. */
+void cmd_wait(eng_ctx *x) {
+    long long n, timeout;
+    if (eng_arg_ll(x, &x->argv[1], &n)) return;
+    if (eng_parse_ll(x->argv[2].p, x->argv[2].n, &timeout)) {
+        eng_reply_error(x, "ERR timeout is not an integer or out of range");
+        return;
+    }
+    if (timeout < 0) {
+        eng_reply_error(x, "ERR timeout is negative");
+        return;
+    }
+    eng_reply_int(x, 0);
+}
+
+/* CLUSTER <anything> and READONLY / READWRITE (cluster replica reads). */
+void cmd_cluster(eng_ctx *x) {
+    eng_reply_error(x, "ERR This instance has cluster support disabled");
+}
+void cmd_readonly(eng_ctx *x) { cmd_cluster(x); }
+
+void cmd_module(eng_ctx *x) {
+    const eng_arg *sub = &x->argv[1];
+    if (eng_arg_is(sub, "list")) {
+        resp_add_array_len(x->out, 0);
+    } else if (eng_arg_is(sub, "help")) {
+        static const char *const help[] = {
+            "MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "LIST",
+            "    Return a list of loaded modules.",
+            "LOAD <path> [<arg> ...]",
+            "    Load a module library from <path>, passing to it any optional arguments.",
+            "LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]",
+            "    Load a module library from <path>, while passing it module configurations and optional arguments.",
+            "UNLOAD <name>",
+            "    Unload a module.",
+            "HELP",
+            "    Prints this help."};
+        eng_reply_lines(x, help, sizeof(help) / sizeof(help[0]));
+    } else {
+        eng_reply_error(x, "ERR MODULE %s is not supported: strongbox does not load modules",
+                        eng_arg_is(sub, "unload") ? "UNLOAD" : "LOAD");
+    }
+}
 
 /* Is the client on this machine (loopback, or a unix socket)? */
 static int client_is_local(const eng_client *c) {

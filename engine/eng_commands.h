@@ -36,6 +36,8 @@ eng_cmd_fn cmd_multi, cmd_exec, cmd_discard, cmd_watch, cmd_unwatch;
 
 /* server (cmd_server.c) */
 eng_cmd_fn cmd_time, cmd_lastsave, cmd_debug, cmd_slowlog;
+/* what a standalone server without replication, cluster or modules says */
+eng_cmd_fn cmd_role, cmd_wait, cmd_cluster, cmd_readonly, cmd_module;
 
 /* Glob-style pattern match with Redis's rules (* ? [a-z] [^x] \x);
  * nocase for CONFIG GET and FUNCTION LIST LIBRARYNAME. */

@@ -170,6 +170,11 @@ typedef void eng_cmd_fn(eng_ctx *x);
  * runs there under a deadline and moves to the engine thread past it
  * (eng_inline_deadline). */
 #define CMD_INLINE     (1u << 14)
+/* Only what COMMAND reports (Redis's flags of the script commands, whose
+ * keys are given by a numkeys argument): */
+#define CMD_SKIP_MONITOR      (1u << 15)
+#define CMD_NO_MANDATORY_KEYS (1u << 16)
+#define CMD_MOVABLE_KEYS      (1u << 17)
 
 typedef struct eng_subcmd eng_subcmd;
 

@@ -25,6 +25,7 @@
 #define ST CMD_STALE
 #define NA CMD_NOAUTH
 #define IN CMD_INLINE
+#define MK (CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_MOVABLE_KEYS) /* numkeys */
 
 /* name, fn, arity, flags, first, last, step, group, summary, since, subs */
 #define C(name, fn, ar, fl, f, l, s, grp, sum, since) \
@@ -45,6 +46,29 @@ static const eng_cmd memory_subs[] = {
     C("memory|stats", cmd_memory, 2, 0, 0, 0, 0, "server", "Show memory usage details", "4.0.0"),
     C("memory|usage", cmd_memory_usage, -3, R, 2, 2, 1, "server", "Estimate the memory usage of a key", "4.0.0"),
     C("memory|help", cmd_memory, 2, LD | ST, 0, 0, 0, "server", "Show helpful text about the different subcommands", "4.0.0"),
+    {0}};
+
+static const eng_cmd module_subs[] = {
+    C("module|list", cmd_module, 2, A | NS, 0, 0, 0, "server", "List all modules loaded by the server", "4.0.0"),
+    C("module|load", cmd_module, -3, A | NS, 0, 0, 0, "server", "Load a module", "4.0.0"),
+    C("module|loadex", cmd_module, -3, A | NS, 0, 0, 0, "server", "Load a module with extended parameters", "7.0.0"),
+    C("module|unload", cmd_module, 3, A | NS, 0, 0, 0, "server", "Unload a module", "4.0.0"),
+    C("module|help", cmd_module, 2, LD | ST, 0, 0, 0, "server", "Show helpful text about the different subcommands", "5.0.0"),
+    {0}};
+
+/* CLUSTER: the subcommands a standalone client may send to detect a
+ * cluster, each answered "cluster support disabled" like Redis's */
+static const eng_cmd cluster_subs[] = {
+    C("cluster|info", cmd_cluster, 2, ST, 0, 0, 0, "cluster", "Provides info about Redis Cluster node state", "3.0.0"),
+    C("cluster|slots", cmd_cluster, 2, ST, 0, 0, 0, "cluster", "Get array of Cluster slot to node mappings", "3.0.0"),
+    C("cluster|shards", cmd_cluster, 2, ST, 0, 0, 0, "cluster", "Get array of cluster slots to node mappings", "7.0.0"),
+    C("cluster|nodes", cmd_cluster, 2, ST, 0, 0, 0, "cluster", "Get Cluster config for the node", "3.0.0"),
+    C("cluster|myid", cmd_cluster, 2, ST, 0, 0, 0, "cluster", "Return the node id", "3.0.0"),
+    C("cluster|links", cmd_cluster, 2, ST, 0, 0, 0, "cluster", "Returns a list of all TCP links to and from peer nodes in cluster", "7.0.0"),
+    C("cluster|keyslot", cmd_cluster, 3, ST, 0, 0, 0, "cluster", "Returns the hash slot of the specified key", "3.0.0"),
+    C("cluster|countkeysinslot", cmd_cluster, 3, ST, 0, 0, 0, "cluster", "Return the number of local keys in the specified hash slot", "3.0.0"),
+    C("cluster|getkeysinslot", cmd_cluster, 4, ST, 0, 0, 0, "cluster", "Return local key names in the specified hash slot", "3.0.0"),
+    C("cluster|help", cmd_cluster, 2, LD | ST, 0, 0, 0, "cluster", "Show helpful text about the different subcommands", "5.0.0"),
     {0}};
 
 static const eng_cmd client_subs[] = {
@@ -177,6 +201,12 @@ static const eng_cmd table[] = {
     {"config", NULL, -2, 0, 0, 0, 0, "server", "A container for server configuration commands", "2.0.0", config_subs},
     {"command", cmd_command, -1, LD | ST, 0, 0, 0, "server", "Get array of Redis command details", "2.8.13", command_subs},
     C("time", cmd_time, 1, LD | ST | F, 0, 0, 0, "server", "Return the current server time", "2.6.0"),
+    C("role", cmd_role, 1, NS | LD | ST | F, 0, 0, 0, "server", "Return the role of the instance in the context of replication", "2.8.12"),
+    C("wait", cmd_wait, 3, NS, 0, 0, 0, "generic", "Wait for the synchronous replication of all the write commands sent in the context of the current connection", "3.0.0"),
+    C("readonly", cmd_readonly, 1, LD | ST | F, 0, 0, 0, "cluster", "Enables read queries for a connection to a cluster replica node", "3.0.0"),
+    C("readwrite", cmd_readonly, 1, LD | ST | F, 0, 0, 0, "cluster", "Disables read queries for a connection to a cluster replica node", "3.0.0"),
+    {"module", NULL, -2, 0, 0, 0, 0, "server", "A container for module commands", "4.0.0", module_subs},
+    {"cluster", NULL, -2, 0, 0, 0, 0, "cluster", "A container for cluster commands", "3.0.0", cluster_subs},
     C("lastsave", cmd_lastsave, 1, LD | ST | F, 0, 0, 0, "server", "Get the UNIX time stamp of the last successful save to disk", "1.0.0"),
     C("shutdown", cmd_shutdown, -1, A | NS | LD | ST | CMD_NO_MULTI | CMD_ALLOW_BUSY, 0, 0, 0, "server", "Synchronously save the dataset to disk and then shut down the server", "1.0.0"),
     C("debug", cmd_debug, -2, A | NS | LD | ST, 0, 0, 0, "server", "A container for debugging commands", "1.0.0"),
@@ -185,12 +215,12 @@ static const eng_cmd table[] = {
     C("waitaof", cmd_waitaof, 4, NS, 0, 0, 0, "generic", "Blocks until all of the preceding write commands sent by the connection are written to the append-only file of the master and/or replicas.", "7.2.0"),
     {"slowlog", NULL, -2, 0, 0, 0, 0, "server", "A container for slow log commands", "2.2.12", slowlog_subs},
     /* scripting */
-    C("eval", cmd_eval, -3, NS | ST, 0, 0, 0, "scripting", "Execute a Lua script server side", "2.6.0"),
-    C("evalsha", cmd_evalsha, -3, NS | ST | IN, 0, 0, 0, "scripting", "Execute a Lua script server side", "2.6.0"),
-    C("eval_ro", cmd_eval_ro, -3, R | NS | ST, 0, 0, 0, "scripting", "Execute a read-only Lua script server side", "7.0.0"),
-    C("evalsha_ro", cmd_evalsha_ro, -3, R | NS | ST | IN, 0, 0, 0, "scripting", "Execute a read-only Lua script server side", "7.0.0"),
-    C("fcall", cmd_fcall, -3, NS | ST | IN, 0, 0, 0, "scripting", "Invoke a function", "7.0.0"),
-    C("fcall_ro", cmd_fcall_ro, -3, R | NS | ST | IN, 0, 0, 0, "scripting", "Invoke a read-only function", "7.0.0"),
+    C("eval", cmd_eval, -3, NS | ST | MK, 0, 0, 0, "scripting", "Execute a Lua script server side", "2.6.0"),
+    C("evalsha", cmd_evalsha, -3, NS | ST | IN | MK, 0, 0, 0, "scripting", "Execute a Lua script server side", "2.6.0"),
+    C("eval_ro", cmd_eval_ro, -3, R | NS | ST | MK, 0, 0, 0, "scripting", "Execute a read-only Lua script server side", "7.0.0"),
+    C("evalsha_ro", cmd_evalsha_ro, -3, R | NS | ST | IN | MK, 0, 0, 0, "scripting", "Execute a read-only Lua script server side", "7.0.0"),
+    C("fcall", cmd_fcall, -3, NS | ST | IN | MK, 0, 0, 0, "scripting", "Invoke a function", "7.0.0"),
+    C("fcall_ro", cmd_fcall_ro, -3, R | NS | ST | IN | MK, 0, 0, 0, "scripting", "Invoke a read-only function", "7.0.0"),
     {"function", NULL, -2, 0, 0, 0, 0, "scripting", "A container for function commands", "7.0.0", function_subs},
     {"script", NULL, -2, 0, 0, 0, 0, "scripting", "A container for Lua scripts management commands", "2.6.0", script_subs},
     /* transactions */
@@ -249,9 +279,10 @@ size_t sb_command_count(void) { return NCMDS; }
 static const struct { uint32_t bit; const char *name; } flag_names[] = {
     {CMD_WRITE, "write"}, {CMD_READONLY, "readonly"}, {CMD_DENYOOM, "denyoom"},
     {CMD_ADMIN, "admin"}, {CMD_PUBSUB, "pubsub"}, {CMD_NOSCRIPT, "noscript"},
-    {CMD_LOADING, "loading"}, {CMD_STALE, "stale"}, {CMD_SKIP_SLOWLOG, "skip_slowlog"},
-    {CMD_FAST, "fast"}, {CMD_NOAUTH, "no_auth"}, {CMD_MAY_REPLICATE, "may_replicate"},
-    {CMD_NO_MULTI, "no_multi"}, {CMD_ALLOW_BUSY, "allow_busy"}};
+    {CMD_LOADING, "loading"}, {CMD_STALE, "stale"}, {CMD_SKIP_MONITOR, "skip_monitor"},
+    {CMD_SKIP_SLOWLOG, "skip_slowlog"}, {CMD_FAST, "fast"}, {CMD_NOAUTH, "no_auth"},
+    {CMD_MAY_REPLICATE, "may_replicate"}, {CMD_NO_MANDATORY_KEYS, "no_mandatory_keys"},
+    {CMD_NO_MULTI, "no_multi"}, {CMD_MOVABLE_KEYS, "movablekeys"}, {CMD_ALLOW_BUSY, "allow_busy"}};
 
 static void add_flags(eng_ctx *x, uint32_t flags) {
     int n = 0;
@@ -266,7 +297,9 @@ static void add_flags(eng_ctx *x, uint32_t flags) {
  * reports it (generated from its COMMAND INFO / COMMAND DOCS output; the
  * 7.2 commands CLIENT SETINFO / NO-TOUCH and our DELSTRICT by hand).
  * specs: key specs separated by ';', each "FLAGS|begin index|lastkey|
- * keystep|limit|notes" (all ours are index + range specs). */
+ * keystep|limit|notes" (index + range), or, for the script commands,
+ * "FLAGS|begin index|#keynumidx,firstkey,keystep|0|0|notes" (index +
+ * keynum). */
 typedef struct cmd_meta {
     const char *name, *cats, *tips, *specs, *complexity;
     const char *doc_flags; /* space-separated */
@@ -365,16 +398,37 @@ static const cmd_meta metas[] = {
     {"command|getkeys", "@slow @connection", "", "", "O(N) where N is the number of arguments to the command", "", NULL, NULL},
     {"command|help", "@slow @connection", "", "", "O(1)", "", NULL, NULL},
     {"time", "@fast", "nondeterministic_output", "", "O(1)", "", NULL, NULL},
+    {"role", "@admin @fast @dangerous", "", "", "O(1)", "", NULL, NULL},
+    {"wait", "@slow @connection", "request_policy:all_shards response_policy:agg_min", "", "O(1)", "", NULL, NULL},
+    {"readonly", "@fast @connection", "", "", "O(1)", "", NULL, NULL},
+    {"readwrite", "@fast @connection", "", "", "O(1)", "", NULL, NULL},
+    {"module", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"module|list", "@admin @slow @dangerous", "nondeterministic_output_order", "", "O(N) where N is the number of loaded modules.", "", NULL, NULL},
+    {"module|load", "@admin @slow @dangerous", "", "", "O(1)", "", NULL, NULL},
+    {"module|loadex", "@admin @slow @dangerous", "", "", "O(1)", "", NULL, NULL},
+    {"module|unload", "@admin @slow @dangerous", "", "", "O(1)", "", NULL, NULL},
+    {"module|help", "@slow", "", "", "O(1)", "", NULL, NULL},
+    {"cluster", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"cluster|info", "@slow", "nondeterministic_output", "", "O(1)", "", NULL, NULL},
+    {"cluster|slots", "@slow", "nondeterministic_output", "", "O(N) where N is the total number of Cluster nodes", "", NULL, NULL},
+    {"cluster|shards", "@slow", "nondeterministic_output", "", "O(N) where N is the total number of cluster nodes", "", NULL, NULL},
+    {"cluster|nodes", "@slow", "nondeterministic_output", "", "O(N) where N is the total number of Cluster nodes", "", NULL, NULL},
+    {"cluster|myid", "@slow", "", "", "O(1)", "", NULL, NULL},
+    {"cluster|links", "@slow", "nondeterministic_output", "", "O(N) where N is the total number of Cluster nodes", "", NULL, NULL},
+    {"cluster|keyslot", "@slow", "", "", "O(N) where N is the number of bytes in the key", "", NULL, NULL},
+    {"cluster|countkeysinslot", "@slow", "", "", "O(1)", "", NULL, NULL},
+    {"cluster|getkeysinslot", "@slow", "nondeterministic_output", "", "O(log(N)) where N is the number of requested keys", "", NULL, NULL},
+    {"cluster|help", "@slow", "", "", "O(1)", "", NULL, NULL},
     {"lastsave", "@admin @fast @dangerous", "nondeterministic_output", "", "O(1)", "", NULL, NULL},
     {"shutdown", "@admin @slow @dangerous", "", "", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", "", NULL, NULL},
     {"debug", "@admin @slow @dangerous", "", "", "Depends on subcommand.", "syscmd", NULL, NULL},
     {"slowlog", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
-    {"eval", "@slow @scripting", "", "RW,access,update|2|-1|1|0|We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", "Depends on the script that is executed.", "", NULL, NULL},
-    {"evalsha", "@slow @scripting", "", "RW,access,update|2|-1|1|0|", "Depends on the script that is executed.", "", NULL, NULL},
-    {"eval_ro", "@slow @scripting", "", "RO,access|2|-1|1|0|We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", "Depends on the script that is executed.", "", NULL, NULL},
-    {"evalsha_ro", "@slow @scripting", "", "RO,access|2|-1|1|0|", "Depends on the script that is executed.", "", NULL, NULL},
-    {"fcall", "@slow @scripting", "", "RW,access,update|2|-1|1|0|We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", "Depends on the function that is executed.", "", NULL, NULL},
-    {"fcall_ro", "@slow @scripting", "", "RO,access|2|-1|1|0|We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", "Depends on the function that is executed.", "", NULL, NULL},
+    {"eval", "@slow @scripting", "", "RW,access,update|2|#0,1,1|0|0|We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", "Depends on the script that is executed.", "", NULL, NULL},
+    {"evalsha", "@slow @scripting", "", "RW,access,update|2|#0,1,1|0|0|", "Depends on the script that is executed.", "", NULL, NULL},
+    {"eval_ro", "@slow @scripting", "", "RO,access|2|#0,1,1|0|0|We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", "Depends on the script that is executed.", "", NULL, NULL},
+    {"evalsha_ro", "@slow @scripting", "", "RO,access|2|#0,1,1|0|0|", "Depends on the script that is executed.", "", NULL, NULL},
+    {"fcall", "@slow @scripting", "", "RW,access,update|2|#0,1,1|0|0|We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", "Depends on the function that is executed.", "", NULL, NULL},
+    {"fcall_ro", "@slow @scripting", "", "RO,access|2|#0,1,1|0|0|We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", "Depends on the function that is executed.", "", NULL, NULL},
     {"function", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
     {"function|load", "@write @slow @scripting", "request_policy:all_shards response_policy:all_succeeded", "", "O(1) (considering compilation time is redundant)", "", NULL, NULL},
     {"function|delete", "@write @slow @scripting", "request_policy:all_shards response_policy:all_succeeded", "", "O(1)", "", NULL, NULL},
@@ -474,8 +528,9 @@ static void add_acl_categories(eng_ctx *x, const eng_cmd *c) {
     add_word_set(x, cats);
 }
 
-/* One key spec: begin_search index, find_keys range. */
-static void add_key_spec(eng_ctx *x, const char *flags, int index, int lastkey,
+/* One key spec: begin_search index, find_keys range or (find "#n,f,s")
+ * keynum. */
+static void add_key_spec(eng_ctx *x, const char *flags, int index, const char *find,
                          int keystep, int limit, const char *notes) {
     resp_add_map_len(x->out, x->proto, notes && *notes ? 4 : 3);
     if (notes && *notes) {
@@ -499,11 +554,23 @@ static void add_key_spec(eng_ctx *x, const char *flags, int index, int lastkey,
     resp_add_bulk_cstr(x->out, "find_keys");
     resp_add_map_len(x->out, x->proto, 2);
     resp_add_bulk_cstr(x->out, "type");
+    int keynum[3];
+    if (find[0] == '#' && sscanf(find + 1, "%d,%d,%d", &keynum[0], &keynum[1], &keynum[2]) == 3) {
+        static const char *const names[] = {"keynumidx", "firstkey", "keystep"};
+        resp_add_bulk_cstr(x->out, "keynum");
+        resp_add_bulk_cstr(x->out, "spec");
+        resp_add_map_len(x->out, x->proto, 3);
+        for (int i = 0; i < 3; i++) {
+            resp_add_bulk_cstr(x->out, names[i]);
+            resp_add_int(x->out, keynum[i]);
+        }
+        return;
+    }
     resp_add_bulk_cstr(x->out, "range");
     resp_add_bulk_cstr(x->out, "spec");
     resp_add_map_len(x->out, x->proto, 3);
     resp_add_bulk_cstr(x->out, "lastkey");
-    resp_add_int(x->out, lastkey);
+    resp_add_int(x->out, atoi(find));
     resp_add_bulk_cstr(x->out, "keystep");
     resp_add_int(x->out, keystep);
     resp_add_bulk_cstr(x->out, "limit");
@@ -535,7 +602,7 @@ static void add_key_specs(eng_ctx *x, const eng_cmd *c) {
                 *bar = '\0';
                 p = bar + 1;
             }
-            add_key_spec(x, f[0], f[1] ? atoi(f[1]) : 0, f[2] ? atoi(f[2]) : 0,
+            add_key_spec(x, f[0], f[1] ? atoi(f[1]) : 0, f[2] ? f[2] : "0",
                          f[3] ? atoi(f[3]) : 0, f[4] ? atoi(f[4]) : 0, f[5]);
         }
         return;
@@ -545,9 +612,9 @@ static void add_key_specs(eng_ctx *x, const eng_cmd *c) {
         return;
     }
     resp_add_set_len(x->out, x->proto, 1);
-    add_key_spec(x, (c->flags & CMD_WRITE) ? "RW" : "RO", c->first_key,
-                 c->last_key < 0 ? c->last_key : c->last_key - c->first_key,
-                 c->key_step, 0, NULL);
+    char last[16];
+    snprintf(last, sizeof(last), "%d", c->last_key < 0 ? c->last_key : c->last_key - c->first_key);
+    add_key_spec(x, (c->flags & CMD_WRITE) ? "RW" : "RO", c->first_key, last, c->key_step, 0, NULL);
 }
 
 static void add_info(eng_ctx *x, const eng_cmd *c) {
@@ -632,12 +699,19 @@ static void command_getkeys(eng_ctx *x) {
         eng_reply_error(x, "ERR Invalid command specified");
         return;
     }
-    if (c->first_key <= 0) {
+    if (c->first_key <= 0 && !(c->flags & CMD_MOVABLE_KEYS)) {
         eng_reply_error(x, "ERR The command has no key arguments");
         return;
     }
     if (c->arity > 0 ? argc != c->arity : argc < -c->arity) {
         eng_reply_error(x, "ERR Invalid number of arguments specified for command");
+        return;
+    }
+    if (c->flags & CMD_MOVABLE_KEYS) { /* EVAL/FCALL script|name numkeys key... */
+        long long nk;
+        if (eng_parse_ll(argv[2].p, argv[2].n, &nk) || nk < 0 || nk > argc - 3) nk = 0;
+        resp_add_array_len(x->out, nk);
+        for (int i = 0; i < nk; i++) resp_add_bulk(x->out, argv[3 + i].p, argv[3 + i].n);
         return;
     }
     int last = c->last_key < 0 ? argc + c->last_key : c->last_key;

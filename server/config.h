@@ -27,6 +27,7 @@ typedef struct sb_config {
     char *functions_dir;   /* "" = the scripts folder next to the binary */
     char *requirepass;
     char *save;
+    char *notify_keyspace_events; /* always "": no keyspace notifications */
     char *latency_pctl;                 /* latency-tracking-info-percentiles */
     char *dbfilename;
     char *appenddirname;

@@ -718,6 +718,13 @@ static void test_config(sb_server *s) {
     CHECK_CONFIG(c, "loglevel", "notice");
     CHECK_CONFIG(c, "requirepass", "");
     CHECK_ARRAY_LEN(cmd(c, "CONFIG GET nosuchoption"), 0);
+    /* frameworks read (and may set) notify-keyspace-events: no pub/sub,
+     * so only "" is taken */
+    CHECK_CONFIG(c, "notify-keyspace-events", "");
+    CHECK_STATUS(cmd(c, "CONFIG SET notify-keyspace-events %s", ""), "OK");
+    CHECK_ERROR(cmd(c, "CONFIG SET notify-keyspace-events KEA"),
+                "ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - "
+                "strongbox has no keyspace notifications (it has no pub/sub): only \"\" is accepted");
     /* an exact name is answered under the spelling asked for, once */
     r = cmd(c, "CONFIG GET MAXCLIENTS maxclients max?lients");
     CHECK(array_is(r, "MAXCLIENTS", "10000", NULL));
@@ -873,6 +880,15 @@ static void check_info_entry(int line, redisContext *c, const char *name, long l
 }
 #define CHECK_CMD_INFO(c, ...) check_info_entry(__LINE__, c, __VA_ARGS__)
 
+static void check_error_prefix(int line, redisReply *r, const char *prefix) {
+    if (!r || r->type != REDIS_REPLY_ERROR || strncmp(r->str, prefix, strlen(prefix))) {
+        fprintf(stderr, "test_server.c:%d: expected -%s..., got %s\n", line, prefix, reply_str(r));
+        tu_failures++;
+    }
+    if (r) freeReplyObject(r);
+}
+#define CHECK_ERR_PREFIX(r, p) check_error_prefix(__LINE__, (r), (p))
+
 static void test_command(sb_server *s) {
     redisContext *c = srv_connect(s);
     redisReply *all = cmd(c, "COMMAND");
@@ -975,6 +991,29 @@ static void test_command(sb_server *s) {
     r = cmd(c, "COMMAND GETKEYS object encoding k");
     CHECK(array_is(r, "k", NULL));
     if (r) freeReplyObject(r);
+    /* the script commands' keys come from numkeys (movablekeys, keynum
+     * key spec); a bad numkeys gives no keys (no_mandatory_keys) */
+    r = cmd(c, "COMMAND GETKEYS EVAL %s 2 k1 k2 a1", "return 1");
+    CHECK(array_is(r, "k1", "k2", NULL));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "COMMAND GETKEYS FCALL_RO f 1 k a");
+    CHECK(array_is(r, "k", NULL));
+    if (r) freeReplyObject(r);
+    CHECK_ARRAY_LEN(cmd(c, "COMMAND GETKEYS EVAL x 0"), 0);
+    CHECK_ARRAY_LEN(cmd(c, "COMMAND GETKEYS EVAL x -1"), 0);
+    CHECK_ARRAY_LEN(cmd(c, "COMMAND GETKEYS EVALSHA x 5 a"), 0);
+    CHECK_ARRAY_LEN(cmd(c, "COMMAND GETKEYS EVAL x abc"), 0);
+    r = cmd(c, "COMMAND INFO eval");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 10 &&
+          array_is(r->element[0]->element[2], "noscript", "stale", "skip_monitor",
+                   "no_mandatory_keys", "movablekeys", NULL));
+    if (r && r->elements == 1 && r->element[0]->elements == 10) {
+        redisReply *spec = r->element[0]->element[8]; /* one key spec, keynum */
+        CHECK(spec->type == REDIS_REPLY_ARRAY && spec->elements == 1);
+        const char *fk = spec->elements == 1 ? reply_str(spec->element[0]) : "";
+        CHECK(strstr(fk, "keynum") != NULL && strstr(fk, "keynumidx") != NULL);
+    }
+    if (r) freeReplyObject(r);
     CHECK_ERROR(cmd(c, "COMMAND GETKEYS ping x"), "ERR The command has no key arguments");
     CHECK_ERROR(cmd(c, "COMMAND GETKEYS config get"), "ERR The command has no key arguments");
     CHECK_ERROR(cmd(c, "COMMAND GETKEYS nosuch x"), "ERR Invalid command specified");
@@ -1040,6 +1079,31 @@ static void test_misc(sb_server *s) {
     /* (Redis answers +OK to DEBUG SLEEP x and SET-ACTIVE-EXPIRE x: it uses
      * atof/atoi; strongbox rejects them. Not asserted.) */
     CHECK_STATUS(cmd(c, "FLUSHDB"), "OK");
+
+    /* what a standalone Redis without replicas, cluster or modules says,
+     * to the commands clients send to find out */
+    r = cmd(c, "ROLE");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+          !strcmp(r->element[0]->str, "master") && r->element[1]->integer == 0 &&
+          r->element[2]->type == REDIS_REPLY_ARRAY && r->element[2]->elements == 0);
+    if (r) freeReplyObject(r);
+    CHECK_INT(cmd(c, "WAIT 0 0"), 0);
+    t0 = clock_s();
+    CHECK_INT(cmd(c, "WAIT 1 0"), 0); /* no replica will ever answer: at once */
+    CHECK(clock_s() - t0 < 1);
+    CHECK_ERROR(cmd(c, "WAIT x 0"), "ERR value is not an integer or out of range");
+    CHECK_ERROR(cmd(c, "WAIT 0 x"), "ERR timeout is not an integer or out of range");
+    CHECK_ERROR(cmd(c, "WAIT 0 -1"), "ERR timeout is negative");
+    CHECK_ERROR(cmd(c, "CLUSTER INFO"), "ERR This instance has cluster support disabled");
+    CHECK_ERROR(cmd(c, "CLUSTER SLOTS"), "ERR This instance has cluster support disabled");
+    CHECK_ERROR(cmd(c, "CLUSTER FOO"), "ERR unknown subcommand 'FOO'. Try CLUSTER HELP.");
+    CHECK_ERROR(cmd(c, "READONLY"), "ERR This instance has cluster support disabled");
+    CHECK_ERROR(cmd(c, "READWRITE"), "ERR This instance has cluster support disabled");
+    CHECK_ARRAY_LEN(cmd(c, "MODULE LIST"), 0);
+    CHECK_ERR_PREFIX(cmd(c, "MODULE LOAD /x.so"), "ERR MODULE LOAD is not supported");
+    r = cmd(c, "MODULE HELP");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 11);
+    if (r) freeReplyObject(r);
     redisFree(c);
 }
 
