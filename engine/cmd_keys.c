@@ -556,8 +556,9 @@ void cmd_persist(eng_ctx *x) {
 
 /* OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key, OBJECT HELP */
 /* MEMORY USAGE key [SAMPLES count]: the heap bytes of the key's entry
- * (key, value and header are one allocation) and its bucket slot. SAMPLES
- * is checked as Redis checks it; a string has nothing to sample. */
+ * (key, value and header are one allocation) and its bucket slot, from the
+ * lengths (kv_entry_mem), so the same in a replay. SAMPLES is checked as
+ * Redis checks it; a string has nothing to sample. */
 void cmd_memory_usage(eng_ctx *x) {
     for (int i = 3; i < x->argc; i++) {
         long long samples;

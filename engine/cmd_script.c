@@ -8,9 +8,11 @@
  *   @function-flush                FUNCTION FLUSH / RESTORE FLUSH
  *   @script-load <body>            SCRIPT LOAD of a new script
  *   @script-flush                  SCRIPT FLUSH
- *   @fcall <library> <version> <function> <time_us> <seed> <digest>
+ *   @fcall2 <library> <version> <function> <time_us> <seed> <digest>
  *          <numkeys> <key>... <arg>...
- *   @eval <body> <time_us> <seed> <digest> <numkeys> <key>... <arg>...
+ *   @eval2 <body> <time_us> <seed> <digest> <numkeys> <key>... <arg>...
+ *   (@fcall / @eval: the same, written by older builds: replayed under
+ *   script API 1, see script.h)
  * An FCALL or EVAL that changed nothing logs nothing; one that failed was
  * rolled back and logs nothing either. One that changed something logs
  * its invocation instead of its effects: replay runs it again with the
@@ -112,7 +114,7 @@ static void record_fcall(eng_ctx *x, const scr_call *c, const char *digest, void
     sb_fmt_ll(t, (long long)c->time_us);
     sb_fmt_ull(s, (unsigned long long)c->seed);
     scr_lib *lib = c->fn->lib;
-    eng_arg head[7] = {{"@fcall", 6}, {lib->name, strlen(lib->name)}, {lib->sha, 40},
+    eng_arg head[7] = {{"@fcall2", 7}, {lib->name, strlen(lib->name)}, {lib->sha, 40},
                        {c->fn->name, strlen(c->fn->name)}, {t, strlen(t)}, {s, strlen(s)},
                        {digest, 40}};
     emit_invocation(x, 7, head, c);
@@ -123,7 +125,7 @@ static void record_eval(eng_ctx *x, const scr_call *c, const char *digest, void 
     char t[24], s[24];
     sb_fmt_ll(t, (long long)c->time_us);
     sb_fmt_ull(s, (unsigned long long)c->seed);
-    eng_arg head[5] = {{"@eval", 5}, *body, {t, strlen(t)}, {s, strlen(s)}, {digest, 40}};
+    eng_arg head[5] = {{"@eval2", 6}, *body, {t, strlen(t)}, {s, strlen(s)}, {digest, 40}};
     emit_invocation(x, 5, head, c);
 }
 
@@ -639,8 +641,9 @@ static int parse_logged(eng_ctx *x, int at, scr_call *c) {
     return parse_keys(x, at + 3, 0, c);
 }
 
-static void rec_fcall(eng_ctx *x) {
-    scr_call c = {0};
+/* @fcall (script API 1) and @fcall2 (API 2): the same fields */
+static void rec_fcall_api(eng_ctx *x, int api) {
+    scr_call c = {.api = api};
     if (x->argc < 8 || parse_logged(x, 4, &c)) {
         if (x->argc < 8) eng_reply_error(x, "ERR malformed @fcall record");
         return;
@@ -661,8 +664,11 @@ static void rec_fcall(eng_ctx *x) {
     replay_run(x, &c, &x->argv[6], what);
 }
 
-static void rec_eval(eng_ctx *x) {
-    scr_call c = {0};
+static void rec_fcall(eng_ctx *x) { rec_fcall_api(x, SCR_API_1); }
+static void rec_fcall2(eng_ctx *x) { rec_fcall_api(x, SCR_API); }
+
+static void rec_eval_api(eng_ctx *x, int api) {
+    scr_call c = {.api = api};
     if (x->argc < 6) {
         eng_reply_error(x, "ERR malformed @eval record");
         return;
@@ -679,6 +685,9 @@ static void rec_eval(eng_ctx *x) {
     replay_run(x, &c, &x->argv[4], what);
 }
 
+static void rec_eval(eng_ctx *x) { rec_eval_api(x, SCR_API_1); }
+static void rec_eval2(eng_ctx *x) { rec_eval_api(x, SCR_API); }
+
 static const eng_cmd internal[] = {
     {"@function-load", rec_function_load, 2, CMD_WRITE, 0, 0, 0, "internal", "", "", NULL},
     {"@function-delete", rec_function_delete, 2, CMD_WRITE, 0, 0, 0, "internal", "", "", NULL},
@@ -687,6 +696,8 @@ static const eng_cmd internal[] = {
     {"@script-flush", rec_script_flush, 1, CMD_WRITE, 0, 0, 0, "internal", "", "", NULL},
     {"@fcall", rec_fcall, -8, CMD_WRITE, 0, 0, 0, "internal", "", "", NULL},
     {"@eval", rec_eval, -6, CMD_WRITE, 0, 0, 0, "internal", "", "", NULL},
+    {"@fcall2", rec_fcall2, -8, CMD_WRITE, 0, 0, 0, "internal", "", "", NULL},
+    {"@eval2", rec_eval2, -6, CMD_WRITE, 0, 0, 0, "internal", "", "", NULL},
 };
 
 const eng_cmd *eng_internal_lookup(const char *name, size_t n) {

@@ -183,7 +183,8 @@ size_t kv_overhead(const kv_table *t);
 /* The same in parts (MEMORY STATS): the bucket arrays, the expiry index,
  * the entries (keys and values with them). */
 void kv_mem(const kv_table *t, size_t *buckets, size_t *expires, size_t *entries);
-/* Heap bytes of one entry (MEMORY USAGE). */
+/* Heap bytes of one entry of its key and value lengths (MEMORY USAGE: a
+ * function of the lengths only, not of the allocation's spare room). */
 size_t kv_entry_mem(const kv_entry *e);
 
 #endif

@@ -52,6 +52,12 @@ void persist_configure(const persist_options *o) {
 
 static int64_t mono_ms(void) { return sb_mono_us() / 1000; }
 
+/* Percent of the start done (at most 100: the totals are estimates). */
+static double loaded_pct(const eng_loading_info *li) {
+    double pct = li->total_bytes ? 100.0 * (double)li->done_bytes / (double)li->total_bytes : 0;
+    return pct < 100.0 ? pct : 100.0;
+}
+
 /* Recovery progress: answer clients meanwhile (-LOADING, INFO) and log
  * once a second. */
 typedef struct progress_state {
@@ -62,8 +68,8 @@ static void on_progress(void *ud, eng_engine *e, uint64_t lsn) {
     progress_state *p = ud;
     eng_loading_info *li = eng_loading(e);
     /* key-load-delay (Redis's, for tests of clients during a long start):
-     * us per WAL record or checkpoint entry, slept 10 ms at a time between
-     * answers to the clients */
+     * us per WAL record or checkpoint entry, slept here (every 256 records
+     * or 4096 entries) 10 ms at a time between answers to the clients */
     long long d = ps.o.key_load_delay ? atomic_load(ps.o.key_load_delay) : 0;
     for (long long us = d * (lsn ? 256 : 4096); us > 0; us -= 10000) {
         struct timespec ts = {0, (us < 10000 ? us : 10000) * 1000};
@@ -79,7 +85,7 @@ static void on_progress(void *ud, eng_engine *e, uint64_t lsn) {
         /* the percentage and ETA are of the whole start: checkpoint
          * (bytes estimated from its entries) and WAL */
         double el = (double)(now - p->start_ms) / 1000.0;
-        double pct = li->total_bytes ? 100.0 * (double)li->done_bytes / (double)li->total_bytes : 0;
+        double pct = loaded_pct(li);
         double eta = pct > 0 ? el * (100.0 - pct) / pct : 0;
         if (lsn) {
             double rate = el > 0 ? (double)li->records / el : 0;
@@ -585,7 +591,7 @@ void persist_info(eng_engine *e, resp_buf *b) {
         clock_gettime(CLOCK_REALTIME, &ts);
         int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
         double el = (double)(now - li->start_ms) / 1000.0;
-        double pct = li->total_bytes ? 100.0 * (double)li->done_bytes / (double)li->total_bytes : 0;
+        double pct = loaded_pct(li);
         double eta = pct > 0 ? el * (100.0 - pct) / pct : 1;
         ADD("loading_start_time:%lld\r\nloading_total_bytes:%llu\r\nloading_loaded_bytes:%llu\r\n"
             "loading_loaded_perc:%.2f\r\nloading_eta_seconds:%lld\r\nloading_records:%llu\r\n",

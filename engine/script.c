@@ -94,6 +94,7 @@ typedef struct scr_runstate {
     int killed;
     int64_t deadline;      /* of the inline run, or 0 (eng_inline_deadline) */
     int yielded;           /* it cannot finish there: stop it (SCR_YIELDED) */
+    int api;               /* SCR_API_1 or SCR_API (scr_call.api) */
     size_t mem0;           /* the state's memory when it started */
     unsigned grows;        /* allocations that grew it (inline_stop) */
     uint64_t rng;
@@ -124,6 +125,16 @@ struct scr_vm {
 
 /* The allocator's userdata is the vm (scr_create): reading it back costs
  * no table look-up, which matters on every redis.call. */
+static int api1(lua_State *L);
+
+static scr_vm *vm_of(lua_State *L);
+
+/* Replaying a call logged under API 1 (script.h)? */
+static int api1(lua_State *L) {
+    scr_vm *vm = vm_of(L);
+    return vm->run && vm->run->api == SCR_API_1;
+}
+
 static scr_vm *vm_of(lua_State *L) {
     void *vm;
     lua_getallocf(L, &vm);
@@ -255,8 +266,14 @@ void scr_set_limits(scr_vm *vm, size_t memory_limit, int64_t busy_us) {
 
 /* ---------------------------------------------------------- sandbox */
 
+static int l_noop(lua_State *L);
+
 static int protected_index(lua_State *L) {
     const char *k = lua_tostring(L, 2);
+    if (k && !strcmp(k, "print") && api1(L)) { /* API 1 had it (to stdout) */
+        lua_pushcfunction(L, l_noop);
+        return 1;
+    }
     return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
                       k ? k : "?");
 }
@@ -729,8 +746,9 @@ static int do_call(lua_State *L, int raise) {
     if (!r) return raise_err(L, "ERR redis.call and redis.pcall can only be called inside a script");
     if (r->yielded) return yield_raise(L, r);
     int argc = lua_gettop(L);
+    int early_raise = raise || r->api == SCR_API_1; /* (API 1 raised these) */
     if (argc == 0)
-        return call_failed(L, raise, "ERR Please specify at least one argument for this redis lib call");
+        return call_failed(L, early_raise, "ERR Please specify at least one argument for this redis lib call");
     if ((size_t)argc > vm->argv_cap) {
         size_t cap = (size_t)argc + 16;
         eng_arg *a = realloc(vm->argv, cap * sizeof(*a));
@@ -757,7 +775,7 @@ static int do_call(lua_State *L, int raise) {
             const char *s = lua_tolstring(L, i, &n);
             vm->argv[i - 1] = (eng_arg){s, n};
         } else {
-            return call_failed(L, raise, "ERR Lua redis lib command arguments must be strings or integers");
+            return call_failed(L, early_raise, "ERR Lua redis lib command arguments must be strings or integers");
         }
     }
     char err[400];
@@ -803,6 +821,12 @@ static int reply_arg_ok(lua_State *L) {
  * "CODE message" keep their first word as the code, a one-word text gets
  * ERR ("bad" -> "ERR bad"), and CR/LF at either end are trimmed. */
 static int l_error_reply(lua_State *L) {
+    if (api1(L)) { /* as given, numbers too */
+        size_t n;
+        const char *s = luaL_checklstring(L, 1, &n);
+        push_field_table(L, "err", s, n);
+        return 1;
+    }
     if (!reply_arg_ok(L)) return 1;
     const char *s = lua_tostring(L, 1);
     if (*s == '-') s++;
@@ -824,9 +848,9 @@ static int l_error_reply(lua_State *L) {
 }
 
 static int l_status_reply(lua_State *L) {
-    if (!reply_arg_ok(L)) return 1;
+    if (!api1(L) && !reply_arg_ok(L)) return 1;
     size_t n;
-    const char *s = lua_tolstring(L, 1, &n);
+    const char *s = luaL_checklstring(L, 1, &n);
     push_field_table(L, "ok", s, n);
     return 1;
 }
@@ -840,17 +864,23 @@ static int l_pcall_global(lua_State *L) {
     lua_pushboolean(L, 1);
     lua_insert(L, 1);
     if (lua_pcall(L, argc - 1, LUA_MULTRET, 0) == LUA_OK) return lua_gettop(L);
-    if (lua_type(L, -1) == LUA_TTABLE && lua_getfield(L, -1, "err") == LUA_TSTRING)
-        lua_replace(L, -2);
-    else if (lua_type(L, -2) == LUA_TTABLE)
-        lua_pop(L, 1);
+    if (api1(L)) { /* Lua's own pcall: the error object as it is */
+        lua_pushboolean(L, 0);
+        lua_replace(L, 1);
+        return 2;
+    }
+    if (lua_type(L, -1) == LUA_TTABLE) { /* (Redis takes a number err too) */
+        lua_getfield(L, -1, "err");
+        if (lua_isstring(L, -1)) lua_replace(L, -2);
+        else lua_pop(L, 1);
+    }
     lua_pushboolean(L, 0);
     lua_replace(L, 1);
     return 2;
 }
 
 static int l_sha1hex(lua_State *L) {
-    if (lua_gettop(L) != 1) return raise_err(L, "ERR wrong number of arguments");
+    if (lua_gettop(L) != 1 && !api1(L)) return raise_err(L, "ERR wrong number of arguments");
     size_t n;
     const char *s = luaL_checklstring(L, 1, &n);
     char hex[41];
@@ -918,7 +948,7 @@ static int add_function(lua_State *L, scr_vm *vm, const char *name, int fn_idx, 
             return raise_err(L, "ERR Function names can only contain letters, numbers, or "
                                  "underscores(_) and must be at least one character long");
     for (int i = 0; i < lib->nfns; i++)
-        if (!strcasecmp(lib->fns[i].name, name))
+        if (!strcmp(lib->fns[i].name, name))
             return raise_err(L, "ERR Function already exists in the library");
     scr_fn *fns = realloc(lib->fns, (size_t)(lib->nfns + 1) * sizeof(*fns));
     if (!fns) return raise_err(L, "ERR out of memory");
@@ -938,11 +968,15 @@ static int l_register_function(lua_State *L) {
     scr_vm *vm = vm_of(L);
     if (!vm->loading)
         return raise_err(L, "ERR redis.register_function can only be called on FUNCTION LOAD command");
-    if (lua_gettop(L) == 2) {
-        const char *name = luaL_checkstring(L, 1);
+    int argc = lua_gettop(L);
+    if (argc < 1 || argc > 2)
+        return raise_err(L, "ERR wrong number of arguments to redis.register_function");
+    if (argc == 2) {
+        if (!lua_isstring(L, 1))
+            return raise_err(L, "ERR first argument to redis.register_function must be a string");
         if (lua_type(L, 2) != LUA_TFUNCTION)
-            return raise_err(L, "ERR wrong arguments to redis.register_function");
-        return add_function(L, vm, name, 2, 0, NULL);
+            return raise_err(L, "ERR second argument to redis.register_function must be a function");
+        return add_function(L, vm, lua_tostring(L, 1), 2, 0, NULL);
     }
     if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TTABLE)
         return raise_err(L, "ERR calling redis.register_function with a single argument is only "
@@ -1212,12 +1246,21 @@ scr_lib *scr_lib_find(scr_vm *vm, const char *name, size_t n) {
     return NULL;
 }
 
-scr_fn *scr_fn_find(scr_vm *vm, const char *name, size_t n) {
+static scr_fn *fn_find(scr_vm *vm, const char *name, size_t n, int nocase) {
     for (scr_lib *l = vm->libs; l; l = l->next)
         for (int i = 0; i < l->nfns; i++)
-            if (strlen(l->fns[i].name) == n && !strncasecmp(l->fns[i].name, name, n))
+            if (strlen(l->fns[i].name) == n &&
+                !(nocase ? strncasecmp(l->fns[i].name, name, n) : memcmp(l->fns[i].name, name, n)))
                 return &l->fns[i];
     return NULL;
+}
+
+/* Function names are case-insensitive for FCALL, as in Redis 7.0; the exact
+ * name first, since libraries loaded before that (and kept in checkpoints)
+ * may hold names that differ only in case, which loading still accepts. */
+scr_fn *scr_fn_find(scr_vm *vm, const char *name, size_t n) {
+    scr_fn *f = fn_find(vm, name, n, 0);
+    return f ? f : fn_find(vm, name, n, 1);
 }
 
 static void unlink_lib(scr_vm *vm, scr_lib *lib) {
@@ -1340,8 +1383,8 @@ int scr_lib_load(scr_vm *vm, const char *code, size_t len, int replace, scr_lib 
     vm->loading = lib;
     vm->limit_on = 1;
     /* no message handler: as in Redis 7.0, a Lua error keeps its position
-     * ("user_function:2: oops"), and redis.register_function's own errors
-     * are "ERR ..." without one */
+     * ("ERR user_function:2: oops"), and redis.register_function's own
+     * errors are "ERR ..." without one */
     rc = lua_pcall(L, 0, 0, 0);
     vm->limit_on = 0;
     vm->loading = NULL;
@@ -1350,10 +1393,11 @@ int scr_lib_load(scr_vm *vm, const char *code, size_t len, int replace, scr_lib 
         if (lua_type(L, -1) == LUA_TTABLE) {
             lua_getfield(L, -1, "err");
             msg = lua_tostring(L, -1) ? lua_tostring(L, -1) : msg;
-        } else if (lua_tostring(L, -1)) {
-            msg = lua_tostring(L, -1);
+            snprintf(err, errlen, "ERR Error registering functions: %s", msg);
+        } else { /* a Lua error (with its position): Redis puts ERR before it */
+            snprintf(err, errlen, "ERR Error registering functions: ERR %s",
+                     lua_tostring(L, -1) ? lua_tostring(L, -1) : msg);
         }
-        snprintf(err, errlen, "ERR Error registering functions: %s", msg);
         goto fail;
     }
     if (lib->nfns == 0) {
@@ -1362,7 +1406,7 @@ int scr_lib_load(scr_vm *vm, const char *code, size_t len, int replace, scr_lib 
     }
     /* function names are global across libraries */
     for (int i = 0; i < lib->nfns; i++) {
-        scr_fn *f = scr_fn_find(vm, lib->fns[i].name, strlen(lib->fns[i].name));
+        scr_fn *f = fn_find(vm, lib->fns[i].name, strlen(lib->fns[i].name), 0);
         if (f && f->lib != old) {
             snprintf(err, errlen, "ERR Function %s already exists", lib->fns[i].name);
             goto fail;
@@ -1562,6 +1606,7 @@ int scr_run(scr_vm *vm, eng_ctx *x, const scr_call *c) {
     r.sc = *x->c;
     r.sc.authenticated = 1;
     r.proto = 2;
+    r.api = c->api ? c->api : SCR_API;
     unsigned flags = 0;
     scr_script *s = NULL;
     if (c->fn) {

@@ -72,6 +72,7 @@ void scr_set_limits(scr_vm *vm, size_t memory_limit, int64_t busy_us);
 int scr_lib_load(scr_vm *vm, const char *code, size_t len, int replace, scr_lib **out,
                  char *err, size_t errlen);
 scr_lib *scr_lib_find(scr_vm *vm, const char *name, size_t n);
+/* FCALL's look-up: the exact name, else one that differs only in case. */
 scr_fn *scr_fn_find(scr_vm *vm, const char *name, size_t n);
 void scr_lib_delete(scr_vm *vm, scr_lib *lib);
 void scr_lib_flush(scr_vm *vm);
@@ -106,7 +107,21 @@ typedef struct scr_call {
     int readonly;              /* *_RO command, or a no-writes function */
     int64_t time_us;           /* what TIME returns inside */
     uint64_t seed;             /* math.random's seed */
+    int api;                   /* script API it runs under: SCR_API (0 = that),
+                                * or SCR_API_1 to replay an older build's call */
 } scr_call;
+
+/* The script API: what the redis library and the sandbox do. A logged call
+ * replays under the API it ran under (the WAL record says which: @fcall /
+ * @eval are API 1, @fcall2 / @eval2 API 2), so that a change here never
+ * changes what an older record does. API 1 (before 2026-12-07): the global
+ * pcall is Lua's own (a redis.call error is caught as a table),
+ * redis.error_reply and status_reply keep their argument as given and
+ * take numbers, redis.pcall raises its argument errors, redis.sha1hex
+ * ignores extra arguments, print exists (and does nothing). API 2: Redis
+ * 7.0.15's answers (README "Transactions"). */
+#define SCR_API_1 1
+#define SCR_API 2
 
 /* Run it as part of the command in x: the reply (or error) goes to x->out.
  * Returns 0 when it committed, -1 when it was rolled back. In an inline

@@ -157,7 +157,7 @@ static void test_tool(void) {
             snprintf(segs[n++], 300, "%s", p);
     }
     CHECK(n >= 2);
-    EXPECT_TOOL(0, "@fcall bank", "dump %s", segs[n - 1]);
+    EXPECT_TOOL(0, "@fcall2 bank", "dump %s", segs[n - 1]);
     CHECK(strstr(out, "transfer") && strstr(out, "db 2  SET d2key hello"));
     EXPECT_TOOL(0, "\"args\":[\"SET\",\"d2key\",\"hello\"]", "dump %s --json", segs[n - 1]);
     EXPECT_TOOL(0, "\"lsn\":", "dump %s --json --from-lsn 2 --to-lsn 3", segs[0]);
