@@ -270,7 +270,9 @@ static int l_noop(lua_State *L);
 
 static int protected_index(lua_State *L) {
     const char *k = lua_tostring(L, 2);
-    if (k && !strcmp(k, "print") && api1(L)) { /* API 1 had it (to stdout) */
+    /* API 1 had print (to stdout); so did the code of libraries it loaded,
+     * which checkpoints keep and load again: there it stays, doing nothing */
+    if (k && !strcmp(k, "print") && (api1(L) || vm_of(L)->loading)) {
         lua_pushcfunction(L, l_noop);
         return 1;
     }

@@ -308,6 +308,14 @@ static void t_compat(redisContext *c) {
                 "ERR Error registering functions: ERR unknown flag given");
     CHECK_ERROR(cmd(c, "FUNCTION LOAD %s", "#!lua name=err\nerror('oops')"),
                 "ERR Error registering functions: ERR user_function:2: oops");
+    /* print in a library's load-time code does nothing (older builds had
+     * print, and checkpoints load their libraries again); in a call it is
+     * gone */
+    CHECK_BULK(cmd(c, "FUNCTION LOAD %s", "#!lua name=pr\nprint('loading')\n"
+                   "redis.register_function('pr', function() print('x') end)"), "pr");
+    CHECK_ERR_PREFIX(cmd(c, "FCALL pr 0"),
+                     "ERR user_function:3: Script attempted to access nonexistent global variable 'print'");
+    CHECK_STATUS(cmd(c, "FUNCTION DELETE pr"), "OK");
     CHECK_ERROR(cmd(c, "FUNCTION LOAD %s", "#!lua name=err\nlocal a = nil + 1"),
                 "ERR Error registering functions: ERR user_function:2: attempt to perform "
                 "arithmetic on a nil value");
