@@ -185,8 +185,13 @@ void cmd_info(eng_ctx *x) {
     if (want(x->argc, x->argv, "stats", 1)) {
         double dt = (double)(now - proc->ops_sample_ms) / 1000.0;
         long long ops = dt > 0 ? (long long)((double)(st->commands - proc->ops_sample_cmds) / dt) : 0;
+        /* (rates since the previous INFO, as instantaneous_ops_per_sec) */
+        double in_kbps = dt > 0 ? ((double)ns->net_input_bytes - (double)proc->in_sample_bytes) / 1024 / dt : 0;
+        double out_kbps = dt > 0 ? ((double)ns->net_output_bytes - (double)proc->out_sample_bytes) / 1024 / dt : 0;
         proc->ops_sample_ms = now;
         proc->ops_sample_cmds = st->commands;
+        proc->in_sample_bytes = ns->net_input_bytes;
+        proc->out_sample_bytes = ns->net_output_bytes;
         section(&b, "Stats");
         addf(&b, "total_connections_received:%llu\r\n", (unsigned long long)st->connections_received);
         addf(&b, "total_commands_processed:%llu\r\n", (unsigned long long)st->commands);
@@ -194,6 +199,9 @@ void cmd_info(eng_ctx *x) {
         addf(&b, "total_net_input_bytes:%llu\r\n", (unsigned long long)ns->net_input_bytes);
         addf(&b, "total_net_output_bytes:%llu\r\n", (unsigned long long)ns->net_output_bytes);
         addf(&b, "total_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\n");
+        addf(&b, "instantaneous_input_kbps:%.2f\r\ninstantaneous_output_kbps:%.2f\r\n",
+             in_kbps < 0 ? 0 : in_kbps, out_kbps < 0 ? 0 : out_kbps);
+        addf(&b, "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n");
         addf(&b, "rejected_connections:%llu\r\n", (unsigned long long)ns->rejected);
         addf(&b, "sync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n");
         addf(&b, "expired_keys:%llu\r\nevicted_keys:0\r\nevicted_clients:0\r\n",

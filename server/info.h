@@ -22,6 +22,7 @@ typedef struct sb_process {
     /* engine thread: for instantaneous_ops_per_sec */
     int64_t ops_sample_ms;
     uint64_t ops_sample_cmds;
+    uint64_t in_sample_bytes, out_sample_bytes; /* instantaneous_*_kbps */
     long long peak_memory;   /* engine thread: largest used_memory seen */
     long long startup_memory; /* heap in use before the data was loaded */
 } sb_process;

@@ -613,6 +613,14 @@ static void test_info(sb_server *s) {
     CHECK_INFO(t, "aof_enabled", "0");
     CHECK_INFO(t, "rdb_bgsave_in_progress", "0");
     CHECK(info_field(t, "total_commands_processed") != NULL);
+    /* rates since the previous INFO (this test sent several INFOs and
+     * commands before): numbers with two decimals, not negative */
+    CHECK(info_field(t, "instantaneous_input_kbps") &&
+          atof(info_field(t, "instantaneous_input_kbps")) > 0 &&
+          strchr(info_field(t, "instantaneous_input_kbps"), '.') != NULL);
+    CHECK(info_field(t, "instantaneous_output_kbps") &&
+          atof(info_field(t, "instantaneous_output_kbps")) >= 0);
+    CHECK_INFO(t, "instantaneous_input_repl_kbps", "0.00");
     CHECK_INFO(t, "role", "master");
     CHECK_INFO(t, "connected_slaves", "0");
     CHECK(info_field(t, "used_cpu_sys") != NULL);
