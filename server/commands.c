@@ -10,6 +10,9 @@
 #include "config.h"
 #include "persist.h"
 
+#include <ctype.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +72,22 @@ static const eng_cmd cluster_subs[] = {
     C("cluster|countkeysinslot", cmd_cluster, 3, ST, 0, 0, 0, "cluster", "Return the number of local keys in the specified hash slot", "3.0.0"),
     C("cluster|getkeysinslot", cmd_cluster, 4, ST, 0, 0, 0, "cluster", "Return local key names in the specified hash slot", "3.0.0"),
     C("cluster|help", cmd_cluster, 2, LD | ST, 0, 0, 0, "cluster", "Show helpful text about the different subcommands", "5.0.0"),
+    {0}};
+
+static const eng_cmd acl_subs[] = {
+    C("acl|cat", cmd_acl, -2, NS | LD | ST, 0, 0, 0, "server", "List the ACL categories or the commands inside a category", "6.0.0"),
+    C("acl|deluser", cmd_acl, -3, A | NS | LD | ST, 0, 0, 0, "server", "Remove the specified ACL users and the associated rules", "6.0.0"),
+    C("acl|dryrun", cmd_acl, -4, A | NS | LD | ST, 0, 0, 0, "server", "Returns whether the user can execute the given command without executing the command.", "7.0.0"),
+    C("acl|genpass", cmd_acl, -2, NS | LD | ST, 0, 0, 0, "server", "Generate a pseudorandom secure password to use for ACL users", "6.0.0"),
+    C("acl|getuser", cmd_acl, 3, A | NS | LD | ST, 0, 0, 0, "server", "Get the rules for a specific ACL user", "6.0.0"),
+    C("acl|list", cmd_acl, 2, A | NS | LD | ST, 0, 0, 0, "server", "List the current ACL rules in ACL config file format", "6.0.0"),
+    C("acl|load", cmd_acl, 2, A | NS | LD | ST, 0, 0, 0, "server", "Reload the ACLs from the configured ACL file", "6.0.0"),
+    C("acl|log", cmd_acl, -2, A | NS | LD | ST, 0, 0, 0, "server", "List latest events denied because of ACLs in place", "6.0.0"),
+    C("acl|save", cmd_acl, 2, A | NS | LD | ST, 0, 0, 0, "server", "Save the current ACL rules in the configured ACL file", "6.0.0"),
+    C("acl|setuser", cmd_acl, -3, A | NS | LD | ST, 0, 0, 0, "server", "Modify or create the rules for a specific ACL user", "6.0.0"),
+    C("acl|users", cmd_acl, 2, A | NS | LD | ST, 0, 0, 0, "server", "List the username of all the configured ACL rules", "6.0.0"),
+    C("acl|whoami", cmd_acl, 2, NS | LD | ST, 0, 0, 0, "server", "Return the name of the user associated to the current connection", "6.0.0"),
+    C("acl|help", cmd_acl, 2, LD | ST, 0, 0, 0, "server", "Show helpful text about the different subcommands", "6.0.0"),
     {0}};
 
 static const eng_cmd client_subs[] = {
@@ -206,6 +225,7 @@ static const eng_cmd table[] = {
     C("readonly", cmd_readonly, 1, LD | ST | F, 0, 0, 0, "cluster", "Enables read queries for a connection to a cluster replica node", "3.0.0"),
     C("readwrite", cmd_readonly, 1, LD | ST | F, 0, 0, 0, "cluster", "Disables read queries for a connection to a cluster replica node", "3.0.0"),
     {"module", NULL, -2, 0, 0, 0, 0, "server", "A container for module commands", "4.0.0", module_subs},
+    {"acl", NULL, -2, 0, 0, 0, 0, "server", "A container for Access List Control commands", "6.0.0", acl_subs},
     {"cluster", NULL, -2, 0, 0, 0, 0, "cluster", "A container for cluster commands", "3.0.0", cluster_subs},
     C("lastsave", cmd_lastsave, 1, LD | ST | F, 0, 0, 0, "server", "Get the UNIX time stamp of the last successful save to disk", "1.0.0"),
     C("shutdown", cmd_shutdown, -1, A | NS | LD | ST | CMD_NO_MULTI | CMD_ALLOW_BUSY, 0, 0, 0, "server", "Synchronously save the dataset to disk and then shut down the server", "1.0.0"),
@@ -403,6 +423,20 @@ static const cmd_meta metas[] = {
     {"readonly", "@fast @connection", "", "", "O(1)", "", NULL, NULL},
     {"readwrite", "@fast @connection", "", "", "O(1)", "", NULL, NULL},
     {"module", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"acl", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"acl|cat", "@slow", "", "", "O(1) since the categories and commands are a fixed set.", "", NULL, NULL},
+    {"acl|deluser", "@admin @slow @dangerous", "", "", "O(1) amortized time considering the typical user.", "", NULL, NULL},
+    {"acl|dryrun", "@admin @slow @dangerous", "", "", "O(1).", "", NULL, NULL},
+    {"acl|genpass", "@slow", "", "", "O(N). N is the number of bits", "", NULL, NULL},
+    {"acl|getuser", "@admin @slow @dangerous", "", "", "O(N). Where N is the number of password, command and pattern rules that the user has.", "", NULL, NULL},
+    {"acl|list", "@admin @slow @dangerous", "", "", "O(N). Where N is the number of configured users.", "", NULL, NULL},
+    {"acl|load", "@admin @slow @dangerous", "", "", "O(N). Where N is the number of configured users.", "", NULL, NULL},
+    {"acl|log", "@admin @slow @dangerous", "", "", "O(N) with N being the number of entries shown.", "", NULL, NULL},
+    {"acl|save", "@admin @slow @dangerous", "", "", "O(N). Where N is the number of configured users.", "", NULL, NULL},
+    {"acl|setuser", "@admin @slow @dangerous", "", "", "O(N). Where N is the number of rules provided.", "", NULL, NULL},
+    {"acl|users", "@admin @slow @dangerous", "", "", "O(N). Where N is the number of configured users.", "", NULL, NULL},
+    {"acl|whoami", "@slow", "", "", "O(1)", "", NULL, NULL},
+    {"acl|help", "@slow", "", "", "O(1)", "", NULL, NULL},
     {"module|list", "@admin @slow @dangerous", "nondeterministic_output_order", "", "O(N) where N is the number of loaded modules.", "", NULL, NULL},
     {"module|load", "@admin @slow @dangerous", "", "", "O(1)", "", NULL, NULL},
     {"module|loadex", "@admin @slow @dangerous", "", "", "O(1)", "", NULL, NULL},
@@ -810,5 +844,144 @@ void cmd_command(eng_ctx *x) {
             "    Return the keys from a full Redis command.",
             "HELP", "    Print this help."};
         eng_reply_lines(x, help, sizeof(help) / sizeof(help[0]));
+    }
+}
+
+/* ---------------------------------------------------------------- ACL */
+
+/* The one user's rule line: Redis 7.0's for "default", its password as
+ * the SHA-256 of requirepass. */
+static void acl_password(eng_ctx *x, char hex[65]) {
+    const char *pw = eng_requirepass(x->eng);
+    hex[0] = '\0';
+    if (!pw || !*pw) return;
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)pw, strlen(pw), md);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+static void acl_cat(eng_ctx *x) {
+    if (x->argc == 2) {
+        long long n = 0;
+        while (acl_cats[n]) n++;
+        resp_add_array_len(x->out, n);
+        for (long long i = 0; i < n; i++) resp_add_bulk_cstr(x->out, acl_cats[i]);
+        return;
+    }
+    const eng_arg *cat = &x->argv[2];
+    int known = 0;
+    for (int i = 0; acl_cats[i]; i++)
+        known |= strlen(acl_cats[i]) == cat->n && !strncasecmp(acl_cats[i], cat->p, cat->n);
+    if (!known || x->argc > 3) {
+        eng_reply_error(x, "ERR Unknown category '%.*s'", (int)cat->n, cat->p);
+        return;
+    }
+    long long n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass) resp_add_array_len(x->out, n);
+        for (size_t i = 0; i < NCMDS; i++) {
+            const eng_cmd *c = &table[i];
+            if (!c->subcmds) {
+                if (has_category(c, cat)) pass ? resp_add_bulk_cstr(x->out, c->name) : (void)n++;
+                continue;
+            }
+            for (const eng_cmd *s = c->subcmds; s->name; s++)
+                if (has_category(s, cat)) pass ? resp_add_bulk_cstr(x->out, s->name) : (void)n++;
+        }
+    }
+}
+
+void cmd_acl(eng_ctx *x) {
+    const char *sub = strchr(x->cmd->name, '|');
+    sub = sub ? sub + 1 : "";
+    char hex[65];
+    if (!strcmp(sub, "whoami")) {
+        resp_add_bulk_cstr(x->out, "default");
+    } else if (!strcmp(sub, "users")) {
+        resp_add_array_len(x->out, 1);
+        resp_add_bulk_cstr(x->out, "default");
+    } else if (!strcmp(sub, "list")) {
+        acl_password(x, hex);
+        char line[160];
+        snprintf(line, sizeof(line), "user default on %s%s ~* &* +@all", *hex ? "#" : "nopass",
+                 hex);
+        resp_add_array_len(x->out, 1);
+        resp_add_bulk_cstr(x->out, line);
+    } else if (!strcmp(sub, "getuser")) {
+        if (!eng_arg_is(&x->argv[2], "default")) {
+            eng_reply_null(x);
+            return;
+        }
+        acl_password(x, hex);
+        resp_add_map_len(x->out, x->proto, 6);
+        resp_add_bulk_cstr(x->out, "flags");
+        resp_add_array_len(x->out, *hex ? 1 : 2);
+        resp_add_bulk_cstr(x->out, "on");
+        if (!*hex) resp_add_bulk_cstr(x->out, "nopass");
+        resp_add_bulk_cstr(x->out, "passwords");
+        resp_add_array_len(x->out, *hex ? 1 : 0);
+        if (*hex) resp_add_bulk_cstr(x->out, hex);
+        resp_add_bulk_cstr(x->out, "commands");
+        resp_add_bulk_cstr(x->out, "+@all");
+        resp_add_bulk_cstr(x->out, "keys");
+        resp_add_bulk_cstr(x->out, "~*");
+        resp_add_bulk_cstr(x->out, "channels");
+        resp_add_bulk_cstr(x->out, "&*");
+        resp_add_bulk_cstr(x->out, "selectors");
+        resp_add_array_len(x->out, 0);
+    } else if (!strcmp(sub, "cat")) {
+        acl_cat(x);
+    } else if (!strcmp(sub, "log")) {
+        if (x->argc > 2 && eng_arg_is(&x->argv[2], "reset")) eng_reply_ok(x);
+        else resp_add_array_len(x->out, 0); /* nothing is ever denied by an ACL */
+    } else if (!strcmp(sub, "genpass")) {
+        long long bits = 256;
+        if (x->argc > 2 && (eng_parse_ll(x->argv[2].p, x->argv[2].n, &bits) || bits <= 0 ||
+                            bits > 4096)) {
+            eng_reply_error(x, "ERR ACL GENPASS argument must be the number of bits for the "
+                               "output password, a positive number up to 4096");
+            return;
+        }
+        unsigned char rnd[512];
+        size_t nchars = (size_t)(bits + 3) / 4;
+        char out[1025];
+        if (RAND_bytes(rnd, (int)((nchars + 1) / 2)) != 1) {
+            eng_reply_error(x, "ERR no random bytes available");
+            return;
+        }
+        for (size_t i = 0; i < nchars; i++)
+            out[i] = "0123456789abcdef"[(rnd[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+        resp_add_bulk(x->out, out, nchars);
+    } else if (!strcmp(sub, "help")) {
+        static const char *const help[] = {
+            "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "CAT [<category>]",
+            "    List all commands that belong to <category>, or all command categories",
+            "    when no category is specified.",
+            "GENPASS [<bits>]",
+            "    Generate a secure 256-bit user password. The optional `bits` argument can",
+            "    be used to specify a different size.",
+            "GETUSER <username>",
+            "    Get the user's details.",
+            "LIST",
+            "    Show users details in config file format.",
+            "LOG [<count> | RESET]",
+            "    Show the ACL log entries.",
+            "USERS",
+            "    List all the registered usernames.",
+            "WHOAMI",
+            "    Return the current connection username.",
+            "(strongbox has one user, 'default', whose password is requirepass:",
+            "SETUSER, DELUSER, DRYRUN, LOAD and SAVE are not supported.)",
+            "HELP",
+            "    Print this help."};
+        eng_reply_lines(x, help, sizeof(help) / sizeof(help[0]));
+    } else {
+        char up[16];
+        size_t i = 0;
+        for (; sub[i] && i < sizeof(up) - 1; i++) up[i] = (char)toupper((unsigned char)sub[i]);
+        up[i] = '\0';
+        eng_reply_error(x, "ERR ACL %s is not supported: strongbox has one user, 'default', "
+                           "whose password is requirepass", up);
     }
 }

@@ -17,6 +17,9 @@ void sb_commands_init(void);
 const eng_cmd *sb_command_lookup(const char *name, size_t n);
 size_t sb_command_count(void);
 void cmd_command(eng_ctx *x);
+/* ACL: one user, "default", all commands, keys and channels; its password
+ * is requirepass. WHOAMI, USERS, LIST, GETUSER, CAT, LOG, GENPASS, HELP. */
+void cmd_acl(eng_ctx *x);
 
 /* Handlers implemented in server/ (they need the process). */
 void cmd_info(eng_ctx *x);

@@ -1107,6 +1107,38 @@ static void test_misc(sb_server *s) {
     CHECK_ERROR(cmd(c, "CLUSTER FOO"), "ERR unknown subcommand 'FOO'. Try CLUSTER HELP.");
     CHECK_ERROR(cmd(c, "READONLY"), "ERR This instance has cluster support disabled");
     CHECK_ERROR(cmd(c, "READWRITE"), "ERR This instance has cluster support disabled");
+    /* ACL: the one user, "default", as Redis 7.0.15 shows it */
+    CHECK_BULK(cmd(c, "ACL WHOAMI"), "default");
+    r = cmd(c, "ACL USERS");
+    CHECK(array_is(r, "default", NULL));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "ACL LIST");
+    CHECK(array_is(r, "user default on nopass ~* &* +@all", NULL));
+    if (r) freeReplyObject(r);
+    r = cmd(c, "ACL GETUSER default");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 12 &&
+          array_is(r->element[1], "on", "nopass", NULL) && is_str(r->element[5], "+@all"));
+    if (r) freeReplyObject(r);
+    CHECK_NIL(cmd(c, "ACL GETUSER nobody"));
+    CHECK_ARRAY_LEN(cmd(c, "ACL LOG"), 0);
+    r = cmd(c, "ACL CAT scripting");
+    int has_eval = 0, has_get = 0;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        has_eval |= is_str(r->element[i], "eval");
+        has_get |= is_str(r->element[i], "get");
+    }
+    CHECK(has_eval && !has_get);
+    if (r) freeReplyObject(r);
+    CHECK_ERROR(cmd(c, "ACL CAT nosuch"), "ERR Unknown category 'nosuch'");
+    r = cmd(c, "ACL GENPASS");
+    CHECK(r && r->type == REDIS_REPLY_STRING && r->len == 64 && strspn(r->str, "0123456789abcdef") == 64);
+    if (r) freeReplyObject(r);
+    r = cmd(c, "ACL GENPASS 5");
+    CHECK(r && r->type == REDIS_REPLY_STRING && r->len == 2);
+    if (r) freeReplyObject(r);
+    CHECK_ERROR(cmd(c, "ACL GENPASS 0"), "ERR ACL GENPASS argument must be the number of bits for "
+                "the output password, a positive number up to 4096");
+    CHECK_ERR_PREFIX(cmd(c, "ACL SETUSER bob on"), "ERR ACL SETUSER is not supported");
     CHECK_ARRAY_LEN(cmd(c, "MODULE LIST"), 0);
     CHECK_ERR_PREFIX(cmd(c, "MODULE LOAD /x.so"), "ERR MODULE LOAD is not supported");
     r = cmd(c, "MODULE HELP");
