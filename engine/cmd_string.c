@@ -9,6 +9,7 @@
 #include "eng_commands.h"
 #include "keyspace.h"
 #include "util.h"
+#include "rdbstr.h"
 
 #include <limits.h>
 #include <math.h>
@@ -627,4 +628,102 @@ void cmd_lcs(eng_ctx *x) {
     resp_buf_free(&tmp);
     free(res);
     free(dp);
+}
+
+/* ---------------------------------------------------------- DUMP RESTORE */
+
+/* DUMP key: the value in Redis's serialization (rdbstr.h), which RESTORE
+ * here or in Redis takes back. */
+void cmd_dump(eng_ctx *x) {
+    kv_entry *e = eng_lookup_read(x, &x->argv[1]);
+    if (!e) {
+        eng_reply_null(x);
+        return;
+    }
+    size_t cap = rdbstr_dump_size(e->vlen);
+    char *buf = malloc(cap);
+    if (!buf) abort();
+    size_t n = rdbstr_dump(kv_val(e), e->vlen, buf);
+    eng_reply_bulk(x, buf, n);
+    free(buf);
+}
+
+/* RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f], as
+ * Redis 7.0 checks it; a string payload (Redis's or ours) only. Logged as
+ * the SET it amounts to. */
+void cmd_restore(eng_ctx *x) {
+    int replace = 0, absttl = 0, idle_given = 0, freq_given = 0;
+    for (int j = 4; j < x->argc; j++) {
+        const eng_arg *a = &x->argv[j];
+        int more = x->argc - j - 1;
+        long long v;
+        if (opt_is(a, "replace")) {
+            replace = 1;
+        } else if (opt_is(a, "absttl")) {
+            absttl = 1;
+        } else if (opt_is(a, "idletime") && more >= 1 && !freq_given) {
+            if (eng_arg_ll(x, &x->argv[++j], &v)) return;
+            if (v < 0) {
+                eng_reply_error(x, "ERR Invalid IDLETIME value, must be >= 0");
+                return;
+            }
+            idle_given = 1;
+        } else if (opt_is(a, "freq") && more >= 1 && !idle_given) {
+            if (eng_arg_ll(x, &x->argv[++j], &v)) return;
+            if (v < 0 || v > 255) {
+                eng_reply_error(x, "ERR Invalid FREQ value, must be >= 0 and <= 255");
+                return;
+            }
+            freq_given = 1;
+        } else {
+            eng_reply_syntax(x);
+            return;
+        }
+    }
+    const eng_arg *key = &x->argv[1];
+    kv_entry *old = eng_lookup_write(x, key);
+    if (!replace && old) {
+        eng_reply_error(x, "BUSYKEY Target key name already exists.");
+        return;
+    }
+    long long ttl;
+    if (eng_arg_ll(x, &x->argv[2], &ttl)) return;
+    if (ttl < 0) {
+        eng_reply_error(x, "ERR Invalid TTL value, must be >= 0");
+        return;
+    }
+    char *val;
+    size_t n;
+    int type;
+    int rc = rdbstr_restore(x->argv[3].p, x->argv[3].n, &val, &n, &type);
+    if (rc == RDBSTR_BAD_CHECKSUM) {
+        eng_reply_error(x, "ERR DUMP payload version or checksum are wrong");
+        return;
+    }
+    if (rc == RDBSTR_NOT_STRING) {
+        eng_reply_error(x, "ERR Bad data format: strongbox holds strings only, and this "
+                           "payload is of RDB type %d", type);
+        return;
+    }
+    if (rc != RDBSTR_OK) {
+        eng_reply_error(x, "ERR Bad data format");
+        return;
+    }
+    if (eng_check_value_len(x, n)) {
+        free(val);
+        return;
+    }
+    int64_t exp = KV_NO_EXPIRE;
+    if (ttl) exp = absttl ? ttl : (ttl > LLONG_MAX - x->now_ms ? LLONG_MAX : ttl + x->now_ms);
+    eng_reply_ok(x);
+    if (exp != KV_NO_EXPIRE && exp <= x->now_ms) { /* already expired: not created */
+        if (old) {
+            eng_emitv(x, x->c->db, "sa", "DEL", key);
+            eng_db_delete(x, x->c->db, key);
+        }
+    } else {
+        kv_entry *e = store_into(x, old, key, val, n, exp, 0);
+        emit_set_state(x, e);
+    }
+    free(val);
 }

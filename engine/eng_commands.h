@@ -14,7 +14,7 @@
 eng_cmd_fn cmd_get, cmd_set, cmd_setnx, cmd_setex, cmd_psetex, cmd_getset,
     cmd_getdel, cmd_getex, cmd_mget, cmd_mset, cmd_msetnx, cmd_incr, cmd_decr,
     cmd_incrby, cmd_decrby, cmd_incrbyfloat, cmd_append, cmd_strlen,
-    cmd_getrange, cmd_setrange, cmd_lcs;
+    cmd_getrange, cmd_setrange, cmd_lcs, cmd_dump, cmd_restore;
 
 /* keys (cmd_keys.c) */
 eng_cmd_fn cmd_del, cmd_unlink, cmd_delstrict, cmd_exists, cmd_touch,

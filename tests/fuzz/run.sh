@@ -3,7 +3,7 @@
 # -DSB_FUZZ=ON, ASan+UBSan) and fuzz each for `seconds` (default 60), its
 # seed corpus and regression inputs as the starting point.
 #
-# Targets: resp inline wal ckpt (default: all). Up to SB_FUZZ_JOBS (default:
+# Targets: resp inline wal ckpt rdbstr (default: all). Up to SB_FUZZ_JOBS (default:
 # the number of CPUs) run at once, each on one core. New inputs go to
 # $SB_FUZZ_BUILD/corpus/<target> (kept between runs, so a long run goes on
 # where the last one stopped); a crash is saved as
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(resp inline wal ckpt)
+[ ${#targets[@]} -eq 0 ] && targets=(resp inline wal ckpt rdbstr)
 build=${SB_FUZZ_BUILD:-build-fuzz}
 jobs=${SB_FUZZ_JOBS:-$(nproc)}
 

@@ -426,3 +426,43 @@ void flush_pipeline(redisContext *c) {
     int done = 0;
     while (!done) CHECK(redisBufferWrite(c, &done) == REDIS_OK);
 }
+
+static pid_t redis_pids[8];
+static int nredis;
+
+static void kill_redis_all(void) {
+    for (int i = 0; i < nredis; i++) {
+        kill(redis_pids[i], SIGKILL);
+        waitpid(redis_pids[i], NULL, 0);
+    }
+}
+
+redisContext *redis_start(void) {
+    if (nredis == 8) return NULL;
+    int port = free_port();
+    char portstr[16];
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        dup2(fd, 1);
+        execlp("redis-server", "redis-server", "--port", portstr, "--bind", "127.0.0.1",
+               "--save", "", "--appendonly", "no", (char *)NULL);
+        _exit(127);
+    }
+    if (pid < 0) return NULL;
+    if (!nredis) atexit(kill_redis_all);
+    redis_pids[nredis++] = pid;
+    for (int i = 0; i < 100; i++) {
+        redisContext *c = redisConnect("127.0.0.1", port);
+        if (c && !c->err) {
+            redisReply *r = redisCommand(c, "PING");
+            int ok = r && r->type == REDIS_REPLY_STATUS;
+            if (r) freeReplyObject(r);
+            if (ok) return c;
+        }
+        if (c) redisFree(c);
+        usleep(50000);
+    }
+    return NULL;
+}

@@ -57,6 +57,9 @@ int srv_alive(sb_server *s);
 long srv_rss_kb(sb_server *s);
 
 redisContext *srv_connect(sb_server *s); /* aborts on failure */
+/* A redis-server (Debian's) on a free loopback port, without persistence,
+ * killed at exit: a connection to it, or NULL if it did not start. */
+redisContext *redis_start(void);
 /* The next reply of a pipeline (NULL on an error of the connection). */
 redisReply *get_reply(redisContext *c);
 /* Write all of c's pending output (pipelined commands) without reading. */

@@ -344,21 +344,6 @@ static void test_pitr(void) {
 
 /* -------------------------------------------------------------- export */
 
-static int free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t l = sizeof(a);
-    bind(fd, (struct sockaddr *)&a, sizeof(a));
-    getsockname(fd, (struct sockaddr *)&a, &l);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static pid_t redis_pid;
-static void kill_redis(void) {
-    if (redis_pid > 0) { kill(redis_pid, SIGKILL); waitpid(redis_pid, NULL, 0); }
-}
-
 static void test_export(void) {
     sb_server *s = srv_start(NULL);
     redisContext *c = srv_connect(s);
@@ -385,28 +370,10 @@ static void test_export(void) {
     usleep(100000);
     srv_stop(s); /* final checkpoint: export reads it */
 
-    int port = free_port();
-    char portstr[16];
-    snprintf(portstr, sizeof(portstr), "%d", port);
-    redis_pid = fork();
-    if (redis_pid == 0) {
-        int fd = open("/dev/null", O_WRONLY);
-        dup2(fd, 1);
-        execlp("redis-server", "redis-server", "--port", portstr, "--bind", "127.0.0.1",
-               "--save", "", "--appendonly", "no", (char *)NULL);
-        _exit(127);
-    }
-    atexit(kill_redis);
-    redisContext *rc = NULL;
-    for (int i = 0; i < 100; i++) {
-        rc = redisConnect("127.0.0.1", port);
-        if (rc && !rc->err) break;
-        if (rc) redisFree(rc);
-        rc = NULL;
-        usleep(50000);
-    }
+    redisContext *rc = redis_start();
     CHECK(rc != NULL);
     if (!rc) return;
+    int port = rc->tcp.port;
     char line[1200];
     snprintf(line, sizeof(line), "%s export %s | redis-cli -p %d --pipe 2>&1", SB_CHECK_PATH,
              s->dir, port);
