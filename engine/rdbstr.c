@@ -147,8 +147,11 @@ static int read_string(reader *r, char **val, size_t *n) {
     if (special && len == 3) { /* LZF: compressed length, length, data */
         uint64_t clen, ulen;
         int s1, s2;
+        /* (a back reference of 2-3 bytes makes at most 264: a length
+         * beyond that is a lie, not a reason to allocate it) */
         if (read_len(r, &clen, &s1) || read_len(r, &ulen, &s2) || s1 || s2 ||
-            clen > (uint64_t)(r->end - r->p) || ulen > ((uint64_t)1 << 40))
+            clen > (uint64_t)(r->end - r->p) || ulen > clen * 132 + 64 ||
+            ulen > ((uint64_t)1 << 32))
             return -1;
         *val = malloc((size_t)ulen + 1);
         if (!*val) abort();
