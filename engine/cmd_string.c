@@ -695,7 +695,13 @@ void cmd_restore(eng_ctx *x) {
     char *val;
     size_t n;
     int type;
-    int rc = rdbstr_restore(x->argv[3].p, x->argv[3].n, &val, &n, &type);
+    /* (at most what SET could store: checked before the value is made) */
+    size_t max = x->replaying ? UINT32_MAX - 1 : (size_t)proto_max_bulk(x);
+    int rc = rdbstr_restore(x->argv[3].p, x->argv[3].n, max, &val, &n, &type);
+    if (rc == RDBSTR_TOO_LONG) {
+        eng_reply_error(x, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+        return;
+    }
     if (rc == RDBSTR_BAD_CHECKSUM) {
         eng_reply_error(x, "ERR DUMP payload version or checksum are wrong");
         return;
@@ -709,7 +715,7 @@ void cmd_restore(eng_ctx *x) {
         eng_reply_error(x, "ERR Bad data format");
         return;
     }
-    if (eng_check_value_len(x, n)) {
+    if (check_len(x, n)) {
         free(val);
         return;
     }

@@ -128,7 +128,8 @@ static int lzf_expand(const unsigned char *in, size_t inlen, unsigned char *out,
     return op == outlen ? 0 : -1;
 }
 
-static int read_string(reader *r, char **val, size_t *n) {
+/* -1: bad format, -4: longer than max */
+static int read_string(reader *r, size_t max, char **val, size_t *n) {
     uint64_t len;
     int special;
     if (read_len(r, &len, &special)) return -1;
@@ -147,12 +148,12 @@ static int read_string(reader *r, char **val, size_t *n) {
     if (special && len == 3) { /* LZF: compressed length, length, data */
         uint64_t clen, ulen;
         int s1, s2;
-        /* (a back reference of 2-3 bytes makes at most 264: a length
-         * beyond that is a lie, not a reason to allocate it) */
+        /* (3 bytes of back reference make at most 264: a length beyond
+         * 88 per byte is a lie, not a reason to allocate it) */
         if (read_len(r, &clen, &s1) || read_len(r, &ulen, &s2) || s1 || s2 ||
-            clen > (uint64_t)(r->end - r->p) || ulen > clen * 132 + 64 ||
-            ulen > ((uint64_t)1 << 32))
+            clen > (uint64_t)(r->end - r->p) || ulen > clen * 88)
             return -1;
+        if (ulen > max) return -4;
         *val = malloc((size_t)ulen + 1);
         if (!*val) abort();
         if (lzf_expand(r->p, (size_t)clen, (unsigned char *)*val, (size_t)ulen)) {
@@ -166,6 +167,7 @@ static int read_string(reader *r, char **val, size_t *n) {
         return 0;
     }
     if (special || len > (uint64_t)(r->end - r->p)) return -1;
+    if (len > max) return -4;
     *val = malloc((size_t)len + 1);
     if (!*val) abort();
     memcpy(*val, r->p, (size_t)len);
@@ -175,7 +177,7 @@ static int read_string(reader *r, char **val, size_t *n) {
     return 0;
 }
 
-int rdbstr_restore(const char *p, size_t len, char **val, size_t *n, int *type) {
+int rdbstr_restore(const char *p, size_t len, size_t max_len, char **val, size_t *n, int *type) {
     const unsigned char *b = (const unsigned char *)p;
     *val = NULL;
     if (len < 10) return RDBSTR_BAD_CHECKSUM;
@@ -187,7 +189,8 @@ int rdbstr_restore(const char *p, size_t len, char **val, size_t *n, int *type) 
     *type = b[0];
     if (b[0] != 0) return RDBSTR_NOT_STRING;
     reader r = {b + 1, b + len - 10};
-    if (read_string(&r, val, n)) return RDBSTR_BAD_FORMAT;
+    int rc = read_string(&r, max_len, val, n);
+    if (rc) return rc == -4 ? RDBSTR_TOO_LONG : RDBSTR_BAD_FORMAT;
     if (r.p != r.end) { /* (Redis ignores bytes after the value; no DUMP of its has any) */
         free(*val);
         *val = NULL;

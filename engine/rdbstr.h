@@ -32,10 +32,12 @@ enum {
     RDBSTR_OK = 0,
     RDBSTR_BAD_CHECKSUM = -1, /* too short, a newer version, or a bad CRC */
     RDBSTR_BAD_FORMAT = -2,   /* the string does not decode */
-    RDBSTR_NOT_STRING = -3    /* another type (*type says which) */
+    RDBSTR_NOT_STRING = -3,   /* another type (*type says which) */
+    RDBSTR_TOO_LONG = -4      /* the value is longer than max_len */
 };
 /* Decode a payload: RDBSTR_OK with *val (malloc'd, NUL-terminated) and
- * *n, or one of the errors. */
-int rdbstr_restore(const char *p, size_t len, char **val, size_t *n, int *type);
+ * *n, or one of the errors; RDBSTR_TOO_LONG (before any allocation) when
+ * the value would be longer than max_len. */
+int rdbstr_restore(const char *p, size_t len, size_t max_len, char **val, size_t *n, int *type);
 
 #endif

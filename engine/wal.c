@@ -1622,6 +1622,16 @@ int wal_append(wal *w, uint64_t lsn, int type, const void *payload, size_t len) 
         return -1;
     }
     size_t body = 9 + len;
+    if (body > WAL_REC_MAX_BODY) {
+        /* a 32-bit length cannot frame it (a > 4 GB unit: a transaction of
+         * huge values): fail rather than write a record that reads back as
+         * corruption; the change is dropped with the memory rebuilt from
+         * the files, and writes are refused until a restart */
+        sb_log(LOG_WARNING, "A change of %zu bytes (LSN %llu) is larger than a WAL record can "
+               "be (%u bytes)", len, (unsigned long long)lsn, (unsigned)WAL_REC_MAX_BODY);
+        fail(w, "append of an oversized record", EFBIG);
+        return -1;
+    }
     resp_buf_reserve(&w->stage, WAL_REC_HEADER + body);
     unsigned char *p = (unsigned char *)w->stage.data + w->stage.len;
     sb_put32(p, (uint32_t)body);

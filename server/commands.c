@@ -876,7 +876,7 @@ static void acl_cat(eng_ctx *x) {
     int known = 0;
     for (int i = 0; acl_cats[i]; i++)
         known |= strlen(acl_cats[i]) == cat->n && !strncasecmp(acl_cats[i], cat->p, cat->n);
-    if (!known || x->argc > 3) {
+    if (!known) {
         eng_reply_error(x, "ERR Unknown category '%.*s'", (int)cat->n, cat->p);
         return;
     }
@@ -885,11 +885,9 @@ static void acl_cat(eng_ctx *x) {
         if (pass) resp_add_array_len(x->out, n);
         for (size_t i = 0; i < NCMDS; i++) {
             const eng_cmd *c = &table[i];
-            if (!c->subcmds) {
-                if (has_category(c, cat)) pass ? resp_add_bulk_cstr(x->out, c->name) : (void)n++;
-                continue;
-            }
-            for (const eng_cmd *s = c->subcmds; s->name; s++)
+            /* (a container too, under its own categories: @slow) */
+            if (has_category(c, cat)) pass ? resp_add_bulk_cstr(x->out, c->name) : (void)n++;
+            for (const eng_cmd *s = c->subcmds; s && s->name; s++)
                 if (has_category(s, cat)) pass ? resp_add_bulk_cstr(x->out, s->name) : (void)n++;
         }
     }
@@ -899,6 +897,12 @@ void cmd_acl(eng_ctx *x) {
     const char *sub = strchr(x->cmd->name, '|');
     sub = sub ? sub + 1 : "";
     char hex[65];
+    /* (Redis takes at most one argument after these) */
+    if ((!strcmp(sub, "cat") || !strcmp(sub, "genpass") || !strcmp(sub, "log")) && x->argc > 3) {
+        eng_reply_error(x, "ERR unknown subcommand or wrong number of arguments for '%.*s'. "
+                           "Try ACL HELP.", (int)x->argv[1].n, x->argv[1].p);
+        return;
+    }
     if (!strcmp(sub, "whoami")) {
         resp_add_bulk_cstr(x->out, "default");
     } else if (!strcmp(sub, "users")) {
@@ -912,7 +916,7 @@ void cmd_acl(eng_ctx *x) {
         resp_add_array_len(x->out, 1);
         resp_add_bulk_cstr(x->out, line);
     } else if (!strcmp(sub, "getuser")) {
-        if (!eng_arg_is(&x->argv[2], "default")) {
+        if (x->argv[2].n != 7 || memcmp(x->argv[2].p, "default", 7)) { /* (case counts) */
             eng_reply_null(x);
             return;
         }
@@ -936,12 +940,14 @@ void cmd_acl(eng_ctx *x) {
     } else if (!strcmp(sub, "cat")) {
         acl_cat(x);
     } else if (!strcmp(sub, "log")) {
+        long long count;
         if (x->argc > 2 && eng_arg_is(&x->argv[2], "reset")) eng_reply_ok(x);
+        else if (x->argc > 2 && eng_arg_ll(x, &x->argv[2], &count)) return;
         else resp_add_array_len(x->out, 0); /* nothing is ever denied by an ACL */
     } else if (!strcmp(sub, "genpass")) {
         long long bits = 256;
-        if (x->argc > 2 && (eng_parse_ll(x->argv[2].p, x->argv[2].n, &bits) || bits <= 0 ||
-                            bits > 4096)) {
+        if (x->argc > 2 && eng_arg_ll(x, &x->argv[2], &bits)) return;
+        if (bits <= 0 || bits > 4096) {
             eng_reply_error(x, "ERR ACL GENPASS argument must be the number of bits for the "
                                "output password, a positive number up to 4096");
             return;

@@ -1747,6 +1747,24 @@ static void test_dump_restore(sb_server *s, redisContext *c) {
         if (r) freeReplyObject(r);
     }
     if (d) freeReplyObject(d);
+    /* a value longer than proto-max-bulk-len is refused before it is made
+     * (a small LZF payload can state a huge length) */
+    {
+        size_t blen = 1536 * 1024;
+        char *bv = malloc(blen);
+        memset(bv, 'z', blen);
+        CHECK_STATUS(cmd(rc, "SET bigz %b", bv, blen), "OK");
+        free(bv);
+        d = cmd(rc, "DUMP bigz"); /* LZF: a few KB */
+        CHECK(d && d->type == REDIS_REPLY_STRING && d->len < 100000);
+        CHECK_STATUS(cmd(c, "CONFIG SET proto-max-bulk-len 1mb"), "OK");
+        CHECK_ERROR(cmd(c, "RESTORE bigz2 0 %b", d->str, d->len),
+                    "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+        CHECK_STATUS(cmd(c, "CONFIG SET proto-max-bulk-len 512mb"), "OK");
+        CHECK_STATUS(cmd(c, "RESTORE bigz2 0 %b", d->str, d->len), "OK");
+        CHECK_INT(cmd(c, "STRLEN bigz2"), (long long)blen);
+        freeReplyObject(d);
+    }
     /* restored keys are logged: they survive a restart */
     CHECK_STATUS(cmd(c, "SET dk %b", rep, sizeof(rep)), "OK");
     d = cmd(c, "DUMP dk");

@@ -5,6 +5,7 @@
 #include "testutil.h"
 #include "rdbstr.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@ static void roundtrip(size_t n) {
     char *out;
     size_t m;
     int type;
-    CHECK_EQ_INT(rdbstr_restore(p, len, &out, &m, &type), RDBSTR_OK);
+    CHECK_EQ_INT(rdbstr_restore(p, len, SIZE_MAX, &out, &m, &type), RDBSTR_OK);
     CHECK_EQ_INT(m, n);
     CHECK(out && memcmp(out, v, n) == 0 && out[n] == '\0');
     free(out);
@@ -29,7 +30,7 @@ static void restores_to(const char *p, size_t len, const char *want) {
     char *out;
     size_t m;
     int type;
-    CHECK_EQ_INT(rdbstr_restore(p, len, &out, &m, &type), RDBSTR_OK);
+    CHECK_EQ_INT(rdbstr_restore(p, len, SIZE_MAX, &out, &m, &type), RDBSTR_OK);
     CHECK(out && m == strlen(want) && !memcmp(out, want, m));
     free(out);
 }
@@ -57,14 +58,25 @@ int main(void) {
     size_t m;
     int type;
     /* too short, a bad CRC, a newer RDB version */
-    CHECK_EQ_INT(rdbstr_restore(hello, 9, &out, &m, &type), RDBSTR_BAD_CHECKSUM);
+    CHECK_EQ_INT(rdbstr_restore(hello, 9, SIZE_MAX, &out, &m, &type), RDBSTR_BAD_CHECKSUM);
     char bad[sizeof(hello)];
     memcpy(bad, hello, sizeof(hello));
     bad[3] ^= 1;
-    CHECK_EQ_INT(rdbstr_restore(bad, sizeof(hello) - 1, &out, &m, &type), RDBSTR_BAD_CHECKSUM);
+    CHECK_EQ_INT(rdbstr_restore(bad, sizeof(hello) - 1, SIZE_MAX, &out, &m, &type), RDBSTR_BAD_CHECKSUM);
     memcpy(bad, hello, sizeof(hello));
-    bad[7] = 13; /* version 13 */
-    CHECK_EQ_INT(rdbstr_restore(bad, sizeof(hello) - 1, &out, &m, &type), RDBSTR_BAD_CHECKSUM);
+    bad[7] = 13; /* version 13, with its CRC right: refused for the version */
+    uint64_t vcrc = rdbstr_crc64(0, bad, sizeof(hello) - 1 - 8);
+    for (int k = 0; k < 8; k++) bad[sizeof(hello) - 1 - 8 + k] = (char)(vcrc >> (8 * k));
+    CHECK_EQ_INT(rdbstr_restore(bad, sizeof(hello) - 1, SIZE_MAX, &out, &m, &type), RDBSTR_BAD_CHECKSUM);
+    bad[7] = 12; /* version 12 (Redis 7.4) is read */
+    vcrc = rdbstr_crc64(0, bad, sizeof(hello) - 1 - 8);
+    for (int k = 0; k < 8; k++) bad[sizeof(hello) - 1 - 8 + k] = (char)(vcrc >> (8 * k));
+    restores_to(bad, sizeof(hello) - 1, "hello");
+    /* a value longer than the caller allows: refused before it is made,
+     * plain and LZF (whose stated length counts) */
+    CHECK_EQ_INT(rdbstr_restore(hello, sizeof(hello) - 1, 4, &out, &m, &type), RDBSTR_TOO_LONG);
+    CHECK_EQ_INT(rdbstr_restore(a100, sizeof(a100) - 1, 99, &out, &m, &type), RDBSTR_TOO_LONG);
+    CHECK(out == NULL);
 
     /* with a valid CRC: another type, a length past the end, a broken
      * LZF stream, bytes after the value */
@@ -85,7 +97,7 @@ int main(void) {
         uint64_t crc = rdbstr_crc64(0, buf, cases[i].n + 2);
         for (int k = 0; k < 8; k++) buf[cases[i].n + 2 + k] = (char)(crc >> (8 * k));
         out = (char *)1;
-        CHECK_EQ_INT(rdbstr_restore(buf, cases[i].n + 10, &out, &m, &type), cases[i].want);
+        CHECK_EQ_INT(rdbstr_restore(buf, cases[i].n + 10, SIZE_MAX, &out, &m, &type), cases[i].want);
         CHECK(out == NULL);
         if (cases[i].want == RDBSTR_NOT_STRING) CHECK_EQ_INT(type, 0x12);
     }
