@@ -466,3 +466,10 @@ redisContext *redis_start(void) {
     }
     return NULL;
 }
+
+int check_error_prefix(const char *file, int line, redisReply *r, const char *prefix) {
+    int bad = !r || r->type != REDIS_REPLY_ERROR || strncmp(r->str, prefix, strlen(prefix));
+    if (bad) fprintf(stderr, "%s:%d: expected -%s..., got %s\n", file, line, prefix, reply_str(r));
+    if (r) freeReplyObject(r);
+    return bad;
+}

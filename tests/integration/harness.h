@@ -94,6 +94,12 @@ int srv_wait_bgsave(redisContext *c);
     "%s:%d: expected nil, got %s\n", __FILE__, __LINE__, reply_str(_r)); \
     tu_failures++; } if (_r) freeReplyObject(_r); } while (0)
 
+/* Is r an error reply starting with prefix? 0 if so, else 1 with a message
+ * (r is freed). CHECK_ERR_PREFIX counts the failure in the test's own
+ * tu_failures (testutil.h's counter is per file). */
+int check_error_prefix(const char *file, int line, redisReply *r, const char *prefix);
+#define CHECK_ERR_PREFIX(r, p) (tu_failures += check_error_prefix(__FILE__, __LINE__, (r), (p)))
+
 /* A printable description of a reply (static buffer). */
 const char *reply_str(const redisReply *r);
 /* The same into buf (thread-safe; reply_str has one static buffer). */

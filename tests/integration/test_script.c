@@ -55,15 +55,6 @@ static long long info_num(redisContext *c, const char *name) {
     return v;
 }
 
-/* An error reply starting with prefix. */
-static void check_error_prefix(int line, redisReply *r, const char *prefix) {
-    if (!r || r->type != REDIS_REPLY_ERROR || strncmp(r->str, prefix, strlen(prefix))) {
-        fprintf(stderr, "%s:%d: expected -%s..., got %s\n", __FILE__, line, prefix, reply_str(r));
-        tu_failures++;
-    }
-    if (r) freeReplyObject(r);
-}
-#define CHECK_ERR_PREFIX(r, p) check_error_prefix(__LINE__, (r), (p))
 
 static const char *LIB =
     "#!lua name=t\n"

@@ -888,14 +888,6 @@ static void check_info_entry(int line, redisContext *c, const char *name, long l
 }
 #define CHECK_CMD_INFO(c, ...) check_info_entry(__LINE__, c, __VA_ARGS__)
 
-static void check_error_prefix(int line, redisReply *r, const char *prefix) {
-    if (!r || r->type != REDIS_REPLY_ERROR || strncmp(r->str, prefix, strlen(prefix))) {
-        fprintf(stderr, "test_server.c:%d: expected -%s..., got %s\n", line, prefix, reply_str(r));
-        tu_failures++;
-    }
-    if (r) freeReplyObject(r);
-}
-#define CHECK_ERR_PREFIX(r, p) check_error_prefix(__LINE__, (r), (p))
 
 static void test_command(sb_server *s) {
     redisContext *c = srv_connect(s);
