@@ -125,6 +125,13 @@ void cmd_debug(eng_ctx *x) {
         eng_limits *l = (eng_limits *)eng_get_limits(x->eng);
         if (l) l->active_expire = v != 0;
         eng_reply_ok(x);
+    } else if (eng_arg_is(sub, "set-unit-max") && x->argc == 3) {
+        /* tests: the unit limit (engine.h ENG_UNIT_MAX) without 4 GB of data */
+        long long v;
+        if (eng_arg_ll(x, &x->argv[2], &v)) return;
+        eng_limits *l = (eng_limits *)eng_get_limits(x->eng);
+        if (l) l->unit_max = v > 0 ? v : 0;
+        eng_reply_ok(x);
     } else if (eng_arg_is(sub, "object") && x->argc == 3) {
         kv_entry *e = eng_lookup(x, x->c->db, &x->argv[2]);
         if (!e) { eng_reply_error(x, "ERR no such key"); return; }
@@ -151,6 +158,9 @@ void cmd_debug(eng_ctx *x) {
             "WAL-FAULT slow-fsync <ms> [PER-MB]",
             "    Make every fsync of the WAL take <ms> longer, or <ms> per MB written since",
             "    the previous one; 0 or OFF ends it (tests).",
+            "SET-UNIT-MAX <bytes>",
+            "    Refuse commands and transactions whose changes could take more than <bytes>",
+            "    in one WAL record; 0 restores the limit of the record format (tests).",
             "HELP", "    Prints this help."};
         eng_reply_lines(x, help, sizeof(help) / sizeof(help[0]));
     } else {

@@ -21,6 +21,7 @@
 #include "script.h"
 #include "multi.h"
 #include "eng_commands.h"
+#include "rdbstr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -715,6 +716,32 @@ static int key_limits(eng_engine *e, const eng_cmd *cmd, int argc, const eng_arg
     return 0;
 }
 
+uint64_t eng_unit_bound(const eng_cmd *cmd, int argc, const eng_arg *argv) {
+    uint64_t b = UNIT_HEADER + 64;
+    for (int i = 0; i < argc; i++) b += 64 + argv[i].n;
+    if (cmd->fn == cmd_restore && argc >= 4) b += rdbstr_stated_len(argv[3].p, argv[3].n);
+    else if (cmd->fn == cmd_function && argc >= 3 && !strcmp(cmd->name, "function|restore"))
+        b += 8 * (uint64_t)argv[2].n;
+    return b;
+}
+
+/* A command whose changes might not fit in one WAL record, or that would
+ * bring its MULTI's queue past that: refused before anything runs. */
+static int unit_limit(eng_ctx *x, const eng_cmd *cmd) {
+    eng_engine *e = x->eng;
+    long long lim = e->o.limits ? e->o.limits->unit_max : 0;
+    uint64_t max = lim > 0 && (uint64_t)lim < ENG_UNIT_MAX ? (uint64_t)lim : ENG_UNIT_MAX;
+    uint64_t b = eng_unit_bound(cmd, x->argc, x->argv);
+    int queued = x->c->mstate && multi_active(x->c) && cmd->fn != cmd_exec;
+    if (queued) b += multi_queued_bound(x->c);
+    if (b <= max) return 0;
+    eng_reply_error(x, "ERR %s could change up to %llu bytes, more than one WAL record holds "
+                    "(%llu): split it into smaller %s", queued ? "this transaction" : "this command",
+                    (unsigned long long)b, (unsigned long long)max,
+                    queued ? "transactions" : "commands");
+    return -1;
+}
+
 static int over_maxmemory(eng_engine *e) {
     return e->o.limits && e->o.limits->maxmemory > 0 &&
            eng_used_memory(e) > e->o.limits->maxmemory;
@@ -791,6 +818,7 @@ static const eng_cmd *resolve(eng_ctx *x) {
         resp_add_error(x->out, err, strlen(err));
         return NULL;
     }
+    if (unit_limit(x, cmd)) return NULL;
     return cmd;
 }
 

@@ -209,6 +209,7 @@ typedef struct eng_limits {
     _Atomic long long busy_poll_us;         /* threads poll this long before sleeping */
     _Atomic long long inline_max;           /* eng_run_inline: commands per batch; 0 never */
     _Atomic long long latency_tracking;     /* INFO latencystats' histograms */
+    _Atomic long long unit_max;             /* 0 = ENG_UNIT_MAX (tests lower it) */
 } eng_limits;
 
 /* Options given by the server at creation. */
@@ -291,6 +292,19 @@ void eng_emitv(eng_ctx *x, int db, const char *fmt, ...);
  *   argc x (u32 len | bytes)).
  * The hook returns -1 if the unit could not be logged. */
 typedef int eng_change_hook(void *ud, uint64_t lsn, const void *payload, size_t len);
+/* The largest unit a command (or a whole MULTI/EXEC) may make: a WAL
+ * record frames its body with a 32-bit length (wal.h WAL_REC_MAX_BODY).
+ * Before it runs, a command -- or the command that would bring a MULTI's
+ * queue past this -- whose changes could take more is refused (see
+ * eng_unit_bound), so nothing is changed that could not be logged.
+ * eng_limits.unit_max lowers it (tests: DEBUG SET-UNIT-MAX). */
+#define ENG_UNIT_MAX UINT64_C(0xFFFF0000)
+/* An upper bound of the bytes the changes of argv (a command that has
+ * been resolved to cmd) can take in a unit: every change copies at most
+ * its command's arguments, with 64 bytes of framing per argument; RESTORE
+ * adds the length its payload states, FUNCTION RESTORE eight times its
+ * payload (a library's framing). Any thread. */
+uint64_t eng_unit_bound(const eng_cmd *cmd, int argc, const eng_arg *argv);
 void eng_set_change_hook(eng_engine *e, eng_change_hook *fn, void *ud);
 /* Engine thread: replace the release function (the WAL interposes). */
 void eng_set_release(eng_engine *e, void (*release)(void *, eng_outbatch *), void *ud);

@@ -45,6 +45,7 @@ typedef struct multi_state {
     mq_cmd **q;
     size_t n, cap;
     uint32_t qflags;     /* union of the queued commands' flags */
+    uint64_t qbound;     /* the sum of their eng_unit_bound */
     mw_watch *watches;
     uint64_t dirty_run;  /* the script run that set MS_DIRTY_CAS, 0 none */
 } multi_state;
@@ -148,6 +149,7 @@ static void free_queue(multi_state *m) {
     m->q = NULL;
     m->n = m->cap = 0;
     m->qflags = 0;
+    m->qbound = 0;
 }
 
 /* Redis's discardTransaction: leave MULTI, drop the queue and the marks,
@@ -174,6 +176,10 @@ void multi_client_free(eng_engine *e, eng_client *c) {
 static int runs_at_once(const eng_cmd *cmd) {
     return cmd->fn == cmd_exec || cmd->fn == cmd_discard || cmd->fn == cmd_multi ||
            cmd->fn == cmd_watch || cmd->fn == cmd_quit || cmd->fn == cmd_reset;
+}
+
+uint64_t multi_queued_bound(const eng_client *c) {
+    return c->mstate ? c->mstate->qbound : 0;
 }
 
 uint32_t multi_cmd_flags(const eng_client *c, const eng_cmd *cmd) {
@@ -226,6 +232,7 @@ int multi_queue(eng_ctx *x, const eng_cmd *cmd) {
     }
     m->q[m->n++] = q;
     m->qflags |= cmd->flags;
+    m->qbound += eng_unit_bound(cmd, x->argc, x->argv);
     resp_add_simple(x->out, "QUEUED", 6);
     return 1;
 }

@@ -82,6 +82,10 @@ int multi_queued(const eng_client *c);
  * command that would be queued counts as denyoom (Redis refuses to queue
  * while over maxmemory). */
 uint32_t multi_cmd_flags(const eng_client *c, const eng_cmd *cmd);
+/* The sum of eng_unit_bound over the client's queued commands: what its
+ * EXEC could log at most (engine.c refuses a command that brings it past
+ * the unit limit, as Redis refuses a command while queueing). */
+uint64_t multi_queued_bound(const eng_client *c);
 /* resolve() refused the command of x with the error now at x->out[off..]:
  * flag the transaction (EXEC will answer -EXECABORT); a refused EXEC
  * itself aborts the transaction with "-EXECABORT Transaction discarded

@@ -106,6 +106,10 @@ static rec_hooks progress_hooks(progress_state *p) {
     return h;
 }
 
+/* a unit the engine lets through (ENG_UNIT_MAX) fits in a record: the
+ * record body is a type byte and the LSN, then the unit */
+_Static_assert(ENG_UNIT_MAX + 9 <= WAL_REC_MAX_BODY, "a unit must fit in one WAL record");
+
 static int hook(void *ud, uint64_t lsn, const void *payload, size_t len) {
     return wal_append(ud, lsn, 1 /* WAL_REC_UNIT */, payload, len);
 }

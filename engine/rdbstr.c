@@ -177,6 +177,19 @@ static int read_string(reader *r, size_t max, char **val, size_t *n) {
     return 0;
 }
 
+uint64_t rdbstr_stated_len(const char *p, size_t len) {
+    const unsigned char *b = (const unsigned char *)p;
+    if (len < 11 || b[0] != 0) return 0;
+    reader r = {b + 1, b + len - 10};
+    uint64_t n, clen;
+    int special, s2;
+    if (read_len(&r, &n, &special)) return 0;
+    if (!special) return n;
+    if (n <= 2) return 24; /* an integer */
+    if (n == 3 && !read_len(&r, &clen, &s2) && !s2 && !read_len(&r, &n, &s2) && !s2) return n;
+    return 0;
+}
+
 int rdbstr_restore(const char *p, size_t len, size_t max_len, char **val, size_t *n, int *type) {
     const unsigned char *b = (const unsigned char *)p;
     *val = NULL;

@@ -39,5 +39,9 @@ enum {
  * *n, or one of the errors; RDBSTR_TOO_LONG (before any allocation) when
  * the value would be longer than max_len. */
 int rdbstr_restore(const char *p, size_t len, size_t max_len, char **val, size_t *n, int *type);
+/* The length of the value a payload states (24 for an integer; 0 when it
+ * is not a string payload or its header does not decode), without
+ * checking or decoding the rest: what RESTORE would make at most. */
+uint64_t rdbstr_stated_len(const char *p, size_t len);
 
 #endif

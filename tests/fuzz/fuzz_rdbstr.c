@@ -7,8 +7,8 @@
  *          (lengths, integers, LZF)
  *
  * Checked: the result is one of rdbstr.h's (values up to 16 MB); with RDBSTR_OK the value is
- * NUL-terminated, and dumping it and restoring that gives it back byte
- * for byte; nothing is read outside the payload (ASan), nothing leaks.
+ * NUL-terminated, no longer than rdbstr_stated_len says, and dumping it
+ * and restoring that gives it back byte for byte; nothing is read outside the payload (ASan), nothing leaks.
  */
 #include "fuzz.h"
 #include "rdbstr.h"
@@ -38,6 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rc == RDBSTR_NOT_STRING) FUZZ_CHECK(type == p[0] && type != 0);
     if (rc == RDBSTR_OK) {
         FUZZ_CHECK(val[vlen] == '\0');
+        /* the engine's unit bound relies on it: never more than stated */
+        FUZZ_CHECK(vlen <= rdbstr_stated_len((const char *)p, n));
         size_t cap = rdbstr_dump_size(vlen);
         char *again = malloc(cap);
         if (!again) abort();

@@ -16,7 +16,9 @@
  *    transactions, MULTI/EXEC refused inside scripts, EVAL/FCALL queued;
  *  - durability: one EXEC with several writes is one WAL unit (wal_lsn +1),
  *    a WAL cut anywhere inside its record restores all of it or none, a
- *    WAL failure between MULTI and EXEC aborts the EXEC (MISCONF),
+ *    WAL failure between MULTI and EXEC aborts the EXEC (MISCONF), a
+ *    transaction or command whose changes could pass what one WAL record
+ *    holds is refused before it runs and the WAL stays healthy,
  *    and after SIGKILL at random moments under a stream of transactions
  *    every transaction is there entirely or not at all, every acknowledged
  *    one is there, and an FCALL inside EXEC replays.
@@ -704,6 +706,74 @@ static void t_wal_failure(void) {
     drop_dir(d);
 }
 
+/* One EXEC is one WAL record, whose length is 32 bits: a transaction (or
+ * a command) whose changes could pass the limit is refused before it runs
+ * -- the command that brings the queue past it, so EXEC is aborted -- and
+ * the WAL stays healthy. DEBUG SET-UNIT-MAX lowers the 4 GB limit to 1 MB. */
+static void t_unit_limit(void) {
+    const char *d = new_dir();
+    sb_server *s = srv_start_in(d, no_args);
+    redisContext *c = srv_connect(s);
+    size_t vlen = 300000;
+    char *val = malloc(vlen + 1);
+    memset(val, 'v', vlen);
+    val[vlen] = 0;
+    char *big = malloc(2000001);
+    memset(big, 'a', 2000000);
+    big[2000000] = 0;
+    CHECK_STATUS(cmd(c, "SET big %s", big), "OK");
+    /* Redis's DUMP of it is LZF-compressed (strongbox's is not) */
+    redisContext *rc = redis_start();
+    CHECK(rc != NULL);
+    redisReply *dump = NULL;
+    if (rc) {
+        CHECK_STATUS(cmd(rc, "SET big %s", big), "OK");
+        dump = cmd(rc, "DUMP big");
+        CHECK(dump && dump->type == REDIS_REPLY_STRING && dump->len < 100000);
+        redisFree(rc);
+    }
+    CHECK_STATUS(cmd(c, "DEBUG SET-UNIT-MAX 1000000"), "OK");
+    long long l0 = info_ll(c, "persistence", "wal_lsn");
+    CHECK_STATUS(cmd(c, "MULTI"), "OK");
+    for (int k = 1; k <= 3; k++) CHECK_STATUS(cmd(c, "SET u%d %s", k, val), "QUEUED");
+    CHECK_ERR_PREFIX(cmd(c, "SET u4 %s", val), "ERR this transaction could change up to ");
+    CHECK_ERROR(cmd(c, "EXEC"), "EXECABORT Transaction discarded because of previous errors.");
+    CHECK_INT(cmd(c, "EXISTS u1 u2 u3 u4"), 0);
+    CHECK_ERR_PREFIX(cmd(c, "MSET m1 %s m2 %s m3 %s m4 %s", val, val, val, val),
+                     "ERR this command could change up to ");
+    CHECK_ERR_PREFIX(cmd(c, "SET m5 %s", big), "ERR this command could change up to ");
+    if (dump && dump->type == REDIS_REPLY_STRING) /* 2 MB stated, a few KB sent */
+        CHECK_ERR_PREFIX(cmd(c, "RESTORE big2 0 %b", dump->str, dump->len),
+                         "ERR this command could change up to ");
+    CHECK_INT(cmd(c, "EXISTS m1 m5 big2"), 0);
+    CHECK_MSG(info_ll(c, "persistence", "wal_lsn") == l0, "a refused command was logged");
+    CHECK_STATUS(cmd(c, "SET after 1"), "OK");
+    CHECK_ARRAY(transaction(c, "SET t1 1; INCR t1; DEL big"), 3);
+    CHECK_STATUS(cmd(c, "DEBUG SET-UNIT-MAX 0"), "OK");
+    CHECK_STATUS(cmd(c, "MULTI"), "OK");
+    for (int k = 1; k <= 4; k++) CHECK_STATUS(cmd(c, "SET u%d %s", k, val), "QUEUED");
+    CHECK_ARRAY(cmd(c, "EXEC"), 4);
+    if (dump && dump->type == REDIS_REPLY_STRING)
+        CHECK_STATUS(cmd(c, "RESTORE big2 0 %b", dump->str, dump->len), "OK");
+    redisReply *r = cmd(c, "INFO persistence");
+    CHECK(r && r->type == REDIS_REPLY_STRING && strstr(r->str, "wal_status:ok"));
+    if (r) freeReplyObject(r);
+    redisFree(c);
+    srv_kill(s);
+    s = srv_start_in(d, no_args);
+    c = srv_connect(s);
+    CHECK_INT(cmd(c, "EXISTS u1 u2 u3 u4 after t1 big2"), 7);
+    CHECK_INT(cmd(c, "EXISTS m1 m5 big"), 0);
+    CHECK_INT(cmd(c, "STRLEN big2"), 2000000);
+    CHECK_BULK(cmd(c, "GET t1"), "2");
+    if (dump) freeReplyObject(dump);
+    free(val);
+    free(big);
+    redisFree(c);
+    srv_stop(s);
+    drop_dir(d);
+}
+
 #define TX_KEYS 8
 
 typedef struct txw {
@@ -816,6 +886,7 @@ int main(void) {
     t_one_unit();
     t_torn_exec();
     t_wal_failure();
+    t_unit_limit();
     t_crash_atomic();
     TU_DONE();
 }

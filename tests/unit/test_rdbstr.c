@@ -1,7 +1,7 @@
 /* test_rdbstr.c -- DUMP payloads of strings (engine/rdbstr.c): the CRC-64
  * of Redis's crc64.c, every length encoding at its bounds, payloads that
- * redis-server 7.0.15 wrote (an integer, an LZF-compressed string), and
- * every way a payload can be bad. */
+ * redis-server 7.0.15 wrote (an integer, an LZF-compressed string), the
+ * length a payload states, and every way a payload can be bad. */
 #include "testutil.h"
 #include "rdbstr.h"
 
@@ -53,6 +53,14 @@ int main(void) {
     memset(hundred, 'a', 100);
     hundred[100] = '\0';
     restores_to(a100, sizeof(a100) - 1, hundred);
+
+    /* the length a payload states (what RESTORE makes at most): plain,
+     * integer, LZF; 0 for what is not a string payload */
+    CHECK_EQ_INT(rdbstr_stated_len(hello, sizeof(hello) - 1), 5);
+    CHECK_EQ_INT(rdbstr_stated_len(n12345, sizeof(n12345) - 1), 24);
+    CHECK_EQ_INT(rdbstr_stated_len(a100, sizeof(a100) - 1), 100);
+    CHECK_EQ_INT(rdbstr_stated_len(hello, 10), 0);
+    CHECK_EQ_INT(rdbstr_stated_len("\x12\x05hello\x0a\x00" "01234567", 17), 0);
 
     char *out;
     size_t m;
