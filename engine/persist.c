@@ -123,6 +123,8 @@ static void refuse(const char *msg) {
     _exit(1);
 }
 
+static int wal_start(eng_engine *e, uint64_t next_lsn, char *err, size_t errlen);
+
 void persist_startup(void *ud, eng_engine *e) {
     (void)ud;
     ps.eng = e;
@@ -170,23 +172,30 @@ void persist_startup(void *ud, eng_engine *e) {
                "lost when the server stops");
         return;
     }
+    if (wal_start(e, last + 1, err, sizeof(err)) != 0) {
+        sb_log(LOG_WARNING, "Can't open the WAL: %s", err);
+        _exit(1);
+    }
+}
+
+/* Open the WAL at next_lsn and route the engine's changes and replies
+ * through it. */
+static int wal_start(eng_engine *e, uint64_t next_lsn, char *err, size_t errlen) {
     wal_options wo = {0};
     wo.dir = ps.dir;
-    wo.next_lsn = last + 1;
+    wo.next_lsn = next_lsn;
     wo.fsync_mode = ps.o.fsync_mode;
     wo.segment_size = ps.o.segment_size;
     wo.busy_poll_us = ps.o.busy_poll_us;
     wo.pipeline = ps.o.wal_pipeline;
     wo.release = ps.o.release;
     wo.release_ud = ps.o.release_ud;
-    ps.w = wal_open(&wo, err, sizeof(err));
-    if (!ps.w) {
-        sb_log(LOG_WARNING, "Can't open the WAL: %s", err);
-        _exit(1);
-    }
+    ps.w = wal_open(&wo, err, errlen);
+    if (!ps.w) return -1;
     ps.wal_bytes_at_ckpt = 0;
     eng_set_change_hook(e, hook, ps.w);
     eng_set_release(e, wal_release, ps.w);
+    return 0;
 }
 
 /* ------------------------------------------------ after a WAL failure */
@@ -250,8 +259,8 @@ static int ckpt_begin(eng_engine *e, char *err, size_t errlen) {
     ps.job = ckpt_start(eng_keyspace_of(e), eng_scripts(e), ps.dir, eng_change_seq(e), err, errlen);
     if (!ps.job) return -1;
     ps.ckpt_start_ms = mono_ms();
-    wal_stats st;
-    wal_get_stats(ps.w, &st);
+    wal_stats st = {0};
+    if (ps.w) wal_get_stats(ps.w, &st);
     ps.wal_bytes_at_start = st.bytes;
     return 0;
 }
@@ -382,6 +391,55 @@ void persist_debug_reload(eng_ctx *x) {
 }
 
 int64_t persist_lastsave_ms(void) { return ps.lastsave_ms; }
+
+/* CONFIG SET appendonly. On: a checkpoint of what is in memory, written
+ * to completion, then a WAL from the next LSN -- in that order, so that a
+ * crash in between leaves a checkpoint and no gap after it. Off: what the
+ * WAL holds is written and fsynced (the replies it held go out), then
+ * changes stay in memory only; the files keep the state at that LSN. */
+int persist_set_appendonly(eng_engine *e, int on, char *err, size_t errlen) {
+    if (on == (ps.w != NULL)) return 0;
+    if (eng_loading(e)->loading) {
+        snprintf(err, errlen, "not possible while loading");
+        return -1;
+    }
+    if (ps.w && wal_failed(ps.w)) {
+        snprintf(err, errlen, "the WAL has failed (%s): restart the server", wal_failed(ps.w));
+        return -1;
+    }
+    if (eng_unit_open(e)) {
+        /* inside EXEC after changes that have no LSN yet */
+        snprintf(err, errlen, "not possible inside a transaction after it changed data");
+        return -1;
+    }
+    char why[800];
+    if (!on) {
+        if (ps.job && ckpt_complete(why, sizeof(why)) != 0)
+            sb_log(LOG_WARNING, "The running checkpoint failed: %s", why);
+        uint64_t lsn = eng_change_seq(e);
+        eng_set_change_hook(e, NULL, NULL);
+        eng_set_release(e, ps.o.release, ps.o.release_ud);
+        wal_close(ps.w);
+        ps.w = NULL;
+        ps.o.appendonly = 0;
+        sb_log(LOG_WARNING, "appendonly set to no: the WAL stops at LSN %llu; changes from now "
+               "on are kept in memory only and are lost when the server stops",
+               (unsigned long long)lsn);
+        return 0;
+    }
+    if (save_now(e, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "the checkpoint to start the WAL from failed: %s", why);
+        return -1;
+    }
+    if (wal_start(e, eng_change_seq(e) + 1, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "can't open the WAL: %s", why);
+        return -1;
+    }
+    ps.o.appendonly = 1;
+    sb_log(LOG_NOTICE, "appendonly set to yes: checkpoint at LSN %llu, the WAL goes on from there",
+           (unsigned long long)ps.ckpt_lsn);
+    return 0;
+}
 
 void cmd_bgsave(eng_ctx *x) {
     if (x->argc > 2 || (x->argc == 2 && !eng_arg_is(&x->argv[1], "schedule"))) {

@@ -44,6 +44,8 @@ int persist_background(void *ud, eng_engine *e);  /* eng_options.background */
 void persist_before_batch(void *ud, eng_engine *e); /* eng_options.before_batch */
 void persist_on_stop(void *ud, eng_engine *e);    /* eng_options.stopping */
 void persist_set_nosave(int nosave);              /* SHUTDOWN NOSAVE */
+/* CONFIG SET appendonly (engine thread): 0, or -1 with why in err */
+int persist_set_appendonly(eng_engine *e, int on, char *err, size_t errlen);
 int64_t persist_lastsave_ms(void);
 eng_cmd_fn cmd_bgsave, cmd_save;
 void persist_debug_reload(eng_ctx *x);            /* DEBUG RELOAD */

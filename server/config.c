@@ -8,6 +8,7 @@
 #include "config.h"
 #include "info.h"
 #include "log.h"
+#include "persist.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -78,9 +79,8 @@ static const cfg_row rows[] = {
     {"notify-keyspace-events", NULL, K_STR, 0, OFF(notify_keyspace_events), 0, 0, NULL, ""},
     {"dbfilename", NULL, K_STR, F_IMMUTABLE, OFF(dbfilename), 0, 0, NULL, "dump.rdb"},
     {"appenddirname", NULL, K_STR, F_IMMUTABLE, OFF(appenddirname), 0, 0, NULL, "appendonlydir"},
-    /* appendonly changes need a checkpoint of the live data to start a
-     * log from: set at start-up only, until checkpoints exist */
-    {"appendonly", NULL, K_BOOL, F_IMMUTABLE, OFF(appendonly), 0, 0, NULL, "yes"},
+    /* at run time: persist_set_appendonly (a checkpoint, then the WAL) */
+    {"appendonly", NULL, K_BOOL, 0, OFF(appendonly), 0, 0, NULL, "yes"},
     {"wal-segment-size", NULL, K_SIZE, 0, OFF(wal_segment_size), 4096, LLONG_MAX, NULL, "64mb"},
     {"keep-wal", NULL, K_BOOL, 0, OFF(keep_wal), 0, 0, NULL, "no"},
     {"wal-pipeline", NULL, K_BOOL, 0, OFF(wal_pipeline), 0, 0, NULL, "yes"},
@@ -585,9 +585,15 @@ static void config_set(eng_ctx *x) {
         const char *v = x->argv[3 + i * 2].p;
         if (set_row(cmd_cfg, set[i], 1, &v, SET_RUNTIME, err, sizeof(err))) failed = i;
     }
+    /* the one value that acts at once, last: it can still fail (a
+     * checkpoint), and then every value goes back */
+    int applied = failed >= 0 ? failed : npairs;
+    if (failed < 0 && persist_set_appendonly(x->eng, (int)cmd_cfg->appendonly, err, sizeof(err)) != 0)
+        for (int i = 0; i < npairs; i++)
+            if (!strcmp(set[i]->name, "appendonly")) failed = i;
     if (failed >= 0) {
         char ignored[256];
-        for (int i = 0; i < failed; i++) {
+        for (int i = 0; i < applied; i++) {
             const char *v = old[i];
             set_row(cmd_cfg, set[i], 1, &v, SET_RUNTIME, ignored, sizeof(ignored));
         }

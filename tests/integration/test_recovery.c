@@ -3,7 +3,9 @@
  * read, so damage in them does not stop a start that does not depend on
  * them; damage in a segment it does need still does. And while a start
  * recovers, the network is up: commands get -LOADING, INFO persistence
- * says loading:1 with an ETA (what ioredis waits on), then all is there. */
+ * says loading:1 with an ETA (what ioredis waits on), then all is there.
+ * CONFIG SET appendonly switches the WAL at run time without a gap a
+ * start would refuse and without losing an acknowledged write. */
 #include "harness.h"
 #include "testfs.h"
 
@@ -91,8 +93,78 @@ static void t_loading(void) {
     drop_dir(dir);
 }
 
+/* CONFIG SET appendonly at run time. yes: a checkpoint of the memory,
+ * then the WAL from the next LSN (a SIGKILL after it keeps everything);
+ * no: the WAL is closed with what it held fsynced -- every reply sent
+ * before is durable -- and later changes live in memory only; no then yes
+ * again leaves a gap in the LSNs of the kept segments (keep-wal yes) that
+ * the new checkpoint covers, so the start does not refuse. */
+static void t_appendonly_switch(void) {
+    const char *dir = new_dir();
+    const char *off[] = {"--appendonly", "no", NULL};
+    const char *keep[] = {"--keep-wal", "yes", NULL};
+    char v[64];
+    sb_server *s = srv_start_in(dir, off);
+    redisContext *c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "SET a 1"), "OK");
+    CHECK_ERROR(cmd(c, "SAVE"), "ERR checkpoints need appendonly yes");
+    CHECK_STATUS(cmd(c, "CONFIG SET appendonly yes"), "OK");
+    info_field(c, "aof_enabled", v, sizeof(v));
+    CHECK_MSG(!strcmp(v, "1"), "aof_enabled %s after CONFIG SET appendonly yes", v);
+    redisReply *r = cmd(c, "CONFIG GET appendonly");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && !strcmp(r->element[1]->str, "yes"));
+    if (r) freeReplyObject(r);
+    CHECK_STATUS(cmd(c, "CONFIG SET appendonly yes"), "OK"); /* again: nothing to do */
+    CHECK_STATUS(cmd(c, "SET b 2"), "OK");
+    redisFree(c);
+    srv_kill(s);
+
+    s = srv_start_in(dir, keep);
+    c = srv_connect(s);
+    CHECK_BULK(cmd(c, "GET a"), "1");
+    CHECK_BULK(cmd(c, "GET b"), "2");
+    /* off, with 500 writes pipelined before it: all acknowledged, all kept */
+    for (int i = 0; i < 500; i++) redisAppendCommand(c, "SET p%d %d", i, i);
+    redisAppendCommand(c, "CONFIG SET appendonly no");
+    for (int i = 0; i < 500; i++) CHECK_STATUS(get_reply(c), "OK");
+    CHECK_STATUS(get_reply(c), "OK");
+    info_field(c, "aof_enabled", v, sizeof(v));
+    CHECK_MSG(!strcmp(v, "0"), "aof_enabled %s after CONFIG SET appendonly no", v);
+    CHECK_ERROR(cmd(c, "WAITAOF 1 0 0"),
+                "ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.");
+    CHECK_STATUS(cmd(c, "SET c 3"), "OK");       /* memory only */
+    CHECK_STATUS(cmd(c, "CONFIG SET appendonly yes"), "OK");
+    CHECK_STATUS(cmd(c, "SET d 4"), "OK");
+    CHECK_STATUS(cmd(c, "MULTI"), "OK");
+    CHECK_STATUS(cmd(c, "SET e 5"), "QUEUED");
+    CHECK_STATUS(cmd(c, "CONFIG SET appendonly no"), "QUEUED");
+    r = cmd(c, "EXEC");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+          r->element[1]->type == REDIS_REPLY_ERROR &&
+          strstr(r->element[1]->str, "inside a transaction after it changed data"));
+    if (r) freeReplyObject(r);
+    info_field(c, "aof_enabled", v, sizeof(v));
+    CHECK_MSG(!strcmp(v, "1"), "aof_enabled %s after a refused switch", v);
+    CHECK_STATUS(cmd(c, "CONFIG SET appendonly no"), "OK");
+    CHECK_STATUS(cmd(c, "SET f 6"), "OK");       /* memory only */
+    redisFree(c);
+    srv_kill(s);
+
+    s = srv_start_in(dir, keep);
+    c = srv_connect(s);
+    CHECK_INT(cmd(c, "EXISTS a b c d e"), 5);
+    CHECK_INT(cmd(c, "EXISTS f"), 0);
+    CHECK_BULK(cmd(c, "GET p0"), "0");
+    CHECK_BULK(cmd(c, "GET p499"), "499");
+    CHECK_INT(cmd(c, "DBSIZE"), 505);
+    redisFree(c);
+    srv_stop(s);
+    drop_dir(dir);
+}
+
 int main(void) {
     t_loading();
+    t_appendonly_switch();
     const char *args[] = {"--keep-wal", "yes", "--wal-segment-size", "4096", NULL};
     const char *dir = new_dir();
 

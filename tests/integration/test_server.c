@@ -787,8 +787,8 @@ static void test_config(sb_server *s) {
                 "ERR CONFIG SET failed (possibly related to argument 'timeout') - argument must be between 0 and 2147483647 inclusive");
     CHECK_ERROR(cmd(c, "CONFIG SET protected-mode maybe"),
                 "ERR CONFIG SET failed (possibly related to argument 'protected-mode') - argument must be 'yes' or 'no'");
-    CHECK_ERROR(cmd(c, "CONFIG SET appendonly no"),
-                "ERR CONFIG SET failed (possibly related to argument 'appendonly') - can't set immutable config");
+    CHECK_ERROR(cmd(c, "CONFIG SET daemonize no"),
+                "ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config");
     CHECK_ERROR(cmd(c, "CONFIG SET loglevel loud"),
                 "ERR CONFIG SET failed (possibly related to argument 'loglevel') - argument(s) must be one of the following: debug, verbose, notice, warning");
     CHECK_ERROR(cmd(c, "CONFIG SET slowlog-log-slower-than -2"),
