@@ -281,6 +281,7 @@ void cmd_scan(eng_ctx *x) {
         if (!eng_expired(x, c.v[i])) resp_add_bulk(x->out, c.v[i]->key, c.v[i]->klen);
     for (size_t i = 0; i < n; i++) {
         if (eng_expired(x, c.v[i])) {
+            if (!eng_unit_room(x->eng, c.v[i]->klen + 32)) break; /* later, then */
             eng_arg k = {c.v[i]->key, c.v[i]->klen};
             eng_lookup(x, x->c->db, &k); /* deletes and logs it */
         }
@@ -294,6 +295,7 @@ void cmd_scan(eng_ctx *x) {
  * nil while live keys exist among many expired ones. */
 void cmd_randomkey(eng_ctx *x) {
     kv_table *t = cur_table(x);
+    int full = 0; /* draws since the unit had no room for another DEL */
     for (;;) {
         kv_entry *e = kv_random(t);
         if (!e) break;
@@ -301,8 +303,12 @@ void cmd_randomkey(eng_ctx *x) {
             resp_add_bulk(x->out, e->key, e->klen);
             return;
         }
-        eng_arg k = {e->key, e->klen};
-        eng_lookup(x, x->c->db, &k);
+        if (eng_unit_room(x->eng, e->klen + 32)) {
+            eng_arg k = {e->key, e->klen};
+            eng_lookup(x, x->c->db, &k);
+        } else if (++full == 100) {
+            break; /* (gigabytes of DELs in one unit already) */
+        }
     }
     eng_reply_null(x);
 }

@@ -716,23 +716,60 @@ static int key_limits(eng_engine *e, const eng_cmd *cmd, int argc, const eng_arg
     return 0;
 }
 
-uint64_t eng_unit_bound(const eng_cmd *cmd, int argc, const eng_arg *argv) {
+static long long max_string(const eng_engine *e);
+
+uint64_t eng_unit_bound(eng_engine *e, const eng_cmd *cmd, int argc, const eng_arg *argv,
+                        int lookup) {
     uint64_t b = UNIT_HEADER + 64;
     for (int i = 0; i < argc; i++) b += 64 + argv[i].n;
-    if (cmd->fn == cmd_restore && argc >= 4) b += rdbstr_stated_len(argv[3].p, argv[3].n);
-    else if (cmd->fn == cmd_function && argc >= 3 && !strcmp(cmd->name, "function|restore"))
+    /* a named key may be logged twice: its lazy expiry's DEL, then the change */
+    int last, step;
+    if (eng_key_range(cmd, argc, &last, &step))
+        for (int i = cmd->first_key; i <= last; i += step) b += argv[i].n;
+    if (cmd->fn == cmd_restore && argc >= 4) {
+        uint64_t n = rdbstr_stated_len(argv[3].p, argv[3].n);
+        b += n > ENG_UNIT_MAX ? ENG_UNIT_MAX + 1 : n; /* (no wrap) */
+    } else if (cmd->fn == cmd_function && argc >= 3 && !strcmp(cmd->name, "function|restore")) {
         b += 8 * (uint64_t)argv[2].n;
+    } else if ((cmd->fn == cmd_evalsha || cmd->fn == cmd_evalsha_ro) && argc >= 2) {
+        /* logged with the script's body; one not cached yet (SCRIPT LOAD
+         * later in the same MULTI) may be as long as a string can be */
+        size_t blen = 0;
+        if (!lookup || argv[1].n != 40 || !scr_script_body(e->scripts, argv[1].p, &blen))
+            blen = (size_t)max_string(e);
+        b += blen;
+    } else if ((cmd->fn == cmd_fcall || cmd->fn == cmd_fcall_ro) && argc >= 2) {
+        /* logged with its library's name (no longer than the library) */
+        scr_fn *f = lookup ? scr_fn_find(e->scripts, argv[1].p, argv[1].n) : NULL;
+        b += f ? strlen(f->lib->name) : (uint64_t)max_string(e);
+    }
     return b;
+}
+
+static long long max_string(const eng_engine *e) {
+    return e->o.limits ? e->o.limits->proto_max_bulk_len : 512LL * 1024 * 1024;
+}
+
+/* ENG_UNIT_MAX, or lower (DEBUG SET-UNIT-MAX) */
+static uint64_t unit_max(const eng_engine *e) {
+    long long lim = e->o.limits ? e->o.limits->unit_max : 0;
+    return lim > 0 && (uint64_t)lim < ENG_UNIT_MAX ? (uint64_t)lim : ENG_UNIT_MAX;
+}
+
+int eng_unit_room(const eng_engine *e, size_t bytes) {
+    return e->unit.len + bytes + 64 <= unit_max(e) / 2;
 }
 
 /* A command whose changes might not fit in one WAL record, or that would
  * bring its MULTI's queue past that: refused before anything runs. */
 static int unit_limit(eng_ctx *x, const eng_cmd *cmd) {
     eng_engine *e = x->eng;
-    long long lim = e->o.limits ? e->o.limits->unit_max : 0;
-    uint64_t max = lim > 0 && (uint64_t)lim < ENG_UNIT_MAX ? (uint64_t)lim : ENG_UNIT_MAX;
-    uint64_t b = eng_unit_bound(cmd, x->argc, x->argv);
-    int queued = x->c->mstate && multi_active(x->c) && cmd->fn != cmd_exec;
+    uint64_t max = unit_max(e);
+    /* (alone, a script's body or library name is first bounded by the
+     * longest string, as it can be no longer: no look-up on every call) */
+    int queued = x->c->mstate && multi_active(x->c) && !multi_runs_at_once(cmd);
+    uint64_t b = eng_unit_bound(e, cmd, x->argc, x->argv, queued);
+    if (!queued && b > max) b = eng_unit_bound(e, cmd, x->argc, x->argv, 1);
     if (queued) b += multi_queued_bound(x->c);
     if (b <= max) return 0;
     eng_reply_error(x, "ERR %s could change up to %llu bytes, more than one WAL record holds "

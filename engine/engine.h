@@ -301,10 +301,21 @@ typedef int eng_change_hook(void *ud, uint64_t lsn, const void *payload, size_t 
 #define ENG_UNIT_MAX UINT64_C(0xFFFF0000)
 /* An upper bound of the bytes the changes of argv (a command that has
  * been resolved to cmd) can take in a unit: every change copies at most
- * its command's arguments, with 64 bytes of framing per argument; RESTORE
- * adds the length its payload states, FUNCTION RESTORE eight times its
- * payload (a library's framing). Any thread. */
-uint64_t eng_unit_bound(const eng_cmd *cmd, int argc, const eng_arg *argv);
+ * its command's arguments, with 64 bytes of framing per argument, and a
+ * named key may be logged twice (its lazy expiry's DEL, then the change);
+ * RESTORE adds the length its payload states, FUNCTION RESTORE eight
+ * times its payload (a library's framing), EVALSHA the script's body,
+ * FCALL its library's name (without lookup: as long as the longest string
+ * can be). Changes it cannot foresee -- the DELs of keys
+ * a command finds expired without naming them (SCAN, RANDOMKEY) and of
+ * active expiry -- are made only while eng_unit_room says so. Should a
+ * unit still outgrow a record, the WAL refuses it and fails (wal.c): a
+ * safety net, not a path. Engine thread. */
+uint64_t eng_unit_bound(eng_engine *e, const eng_cmd *cmd, int argc, const eng_arg *argv,
+                        int lookup);
+/* Room for bytes more in the running command's unit, keeping it under half
+ * the limit (the rest is for the changes eng_unit_bound foresaw). */
+int eng_unit_room(const eng_engine *e, size_t bytes);
 void eng_set_change_hook(eng_engine *e, eng_change_hook *fn, void *ud);
 /* Engine thread: replace the release function (the WAL interposes). */
 void eng_set_release(eng_engine *e, void (*release)(void *, eng_outbatch *), void *ud);

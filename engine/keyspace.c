@@ -166,6 +166,7 @@ size_t eng_active_expire(eng_ctx *x, long budget_us) {
             for (int i = 0; i < sample; i++) {
                 kv_entry *e = kv_random_expiring(t);
                 if (e && eng_expired(x, e)) {
+                    if (!eng_unit_room(x->eng, e->klen + 32)) return total + (size_t)expired;
                     expire_now(x, db, t, e);
                     expired++;
                 }

@@ -173,7 +173,7 @@ void multi_client_free(eng_engine *e, eng_client *c) {
 /* ---------------------------------------------------------- queueing */
 
 /* Commands that run even in MULTI (Redis's processCommand list). */
-static int runs_at_once(const eng_cmd *cmd) {
+int multi_runs_at_once(const eng_cmd *cmd) {
     return cmd->fn == cmd_exec || cmd->fn == cmd_discard || cmd->fn == cmd_multi ||
            cmd->fn == cmd_watch || cmd->fn == cmd_quit || cmd->fn == cmd_reset;
 }
@@ -212,7 +212,7 @@ void multi_rejected(eng_ctx *x, size_t off) {
 
 int multi_queue(eng_ctx *x, const eng_cmd *cmd) {
     multi_state *m = x->c->mstate;
-    if (!m || !(m->flags & MS_MULTI) || runs_at_once(cmd)) return 0;
+    if (!m || !(m->flags & MS_MULTI) || multi_runs_at_once(cmd)) return 0;
     size_t bytes = sizeof(mq_cmd) + (size_t)x->argc * sizeof(eng_arg);
     for (int i = 0; i < x->argc; i++) bytes += x->argv[i].n + 1;
     mq_cmd *q = malloc(bytes);
@@ -232,7 +232,7 @@ int multi_queue(eng_ctx *x, const eng_cmd *cmd) {
     }
     m->q[m->n++] = q;
     m->qflags |= cmd->flags;
-    m->qbound += eng_unit_bound(cmd, x->argc, x->argv);
+    m->qbound += eng_unit_bound(x->eng, cmd, x->argc, x->argv, 1);
     resp_add_simple(x->out, "QUEUED", 6);
     return 1;
 }

@@ -39,6 +39,7 @@ static struct {
     int last_status_ok;
     int nosave;
     int reloaded;            /* the durable state was rebuilt after a failure */
+    uint64_t off_lsn;        /* appendonly no: the last LSN in the files */
     int scheduled;           /* BGSAVE SCHEDULE: another one after this one */
     char disk_msg[700];
 } ps;
@@ -167,6 +168,7 @@ void persist_startup(void *ud, eng_engine *e) {
     sb_log(LOG_NOTICE, "DB loaded: checkpoint LSN %llu + %llu WAL records, last LSN %llu, %.3f seconds",
            (unsigned long long)base, (unsigned long long)li->records, (unsigned long long)last,
            (double)(mono_ms() - t0) / 1000.0);
+    ps.off_lsn = last;
     if (!ps.o.appendonly) {
         sb_log(LOG_WARNING, "appendonly is no: changes are kept in memory only and will be "
                "lost when the server stops");
@@ -398,7 +400,7 @@ int64_t persist_lastsave_ms(void) { return ps.lastsave_ms; }
  * WAL holds is written and fsynced (the replies it held go out), then
  * changes stay in memory only; the files keep the state at that LSN. */
 int persist_set_appendonly(eng_engine *e, int on, char *err, size_t errlen) {
-    if (on == (ps.w != NULL)) return 0;
+    if (on == ps.o.appendonly) return 0; /* (while loading: the WAL opens after it) */
     if (eng_loading(e)->loading) {
         snprintf(err, errlen, "not possible while loading");
         return -1;
@@ -412,16 +414,31 @@ int persist_set_appendonly(eng_engine *e, int on, char *err, size_t errlen) {
         snprintf(err, errlen, "not possible inside a transaction after it changed data");
         return -1;
     }
+    long long min = ps.o.min_free_disk ? *ps.o.min_free_disk : 0;
+    struct statvfs sv;
+    if (on && min > 0 && statvfs(ps.dir, &sv) == 0 &&
+        (unsigned long long)sv.f_bavail * sv.f_frsize < (unsigned long long)min) {
+        snprintf(err, errlen, "free disk space in %s is below min-free-disk (%lld bytes)", ps.dir, min);
+        return -1;
+    }
     char why[800];
     if (!on) {
         if (ps.job && ckpt_complete(why, sizeof(why)) != 0)
             sb_log(LOG_WARNING, "The running checkpoint failed: %s", why);
         uint64_t lsn = eng_change_seq(e);
+        /* every change so far durable before any reply leaves unguarded
+         * (this wake-up's are staged, not yet with the writer) */
+        if (wal_sync_all(ps.w, lsn) != 0) {
+            snprintf(err, errlen, "the WAL failed (%s): restart the server", wal_failed(ps.w));
+            return -1;
+        }
         eng_set_change_hook(e, NULL, NULL);
         eng_set_release(e, ps.o.release, ps.o.release_ud);
         wal_close(ps.w);
         ps.w = NULL;
         ps.o.appendonly = 0;
+        ps.scheduled = 0;
+        ps.off_lsn = lsn;
         sb_log(LOG_WARNING, "appendonly set to no: the WAL stops at LSN %llu; changes from now "
                "on are kept in memory only and are lost when the server stops",
                (unsigned long long)lsn);
@@ -570,7 +587,8 @@ static void each_file(eng_engine *e, void (*begin)(void *ud, long long n), file_
     wal_list_segments(ps.dir, &segs, &nsegs, err, sizeof(err));
     wal_stats st;
     wal_get_stats(ps.w, &st);
-    uint64_t written = st.next_lsn ? st.next_lsn - 1 : eng_change_seq(e);
+    uint64_t written = st.next_lsn ? st.next_lsn - 1 : ps.off_lsn;
+    (void)e;
     uint64_t base = ncks ? cks[0].lsn : 0;
     struct stat sb;
     if (begin) begin(ud, (long long)(ncks + nsegs)); /* one listing: counts match */

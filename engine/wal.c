@@ -1822,6 +1822,21 @@ void wal_release(void *ud, eng_outbatch *b) {
     }
 }
 
+int wal_sync_all(wal *w, uint64_t lsn) {
+    wal_release(w, NULL); /* the staged records go to the writer (or are written here) */
+    uv_mutex_lock(&w->mu);
+    if (lsn > w->fsync_want) w->fsync_want = lsn;
+    atomic_store_explicit(&w->kicked, 1, memory_order_release);
+    uv_cond_signal(&w->cv);
+    uv_mutex_unlock(&w->mu);
+    /* (rare: an operator's command; the writer's fsync sets the pace) */
+    while (atomic_load(&w->durable_lsn) < lsn && !atomic_load(&w->failed)) {
+        struct timespec ts = {0, 100 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return atomic_load(&w->failed) ? -1 : 0;
+}
+
 const char *wal_failed(wal *w) {
     return w && atomic_load(&w->failed) ? w->cause : NULL;
 }

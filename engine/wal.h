@@ -163,6 +163,10 @@ int wal_append(wal *w, uint64_t lsn, int type, const void *payload, size_t len);
 /* Engine thread: the release hook for eng_options: gates b on need_seq
  * (always mode) or on need_fsync_seq (WAITAOF), else passes it on. */
 void wal_release(void *w, eng_outbatch *b);
+/* Engine thread: write and fsync every record up to lsn (the last one
+ * appended) and wait for it, whatever appendfsync says. 0, or -1 if the
+ * WAL failed (then not all of it is durable). */
+int wal_sync_all(wal *w, uint64_t lsn);
 
 /* Fault injection for tests (DEBUG WAL-FAULT): make the next write or
  * fsync fail with err (EIO, ENOSPC...) after `after` successful calls. */

@@ -747,9 +747,37 @@ static void t_unit_limit(void) {
                          "ERR this command could change up to ");
     CHECK_INT(cmd(c, "EXISTS m1 m5 big2"), 0);
     CHECK_MSG(info_ll(c, "persistence", "wal_lsn") == l0, "a refused command was logged");
+    /* a key counts twice (a lazy expiry's DEL, then the change); EVALSHA
+     * counts its script's body */
+    CHECK_ERR_PREFIX(cmd(c, "SET %s%s %s", val, val, val), "ERR this command could change up to ");
+    char *body = malloc(vlen + 64);
+    snprintf(body, vlen + 64, "return redis.call('set', KEYS[1], '1') --%s", val);
+    redisReply *sha = cmd(c, "SCRIPT LOAD %s", body);
+    CHECK(sha && sha->type == REDIS_REPLY_STRING && sha->len == 40);
+    if (sha && sha->type == REDIS_REPLY_STRING) {
+        CHECK_STATUS(cmd(c, "MULTI"), "OK");
+        for (int k = 1; k <= 3; k++) CHECK_STATUS(cmd(c, "EVALSHA %s 1 e%d", sha->str, k), "QUEUED");
+        CHECK_ERR_PREFIX(cmd(c, "EVALSHA %s 1 e4", sha->str), "ERR this transaction could change up to ");
+        CHECK_STATUS(cmd(c, "DISCARD"), "OK");
+    }
+    if (sha) freeReplyObject(sha);
+    free(body);
     CHECK_STATUS(cmd(c, "SET after 1"), "OK");
     CHECK_ARRAY(transaction(c, "SET t1 1; INCR t1; DEL big"), 3);
+    /* the DELs of keys found expired but not named (SCAN, RANDOMKEY,
+     * active expiry) stop at half the limit: the rest wait */
+    CHECK_STATUS(cmd(c, "DEBUG SET-ACTIVE-EXPIRE 0"), "OK");
+    for (int k = 0; k < 100; k++) CHECK_STATUS(cmd(c, "SET x%040d 1 PX 1", k), "OK");
+    sleep_ms(20);
+    CHECK_STATUS(cmd(c, "DEBUG SET-UNIT-MAX 4000"), "OK");
+    long long exp0 = info_ll(c, "stats", "expired_keys");
+    redisReply *sc = cmd(c, "SCAN 0 MATCH x* COUNT 1000");
+    CHECK(sc && sc->type == REDIS_REPLY_ARRAY && sc->elements == 2 && sc->element[1]->elements == 0);
+    if (sc) freeReplyObject(sc);
+    long long exp1 = info_ll(c, "stats", "expired_keys");
+    CHECK_MSG(exp1 > exp0 && exp1 - exp0 < 100, "SCAN deleted %lld expired keys in one unit", exp1 - exp0);
     CHECK_STATUS(cmd(c, "DEBUG SET-UNIT-MAX 0"), "OK");
+    CHECK_STATUS(cmd(c, "DEBUG SET-ACTIVE-EXPIRE 1"), "OK");
     CHECK_STATUS(cmd(c, "MULTI"), "OK");
     for (int k = 1; k <= 4; k++) CHECK_STATUS(cmd(c, "SET u%d %s", k, val), "QUEUED");
     CHECK_ARRAY(cmd(c, "EXEC"), 4);
