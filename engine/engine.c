@@ -82,6 +82,7 @@ struct eng_engine {
     int inline_run;         /* eng_run_inline is running a batch */
     int yielded;            /* eng_inline_yield was called: stop the batch */
     uint64_t need_fsync;    /* WAITAOF in this wake-up: fsync up to here */
+    uint64_t unit_reserve;  /* the running command's foreseen unit bytes (unit_limit) */
     int unlogged;           /* a command's change could not be logged: this
                              * wake-up's replies must not go (flush_out) */
     int capture;            /* encode changes even if not logged (scripts) */
@@ -757,7 +758,7 @@ static uint64_t unit_max(const eng_engine *e) {
 }
 
 int eng_unit_room(const eng_engine *e, size_t bytes) {
-    return e->unit.len + bytes + 64 <= unit_max(e) / 2;
+    return e->unit.len + e->unit_reserve + bytes + 64 <= unit_max(e);
 }
 
 /* A command whose changes might not fit in one WAL record, or that would
@@ -768,9 +769,13 @@ static int unit_limit(eng_ctx *x, const eng_cmd *cmd) {
     /* (alone, a script's body or library name is first bounded by the
      * longest string, as it can be no longer: no look-up on every call) */
     int queued = x->c->mstate && multi_active(x->c) && !multi_runs_at_once(cmd);
-    uint64_t b = eng_unit_bound(e, cmd, x->argc, x->argv, queued);
+    /* (after a queued FUNCTION LOAD etc., FCALL's library is not known yet) */
+    int lookup = queued && !multi_functions_queued(x->c);
+    uint64_t b = eng_unit_bound(e, cmd, x->argc, x->argv, lookup);
     if (!queued && b > max) b = eng_unit_bound(e, cmd, x->argc, x->argv, 1);
-    if (queued) b += multi_queued_bound(x->c);
+    if (queued || cmd->fn == cmd_exec) b += multi_queued_bound(x->c);
+    /* what eng_unit_room keeps free for it (EXEC: the whole queue) */
+    e->unit_reserve = b;
     if (b <= max) return 0;
     eng_reply_error(x, "ERR %s could change up to %llu bytes, more than one WAL record holds "
                     "(%llu): split it into smaller %s", queued ? "this transaction" : "this command",
@@ -1252,6 +1257,7 @@ static void run_cron(eng_engine *e) {
     x.eng = e;
     x.out = &e->out->data;
     x.now_ms = sb_wall_ms();
+    e->unit_reserve = 0;
     if (!e->o.limits || e->o.limits->active_expire)
         eng_active_expire(&x, 1000);
     unit_commit(e, x.now_ms);

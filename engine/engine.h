@@ -308,13 +308,14 @@ typedef int eng_change_hook(void *ud, uint64_t lsn, const void *payload, size_t 
  * FCALL its library's name (without lookup: as long as the longest string
  * can be). Changes it cannot foresee -- the DELs of keys
  * a command finds expired without naming them (SCAN, RANDOMKEY) and of
- * active expiry -- are made only while eng_unit_room says so. Should a
+ * active expiry -- are made only while eng_unit_room says so (the key
+ * stays, expired and invisible, for a later command). Should a
  * unit still outgrow a record, the WAL refuses it and fails (wal.c): a
  * safety net, not a path. Engine thread. */
 uint64_t eng_unit_bound(eng_engine *e, const eng_cmd *cmd, int argc, const eng_arg *argv,
                         int lookup);
-/* Room for bytes more in the running command's unit, keeping it under half
- * the limit (the rest is for the changes eng_unit_bound foresaw). */
+/* Room for bytes more in the running command's unit besides what
+ * eng_unit_bound foresaw for it (EXEC: for its whole queue). */
 int eng_unit_room(const eng_engine *e, size_t bytes);
 void eng_set_change_hook(eng_engine *e, eng_change_hook *fn, void *ud);
 /* Engine thread: replace the release function (the WAL interposes). */

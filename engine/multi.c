@@ -46,6 +46,7 @@ typedef struct multi_state {
     size_t n, cap;
     uint32_t qflags;     /* union of the queued commands' flags */
     uint64_t qbound;     /* the sum of their eng_unit_bound */
+    int fn_queued;       /* a FUNCTION LOAD/DELETE/FLUSH/RESTORE is among them */
     mw_watch *watches;
     uint64_t dirty_run;  /* the script run that set MS_DIRTY_CAS, 0 none */
 } multi_state;
@@ -150,6 +151,7 @@ static void free_queue(multi_state *m) {
     m->n = m->cap = 0;
     m->qflags = 0;
     m->qbound = 0;
+    m->fn_queued = 0;
 }
 
 /* Redis's discardTransaction: leave MULTI, drop the queue and the marks,
@@ -180,6 +182,10 @@ int multi_runs_at_once(const eng_cmd *cmd) {
 
 uint64_t multi_queued_bound(const eng_client *c) {
     return c->mstate ? c->mstate->qbound : 0;
+}
+
+int multi_functions_queued(const eng_client *c) {
+    return c->mstate && c->mstate->fn_queued;
 }
 
 uint32_t multi_cmd_flags(const eng_client *c, const eng_cmd *cmd) {
@@ -232,7 +238,8 @@ int multi_queue(eng_ctx *x, const eng_cmd *cmd) {
     }
     m->q[m->n++] = q;
     m->qflags |= cmd->flags;
-    m->qbound += eng_unit_bound(x->eng, cmd, x->argc, x->argv, 1);
+    m->qbound += eng_unit_bound(x->eng, cmd, x->argc, x->argv, !m->fn_queued);
+    if (cmd->fn == cmd_function && (cmd->flags & CMD_WRITE)) m->fn_queued = 1;
     resp_add_simple(x->out, "QUEUED", 6);
     return 1;
 }

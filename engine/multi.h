@@ -86,6 +86,9 @@ uint32_t multi_cmd_flags(const eng_client *c, const eng_cmd *cmd);
  * EXEC could log at most (engine.c refuses a command that brings it past
  * the unit limit, as Redis refuses a command while queueing). */
 uint64_t multi_queued_bound(const eng_client *c);
+/* A command that changes the function libraries is queued (FCALLs after
+ * it cannot be bounded by their library as it is now). */
+int multi_functions_queued(const eng_client *c);
 /* EXEC, DISCARD, MULTI, WATCH, QUIT, RESET: they run even in MULTI. */
 int multi_runs_at_once(const eng_cmd *cmd);
 /* resolve() refused the command of x with the error now at x->out[off..]:

@@ -439,6 +439,8 @@ int persist_set_appendonly(eng_engine *e, int on, char *err, size_t errlen) {
         ps.o.appendonly = 0;
         ps.scheduled = 0;
         ps.off_lsn = lsn;
+        ps.disk_low = 0; /* (min-free-disk guards the WAL's disk) */
+        ps.wal_bytes_at_ckpt = ps.wal_bytes_at_start = 0;
         sb_log(LOG_WARNING, "appendonly set to no: the WAL stops at LSN %llu; changes from now "
                "on are kept in memory only and are lost when the server stops",
                (unsigned long long)lsn);

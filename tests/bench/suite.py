@@ -164,8 +164,14 @@ class Pair:
     """strongbox and redis, started for one persistence mode."""
 
     def __init__(self, server, mode, tmp, sb_args=(), floor=None):
-        sb_args = list(sb_args)
-        self.mode, self.procs, self.fl = mode, [], None
+        self.mode, self.procs, self.fl, self.conns = mode, [], None, {}
+        try:
+            self._start(server, mode, tmp, list(sb_args), floor)
+        except BaseException:
+            self.close()            # what started before the failure does not outlive it
+            raise
+
+    def _start(self, server, mode, tmp, sb_args, floor):
         d = os.path.join(tmp, mode)
         sbdir, rddir = os.path.join(d, "sb"), os.path.join(d, "rd")
         os.makedirs(sbdir)
@@ -193,7 +199,6 @@ class Pair:
             self.fl = Server("floor", [floor, str(fp)] + log, fp, os.path.join(d, "floor.out"),
                              self.procs)
             self.fl.start()
-        self.conns = {}
         for srv in self.servers():
             c = Conn(srv.port)
             c.call("FUNCTION", "LOAD", "REPLACE", TRANSFER_LIB)

@@ -776,6 +776,23 @@ static void t_unit_limit(void) {
     if (sc) freeReplyObject(sc);
     long long exp1 = info_ll(c, "stats", "expired_keys");
     CHECK_MSG(exp1 > exp0 && exp1 - exp0 < 100, "SCAN deleted %lld expired keys in one unit", exp1 - exp0);
+    /* in EXEC the room left is what the whole queue could not take: the
+     * SET after the SCAN still fits the unit */
+    char v2500[2501];
+    memset(v2500, 'w', 2500);
+    v2500[2500] = 0;
+    CHECK_STATUS(cmd(c, "MULTI"), "OK");
+    CHECK_STATUS(cmd(c, "SCAN 0 MATCH x* COUNT 1000"), "QUEUED");
+    CHECK_STATUS(cmd(c, "SET w %s", v2500), "QUEUED");
+    CHECK_ARRAY(cmd(c, "EXEC"), 2);
+    CHECK_INT(cmd(c, "STRLEN w"), 2500);
+    long long exp2 = info_ll(c, "stats", "expired_keys");
+    /* each DEL of a 41-byte key takes 72 bytes of the unit */
+    CHECK_MSG(exp2 > exp1 && (exp2 - exp1) * 72 + 2500 < 4000,
+              "SCAN in EXEC deleted %lld expired keys, past the 4000-byte unit", exp2 - exp1);
+    redisReply *r = cmd(c, "INFO persistence");
+    CHECK(r && r->type == REDIS_REPLY_STRING && strstr(r->str, "wal_status:ok"));
+    if (r) freeReplyObject(r);
     CHECK_STATUS(cmd(c, "DEBUG SET-UNIT-MAX 0"), "OK");
     CHECK_STATUS(cmd(c, "DEBUG SET-ACTIVE-EXPIRE 1"), "OK");
     CHECK_STATUS(cmd(c, "MULTI"), "OK");
@@ -783,7 +800,7 @@ static void t_unit_limit(void) {
     CHECK_ARRAY(cmd(c, "EXEC"), 4);
     if (dump && dump->type == REDIS_REPLY_STRING)
         CHECK_STATUS(cmd(c, "RESTORE big2 0 %b", dump->str, dump->len), "OK");
-    redisReply *r = cmd(c, "INFO persistence");
+    r = cmd(c, "INFO persistence");
     CHECK(r && r->type == REDIS_REPLY_STRING && strstr(r->str, "wal_status:ok"));
     if (r) freeReplyObject(r);
     redisFree(c);
