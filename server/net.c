@@ -83,7 +83,8 @@ typedef struct sb_conn {
     resp_parser parser;
     unsigned closing : 1, handle_closed : 1, released : 1, registered : 1,
         close_after_write : 1, reading : 1, proto_err : 1, writing : 1,
-        touched : 1, recv_armed : 1, slow : 1, uv_reading : 1, ring_wr : 1, draining : 1;
+        touched : 1, recv_armed : 1, slow : 1, uv_reading : 1, ring_wr : 1, draining : 1,
+        unregistered : 1;
     unsigned ring_ops;   /* its io_uring requests in flight (ring.c part) */
     size_t woff;         /* io_uring: how much of wbuf is sent */
     size_t inflight;
@@ -140,6 +141,7 @@ struct sb_net {
     int active_said;        /* the last count told (sb_spin_set_clients) */
     eng_inbatch *batch;
     sb_conn *conns;
+    sb_conn *drains;     /* connections draining after a protocol error (conn_drain) */
     uint64_t next_id;
     int port;
     int shutting_down;
@@ -407,18 +409,34 @@ static void on_closed(uv_handle_t *h) {
     maybe_free(c);
 }
 
+/* The connection leaves the engine (its client is freed there, which
+ * releases it back) and the counts (connected_clients, maxclients); its
+ * socket stays until conn_close. */
+static void conn_unregister(sb_conn *c) {
+    sb_net *n = c->net;
+    if (c->prev) c->prev->next = c->next;
+    else n->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    n->stats.connected--;
+    if (n->shutting_down) c->released = 1;
+    else eng_inbatch_add(n->batch, &c->ec, ENG_MSG_CLOSE, 0, NULL, NULL);
+    c->registered = 0;
+    c->unregistered = 1;
+}
+
 static void conn_close(sb_conn *c) {
     if (c->closing) return;
     sb_net *n = c->net;
     c->closing = 1;
     if (c->registered) {
+        conn_unregister(c);
+    } else if (c->draining) { /* off the drains list */
         if (c->prev) c->prev->next = c->next;
-        else n->conns = c->next;
+        else n->drains = c->next;
         if (c->next) c->next->prev = c->prev;
-        n->stats.connected--;
-        if (n->shutting_down) c->released = 1;
-        else eng_inbatch_add(n->batch, &c->ec, ENG_MSG_CLOSE, 0, NULL, NULL);
-    } else {
+        c->prev = c->next = NULL;
+    } else if (!c->unregistered) {
         c->released = 1;
     }
     ring_release(c);
@@ -444,6 +462,13 @@ static void on_drain_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
  * DRAIN_MAX_BYTES, or DRAIN_MS on (on_timer). */
 static void conn_drain(sb_conn *c) {
     if (c->closing || c->draining) return;
+    sb_net *n = c->net;
+    /* it counts no more: Redis would have closed it (the engine has
+     * answered everything it sent before the error) */
+    if (c->registered) conn_unregister(c);
+    c->next = n->drains;
+    if (n->drains) n->drains->prev = c;
+    n->drains = c;
     c->draining = 1;
     c->drain_ms = (int64_t)uv_now(c->net->loop);
     c->drained = 0;
@@ -1359,7 +1384,10 @@ static void on_timer(uv_timer_t *t) {
             continue;
         }
         if (c->obuf.len + c->wbuf.len) check_obuf_limit(c, now);
-        if (c->draining && now - c->drain_ms >= DRAIN_MS) conn_close(c);
+    }
+    for (sb_conn *c = n->drains; c; c = next) {
+        next = c->next;
+        if (now - c->drain_ms >= DRAIN_MS) conn_close(c);
     }
 }
 
@@ -1440,6 +1468,10 @@ void sb_net_shutdown(sb_net *n) {
         next = c->next;
         c->released = 1;
         conn_close(c);
+    }
+    while (n->drains) { /* (their clients were released, or never will be) */
+        n->drains->released = 1;
+        conn_close(n->drains);
     }
     ring_finish(n);
     if (!uv_is_closing((uv_handle_t *)&n->listener))

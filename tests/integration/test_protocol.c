@@ -241,6 +241,33 @@ static void test_resp_errors(sb_server *s) {
     fd = raw_connect(s);
     EXPECT(fd, "CONFIG SET proto-max-bulk-len 512mb\r\n", "+OK\r\n");
     close(fd);
+    /* a connection draining after its protocol error counts as closed:
+     * not in connected_clients nor CLIENT LIST, not against maxclients */
+    {
+        redisContext *c = srv_connect(s);
+        fd = raw_connect(s);
+        EXPECT(fd, "PING\r\n", "+PONG\r\n");
+        redisReply *r = cmd(c, "INFO clients");
+        CHECK(r && r->type == REDIS_REPLY_STRING && strstr(r->str, "connected_clients:2\r\n"));
+        if (r) freeReplyObject(r);
+        raw_send(fd, "*1\r\n$+4\r\nPING\r\n", 15);
+        int cl = 0;
+        size_t got = raw_read(fd, rbuf, sizeof(rbuf), 42, 2000, &cl);
+        CHECK(got == 42 && !strncmp(rbuf, "-ERR Protocol error: invalid bulk length\r\n", 42));
+        int ok = 0;
+        for (int i = 0; i < 50 && !ok; i++) { /* (the engine frees it in its next wake-up) */
+            r = cmd(c, "INFO clients");
+            ok = r && r->type == REDIS_REPLY_STRING && strstr(r->str, "connected_clients:1\r\n");
+            if (r) freeReplyObject(r);
+            if (!ok) usleep(10000);
+        }
+        CHECK_MSG(ok, "a draining connection still counts in connected_clients");
+        r = cmd(c, "CLIENT LIST");
+        CHECK(r && r->type == REDIS_REPLY_STRING && !strchr(strchr(r->str, '\n') + 1, 'i'));
+        if (r) freeReplyObject(r);
+        close(fd);
+        redisFree(c);
+    }
     /* header lines longer than 64 KiB without CR */
     char *big = malloc(70002);
     big[0] = '*';
