@@ -463,6 +463,9 @@ typedef struct eng_stats {
     uint64_t inline_yields;   /* scripts moved from there to the engine thread */
     uint64_t auth_failures;   /* wrong AUTH/HELLO passwords */
     uint64_t error_replies;
+    uint64_t expire_cycle_us;         /* time in active expiry */
+    uint64_t expire_time_cap_reached; /* its cycles cut short (time, unit room) */
+    double expired_stale_perc;        /* moving average of expired/sampled */
 } eng_stats;
 void eng_count_auth_failure(eng_engine *e);
 const char *eng_requirepass(eng_engine *e);  /* NULL or "" when none */

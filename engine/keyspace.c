@@ -155,9 +155,10 @@ int eng_db_delete(eng_ctx *x, int db, const eng_arg *key) {
  * left. */
 size_t eng_active_expire(eng_ctx *x, long budget_us) {
     eng_keyspace *ks = eng_keyspace_of(x->eng);
-    int64_t deadline = sb_mono_us() + budget_us;
-    size_t total = 0;
-    for (int db = 0; db < ks->n; db++) {
+    int64_t start = sb_mono_us(), deadline = start + budget_us;
+    size_t total = 0, sampled = 0;
+    int capped = 0;
+    for (int db = 0; db < ks->n && !capped; db++) {
         kv_table *t = ks->db[db];
         for (;;) {
             size_t n = kv_expires_size(t);
@@ -166,15 +167,30 @@ size_t eng_active_expire(eng_ctx *x, long budget_us) {
             for (int i = 0; i < sample; i++) {
                 kv_entry *e = kv_random_expiring(t);
                 if (e && eng_expired(x, e)) {
-                    if (!eng_unit_room(x->eng, e->klen + 32)) return total + (size_t)expired;
+                    if (!eng_unit_room(x->eng, e->klen + 32)) { /* next cycle */
+                        capped = 1;
+                        break;
+                    }
                     expire_now(x, db, t, e);
                     expired++;
                 }
             }
             total += (size_t)expired;
-            if (expired * 4 <= sample || sb_mono_us() > deadline) break;
+            sampled += (size_t)sample;
+            if (capped || expired * 4 <= sample) break;
+            if (sb_mono_us() > deadline) {
+                capped = 1;
+                break;
+            }
         }
-        if (sb_mono_us() > deadline) break;
+        if (!capped && db + 1 < ks->n && sb_mono_us() > deadline) capped = 1;
     }
+    /* INFO stats, as Redis keeps them: the time, the cycles cut short,
+     * and a moving average of the share of expired keys in the samples */
+    eng_stats *st = (eng_stats *)eng_get_stats(x->eng);
+    st->expire_cycle_us += (uint64_t)(sb_mono_us() - start);
+    st->expire_time_cap_reached += (uint64_t)capped;
+    double perc = sampled ? (double)total / (double)sampled : 0.0;
+    st->expired_stale_perc = perc * 0.05 + st->expired_stale_perc * 0.95;
     return total;
 }

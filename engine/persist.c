@@ -37,6 +37,7 @@ static struct {
     int64_t lastsave_ms, ckpt_start_ms, last_duration_ms;
     uint64_t saves;
     int last_status_ok;
+    uint64_t failures_in_row;  /* checkpoints failed since the last good one */
     int nosave;
     int reloaded;            /* the durable state was rebuilt after a failure */
     uint64_t off_lsn;        /* appendonly no: the last LSN in the files */
@@ -274,6 +275,7 @@ static void ckpt_done(uint64_t lsn, const ckpt_info *info) {
     ps.lastsave_ms = sb_wall_ms();
     ps.saves++;
     ps.last_status_ok = 1;
+    ps.failures_in_row = 0;
     ps.wal_bytes_at_ckpt = ps.wal_bytes_at_start;
     ps.last_duration_ms = mono_ms() - ps.ckpt_start_ms;
     ckpt_file *cks;
@@ -298,6 +300,7 @@ static int ckpt_complete(char *err, size_t errlen) {
         ckpt_done(lsn, &info);
     } else {
         ps.last_status_ok = 0;
+        ps.failures_in_row++;
         sb_log(LOG_WARNING, "Checkpoint at LSN %llu failed: %s", (unsigned long long)lsn, err);
     }
     return rc;
@@ -711,6 +714,17 @@ void persist_info(eng_engine *e, resp_buf *b) {
         (unsigned long long)ps.saves, (long long)(ps.saves ? ps.last_duration_ms / 1000 : -1),
         (unsigned long long)ps.ckpt_lsn, (unsigned long long)ps.ckpt_size,
         (unsigned long long)(st.bytes - ps.wal_bytes_at_ckpt));
+    /* A checkpoint is also what Redis's AOF rewrite is: the log before it
+     * goes. No fork: no copy-on-write. */
+    ADD("aof_rewrites:%llu\r\naof_last_bgrewrite_status:%s\r\naof_rewrites_consecutive_failures:%llu\r\n"
+        "aof_current_rewrite_time_sec:%lld\r\naof_last_rewrite_time_sec:%lld\r\naof_last_cow_size:0\r\n"
+        "module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+        (unsigned long long)ps.saves, ps.last_status_ok ? "ok" : "err",
+        (unsigned long long)ps.failures_in_row,
+        (long long)(ps.job ? (mono_ms() - ps.ckpt_start_ms) / 1000 : -1),
+        (long long)(ps.saves ? ps.last_duration_ms / 1000 : -1));
+    ADD("rdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:%llu\r\n",
+        (unsigned long long)li->entries);
     {   /* the live files (STRONGBOX FILES lists them one by one) */
         wal_segment_info *segs = NULL;
         size_t nsegs = 0;

@@ -88,6 +88,18 @@ static int want(int argc, eng_arg *argv, const char *sec, int dflt) {
     return 0;
 }
 
+/* The heap as MEMORY STATS and INFO memory break it down. */
+typedef struct mem_report {
+    long long total, peak, startup, rss, lua, overhead, keys;
+} mem_report;
+static void mem_measure(eng_engine *e, mem_report *m);
+
+static void add_script_bytes(void *ud, const char *sha, const char *body, size_t len) {
+    (void)sha;
+    (void)body;
+    *(size_t *)ud += len;
+}
+
 static void section(resp_buf *b, const char *title) {
     if (b->len) resp_buf_append(b, "\r\n", 2);
     addf(b, "# %s\r\n", title);
@@ -142,8 +154,10 @@ void cmd_info(eng_ctx *x) {
         addf(&b, "blocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n");
     }
     if (want(x->argc, x->argv, "memory", 1)) {
-        long long used = eng_heap_in_use();
-        long long rss = rss_bytes();
+        mem_report m;
+        mem_measure(e, &m);
+        long long used = m.total;
+        long long rss = m.rss;
         char h1[32], h2[32], h3[32];
         human(h1, sizeof(h1), (double)used);
         human(h2, sizeof(h2), (double)rss);
@@ -158,11 +172,43 @@ void cmd_info(eng_ctx *x) {
         human(h5, sizeof(h5), (double)sysmem);
         addf(&b, "used_memory_peak:%lld\r\nused_memory_peak_human:%s\r\n",
              proc->peak_memory, h4);
+        long long net = used > m.startup ? used - m.startup : 0;
+        long long dataset = used > m.overhead ? used - m.overhead : 0;
+        addf(&b, "used_memory_peak_perc:%.2f%%\r\nused_memory_overhead:%lld\r\n"
+             "used_memory_startup:%lld\r\nused_memory_dataset:%lld\r\n"
+             "used_memory_dataset_perc:%.2f%%\r\n",
+             m.peak ? 100.0 * (double)used / (double)m.peak : 0.0, m.overhead, m.startup, dataset,
+             net ? 100.0 * (double)dataset / (double)net : 0.0);
+        /* glibc's view: bytes in use, bytes it holds from the system */
+        struct mallinfo2 mi = mallinfo2();
+        long long active = (long long)(mi.arena + mi.hblkhd);
+        if (active < used) active = used; /* (the sanitizer build's allocator) */
+        addf(&b, "allocator_allocated:%lld\r\nallocator_active:%lld\r\nallocator_resident:%lld\r\n",
+             used, active, rss);
+        addf(&b, "allocator_frag_ratio:%.2f\r\nallocator_frag_bytes:%lld\r\n",
+             used ? (double)active / (double)used : 0.0, active - used);
+        addf(&b, "allocator_rss_ratio:%.2f\r\nallocator_rss_bytes:%lld\r\n",
+             active ? (double)rss / (double)active : 0.0, rss - active);
+        addf(&b, "rss_overhead_ratio:1.00\r\nrss_overhead_bytes:0\r\n");
         addf(&b, "total_system_memory:%lld\r\ntotal_system_memory_human:%s\r\n", sysmem, h5);
         scr_vm *vm = eng_scripts(e);
         char h6[32];
         human(h6, sizeof(h6), (double)scr_memory(vm));
+        /* one Lua state runs scripts and functions: its memory is counted
+         * as the eval VM's, as used_memory_lua is in Redis 7.0 */
         addf(&b, "used_memory_lua:%zu\r\nused_memory_lua_human:%s\r\n", scr_memory(vm), h6);
+        addf(&b, "used_memory_vm_eval:%zu\r\nused_memory_vm_functions:0\r\n"
+             "used_memory_vm_total:%zu\r\nused_memory_vm_total_human:%s\r\n",
+             scr_memory(vm), scr_memory(vm), h6);
+        size_t eval_bytes = 0, fn_bytes = 0;
+        scr_script_each(vm, add_script_bytes, &eval_bytes);
+        for (scr_lib *l = scr_libs(vm); l; l = l->next) fn_bytes += l->code_len + strlen(l->name);
+        char h7[32];
+        human(h7, sizeof(h7), (double)(eval_bytes + fn_bytes));
+        /* (the code kept: scripts' bodies, libraries' code and names) */
+        addf(&b, "used_memory_scripts_eval:%zu\r\nused_memory_functions:%zu\r\n"
+             "used_memory_scripts:%zu\r\nused_memory_scripts_human:%s\r\n",
+             eval_bytes, fn_bytes, eval_bytes + fn_bytes, h7);
         addf(&b, "number_of_cached_scripts:%zu\r\nnumber_of_functions:%zu\r\n"
              "number_of_libraries:%zu\r\n", scr_script_count(vm), scr_fn_count(vm),
              scr_lib_count(vm));
@@ -170,6 +216,8 @@ void cmd_info(eng_ctx *x) {
         addf(&b, "maxmemory_policy:noeviction\r\n");
         addf(&b, "mem_fragmentation_ratio:%.2f\r\n", used ? (double)rss / (double)used : 0.0);
         addf(&b, "mem_fragmentation_bytes:%lld\r\n", rss - used);
+        addf(&b, "mem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\n"
+             "mem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_cluster_links:0\r\n");
         addf(&b, "mem_allocator:libc\r\n");
         addf(&b, "active_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n");
     }
@@ -204,15 +252,28 @@ void cmd_info(eng_ctx *x) {
         addf(&b, "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n");
         addf(&b, "rejected_connections:%llu\r\n", (unsigned long long)ns->rejected);
         addf(&b, "sync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n");
-        addf(&b, "expired_keys:%llu\r\nevicted_keys:0\r\nevicted_clients:0\r\n",
-             (unsigned long long)st->expired_keys);
+        addf(&b, "expired_keys:%llu\r\nexpired_stale_perc:%.2f\r\n"
+             "expired_time_cap_reached_count:%llu\r\nexpire_cycle_cpu_milliseconds:%llu\r\n",
+             (unsigned long long)st->expired_keys, st->expired_stale_perc * 100,
+             (unsigned long long)st->expire_time_cap_reached,
+             (unsigned long long)(st->expire_cycle_us / 1000));
+        addf(&b, "evicted_keys:0\r\nevicted_clients:0\r\n"
+             "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n");
         addf(&b, "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n",
              (unsigned long long)st->keyspace_hits, (unsigned long long)st->keyspace_misses);
         addf(&b, "pubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\n");
         addf(&b, "latest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\n");
         addf(&b, "slave_expires_tracked_keys:0\r\n");
         addf(&b, "tracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\n");
-        addf(&b, "unexpected_error_replies:0\r\n");
+        addf(&b, "active_defrag_hits:0\r\nactive_defrag_misses:0\r\n"
+             "active_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
+             "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\n");
+        addf(&b, "unexpected_error_replies:0\r\ndump_payload_sanitizations:0\r\n");
+        /* (Redis resizes each client's reply buffer; nothing here does) */
+        addf(&b, "reply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n");
+        addf(&b, "total_reads_processed:%llu\r\ntotal_writes_processed:%llu\r\n"
+             "io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n",
+             (unsigned long long)ns->reads, (unsigned long long)ns->writes);
         addf(&b, "client_output_buffer_limit_disconnections:%llu\r\n",
              (unsigned long long)ns->obuf_disconnects);
         addf(&b, "client_query_buffer_limit_disconnections:%llu\r\n",
@@ -321,10 +382,6 @@ void cmd_info(eng_ctx *x) {
 }
 
 /* ------------------------------------------------------------- MEMORY */
-
-typedef struct mem_report {
-    long long total, peak, startup, rss, lua, overhead, keys;
-} mem_report;
 
 static void mem_measure(eng_engine *e, mem_report *m) {
     m->total = eng_heap_in_use();

@@ -189,6 +189,7 @@ void sb_net_reset_stats(sb_net *n) {
     n->stats.rejected = 0;
     n->stats.net_input_bytes = 0;
     n->stats.net_output_bytes = 0;
+    n->stats.reads = n->stats.writes = 0;
     n->stats.obuf_disconnects = 0;
     n->stats.qbuf_disconnects = 0;
     n->stats.reply_waits = 0;
@@ -525,6 +526,7 @@ static void wrote(sb_conn *c, int status) {
         return;
     }
     c->net->stats.net_output_bytes += c->wbuf.len;
+    c->net->stats.writes++;
     c->wbuf.len = 0;
     c->woff = 0;
     /* keep a big buffer from a one-off huge reply from pinning memory */
@@ -580,6 +582,7 @@ static void conn_flush(sb_conn *c) {
         if (r >= 0) {
             skip = (size_t)r;
             c->net->stats.net_output_bytes += (uint64_t)r;
+            c->net->stats.writes++;
         } else if (r != UV_EAGAIN) {
             conn_close(c);
             return;
@@ -796,6 +799,7 @@ static void note_active(sb_net *n, sb_conn *c) {
 static void got_input(sb_conn *c, const char *buf, size_t nread) {
     sb_net *n = c->net;
     n->stats.net_input_bytes += (uint64_t)nread;
+    n->stats.reads++;
     c->last_ms = (int64_t)uv_now(n->loop); /* no clock read per read */
     note_active(n, c);
     size_t used = conn_parse(c, buf, nread);
@@ -958,6 +962,7 @@ static void ring_recv_done(sb_conn *c, int res, unsigned flags) {
             got_input(c, buf, (size_t)res);
         } else { /* throttled since it was armed: keep it for later */
             n->stats.net_input_bytes += (uint64_t)res;
+            n->stats.reads++;
             resp_buf_append(&c->inbuf, buf, (size_t)res);
         }
     }

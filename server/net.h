@@ -45,6 +45,7 @@ typedef struct sb_net_stats {
     _Atomic uint64_t rejected;
     _Atomic uint64_t net_input_bytes;
     _Atomic uint64_t net_output_bytes;
+    _Atomic uint64_t reads, writes;  /* socket reads with data, writes (INFO total_*_processed) */
     _Atomic uint64_t obuf_disconnects;
     _Atomic uint64_t qbuf_disconnects;
     _Atomic uint64_t reply_waits; /* on_prepare waited for replies, not input */
