@@ -21,7 +21,11 @@
 int eng_glob_match(const char *pat, size_t plen, const char *s, size_t slen,
                    int nocase);
 
-enum cfg_kind { K_INT, K_SIZE, K_BOOL, K_STR, K_ENUM, K_OBUF };
+/* K_FIXED: a Redis setting for what strongbox does one way only: CONFIG
+ * GET shows that way (the row's def), CONFIG SET takes that value alone,
+ * and a config file or command line with another one starts with a
+ * warning naming it (a stock redis.conf sets many of them). No storage. */
+enum cfg_kind { K_INT, K_SIZE, K_BOOL, K_STR, K_ENUM, K_OBUF, K_FIXED };
 #define F_IMMUTABLE 1
 #define F_SECRET 2
 
@@ -85,8 +89,8 @@ static const cfg_row rows[] = {
     {"keep-wal", NULL, K_BOOL, 0, OFF(keep_wal), 0, 0, NULL, "no"},
     {"wal-pipeline", NULL, K_BOOL, 0, OFF(wal_pipeline), 0, 0, NULL, "yes"},
     {"key-load-delay", NULL, K_INT, 0, OFF(key_load_delay), 0, 1000000, NULL, "0"},
-    {"auto-checkpoint-percentage", NULL, K_INT, 0, OFF(auto_ckpt_pct), 0, INT_MAX, NULL, "100"},
-    {"auto-checkpoint-min-size", NULL, K_SIZE, 0, OFF(auto_ckpt_min), 0, LLONG_MAX, NULL, "64mb"},
+    {"auto-checkpoint-percentage", "auto-aof-rewrite-percentage", K_INT, 0, OFF(auto_ckpt_pct), 0, INT_MAX, NULL, "100"},
+    {"auto-checkpoint-min-size", "auto-aof-rewrite-min-size", K_SIZE, 0, OFF(auto_ckpt_min), 0, LLONG_MAX, NULL, "64mb"},
     {"appendfsync", NULL, K_ENUM, 0, OFF(appendfsync), 0, 0, fsyncs, "always"},
     {"hz", NULL, K_INT, 0, OFF(hz), 0, INT_MAX, NULL, "10"},
     {"maxmemory", NULL, K_SIZE, 0, OFF(limits.maxmemory), 0, LLONG_MAX, NULL, "0"},
@@ -103,6 +107,35 @@ static const cfg_row rows[] = {
     {"io-uring", NULL, K_BOOL, F_IMMUTABLE, OFF(io_uring), 0, 0, NULL, "yes"},
     {"io-uring-clients", NULL, K_INT, 0, OFF(io_uring_clients), 0, 1000000, NULL, "8"},
     {"io-threads", NULL, K_INT, F_IMMUTABLE, OFF(io_threads), 1, 128, NULL, "1"},
+    /* fixed: what strongbox does, under Redis's names */
+    {"activedefrag", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"activerehashing", NULL, K_FIXED, 0, 0, 0, 0, NULL, "yes"},   /* incremental, always */
+    {"lazyfree-lazy-eviction", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"lazyfree-lazy-expire", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"lazyfree-lazy-server-del", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"lazyfree-lazy-user-del", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"lazyfree-lazy-user-flush", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"stop-writes-on-bgsave-error", NULL, K_FIXED, 0, 0, 0, 0, NULL, "yes"}, /* and on WAL errors */
+    {"rdbcompression", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},      /* checkpoints: CRCs, no LZF */
+    {"rdbchecksum", NULL, K_FIXED, 0, 0, 0, 0, NULL, "yes"},
+    {"aof-load-truncated", NULL, K_FIXED, 0, 0, 0, 0, NULL, "yes"},  /* a torn tail is cut */
+    {"aof-use-rdb-preamble", NULL, K_FIXED, 0, 0, 0, 0, NULL, "yes"}, /* the log starts at a checkpoint */
+    {"aof-timestamp-enabled", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"no-appendfsync-on-rewrite", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"cluster-enabled", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"replica-read-only", "slave-read-only", K_FIXED, 0, 0, 0, 0, NULL, "yes"},
+    {"min-replicas-to-write", "min-slaves-to-write", K_FIXED, 0, 0, 0, 0, NULL, "0"},
+    {"latency-monitor-threshold", NULL, K_FIXED, 0, 0, 0, 0, NULL, "0"},
+    {"dynamic-hz", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"set-proc-title", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"always-show-logo", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"supervised", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"pidfile", NULL, K_FIXED, 0, 0, 0, 0, NULL, ""},
+    {"unixsocket", NULL, K_FIXED, 0, 0, 0, 0, NULL, ""},
+    {"tls-port", NULL, K_FIXED, 0, 0, 0, 0, NULL, "0"},
+    {"maxmemory-clients", NULL, K_FIXED, 0, 0, 0, 0, NULL, "0"},
+    {"enable-module-command", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"enable-protected-configs", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -288,6 +321,16 @@ static int set_percentiles(sb_config *c, const cfg_row *r, int argc, const char 
 static int set_row(sb_config *c, const cfg_row *r, int argc, const char **argv,
                    int mode, char *err, size_t errlen) {
     if (r->kind == K_OBUF) return set_obuf(c, argc, argv, err, errlen);
+    if (r->kind == K_FIXED) {
+        if (argc == 1 && !strcasecmp(argv[0], r->def)) return 0;
+        if (mode == SET_STARTUP) {
+            sb_log(LOG_WARNING, "%s %s ignored: strongbox always works as '%s'", r->name,
+                   argc == 1 ? argv[0] : "(several values)", r->def);
+            return 0;
+        }
+        snprintf(err, errlen, "strongbox always works as '%s'", r->def);
+        return -1;
+    }
     if (r->kind == K_STR && !strcmp(r->name, "latency-tracking-info-percentiles"))
         return set_percentiles(c, r, argc, argv, err, errlen);
     if (r->kind == K_STR && !strcmp(r->name, "save"))
@@ -375,6 +418,9 @@ static void format_row(sb_config *c, const cfg_row *r, char *buf, size_t cap) {
         break;
     case K_STR:
         snprintf(buf, cap, "%s", *str_at(c, r) ? *str_at(c, r) : "");
+        break;
+    case K_FIXED:
+        snprintf(buf, cap, "%s", r->def);
         break;
     case K_OBUF:
         snprintf(buf, cap, "normal %lld %lld %lld slave %lld %lld %lld pubsub %lld %lld %lld",

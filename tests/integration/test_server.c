@@ -735,7 +735,7 @@ static void test_config(sb_server *s) {
     redisContext *c = srv_connect(s);
     /* glob patterns */
     redisReply *r = cmd(c, "CONFIG GET max*");
-    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 12);
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 14);
     if (r && r->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < r->elements; i += 2)
             CHECK(r->element[i]->type == REDIS_REPLY_STRING && !strncmp(r->element[i]->str, "max", 3));
@@ -746,6 +746,18 @@ static void test_config(sb_server *s) {
     CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements >= 40 && r->elements % 2 == 0);
     CHECK(pair_value(r, "port") && atoi(pair_value(r, "port")) == s->port);
     if (r) freeReplyObject(r);
+    /* Redis's names for what works one way here: shown, set to that
+     * value only; Redis's names for the checkpoint trigger */
+    CHECK_CONFIG(c, "lazyfree-lazy-user-del", "no");
+    CHECK_CONFIG(c, "stop-writes-on-bgsave-error", "yes");
+    CHECK_CONFIG(c, "slave-read-only", "yes");
+    CHECK_STATUS(cmd(c, "CONFIG SET lazyfree-lazy-user-del no stop-writes-on-bgsave-error yes"), "OK");
+    CHECK_ERROR(cmd(c, "CONFIG SET lazyfree-lazy-user-del yes"),
+                "ERR CONFIG SET failed (possibly related to argument 'lazyfree-lazy-user-del') - "
+                "strongbox always works as 'no'");
+    CHECK_STATUS(cmd(c, "CONFIG SET auto-aof-rewrite-percentage 50"), "OK");
+    CHECK_CONFIG(c, "auto-checkpoint-percentage", "50");
+    CHECK_STATUS(cmd(c, "CONFIG SET auto-checkpoint-percentage 100"), "OK");
     r = cmd(c, "CONFIG GET slowlog-*");
     CHECK(r && r->elements == 4 && pair_value(r, "slowlog-log-slower-than") &&
           pair_value(r, "slowlog-max-len"));
@@ -1437,6 +1449,8 @@ static void test_config_file(void) {
              "client-output-buffer-limit normal 1mb 512kb 10\n"
              "appendonly no\n"
              "MAXMEMORY 1gb\n"
+             "rdbcompression yes\n"      /* a stock redis.conf line: a warning */
+             "lazyfree-lazy-user-del no\n"
              "include %s\n"
              "proto-max-bulk-len 1024kb   \n",
              inc);
@@ -1464,6 +1478,9 @@ static void test_config_file(void) {
     CHECK_CONFIG(c, "timeout", "6");
     CHECK_CONFIG(c, "slowlog-max-len", "64");
     CHECK_CONFIG(c, "proto-max-bulk-len", "1048576");
+    CHECK_CONFIG(c, "rdbcompression", "no");
+    CHECK(count_in_log(log, "rdbcompression yes ignored: strongbox always works as 'no'") == 1);
+    CHECK(count_in_log(log, "lazyfree-lazy-user-del") == 0);
     CHECK_CONFIG(c, "dir", data);
     CHECK_CONFIG(c, "client-output-buffer-limit",
                  "normal 1048576 524288 10 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
