@@ -86,6 +86,22 @@ double eng_cmdstat_percentile(const eng_cmdstat *st, double pct) {
     return (double)LAT_MAX_US;
 }
 
+size_t eng_cmdstat_cdf(const eng_cmdstat *st, uint64_t *bound, uint64_t *count, size_t max) {
+    size_t n = 0, i = 0;
+    uint64_t seen = 0, prev = 0;
+    if (!st->lat) return 0;
+    for (int k = 0; k <= 36 && n < max; k++) {
+        uint64_t b = UINT64_C(1) << k; /* the calls under b us: buckets ending by b - 1 */
+        while (i < CMDSTAT_LAT_BUCKETS && lat_top(i) < b) seen += st->lat[i++];
+        if (seen > prev) {
+            bound[n] = b;
+            count[n++] = seen;
+        }
+        prev = seen;
+    }
+    return n;
+}
+
 static eng_cmdstat *find(eng_cmdstats *s, const eng_cmd *cmd) {
     size_t i = (size_t)(((uintptr_t)cmd * 0x9E3779B97F4A7C15ull) >> 40) & (SLOTS - 1);
     for (size_t probes = 0; probes < SLOTS; probes++, i = (i + 1) & (SLOTS - 1)) {

@@ -54,6 +54,11 @@ void eng_cmdstats_error(eng_cmdstats *s, const eng_cmd *cmd, int ran, const char
  * top of that histogram bucket); 0 if none was tracked. */
 double eng_cmdstat_percentile(const eng_cmdstat *st, double pct);
 
+/* LATENCY HISTOGRAM's cumulative distribution: at powers of two b = 1, 2,
+ * 4, ... 2^36 us, the calls that took less than b us, where that count
+ * grew (at most max points). Returns the number of points. */
+size_t eng_cmdstat_cdf(const eng_cmdstat *st, uint64_t *bound, uint64_t *count, size_t max);
+
 /* The counters of every command with any, sorted by name; *n set. The
  * array is the caller's to free; its histograms are valid until the next
  * call or reset. */

@@ -42,6 +42,16 @@ static const eng_cmd object_subs[] = {
     C("object|help", cmd_object, 2, LD | ST, 0, 0, 0, "generic", "Show helpful text about the different subcommands", "6.2.0"),
     {0}};
 
+static const eng_cmd latency_subs[] = {
+    C("latency|doctor", cmd_latency, 2, A | NS | LD | ST, 0, 0, 0, "server", "Return a human readable latency analysis report.", "2.8.13"),
+    C("latency|graph", cmd_latency, 3, A | NS | LD | ST, 0, 0, 0, "server", "Return a latency graph for the event.", "2.8.13"),
+    C("latency|histogram", cmd_latency, -2, A | NS | LD | ST, 0, 0, 0, "server", "Return the cumulative distribution of latencies of a subset of commands or all.", "7.0.0"),
+    C("latency|history", cmd_latency, 3, A | NS | LD | ST, 0, 0, 0, "server", "Return timestamp-latency samples for the event.", "2.8.13"),
+    C("latency|latest", cmd_latency, 2, A | NS | LD | ST, 0, 0, 0, "server", "Return the latest latency samples for all events.", "2.8.13"),
+    C("latency|reset", cmd_latency, -2, A | NS | LD | ST, 0, 0, 0, "server", "Reset latency data for one or more events.", "2.8.13"),
+    C("latency|help", cmd_latency, 2, LD | ST, 0, 0, 0, "server", "Show helpful text about the different subcommands.", "2.8.13"),
+    {0}};
+
 static const eng_cmd memory_subs[] = {
     C("memory|doctor", cmd_memory, 2, 0, 0, 0, 0, "server", "Outputs memory problems report", "4.0.0"),
     C("memory|malloc-stats", cmd_memory, 2, 0, 0, 0, 0, "server", "Show allocator internal stats", "4.0.0"),
@@ -207,6 +217,7 @@ static const eng_cmd table[] = {
     C("restore", cmd_restore, -4, W | M, 1, 1, 1, "generic", "Create a key using the provided serialized value, previously obtained using DUMP.", "2.6.0"),
     {"object", NULL, -2, 0, 0, 0, 0, "generic", "A container for object introspection commands", "2.2.3", object_subs},
     {"memory", NULL, -2, 0, 0, 0, 0, "server", "A container for memory diagnostics commands", "4.0.0", memory_subs},
+    {"latency", NULL, -2, 0, 0, 0, 0, "server", "A container for latency diagnostics commands", "2.8.13", latency_subs},
     {"strongbox", NULL, -2, 0, 0, 0, 0, "server", "A container for strongbox's own server commands", "0.1.0", strongbox_subs},
     /* connection */
     C("ping", cmd_ping, -1, F, 0, 0, 0, "connection", "Ping the server", "1.0.0"),
@@ -384,6 +395,14 @@ static const cmd_meta metas[] = {
     {"object|idletime", "@keyspace @read @slow", "nondeterministic_output", "RO|2|0|1|0|", "O(1)", "", NULL, NULL},
     {"object|refcount", "@keyspace @read @slow", "nondeterministic_output", "RO|2|0|1|0|", "O(1)", "", NULL, NULL},
     {"object|help", "@keyspace @slow", "", "", "O(1)", "", NULL, NULL},
+    {"latency", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"latency|doctor", "@admin @slow @dangerous", "nondeterministic_output request_policy:all_nodes response_policy:special", "", "O(1)", "", NULL, NULL},
+    {"latency|graph", "@admin @slow @dangerous", "nondeterministic_output request_policy:all_nodes response_policy:special", "", "O(1)", "", NULL, NULL},
+    {"latency|histogram", "@admin @slow @dangerous", "nondeterministic_output request_policy:all_nodes response_policy:special", "", "O(N) where N is the number of commands with latency information being retrieved.", "", NULL, NULL},
+    {"latency|history", "@admin @slow @dangerous", "nondeterministic_output request_policy:all_nodes response_policy:special", "", "O(1)", "", NULL, NULL},
+    {"latency|latest", "@admin @slow @dangerous", "nondeterministic_output request_policy:all_nodes response_policy:special", "", "O(1)", "", NULL, NULL},
+    {"latency|reset", "@admin @slow @dangerous", "request_policy:all_nodes response_policy:all_succeeded", "", "O(1)", "", NULL, NULL},
+    {"latency|help", "@slow", "", "", "O(1)", "", NULL, NULL},
     {"memory", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
     {"memory|doctor", "@slow", "nondeterministic_output request_policy:all_shards response_policy:special", "", "O(1)", "", NULL, NULL},
     {"memory|malloc-stats", "@slow", "nondeterministic_output request_policy:all_shards response_policy:special", "", "Depends on how much memory is allocated, could be slow", "", NULL, NULL},

@@ -24,6 +24,7 @@ void cmd_acl(eng_ctx *x);
 /* Handlers implemented in server/ (they need the process). */
 void cmd_info(eng_ctx *x);
 void cmd_memory(eng_ctx *x); /* MEMORY DOCTOR, MALLOC-STATS, PURGE, STATS, HELP */
+void cmd_latency(eng_ctx *x); /* LATENCY HISTOGRAM (real), DOCTOR, LATEST, HISTORY, RESET, GRAPH, HELP */
 void cmd_shutdown(eng_ctx *x);
 
 #endif

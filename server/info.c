@@ -554,3 +554,92 @@ void cmd_shutdown(eng_ctx *x) {
     x->out_flags |= ENG_OUT_CLOSE;
     proc->request_shutdown(proc);
 }
+
+/* ------------------------------------------------------------ LATENCY */
+
+/* Does LATENCY HISTOGRAM's argument a name the command (or, for a
+ * container such as "client", one of its subcommands)? */
+static int names_cmd(const eng_arg *a, const char *name) {
+    size_t n = strlen(name);
+    if (a->n == n && !strncasecmp(a->p, name, n)) return 1;
+    return a->n < n && name[a->n] == '|' && !strncasecmp(a->p, name, a->n);
+}
+
+/* LATENCY HISTOGRAM [command ...]: per command that ran since the last
+ * CONFIG RESETSTAT (latency-tracking yes), its calls and the cumulative
+ * count of those under 1, 2, 4, ... us, as Redis 7 gives it. */
+static void latency_histogram(eng_ctx *x) {
+    size_t n, shown = 0;
+    eng_cmdstat *cs = eng_cmdstats_list(eng_get_cmdstats(x->eng), &n);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass) resp_add_map_len(x->out, x->proto, (long long)shown);
+        for (size_t i = 0; i < n; i++) {
+            if (!cs[i].tracked) continue;
+            int want = x->argc == 2;
+            for (int j = 2; j < x->argc && !want; j++) want = names_cmd(&x->argv[j], cs[i].cmd->name);
+            if (!want) continue;
+            if (!pass) {
+                shown++;
+                continue;
+            }
+            uint64_t bound[40], count[40];
+            size_t np = eng_cmdstat_cdf(&cs[i], bound, count, 40);
+            resp_add_bulk_cstr(x->out, cs[i].cmd->name);
+            resp_add_map_len(x->out, x->proto, 2);
+            resp_add_bulk_cstr(x->out, "calls");
+            resp_add_int(x->out, (long long)cs[i].tracked);
+            resp_add_bulk_cstr(x->out, "histogram_usec");
+            resp_add_map_len(x->out, x->proto, (long long)np);
+            for (size_t k = 0; k < np; k++) {
+                resp_add_int(x->out, (long long)bound[k]);
+                resp_add_int(x->out, (long long)count[k]);
+            }
+        }
+    }
+    free(cs);
+}
+
+/* LATENCY: the histograms are real; latency events (Redis's latency
+ * monitor, latency-monitor-threshold) are not kept here, so LATEST and
+ * HISTORY are empty, as Redis's are with the monitor off. */
+void cmd_latency(eng_ctx *x) {
+    const eng_arg *sub = &x->argv[1];
+    if (eng_arg_is(sub, "histogram")) {
+        latency_histogram(x);
+    } else if (eng_arg_is(sub, "latest") || eng_arg_is(sub, "history")) {
+        resp_add_array_len(x->out, 0);
+    } else if (eng_arg_is(sub, "reset")) {
+        resp_add_int(x->out, 0);
+    } else if (eng_arg_is(sub, "graph")) {
+        eng_reply_error(x, "ERR No samples available for event '%.*s'",
+                        (int)(x->argv[2].n > 128 ? 128 : x->argv[2].n), x->argv[2].p);
+    } else if (eng_arg_is(sub, "doctor")) {
+        static const char text[] =
+            "strongbox keeps no latency events (Redis's latency monitor: latency-monitor-threshold "
+            "stays 0 here), so there is nothing to diagnose this way.\n"
+            "Per-command run times: LATENCY HISTOGRAM and INFO latencystats. Slow commands: "
+            "SLOWLOG GET. The write-ahead log's write and fsync times: INFO persistence "
+            "(wal_write_us_hist, wal_fsync_us_hist, wal_fsync_max_us).\n";
+        resp_add_verbatim(x->out, x->proto, "txt", text, sizeof(text) - 1);
+    } else {
+        static const char *const help[] = {
+            "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "DOCTOR",
+            "    Return a human readable latency analysis report.",
+            "GRAPH <event>",
+            "    Return an ASCII latency graph for the <event> class.",
+            "HISTORY <event>",
+            "    Return time-latency samples for the <event> class.",
+            "LATEST",
+            "    Return the latest latency samples for all events.",
+            "RESET [<event> ...]",
+            "    Reset latency data of one or more <event> classes.",
+            "    (default: reset all data for all event classes)",
+            "HISTOGRAM [COMMAND ...]",
+            "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+            "    If no commands are specified then all histograms are replied.",
+            "HELP",
+            "    Prints this help."};
+        eng_reply_lines(x, help, sizeof(help) / sizeof(help[0]));
+    }
+}

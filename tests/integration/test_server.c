@@ -1195,6 +1195,57 @@ static void test_misc(sb_server *s) {
 
 /* ----------------------------------------------------------- SLOWLOG */
 
+/* LATENCY: real per-command histograms in Redis 7's shape (cumulative
+ * counts under 1, 2, 4, ... us, up to the calls); no latency events. */
+static void test_latency(sb_server *s) {
+    redisContext *c = srv_connect(s);
+    CHECK_STATUS(cmd(c, "CONFIG RESETSTAT"), "OK");
+    CHECK_STATUS(cmd(c, "SET lat 1"), "OK");
+    CHECK_STATUS(cmd(c, "SET lat 2"), "OK");
+    redisReply *id = cmd(c, "CLIENT ID");
+    CHECK(id && id->type == REDIS_REPLY_INTEGER);
+    if (id) freeReplyObject(id);
+    redisReply *r = cmd(c, "LATENCY HISTOGRAM set client get");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 4); /* set, client|id */
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 4) {
+        CHECK(!strcmp(r->element[0]->str, "client|id") || !strcmp(r->element[0]->str, "set"));
+        for (size_t i = 0; i < 4; i += 2) {
+            redisReply *h = r->element[i + 1];
+            long long calls = !strcmp(r->element[i]->str, "set") ? 2 : 1;
+            CHECK(h->type == REDIS_REPLY_ARRAY && h->elements == 4 &&
+                  !strcmp(h->element[0]->str, "calls") && h->element[1]->integer == calls &&
+                  !strcmp(h->element[2]->str, "histogram_usec"));
+            if (h->type != REDIS_REPLY_ARRAY || h->elements != 4) continue;
+            redisReply *pts = h->element[3];
+            CHECK(pts->type == REDIS_REPLY_ARRAY && pts->elements >= 2 && pts->elements % 2 == 0);
+            long long prev_b = 0, prev_n = 0;
+            for (size_t k = 0; k + 1 < pts->elements; k += 2) {
+                long long b = pts->element[k]->integer, n = pts->element[k + 1]->integer;
+                CHECK(b > prev_b && (b & (b - 1)) == 0 && n > prev_n && n <= calls);
+                prev_b = b;
+                prev_n = n;
+            }
+            CHECK(prev_n == calls);
+        }
+    }
+    if (r) freeReplyObject(r);
+    r = cmd(c, "LATENCY HISTOGRAM");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements >= 6); /* + config|resetstat */
+    if (r) freeReplyObject(r);
+    r = cmd(c, "LATENCY LATEST");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 0);
+    if (r) freeReplyObject(r);
+    r = cmd(c, "LATENCY HISTORY command");
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 0);
+    if (r) freeReplyObject(r);
+    CHECK_INT(cmd(c, "LATENCY RESET"), 0);
+    CHECK_ERROR(cmd(c, "LATENCY GRAPH command"), "ERR No samples available for event 'command'");
+    r = cmd(c, "LATENCY DOCTOR");
+    CHECK(r && r->type == REDIS_REPLY_STRING && strstr(r->str, "LATENCY HISTOGRAM"));
+    if (r) freeReplyObject(r);
+    redisFree(c);
+}
+
 static void test_slowlog(sb_server *s) {
     redisContext *c = srv_connect(s);
     CHECK_STATUS(cmd(c, "CLIENT SETNAME %s", "slowpoke"), "OK");
@@ -2577,6 +2628,7 @@ int main(void) {
     test_command(s);
     test_misc(s);
     test_slowlog(s);
+    test_latency(s);
     test_tools(s);
     CHECK(srv_alive(s));
     srv_stop(s);
