@@ -1244,10 +1244,19 @@ static void flush_out(eng_engine *e) {
 /* provided by the sanitizer runtime (gcc ships no header for it) */
 size_t __sanitizer_get_current_allocated_bytes(void);
 long long eng_heap_in_use(void) { return (long long)__sanitizer_get_current_allocated_bytes(); }
+long long eng_heap_held(long long *in_use) {
+    *in_use = eng_heap_in_use();
+    return *in_use;
+}
 #else
 long long eng_heap_in_use(void) {
     struct mallinfo2 mi = mallinfo2();
     return (long long)(mi.uordblks + mi.hblkhd);
+}
+long long eng_heap_held(long long *in_use) {
+    struct mallinfo2 mi = mallinfo2(); /* (one walk of the free chunks for both) */
+    *in_use = (long long)(mi.uordblks + mi.hblkhd);
+    return (long long)(mi.arena + mi.hblkhd);
 }
 #endif
 #define heap_in_use eng_heap_in_use

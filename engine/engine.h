@@ -474,6 +474,10 @@ eng_keyspace *eng_keyspace_of(eng_engine *e);
 const eng_stats *eng_get_stats(const eng_engine *e);
 /* Heap bytes handed out by the allocator right now (any thread). */
 long long eng_heap_in_use(void);
+/* The bytes the allocator holds from the system (glibc: arena + mmapped;
+ * the sanitizer build: in use), with *in_use as eng_heap_in_use, from one
+ * look at the allocator (any thread). */
+long long eng_heap_held(long long *in_use);
 /* Heap in use as of the last cron tick (for maxmemory and INFO). */
 long long eng_used_memory(eng_engine *e);
 void eng_reset_stats(eng_engine *e);

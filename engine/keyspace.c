@@ -163,8 +163,8 @@ size_t eng_active_expire(eng_ctx *x, long budget_us) {
         for (;;) {
             size_t n = kv_expires_size(t);
             if (n == 0) break;
-            int sample = n < 20 ? (int)n : 20, expired = 0;
-            for (int i = 0; i < sample; i++) {
+            int sample = n < 20 ? (int)n : 20, expired = 0, i;
+            for (i = 0; i < sample; i++) {
                 kv_entry *e = kv_random_expiring(t);
                 if (e && eng_expired(x, e)) {
                     if (!eng_unit_room(x->eng, e->klen + 32)) { /* next cycle */
@@ -176,7 +176,7 @@ size_t eng_active_expire(eng_ctx *x, long budget_us) {
                 }
             }
             total += (size_t)expired;
-            sampled += (size_t)sample;
+            sampled += (size_t)i; /* (fewer when the unit had no room) */
             if (capped || expired * 4 <= sample) break;
             if (sb_mono_us() > deadline) {
                 capped = 1;

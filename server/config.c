@@ -122,20 +122,20 @@ static const cfg_row rows[] = {
     {"aof-use-rdb-preamble", NULL, K_FIXED, 0, 0, 0, 0, NULL, "yes"}, /* the log starts at a checkpoint */
     {"aof-timestamp-enabled", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
     {"no-appendfsync-on-rewrite", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
-    {"cluster-enabled", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"cluster-enabled", NULL, K_FIXED, F_IMMUTABLE, 0, 0, 0, NULL, "no"},
     {"replica-read-only", "slave-read-only", K_FIXED, 0, 0, 0, 0, NULL, "yes"},
     {"min-replicas-to-write", "min-slaves-to-write", K_FIXED, 0, 0, 0, 0, NULL, "0"},
     {"latency-monitor-threshold", NULL, K_FIXED, 0, 0, 0, 0, NULL, "0"},
     {"dynamic-hz", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
-    {"set-proc-title", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
-    {"always-show-logo", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
-    {"supervised", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
-    {"pidfile", NULL, K_FIXED, 0, 0, 0, 0, NULL, ""},
-    {"unixsocket", NULL, K_FIXED, 0, 0, 0, 0, NULL, ""},
+    {"set-proc-title", NULL, K_FIXED, F_IMMUTABLE, 0, 0, 0, NULL, "no"},
+    {"always-show-logo", NULL, K_FIXED, F_IMMUTABLE, 0, 0, 0, NULL, "no"},
+    {"supervised", NULL, K_FIXED, F_IMMUTABLE, 0, 0, 0, NULL, "no"},
+    {"pidfile", NULL, K_FIXED, F_IMMUTABLE, 0, 0, 0, NULL, ""},
+    {"unixsocket", NULL, K_FIXED, F_IMMUTABLE, 0, 0, 0, NULL, ""},
     {"tls-port", NULL, K_FIXED, 0, 0, 0, 0, NULL, "0"},
     {"maxmemory-clients", NULL, K_FIXED, 0, 0, 0, 0, NULL, "0"},
-    {"enable-module-command", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
-    {"enable-protected-configs", NULL, K_FIXED, 0, 0, 0, 0, NULL, "no"},
+    {"enable-module-command", NULL, K_FIXED, F_IMMUTABLE, 0, 0, 0, NULL, "no"},
+    {"enable-protected-configs", NULL, K_FIXED, F_IMMUTABLE, 0, 0, 0, NULL, "no"},
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -325,7 +325,7 @@ static int set_row(sb_config *c, const cfg_row *r, int argc, const char **argv,
         if (argc == 1 && !strcasecmp(argv[0], r->def)) return 0;
         if (mode == SET_STARTUP) {
             sb_log(LOG_WARNING, "%s %s ignored: strongbox always works as '%s'", r->name,
-                   argc == 1 ? argv[0] : "(several values)", r->def);
+                   argc == 1 ? argv[0] : argc ? "(several values)" : "(no value)", r->def);
             return 0;
         }
         snprintf(err, errlen, "strongbox always works as '%s'", r->def);

@@ -90,7 +90,7 @@ static int want(int argc, eng_arg *argv, const char *sec, int dflt) {
 
 /* The heap as MEMORY STATS and INFO memory break it down. */
 typedef struct mem_report {
-    long long total, peak, startup, rss, lua, overhead, keys;
+    long long total, held, peak, startup, rss, lua, overhead, keys;
 } mem_report;
 static void mem_measure(eng_engine *e, mem_report *m);
 
@@ -180,9 +180,7 @@ void cmd_info(eng_ctx *x) {
              m.peak ? 100.0 * (double)used / (double)m.peak : 0.0, m.overhead, m.startup, dataset,
              net ? 100.0 * (double)dataset / (double)net : 0.0);
         /* glibc's view: bytes in use, bytes it holds from the system */
-        struct mallinfo2 mi = mallinfo2();
-        long long active = (long long)(mi.arena + mi.hblkhd);
-        if (active < used) active = used; /* (the sanitizer build's allocator) */
+        long long active = m.held < used ? used : m.held;
         addf(&b, "allocator_allocated:%lld\r\nallocator_active:%lld\r\nallocator_resident:%lld\r\n",
              used, active, rss);
         addf(&b, "allocator_frag_ratio:%.2f\r\nallocator_frag_bytes:%lld\r\n",
@@ -384,7 +382,7 @@ void cmd_info(eng_ctx *x) {
 /* ------------------------------------------------------------- MEMORY */
 
 static void mem_measure(eng_engine *e, mem_report *m) {
-    m->total = eng_heap_in_use();
+    m->held = eng_heap_held(&m->total);
     if (m->total > proc->peak_memory) proc->peak_memory = m->total;
     m->peak = proc->peak_memory;
     m->startup = proc->startup_memory;

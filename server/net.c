@@ -59,6 +59,13 @@
 #define SCHED_UNOPENED (-2)
 #define DRAIN_MS 2000      /* conn_drain: at most this long (on_timer: +1 s) */
 #define DRAIN_MAX_BYTES (64u * 1024 * 1024) /* and this much input dropped */
+#define DRAIN_MAX_CONNS 256 /* more at once (a flood of bad requests): closed at once */
+
+/* A counter only this thread writes (others read it): no locked add. */
+static inline void count_one(_Atomic uint64_t *v) {
+    atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
 
 /* A count per ACTIVE_MS period: the current one's so far, and the whole
  * of the one before (0 after a quiet period). */
@@ -142,6 +149,7 @@ struct sb_net {
     eng_inbatch *batch;
     sb_conn *conns;
     sb_conn *drains;     /* connections draining after a protocol error (conn_drain) */
+    unsigned ndrains;
     uint64_t next_id;
     int port;
     int shutting_down;
@@ -437,6 +445,7 @@ static void conn_close(sb_conn *c) {
         else n->drains = c->next;
         if (c->next) c->next->prev = c->prev;
         c->prev = c->next = NULL;
+        n->ndrains--;
     } else if (!c->unregistered) {
         c->released = 1;
     }
@@ -466,10 +475,17 @@ static void conn_drain(sb_conn *c) {
     sb_net *n = c->net;
     /* it counts no more: Redis would have closed it (the engine has
      * answered everything it sent before the error) */
+    if (n->ndrains >= DRAIN_MAX_CONNS) { /* (they hold sockets, not counted) */
+        conn_close(c);
+        return;
+    }
     if (c->registered) conn_unregister(c);
+    /* (no receive of its is in the ring: proto_err was set as one completed,
+     * or while it was not reading, and nothing re-arms one after it) */
     c->next = n->drains;
     if (n->drains) n->drains->prev = c;
     n->drains = c;
+    n->ndrains++;
     c->draining = 1;
     c->drain_ms = (int64_t)uv_now(c->net->loop);
     c->drained = 0;
@@ -526,7 +542,7 @@ static void wrote(sb_conn *c, int status) {
         return;
     }
     c->net->stats.net_output_bytes += c->wbuf.len;
-    c->net->stats.writes++;
+    count_one(&c->net->stats.writes);
     c->wbuf.len = 0;
     c->woff = 0;
     /* keep a big buffer from a one-off huge reply from pinning memory */
@@ -582,7 +598,7 @@ static void conn_flush(sb_conn *c) {
         if (r >= 0) {
             skip = (size_t)r;
             c->net->stats.net_output_bytes += (uint64_t)r;
-            c->net->stats.writes++;
+            count_one(&c->net->stats.writes);
         } else if (r != UV_EAGAIN) {
             conn_close(c);
             return;
@@ -799,7 +815,7 @@ static void note_active(sb_net *n, sb_conn *c) {
 static void got_input(sb_conn *c, const char *buf, size_t nread) {
     sb_net *n = c->net;
     n->stats.net_input_bytes += (uint64_t)nread;
-    n->stats.reads++;
+    count_one(&n->stats.reads);
     c->last_ms = (int64_t)uv_now(n->loop); /* no clock read per read */
     note_active(n, c);
     size_t used = conn_parse(c, buf, nread);
@@ -962,7 +978,7 @@ static void ring_recv_done(sb_conn *c, int res, unsigned flags) {
             got_input(c, buf, (size_t)res);
         } else { /* throttled since it was armed: keep it for later */
             n->stats.net_input_bytes += (uint64_t)res;
-            n->stats.reads++;
+            count_one(&n->stats.reads);
             resp_buf_append(&c->inbuf, buf, (size_t)res);
         }
     }
