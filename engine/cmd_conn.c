@@ -35,7 +35,8 @@ void cmd_reset(eng_ctx *x) {
     multi_client_reset(x->eng, c); /* DISCARD and UNWATCH */
     c->db = 0;
     c->proto = x->proto = RESP2;
-    c->flags &= ~(unsigned)(ENG_CLIENT_NO_EVICT | ENG_CLIENT_NO_TOUCH);
+    c->flags &= ~(unsigned)(ENG_CLIENT_NO_EVICT | ENG_CLIENT_NO_TOUCH | ENG_CLIENT_REPLY_OFF |
+                            ENG_CLIENT_REPLY_SKIP_NEXT);
     free(c->name);
     c->name = NULL;
     const char *pw = requirepass(x);
@@ -220,6 +221,7 @@ static void client_help(eng_ctx *x) {
         "LIST [options ...]", "    Return information about client connections.",
         "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
         "NO-TOUCH (ON|OFF)", "    Will not touch LRU/LFU stats when this mode is on.",
+        "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
         "SETINFO <option> <value>", "    Set client meta attr: LIB-NAME, LIB-VER.",
         "SETNAME <name>", "    Assign the name <name> to the current connection.",
         "HELP", "    Print this help."};
@@ -375,6 +377,17 @@ void cmd_client(eng_ctx *x) {
         if (onoff(x, &x->argv[2], ENG_CLIENT_NO_EVICT) == 0) eng_reply_ok(x);
     } else if (!strcmp(sub, "no-touch")) {
         if (onoff(x, &x->argv[2], ENG_CLIENT_NO_TOUCH) == 0) eng_reply_ok(x);
+    } else if (!strcmp(sub, "reply")) { /* Redis's: OFF and SKIP answer nothing */
+        if (eng_arg_is(&x->argv[2], "on")) {
+            me->flags &= ~(unsigned)(ENG_CLIENT_REPLY_OFF | ENG_CLIENT_REPLY_SKIP);
+            eng_reply_ok(x);
+        } else if (eng_arg_is(&x->argv[2], "off")) {
+            me->flags |= ENG_CLIENT_REPLY_OFF;
+        } else if (eng_arg_is(&x->argv[2], "skip")) {
+            if (!(me->flags & ENG_CLIENT_REPLY_OFF)) me->flags |= ENG_CLIENT_REPLY_SKIP_NEXT;
+        } else {
+            eng_reply_syntax(x);
+        }
     } else if (!strcmp(sub, "help")) {
         client_help(x);
     } else {

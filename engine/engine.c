@@ -1032,6 +1032,17 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
             x.out_flags |= ENG_OUT_OBUF;  /* the I/O thread closes, counts and logs it */
         }
     }
+    if (c->flags & (ENG_CLIENT_REPLY_OFF | ENG_CLIENT_REPLY_SKIP | ENG_CLIENT_REPLY_SKIP_NEXT)) {
+        /* CLIENT REPLY, as Redis's resetClient: the reply goes nowhere (the
+         * span stays: it is how the I/O thread counts the request
+         * answered); SKIP lasts one command, SKIP_NEXT starts it */
+        if (c->flags & (ENG_CLIENT_REPLY_OFF | ENG_CLIENT_REPLY_SKIP)) e->out->data.len = off;
+        c->flags &= ~(unsigned)ENG_CLIENT_REPLY_SKIP;
+        if (c->flags & ENG_CLIENT_REPLY_SKIP_NEXT) {
+            c->flags &= ~(unsigned)ENG_CLIENT_REPLY_SKIP_NEXT;
+            c->flags |= ENG_CLIENT_REPLY_SKIP;
+        }
+    }
     out_span(e->out, c, off, 1, x.out_flags, wrote > x.span_lsn ? wrote : x.span_lsn);
 }
 

@@ -47,6 +47,11 @@ typedef struct eng_keyspace eng_keyspace;
 #define ENG_CLIENT_KILLED   (1u << 0) /* CLIENT KILL / QUIT: ignore the rest */
 #define ENG_CLIENT_NO_EVICT (1u << 1)
 #define ENG_CLIENT_NO_TOUCH (1u << 2)
+/* CLIENT REPLY OFF / SKIP: the replies of this client's commands are
+ * dropped (SKIP_NEXT becomes SKIP for the next command only) */
+#define ENG_CLIENT_REPLY_OFF  (1u << 3)
+#define ENG_CLIENT_REPLY_SKIP (1u << 4)
+#define ENG_CLIENT_REPLY_SKIP_NEXT (1u << 5)
 
 /* Engine-side state of one connection. The I/O layer embeds it in its own
  * connection object; the id and addresses are set before the OPEN message

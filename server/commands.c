@@ -110,6 +110,7 @@ static const eng_cmd client_subs[] = {
     C("client|kill", cmd_client, -3, A | NS | LD | ST, 0, 0, 0, "connection", "Kill the connection of a client", "2.4.0"),
     C("client|no-evict", cmd_client, 3, A | NS | LD | ST, 0, 0, 0, "connection", "Set client eviction mode for the current connection", "7.0.0"),
     C("client|no-touch", cmd_client, 3, NS | LD | ST, 0, 0, 0, "connection", "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", "7.2.0"),
+    C("client|reply", cmd_client, 3, NS | LD | ST, 0, 0, 0, "connection", "Instruct the server whether to reply to commands", "3.2.0"),
     C("client|help", cmd_client, 2, LD | ST, 0, 0, 0, "connection", "Show helpful text about the different subcommands", "5.0.0"),
     {0}};
 
@@ -515,6 +516,7 @@ static const cmd_meta metas[] = {
     {"delstrict", "@keyspace @write @slow", "", "RM,delete|1|-1|1|0|", "O(N) where N is the number of keys", "", NULL, NULL},
     {"client|setinfo", "@slow @connection", "request_policy:all_nodes response_policy:all_succeeded", "", "O(1)", "", NULL, NULL},
     {"client|no-touch", "@slow @connection", "", "", "O(1)", "", NULL, NULL},
+    {"client|reply", "@slow @connection", "", "", "O(1)", "", NULL, NULL},
     {"multi", "@fast @transaction", "", "", "O(1)", "", NULL, NULL},
     {"exec", "@slow @transaction", "", "", "Depends on commands in the transaction", "", NULL, NULL},
     {"discard", "@fast @transaction", "", "", "O(N), when N is the number of queued commands", "", NULL, NULL},

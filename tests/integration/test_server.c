@@ -1246,6 +1246,26 @@ static void test_latency(sb_server *s) {
     redisFree(c);
 }
 
+/* CLIENT REPLY ON / OFF / SKIP: the byte stream redis-server 7.0.15
+ * sends for the same requests (OFF and SKIP answer nothing, SKIP drops
+ * one reply, ON answers, a bad mode is a syntax error, RESET ends OFF). */
+static void test_client_reply(sb_server *s) {
+    int fd = raw_connect(s);
+    static const char req[] =
+        "CLIENT REPLY OFF\r\nSET a 1\r\nGET a\r\nCLIENT REPLY ON\r\nGET a\r\n"
+        "CLIENT REPLY SKIP\r\nGET a\r\nECHO x\r\nCLIENT REPLY SKIP\r\nCLIENT REPLY ON\r\n"
+        "ECHO y\r\nCLIENT REPLY FOO\r\nCLIENT REPLY OFF\r\nNOSUCHCMD\r\nRESET\r\nECHO z\r\n";
+    static const char want[] = "+OK\r\n$1\r\n1\r\n$1\r\nx\r\n+OK\r\n$1\r\ny\r\n"
+                               "-ERR syntax error\r\n+RESET\r\n$1\r\nz\r\n";
+    raw_send(fd, req, sizeof(req) - 1);
+    static char got[512];
+    int closed = 0;
+    size_t n = raw_read(fd, got, sizeof(got), sizeof(want) - 1, 2000, &closed);
+    CHECK_MSG(n == sizeof(want) - 1 && !memcmp(got, want, n), "CLIENT REPLY: got %zu bytes: %.*s",
+              n, (int)n, got);
+    close(fd);
+}
+
 static void test_slowlog(sb_server *s) {
     redisContext *c = srv_connect(s);
     CHECK_STATUS(cmd(c, "CLIENT SETNAME %s", "slowpoke"), "OK");
@@ -2629,6 +2649,7 @@ int main(void) {
     test_misc(s);
     test_slowlog(s);
     test_latency(s);
+    test_client_reply(s);
     test_tools(s);
     CHECK(srv_alive(s));
     srv_stop(s);
