@@ -6,6 +6,7 @@
 #include "eng_commands.h"
 #include "keyspace.h"
 #include "multi.h"
+#include "pubsub.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -14,6 +15,13 @@
 
 void cmd_ping(eng_ctx *x) {
     if (x->argc > 2) { eng_reply_wrong_args(x); return; }
+    if (x->proto == RESP2 && pubsub_count(x->c)) { /* subscribed: Redis's ["pong", arg] */
+        resp_add_array_len(x->out, 2);
+        resp_add_bulk(x->out, "pong", 4);
+        if (x->argc == 2) eng_reply_bulk(x, x->argv[1].p, x->argv[1].n);
+        else resp_add_bulk(x->out, "", 0);
+        return;
+    }
     if (x->argc == 2) eng_reply_bulk(x, x->argv[1].p, x->argv[1].n);
     else resp_add_simple(x->out, "PONG", 4);
 }
@@ -33,6 +41,7 @@ static const char *requirepass(eng_ctx *x) {
 void cmd_reset(eng_ctx *x) {
     eng_client *c = x->c;
     multi_client_reset(x->eng, c); /* DISCARD and UNWATCH */
+    pubsub_client_free(eng_pubsub(x->eng), c);
     c->db = 0;
     c->proto = x->proto = RESP2;
     c->flags &= ~(unsigned)(ENG_CLIENT_NO_EVICT | ENG_CLIENT_NO_TOUCH | ENG_CLIENT_REPLY_OFF |
@@ -186,6 +195,7 @@ static void client_line(eng_ctx *x, eng_client *c, resp_buf *b) {
     char line[1024], flags[8];
     int nf = 0;
     if (multi_active(c)) flags[nf++] = 'x';
+    if (pubsub_count(c)) flags[nf++] = 'P';
     if (c->flags & ENG_CLIENT_NO_EVICT) flags[nf++] = 'e';
     if (c->flags & ENG_CLIENT_NO_TOUCH) flags[nf++] = 'T';  /* (Redis 7.2) */
     if (!nf) flags[nf++] = 'N';
@@ -194,12 +204,12 @@ static void client_line(eng_ctx *x, eng_client *c, resp_buf *b) {
     long long idle = (x->now_ms - (c->last_ms ? c->last_ms : c->ctime_ms)) / 1000;
     int n = snprintf(line, sizeof(line),
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s "
-        "db=%d sub=0 psub=0 ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 "
+        "db=%d sub=%zu psub=%zu ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 "
         "multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r "
         "cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
         (unsigned long long)c->id, c->addr, c->laddr, c->fd,
         c->name ? c->name : "", age < 0 ? 0 : age, idle < 0 ? 0 : idle, flags, c->db,
-        multi_queued(c), c->last_cmd ? c->last_cmd : "NULL", c->proto,
+        pubsub_client_channels(c), pubsub_client_patterns(c), multi_queued(c), c->last_cmd ? c->last_cmd : "NULL", c->proto,
         c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
     if (n > 0) resp_buf_append(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

@@ -20,6 +20,7 @@
 #include "cmdstats.h"
 #include "script.h"
 #include "multi.h"
+#include "pubsub.h"
 #include "eng_commands.h"
 #include "rdbstr.h"
 
@@ -92,6 +93,7 @@ struct eng_engine {
     eng_client *busy_client;   /* whose script it is */
     eng_inbatch *deferred;  /* that client's messages meanwhile, in order */
     multi_index *watch;     /* watched keys (multi.c) */
+    pubsub *pubsub;         /* channels and patterns (pubsub.c) */
     uint64_t rng;           /* splitmix64 state for script seeds */
 };
 
@@ -395,6 +397,7 @@ const void *eng_unit_since(eng_engine *e, eng_unit_mark m, size_t *len) {
 void eng_unit_capture(eng_engine *e, int on) { e->capture = on; }
 int eng_unit_open(const eng_engine *e) { return e->unit_n > 0; }
 struct multi_index *eng_multi_index(eng_engine *e) { return e->watch; }
+struct pubsub *eng_pubsub(eng_engine *e) { return e->pubsub; }
 
 struct scr_vm *eng_scripts(eng_engine *e) { return e->scripts; }
 
@@ -611,6 +614,7 @@ static void client_unregister(eng_engine *e, eng_client *c) {
     c->prev = c->next = NULL;
     e->nclients--;
     multi_client_free(e, c);
+    pubsub_client_free(e->pubsub, c);
     free(c->name);
     free(c->lib_name);
     free(c->lib_ver);
@@ -838,6 +842,11 @@ static const eng_cmd *resolve(eng_ctx *x) {
             return NULL;
         }
     }
+    if (x->c->ps && x->c->proto == RESP2 && pubsub_count(x->c) && !pubsub_allowed_subscribed(cmd)) {
+        eng_reply_error(x, "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING "
+                           "/ QUIT / RESET are allowed in this context", cmd->name);
+        return NULL;
+    }
     /* in MULTI, EXEC carries the flags of what it would run */
     uint32_t flags = x->c->mstate ? multi_cmd_flags(x->c, cmd) : cmd->flags;
     if ((cmd->flags & CMD_NO_MULTI) && x->c->mstate && multi_active(x->c)) {
@@ -969,6 +978,11 @@ void eng_exec_queued(eng_ctx *x, const eng_cmd *cmd, int argc, eng_arg *argv) {
     if (y.span_lsn > x->span_lsn) x->span_lsn = y.span_lsn;
 }
 
+/* a message for c, from pubsub_flush: a span of its own, answering nothing */
+static void push_span(void *ud, eng_client *c, size_t off) {
+    out_span(ud, c, off, 0, 0, 0);
+}
+
 static void exec_command(eng_engine *e, eng_client *c, int argc) {
     eng_ctx x = {0};
     x.eng = e;
@@ -999,6 +1013,7 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
         cmd->fn(&x);
         if (e->yielded) { /* not run after all: the engine thread runs it */
             e->out->data.len = off;
+            pubsub_drop(e->pubsub); /* (it publishes again when it runs) */
             return;
         }
         /* (a race with a WAL failure: its reply, and any read after it of
@@ -1043,7 +1058,9 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
             c->flags |= ENG_CLIENT_REPLY_SKIP;
         }
     }
+    if (c->ps) x.out_flags |= pubsub_count(c) ? ENG_OUT_PUBSUB : ENG_OUT_NOPUBSUB;
     out_span(e->out, c, off, 1, x.out_flags, wrote > x.span_lsn ? wrote : x.span_lsn);
+    pubsub_flush(e->pubsub, &e->out->data, push_span, e->out); /* after the publisher's reply */
 }
 
 static void sync_clock(eng_engine *e) {
@@ -1666,6 +1683,7 @@ eng_engine *eng_create(const eng_options *opts) {
     e->rng = (uint64_t)sb_mono_us() ^ ((uint64_t)sb_wall_ms() << 20) ^ (uint64_t)(uintptr_t)e;
     e->scripts = scr_create(e);
     e->watch = multi_index_create(e->o.databases);
+    e->pubsub = pubsub_create();
     uv_mutex_init(&e->mu);
     uv_cond_init(&e->cond);
     uv_cond_init(&e->take_cond);
@@ -1704,6 +1722,7 @@ void eng_destroy(eng_engine *e) {
     uv_mutex_destroy(&e->mu);
     scr_destroy(e->scripts); /* before the keyspace: it may hold undo state */
     multi_index_destroy(e->watch);
+    pubsub_destroy(e->pubsub);
     eng_ks_destroy(e->ks);
     eng_slowlog_destroy(e->slowlog);
     eng_cmdstats_free(e->cmdstats);

@@ -75,6 +75,7 @@ typedef struct eng_client {
     int64_t last_ms;             /* last command time */
     const char *last_cmd;        /* name from the command table, or NULL */
     struct multi_state *mstate;  /* MULTI / WATCH state (multi.c), NULL until used */
+    struct ps_client *ps;        /* its subscriptions (pubsub.c), NULL until used */
     struct eng_client *prev, *next; /* engine registry */
 } eng_client;
 
@@ -104,6 +105,8 @@ void eng_inbatch_add(eng_inbatch *b, eng_client *c, int kind, int argc,
 #define ENG_OUT_CLOSE   (1u << 0) /* close the connection after these bytes */
 #define ENG_OUT_RELEASE (1u << 1) /* engine is done with the client: free it */
 #define ENG_OUT_OBUF    (1u << 2) /* over the output hard limit: close, drop the bytes */
+#define ENG_OUT_PUBSUB  (1u << 3) /* it has subscriptions now: the pubsub output limits */
+#define ENG_OUT_NOPUBSUB (1u << 4) /* it has none now: the normal client limits */
 
 typedef struct eng_span {
     eng_client *c;
@@ -445,6 +448,8 @@ int eng_cmd_other_db(const eng_cmd *cmd, int argc, const eng_arg *argv, int data
 void eng_exec_queued(eng_ctx *x, const eng_cmd *cmd, int argc, eng_arg *argv);
 /* The watched-keys index (multi.c). */
 struct multi_index *eng_multi_index(eng_engine *e);
+/* Channels and patterns (pubsub.c). */
+struct pubsub *eng_pubsub(eng_engine *e);
 /* The running command has already made changes that have no LSN yet (an
  * EXEC in the middle of its queue): a checkpoint now would not be the
  * state at any LSN. */

@@ -132,6 +132,7 @@ void resp_add_null(resp_buf *b, int proto);                  /* $-1 / _ */
 void resp_add_null_array(resp_buf *b, int proto);            /* *-1 / _ */
 void resp_add_map_len(resp_buf *b, int proto, long long n);  /* %n / *2n */
 void resp_add_set_len(resp_buf *b, int proto, long long n);  /* ~n / *n */
+void resp_add_push_len(resp_buf *b, int proto, long long n); /* >n / *n (pub/sub) */
 void resp_add_double(resp_buf *b, int proto, double d);      /* ,d / $ */
 void resp_add_bool(resp_buf *b, int proto, int v);           /* #t / :1 */
 void resp_add_bignum(resp_buf *b, int proto, const char *s, size_t n);

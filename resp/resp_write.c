@@ -247,6 +247,11 @@ void resp_add_set_len(resp_buf *b, int proto, long long n)
     add_hdr(b, proto == RESP3 ? '~' : '*', n);
 }
 
+void resp_add_push_len(resp_buf *b, int proto, long long n)
+{
+    add_hdr(b, proto == RESP3 ? '>' : '*', n);
+}
+
 void resp_add_double(resp_buf *b, int proto, double d)
 {
     char tmp[64];

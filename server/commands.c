@@ -6,6 +6,7 @@
  * and keys-per-request limits.
  */
 #include "commands.h"
+#include "pubsub.h"
 #include "eng_commands.h"
 #include "config.h"
 #include "persist.h"
@@ -40,6 +41,15 @@ static const eng_cmd object_subs[] = {
     C("object|idletime", cmd_object, 3, R, 2, 2, 1, "generic", "Get the time since a Redis object was last accessed", "2.2.3"),
     C("object|refcount", cmd_object, 3, R, 2, 2, 1, "generic", "Get the number of references to the value of the key", "2.2.3"),
     C("object|help", cmd_object, 2, LD | ST, 0, 0, 0, "generic", "Show helpful text about the different subcommands", "6.2.0"),
+    {0}};
+
+static const eng_cmd pubsub_subs[] = {
+    C("pubsub|channels", cmd_pubsub, -2, LD | ST, 0, 0, 0, "pubsub", "List active channels", "2.8.0"),
+    C("pubsub|numpat", cmd_pubsub, 2, LD | ST, 0, 0, 0, "pubsub", "Get the count of unique patterns pattern subscriptions", "2.8.0"),
+    C("pubsub|numsub", cmd_pubsub, -2, LD | ST, 0, 0, 0, "pubsub", "Get the count of subscribers for channels", "2.8.0"),
+    C("pubsub|shardchannels", cmd_pubsub, -2, LD | ST, 0, 0, 0, "pubsub", "List active shard channels", "7.0.0"),
+    C("pubsub|shardnumsub", cmd_pubsub, -2, LD | ST, 0, 0, 0, "pubsub", "Get the count of subscribers for shard channels", "7.0.0"),
+    C("pubsub|help", cmd_pubsub, 2, LD | ST, 0, 0, 0, "pubsub", "Show helpful text about the different subcommands", "6.2.0"),
     {0}};
 
 static const eng_cmd latency_subs[] = {
@@ -219,6 +229,13 @@ static const eng_cmd table[] = {
     {"object", NULL, -2, 0, 0, 0, 0, "generic", "A container for object introspection commands", "2.2.3", object_subs},
     {"memory", NULL, -2, 0, 0, 0, 0, "server", "A container for memory diagnostics commands", "4.0.0", memory_subs},
     {"latency", NULL, -2, 0, 0, 0, 0, "server", "A container for latency diagnostics commands", "2.8.13", latency_subs},
+    /* pub/sub (pubsub.h) */
+    C("subscribe", cmd_subscribe, -2, NS | LD | ST | CMD_NO_MULTI, 0, 0, 0, "pubsub", "Listen for messages published to the given channels", "2.0.0"),
+    C("unsubscribe", cmd_unsubscribe, -1, NS | LD | ST | CMD_NO_MULTI, 0, 0, 0, "pubsub", "Stop listening for messages posted to the given channels", "2.0.0"),
+    C("psubscribe", cmd_psubscribe, -2, NS | LD | ST | CMD_NO_MULTI, 0, 0, 0, "pubsub", "Listen for messages published to channels matching the given patterns", "2.0.0"),
+    C("punsubscribe", cmd_punsubscribe, -1, NS | LD | ST | CMD_NO_MULTI, 0, 0, 0, "pubsub", "Stop listening for messages posted to channels matching the given patterns", "2.0.0"),
+    C("publish", cmd_publish, 3, LD | ST | F, 0, 0, 0, "pubsub", "Post a message to a channel", "2.0.0"),
+    {"pubsub", NULL, -2, 0, 0, 0, 0, "pubsub", "A container for Pub/Sub commands", "2.8.0", pubsub_subs},
     {"strongbox", NULL, -2, 0, 0, 0, 0, "server", "A container for strongbox's own server commands", "0.1.0", strongbox_subs},
     /* connection */
     C("ping", cmd_ping, -1, F, 0, 0, 0, "connection", "Ping the server", "1.0.0"),
@@ -396,6 +413,18 @@ static const cmd_meta metas[] = {
     {"object|idletime", "@keyspace @read @slow", "nondeterministic_output", "RO|2|0|1|0|", "O(1)", "", NULL, NULL},
     {"object|refcount", "@keyspace @read @slow", "nondeterministic_output", "RO|2|0|1|0|", "O(1)", "", NULL, NULL},
     {"object|help", "@keyspace @slow", "", "", "O(1)", "", NULL, NULL},
+    {"subscribe", "@pubsub @slow", "", "", "O(N) where N is the number of channels to subscribe to.", "", NULL, NULL},
+    {"unsubscribe", "@pubsub @slow", "", "", "O(N) where N is the number of clients already subscribed to a channel.", "", NULL, NULL},
+    {"psubscribe", "@pubsub @slow", "", "", "O(N) where N is the number of patterns the client is already subscribed to.", "", NULL, NULL},
+    {"punsubscribe", "@pubsub @slow", "", "", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).", "", NULL, NULL},
+    {"publish", "@pubsub @fast", "", "", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", "", NULL, NULL},
+    {"pubsub", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
+    {"pubsub|channels", "@pubsub @slow", "", "", "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)", "", NULL, NULL},
+    {"pubsub|numpat", "@pubsub @slow", "", "", "O(1)", "", NULL, NULL},
+    {"pubsub|numsub", "@pubsub @slow", "", "", "O(N) for the NUMSUB subcommand, where N is the number of requested channels", "", NULL, NULL},
+    {"pubsub|shardchannels", "@pubsub @slow", "", "", "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).", "", NULL, NULL},
+    {"pubsub|shardnumsub", "@pubsub @slow", "", "", "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels", "", NULL, NULL},
+    {"pubsub|help", "@slow", "", "", "O(1)", "", NULL, NULL},
     {"latency", "@slow", "", "", "Depends on subcommand.", "", NULL, NULL},
     {"latency|doctor", "@admin @slow @dangerous", "nondeterministic_output request_policy:all_nodes response_policy:special", "", "O(1)", "", NULL, NULL},
     {"latency|graph", "@admin @slow @dangerous", "nondeterministic_output request_policy:all_nodes response_policy:special", "", "O(1)", "", NULL, NULL},

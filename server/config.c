@@ -79,7 +79,7 @@ static const cfg_row rows[] = {
     {"requirepass", NULL, K_STR, F_SECRET, OFF(requirepass), 0, 0, NULL, ""},
     {"save", NULL, K_STR, 0, OFF(save), 0, 0, NULL, "3600 1 300 100 60 10000"},
     /* read by frameworks at start-up (and set, where they use keyspace
-     * notifications): there is no pub/sub, so only "" (none) */
+     * notifications): there are none, so only "" (none) */
     {"notify-keyspace-events", NULL, K_STR, 0, OFF(notify_keyspace_events), 0, 0, NULL, ""},
     {"dbfilename", NULL, K_STR, F_IMMUTABLE, OFF(dbfilename), 0, 0, NULL, "dump.rdb"},
     {"appenddirname", NULL, K_STR, F_IMMUTABLE, OFF(appenddirname), 0, 0, NULL, "appendonlydir"},
@@ -342,7 +342,7 @@ static int set_row(sb_config *c, const cfg_row *r, int argc, const char **argv,
     const char *v = argv[0];
     long long n;
     if (!strcmp(r->name, "notify-keyspace-events") && *v) {
-        snprintf(err, errlen, "strongbox has no keyspace notifications (it has no pub/sub): only "
+        snprintf(err, errlen, "strongbox has no keyspace notifications: only "
                               "\"\" is accepted");
         return -1;
     }

@@ -40,7 +40,8 @@ typedef struct sb_config {
     _Atomic long long loglevel;
     _Atomic long long client_query_buffer_limit;
     _Atomic long long obuf_hard, obuf_soft, obuf_soft_seconds; /* normal */
-    _Atomic long long obuf_replica[3], obuf_pubsub[3];         /* stored only */
+    _Atomic long long obuf_replica[3];  /* stored only (no replicas) */
+    _Atomic long long obuf_pubsub[3];   /* subscribers' limits (net.c) */
     _Atomic long long appendonly;       /* yes/no */
     _Atomic long long appendfsync;      /* 0 always, 1 everysec, 2 no */
     _Atomic long long wal_segment_size; /* roll over to a new segment */

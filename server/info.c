@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "config.h"
 #include "info.h"
+#include "pubsub.h"
 #include "keyspace.h"
 #include "net.h"
 #include "script.h"
@@ -259,7 +260,8 @@ void cmd_info(eng_ctx *x) {
              "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n");
         addf(&b, "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n",
              (unsigned long long)st->keyspace_hits, (unsigned long long)st->keyspace_misses);
-        addf(&b, "pubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\n");
+        addf(&b, "pubsub_channels:%zu\r\npubsub_patterns:%zu\r\npubsubshard_channels:0\r\n",
+             pubsub_nchannels(eng_pubsub(e)), pubsub_npatterns(eng_pubsub(e)));
         addf(&b, "latest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\n");
         addf(&b, "slave_expires_tracked_keys:0\r\n");
         addf(&b, "tracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\n");

@@ -91,7 +91,7 @@ typedef struct sb_conn {
     unsigned closing : 1, handle_closed : 1, released : 1, registered : 1,
         close_after_write : 1, reading : 1, proto_err : 1, writing : 1,
         touched : 1, recv_armed : 1, slow : 1, uv_reading : 1, ring_wr : 1, draining : 1,
-        unregistered : 1;
+        unregistered : 1, pubsub : 1;
     unsigned ring_ops;   /* its io_uring requests in flight (ring.c part) */
     size_t woff;         /* io_uring: how much of wbuf is sent */
     size_t inflight;
@@ -569,12 +569,15 @@ static int try_write(sb_conn *c, uv_buf_t *iov, unsigned niov) {
 static int check_obuf_limit(sb_conn *c, int64_t now) {
     sb_config *cfg = c->net->cfg;
     size_t pending = c->obuf.len + c->wbuf.len - c->woff; /* (woff: io_uring's sent part) */
-    long long hard = cfg->obuf_hard, soft = cfg->obuf_soft;
+    /* a subscriber: client-output-buffer-limit's pubsub class */
+    long long hard = c->pubsub ? cfg->obuf_pubsub[0] : cfg->obuf_hard;
+    long long soft = c->pubsub ? cfg->obuf_pubsub[1] : cfg->obuf_soft;
+    long long soft_s = c->pubsub ? cfg->obuf_pubsub[2] : cfg->obuf_soft_seconds;
     int over = 0;
     if (hard > 0 && (long long)pending > hard) over = 1;
     if (soft > 0 && (long long)pending > soft) {
         if (c->soft_since == 0) c->soft_since = now;
-        else if (now - c->soft_since > cfg->obuf_soft_seconds * 1000) over = 1;
+        else if (now - c->soft_since > soft_s * 1000) over = 1;
     } else {
         c->soft_since = 0;
     }
@@ -662,6 +665,7 @@ static void deliver(sb_net *n, eng_outbatch *b) {
             c->reply_est = r >= c->reply_est ? r : (c->reply_est + r) / 2;
             if (!c->reading) conn_resume(c);
         }
+        if (s->flags & (ENG_OUT_PUBSUB | ENG_OUT_NOPUBSUB)) c->pubsub = !!(s->flags & ENG_OUT_PUBSUB);
         if (!c->closing && (s->flags & ENG_OUT_OBUF)) {
             sb_log(LOG_WARNING, "Client id=%llu addr=%s closed for overcoming of output buffer "
                    "limits.", (unsigned long long)c->ec.id, c->ec.addr);
@@ -1397,7 +1401,7 @@ static void on_timer(uv_timer_t *t) {
     sb_conn *next;
     for (sb_conn *c = n->conns; c; c = next) {
         next = c->next;
-        if (timeout > 0 && c->inflight == 0 && !c->writing &&
+        if (timeout > 0 && c->inflight == 0 && !c->writing && !c->pubsub && /* (as Redis) */
             now - c->last_ms > timeout * 1000) {
             sb_log(LOG_VERBOSE, "Closing idle client id=%llu addr=%s",
                    (unsigned long long)c->ec.id, c->ec.addr);

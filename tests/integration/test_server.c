@@ -786,7 +786,7 @@ static void test_config(sb_server *s) {
     CHECK_STATUS(cmd(c, "CONFIG SET notify-keyspace-events %s", ""), "OK");
     CHECK_ERROR(cmd(c, "CONFIG SET notify-keyspace-events KEA"),
                 "ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - "
-                "strongbox has no keyspace notifications (it has no pub/sub): only \"\" is accepted");
+                "strongbox has no keyspace notifications: only \"\" is accepted");
     /* an exact name is answered under the spelling asked for, once */
     r = cmd(c, "CONFIG GET MAXCLIENTS maxclients max?lients");
     CHECK(array_is(r, "MAXCLIENTS", "10000", NULL));

@@ -13,7 +13,8 @@
 //    first command gets the data, not -LOADING;
 //  - node-redis with RESP 2 and 3: MULTI/EXEC and WatchError, EVAL
 //    conversions, fCall / functionList, CLIENT SETINFO (sent on connect),
-//    SCAN, SET options, TTL.
+//    SCAN, SET options, TTL;
+//  - pub/sub with both: subscriber mode, patterns, RESP3 pushes.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -151,6 +152,48 @@ async function nodeRedis(port, RESP) {
   assert.deepEqual(errors, []);
 }
 
+// Pub/sub as each client library drives it: ioredis's subscriber mode
+// (message and pmessage events), node-redis's subscribe listeners (RESP2:
+// a dedicated connection; RESP3: pushes on the same one).
+async function pubsub(port) {
+  const sub = new Redis({ port, host: '127.0.0.1' });
+  const pub = new Redis({ port, host: '127.0.0.1' });
+  const got = [];
+  sub.on('message', (ch, m) => got.push(`${ch}:${m}`));
+  sub.on('pmessage', (pat, ch, m) => got.push(`${pat}|${ch}:${m}`));
+  assert.equal(await sub.subscribe('news', 'sport'), 2);
+  assert.equal(await sub.psubscribe('n*'), 3);
+  assert.equal(await pub.publish('news', 'hello'), 2);
+  assert.equal(await pub.publish('sport', 'goal'), 1);
+  assert.deepEqual(await pub.pubsub('NUMSUB', 'news', 'none'), ['news', 1, 'none', 0]);
+  for (let i = 0; i < 100 && got.length < 3; i++) await new Promise(r => setTimeout(r, 10));
+  assert.deepEqual(got.sort(), ['n*|news:hello', 'news:hello', 'sport:goal']);
+  // (ioredis's unsubscribe() of all waits for a count of 0, patterns too,
+  // against Redis as well: name them)
+  assert.equal(await sub.unsubscribe('news', 'sport'), 1);
+  assert.equal(await sub.punsubscribe('n*'), 0);
+  assert.equal(await sub.get('nr:none'), null); // out of subscriber mode
+  sub.disconnect();
+  pub.disconnect();
+  for (const RESP of [2, 3]) {
+    const c = createClient({ url: `redis://127.0.0.1:${port}`, RESP });
+    await c.connect();
+    const s = c.duplicate();
+    await s.connect();
+    const msgs = [];
+    await s.subscribe('chat', m => msgs.push(m));
+    await s.pSubscribe('ch*', (m, ch) => msgs.push(`${ch}>${m}`));
+    assert.equal(await c.publish('chat', `r${RESP}`), 2);
+    for (let i = 0; i < 100 && msgs.length < 2; i++) await new Promise(r => setTimeout(r, 10));
+    assert.deepEqual(msgs.sort(), [`chat>r${RESP}`, `r${RESP}`]);
+    await s.unsubscribe('chat');
+    await s.pUnsubscribe('ch*');
+    assert.equal(await c.publish('chat', 'late'), 0);
+    await s.quit();
+    await c.quit();
+  }
+}
+
 // ioredis's ready check during a long start: INFO persistence says
 // loading:1 and loading_eta_seconds, and ioredis waits, so its first
 // command gets the value instead of -LOADING.
@@ -184,6 +227,7 @@ try {
   await ioredisBasics(s.port);
   await nodeRedis(s.port, 2);
   await nodeRedis(s.port, 3);
+  await pubsub(s.port);
   await stop(s);
   rmSync(dir, { recursive: true, force: true });
   s = await ioredisLoading();
