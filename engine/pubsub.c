@@ -234,8 +234,26 @@ static char *any_channel(eng_client *c, size_t *n) {
     return o.key;
 }
 
+/* Forget the messages not flushed yet for c (it is being freed: a long
+ * script published, then a busy poll ran c's disconnection). */
+static void drop_pending_for(pubsub *ps, eng_client *c) {
+    size_t from = 0, to = 0, w = 0;
+    for (size_t i = 0; i < ps->npend; i++) {
+        size_t len = ps->pend[i].len;
+        if (ps->pend[i].c != c) {
+            if (to != from) memmove(ps->push.data + to, ps->push.data + from, len);
+            to += len;
+            ps->pend[w++] = ps->pend[i];
+        }
+        from += len;
+    }
+    ps->npend = w;
+    ps->push.len = to;
+}
+
 void pubsub_client_free(pubsub *ps, eng_client *c) {
     if (!c->ps) return;
+    drop_pending_for(ps, c);
     size_t n;
     char *ch;
     while ((ch = any_channel(c, &n))) {
