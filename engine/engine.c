@@ -995,6 +995,7 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
     uint64_t wrote = 0;
 
     if (c->flags & ENG_CLIENT_KILLED) return;
+    int had_ps = c->ps != NULL;
     /* one clock read per command: the end of one is the start of the next,
      * and wall time is derived from the monotonic clock (synced per batch) */
     int64_t t0 = e->mono_now_us;
@@ -1058,9 +1059,12 @@ static void exec_command(eng_engine *e, eng_client *c, int argc) {
             c->flags |= ENG_CLIENT_REPLY_SKIP;
         }
     }
-    if (c->ps) x.out_flags |= pubsub_count(c) ? ENG_OUT_PUBSUB : ENG_OUT_NOPUBSUB;
+    /* (had_ps: RESET frees c->ps, and the I/O thread must hear of it) */
+    if (c->ps || had_ps) x.out_flags |= pubsub_count(c) ? ENG_OUT_PUBSUB : ENG_OUT_NOPUBSUB;
     out_span(e->out, c, off, 1, x.out_flags, wrote > x.span_lsn ? wrote : x.span_lsn);
-    pubsub_flush(e->pubsub, &e->out->data, push_span, e->out); /* after the publisher's reply */
+    /* after the publisher's reply; not while a long script that published
+     * waits in a busy poll: its messages go with its own reply's batch */
+    if (!e->busy_script) pubsub_flush(e->pubsub, &e->out->data, push_span, e->out);
 }
 
 static void sync_clock(eng_engine *e) {

@@ -209,29 +209,40 @@ static ps_pat *first_pattern(pubsub *ps, eng_client *c) {
     return NULL;
 }
 
-typedef struct scan_one {
-    char *key;
-    size_t n;
-} scan_one;
+typedef struct name_list {
+    char **v;
+    size_t *n;
+    size_t len, cap;
+} name_list;
 
-static void take_first(void *ud, kv_entry *e) {
-    scan_one *o = ud;
-    if (o->key) return;
-    o->key = malloc(e->klen + 1);
-    if (!o->key) abort();
-    memcpy(o->key, e->key, e->klen + 1);
-    o->n = e->klen;
+static void collect(void *ud, kv_entry *e) {
+    name_list *l = ud;
+    if (l->len == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+        l->n = xrealloc(l->n, l->cap * sizeof(*l->n));
+    }
+    l->v[l->len] = malloc(e->klen + 1);
+    if (!l->v[l->len]) abort();
+    memcpy(l->v[l->len], e->key, e->klen + 1);
+    l->n[l->len++] = e->klen;
 }
 
-/* one of c's channels (copied; NULL if none) */
-static char *any_channel(eng_client *c, size_t *n) {
-    if (!c->ps || !kv_size(c->ps->channels)) return NULL;
-    scan_one o = {NULL, 0};
+/* c's channels, copied, in one scan (removing them one by one while
+ * scanning from the start each time would be quadratic) */
+static name_list channels_of(eng_client *c) {
+    name_list l = {NULL, NULL, 0, 0};
+    if (!c->ps) return l;
     uint64_t cur = 0;
-    do cur = kv_scan(c->ps->channels, cur, take_first, &o);
-    while (!o.key && cur);
-    *n = o.n;
-    return o.key;
+    do cur = kv_scan(c->ps->channels, cur, collect, &l);
+    while (cur);
+    return l;
+}
+
+static void names_free(name_list *l) {
+    for (size_t i = 0; i < l->len; i++) free(l->v[i]);
+    free(l->v);
+    free(l->n);
 }
 
 /* Forget the messages not flushed yet for c (it is being freed: a long
@@ -254,12 +265,9 @@ static void drop_pending_for(pubsub *ps, eng_client *c) {
 void pubsub_client_free(pubsub *ps, eng_client *c) {
     if (!c->ps) return;
     drop_pending_for(ps, c);
-    size_t n;
-    char *ch;
-    while ((ch = any_channel(c, &n))) {
-        channel_remove(ps, c, ch, n);
-        free(ch);
-    }
+    name_list l = channels_of(c);
+    for (size_t i = 0; i < l.len; i++) channel_remove(ps, c, l.v[i], l.n[i]);
+    names_free(&l);
     size_t w = 0; /* its patterns, in one pass */
     for (size_t i = 0; i < ps->npats; i++) {
         if (ps->pats[i].c == c) free(ps->pats[i].p);
@@ -292,16 +300,13 @@ void cmd_psubscribe(eng_ctx *x) {
 void cmd_unsubscribe(eng_ctx *x) {
     pubsub *ps = ps_of(x);
     if (x->argc == 1) { /* all of them; Redis answers once even with none */
-        size_t n;
-        char *ch;
-        int any = 0;
-        while ((ch = any_channel(x->c, &n))) {
-            channel_remove(ps, x->c, ch, n);
-            reply_sub(x, "unsubscribe", ch, n, pubsub_count(x->c));
-            free(ch);
-            any = 1;
+        name_list l = channels_of(x->c);
+        for (size_t i = 0; i < l.len; i++) {
+            channel_remove(ps, x->c, l.v[i], l.n[i]);
+            reply_sub(x, "unsubscribe", l.v[i], l.n[i], pubsub_count(x->c));
         }
-        if (!any) reply_sub(x, "unsubscribe", NULL, 0, pubsub_count(x->c));
+        if (!l.len) reply_sub(x, "unsubscribe", NULL, 0, pubsub_count(x->c));
+        names_free(&l);
         return;
     }
     for (int i = 1; i < x->argc; i++) {

@@ -608,7 +608,7 @@ static void conn_flush(sb_conn *c) {
         }
     }
     /* over the hard limit: close without copying what the kernel refused */
-    long long hard = c->net->cfg->obuf_hard;
+    long long hard = c->pubsub ? c->net->cfg->obuf_pubsub[0] : c->net->cfg->obuf_hard;
     if (hard > 0) {
         size_t rest = 0;
         for (unsigned i = 0; i < c->niov; i++) rest += c->iov[i].len;
